@@ -1,0 +1,39 @@
+"""`create_app()`: the FastAPI application, its lifespan and one router per concern."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from assistant.api.errors import install_error_handlers
+from assistant.api.routes import chat, health, search
+from assistant.config import Settings, get_settings
+from assistant.services import build_services
+from ingest.embedding import Embedder
+
+
+def create_app(settings: Settings | None = None, embedder: Embedder | None = None) -> FastAPI:
+    """Build the app. Heavy resources are created in the lifespan, not here."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services = build_services(settings or get_settings(), embedder)
+        app.state.services = services
+        try:
+            yield
+        finally:
+            services.close()
+
+    app = FastAPI(
+        title="success-assistant",
+        version="0.1.0",
+        description="Answers with citations for sellers, solution architects and CSMs.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(chat.router, prefix="/api")
+    app.include_router(search.router, prefix="/api")
+    return app

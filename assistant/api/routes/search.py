@@ -1,0 +1,40 @@
+"""POST /api/search: the ranked chunks with their scores."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from assistant.api.deps import PrincipalDep, ServicesDep
+from assistant.engine.types import SearchResponse
+from assistant.retrieval.filters import SearchFilter
+
+router = APIRouter(tags=["search"])
+
+
+class SearchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    query: str
+    k: int = Field(default=8, ge=1, le=50)
+    doc_type: list[str] | None = Field(default=None, description="only these document types")
+    account: str | None = Field(default=None, description="only chunks about this account")
+
+    @field_validator("query")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("query must not be empty or blank")
+        return value
+
+
+@router.post("/search", response_model=SearchResponse)
+async def search(
+    request: SearchRequest, services: ServicesDep, principal: PrincipalDep
+) -> SearchResponse:
+    where = SearchFilter(
+        doc_types=frozenset(request.doc_type) if request.doc_type else None,
+        account=request.account.upper() if request.account else None,
+    )
+    return await run_in_threadpool(services.chat.search, request.query, principal, request.k, where)

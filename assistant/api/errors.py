@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
 
 from assistant import errors
 
@@ -28,4 +30,15 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, errors.AuthenticationError) else None
         return JSONResponse({"detail": str(error)}, status_code=status_for(error), headers=headers)
 
+    async def handle_http(request: Request, error: Exception) -> Response:
+        assert isinstance(error, HTTPException)
+        if error.status_code == 400 and "parsing the body" in str(error.detail):
+            # a body that is not even decodable is malformed JSON like any other: 422
+            return JSONResponse(
+                {"detail": "request body is not valid JSON (send UTF-8 encoded JSON)"},
+                status_code=422,
+            )
+        return await http_exception_handler(request, error)
+
     app.add_exception_handler(errors.AssistantError, handle)
+    app.add_exception_handler(HTTPException, handle_http)

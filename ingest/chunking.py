@@ -9,18 +9,21 @@ from typing import Any
 from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
 
 from ingest.loaders import Document
+from ingest.sentences import sentence_spans
 
 _HEADERS = [("#", "h1"), ("##", "h2"), ("###", "h3"), ("####", "h4")]
 
 
 @dataclass(frozen=True)
 class Chunk:
-    """A piece of a document. `index_text` (section path + text) is what gets embedded."""
+    """A piece of a document. `index_text` (section path + text) is what gets embedded;
+    `sentence_spans` are the character spans of `text`'s sentences inside `index_text`."""
 
     id: str
     text: str
     index_text: str
     metadata: dict[str, Any]
+    sentence_spans: tuple[tuple[int, int], ...] = ()
 
 
 def sha256(text: str) -> str:
@@ -76,12 +79,14 @@ def chunk_document(
             ):
                 if values:
                     metadata[key] = list(values)
+            shift = len(path) + 1
             chunks.append(
                 Chunk(
                     id=f"{source_key}-{position:04d}-{content_hash[:10]}",
                     text=text,
                     index_text=f"{path}\n{text}",
                     metadata=metadata,
+                    sentence_spans=tuple((a + shift, b + shift) for a, b, _ in sentence_spans(text)),
                 )
             )
     return chunks

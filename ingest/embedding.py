@@ -14,6 +14,7 @@ import numpy.typing as npt
 from assistant.errors import ConfigurationError
 
 Vectors = npt.NDArray[np.float32]
+Spans = Sequence[tuple[int, int]]
 
 
 class Embedder(Protocol):
@@ -23,6 +24,18 @@ class Embedder(Protocol):
     dimension: int
 
     def embed(self, texts: Sequence[str]) -> Vectors: ...
+
+    def embed_in_context(
+        self, texts: Sequence[str], spans: Sequence[Spans]
+    ) -> tuple[Vectors, list[Vectors]]:
+        """Vectors of the texts, plus one vector per (start, end) character span of each text,
+        computed in the context of the whole text (for the sentences of a chunk)."""
+        ...
+
+
+def _normalise(matrix: Vectors) -> Vectors:
+    norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
+    return np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
 
 
 def default_model_path() -> str:
@@ -68,6 +81,46 @@ class SentenceTransformerEmbedder:
         )
         return np.asarray(vectors, dtype=np.float32)
 
+    def embed_in_context(
+        self, texts: Sequence[str], spans: Sequence[Spans]
+    ) -> tuple[Vectors, list[Vectors]]:
+        """One forward pass per batch: the mean of all token vectors is the text's embedding
+        (exactly what `encode` computes for this mean-pooling model); the mean over the
+        tokens inside a span is that span's contextual embedding ("late chunking")."""
+        import torch
+
+        transformer = self._model[0]
+        tokenizer, model = transformer.tokenizer, transformer.auto_model
+        chunk_vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        span_vectors: list[Vectors] = [np.zeros((0, self.dimension), np.float32)] * len(texts)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            inputs = tokenizer(
+                [texts[i] for i in batch],
+                padding=True,
+                truncation=True,
+                max_length=self._model.max_seq_length,
+                return_offsets_mapping=True,
+                return_tensors="pt",
+            )
+            offsets = inputs.pop("offset_mapping").numpy()
+            with torch.inference_mode():
+                hidden = model(**inputs).last_hidden_state.float().numpy()
+            mask = inputs["attention_mask"].numpy().astype(bool)
+            for row, index in enumerate(batch):
+                tokens = hidden[row][mask[row]]
+                chunk_vectors[index] = tokens.mean(axis=0)
+                starts, ends = offsets[row][mask[row]].T
+                real = ends > starts  # special tokens have empty offsets
+                vectors = np.zeros((len(spans[index]), self.dimension), dtype=np.float32)
+                for n, (span_start, span_end) in enumerate(spans[index]):
+                    inside = real & (starts >= span_start) & (ends <= span_end)
+                    if inside.any():
+                        vectors[n] = tokens[inside].mean(axis=0)
+                span_vectors[index] = _normalise(vectors)
+        return _normalise(chunk_vectors), span_vectors
+
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -89,17 +142,24 @@ class HashingEmbedder:
         stems = [word[:6] for word in words]
         return stems + [f"{a}_{b}" for a, b in zip(stems, stems[1:], strict=False)]
 
-    def embed(self, texts: Sequence[str]) -> Vectors:
+    def _vectors(self, texts: Sequence[str]) -> Vectors:
         matrix = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for row, text in enumerate(texts):
             for feature in self._features(text):
                 digest = hashlib.blake2b(feature.encode(), digest_size=8).digest()
                 value = int.from_bytes(digest, "little")
                 matrix[row, value % self.dimension] += 1.0 if value >> 63 else -1.0
-            norm = float(np.linalg.norm(matrix[row]))
-            if norm:
-                matrix[row] /= norm
-        return matrix
+        return _normalise(matrix)
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        return self._vectors(texts)
+
+    def embed_in_context(
+        self, texts: Sequence[str], spans: Sequence[Spans]
+    ) -> tuple[Vectors, list[Vectors]]:
+        """Each span is embedded on its own (this embedder has no context to share)."""
+        spans_vectors = [self._vectors([text[a:b] for a, b in s]) for text, s in zip(texts, spans, strict=True)]
+        return self.embed(texts), spans_vectors
 
 
 def build_embedder(model_path: str | None, batch_size: int, device: str) -> Embedder:

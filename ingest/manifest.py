@@ -16,7 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ingest.chunking import Chunk
+from ingest.embedding import Vectors
 
 _SCHEMA = """
 create table if not exists files (
@@ -31,7 +34,8 @@ create table if not exists chunks (
     position integer not null,
     text text not null,
     index_text text not null,
-    metadata text not null
+    metadata text not null,
+    sentence_vectors blob
 );
 create index if not exists chunks_path on chunks(path);
 create table if not exists meta (key text primary key, value text not null);
@@ -76,7 +80,15 @@ class Manifest:
             )
             self._bump()
 
-    def commit_file(self, path: str, file_hash: str, chunks: Sequence[Chunk]) -> None:
+    def commit_file(
+        self,
+        path: str,
+        file_hash: str,
+        chunks: Sequence[Chunk],
+        sentence_vectors: Sequence[Vectors] | None = None,
+    ) -> None:
+        """Record a file as done with its chunks (and each chunk's sentence vectors)."""
+        vectors = sentence_vectors if sentence_vectors is not None else [None] * len(chunks)
         with self._transaction():
             self._db.execute("delete from chunks where path = ?", (path,))
             self._db.execute(
@@ -86,11 +98,19 @@ class Manifest:
                 (path, file_hash, len(chunks)),
             )
             self._db.executemany(
-                "insert into chunks(id, path, position, text, index_text, metadata) "
-                "values (?, ?, ?, ?, ?, ?)",
+                "insert into chunks(id, path, position, text, index_text, metadata, "
+                "sentence_vectors) values (?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (c.id, path, n, c.text, c.index_text, json.dumps(c.metadata))
-                    for n, c in enumerate(chunks)
+                    (
+                        c.id,
+                        path,
+                        n,
+                        c.text,
+                        c.index_text,
+                        json.dumps(c.metadata),
+                        None if v is None else v.astype(np.float16).tobytes(),
+                    )
+                    for n, (c, v) in enumerate(zip(chunks, vectors, strict=True))
                 ],
             )
             self._bump()
@@ -111,6 +131,15 @@ class Manifest:
         )
         for chunk_id, text, index_text, metadata in rows:
             yield chunk_id, text, index_text, json.loads(metadata)
+
+    def all_sentence_vectors(self, dimension: int) -> Iterator[Vectors | None]:
+        """Each chunk's sentence vectors (float16 on disk), in the order of `all_chunks`."""
+        rows = self._db.execute("select sentence_vectors from chunks order by path, position")
+        for (blob,) in rows:
+            if blob is None:
+                yield None
+            else:
+                yield np.frombuffer(blob, dtype=np.float16).reshape(-1, dimension)
 
     def chunk_count(self) -> int:
         return int(self._db.execute("select count(*) from chunks").fetchone()[0])

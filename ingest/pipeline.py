@@ -22,7 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from assistant.errors import LoaderError
 from assistant.retrieval.lexical import LexicalIndex, StoredChunk
 from ingest.chunking import Chunk, chunk_document
-from ingest.embedding import Embedder
+from ingest.embedding import Embedder, Vectors
 from ingest.loaders import is_supported, load_document
 from ingest.manifest import Manifest
 
@@ -241,8 +241,11 @@ class Ingestor:
         manifest.mark_pending(paths)
         self.collection.delete(where={"source": {"$in": paths}})
         chunks = [chunk for _, _, file_chunks in group for chunk in file_chunks]
+        sentence_vectors: list[Vectors] = []
         if chunks:
-            vectors = self.embedder.embed([chunk.index_text for chunk in chunks])
+            vectors, sentence_vectors = self.embedder.embed_in_context(
+                [chunk.index_text for chunk in chunks], [chunk.sentence_spans for chunk in chunks]
+            )
             for start in range(0, len(chunks), _UPSERT_BATCH):
                 batch = chunks[start : start + _UPSERT_BATCH]
                 self.collection.upsert(
@@ -251,8 +254,11 @@ class Ingestor:
                     documents=[chunk.text for chunk in batch],
                     metadatas=[chunk.metadata for chunk in batch],  # type: ignore[misc]
                 )
+        start = 0
         for source, digest, file_chunks in group:
-            manifest.commit_file(source, digest, file_chunks)
+            end = start + len(file_chunks)
+            manifest.commit_file(source, digest, file_chunks, sentence_vectors[start:end])
+            start = end
         report.chunks_embedded += len(chunks)
 
     def _refresh_lexical(self, manifest: Manifest) -> None:
@@ -263,5 +269,6 @@ class Ingestor:
             [StoredChunk(chunk_id, text, metadata) for chunk_id, text, _, metadata in rows],
             [index_text for _, _, index_text, _ in rows],
             generation=manifest.generation,
+            sentence_vectors=list(manifest.all_sentence_vectors(self.embedder.dimension)),
         )
         index.save(self.lexical_path)

@@ -1,18 +1,24 @@
 """The grounded composer: answers built from the best-supported sentences of retrieved chunks.
 
-No generative model. Each sentence of the top chunks is scored against the question
-(IDF-weighted term overlap with the sentence, with its section path, and the chunk's rank);
-the best ones are quoted, each followed by its citation marker `[n]`. When the evidence is
-weak (dense similarity or term coverage under calibrated thresholds) the composer declines
-and cites nothing.
+No generative model. Each sentence of the top chunks is scored against the question:
+IDF-weighted term overlap with the sentence and with its section path, shared word pairs,
+the chunk's fused rank, a bonus for figures when the question asks for one, and a penalty
+for account-specific documents when the question is not about an account. The best ones are
+quoted, each followed by its citation marker `[n]`. When the evidence is weak (dense
+similarity and term coverage under calibrated thresholds) the composer declines and cites
+nothing.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from assistant.engine.sentences import split_sentences
+import numpy as np
+
+from ingest.sentences import split_sentences
 from assistant.engine.types import Citation
 from assistant.retrieval.hybrid import Hit, SearchResult
 from assistant.retrieval.text import tokenize
@@ -21,15 +27,49 @@ DECLINE = (
     "The knowledge base does not cover this question, so I won't guess. "
     "Try rephrasing it with the product, process or account it is about."
 )
+# What kind of figure a question asks for, and what a sentence holding one looks like.
+_ASKS_FIGURE: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
+    (
+        re.compile(r"\b(cost|costs|price|priced|pricing|how much|budget|fee|rate)\b", re.I),
+        re.compile(r"[$€£]\s?\d|\d\s?(k|m|usd|dollars)\b", re.I),
+    ),
+    (
+        re.compile(r"\b(how (long|fast|soon|often)|when|timeline|deadline|within|window)\b", re.I),
+        re.compile(
+            r"\d+\s*(-\s*\d+\s*)?(days?|weeks?|months?|years?|quarters?)\b"
+            r"|\b(day|week|month|quarter|year)\s+\d",
+            re.I,
+        ),
+    ),
+    (
+        re.compile(r"\b(percent|percentage|share|ratio|rate|target|threshold|minimum)\b|%", re.I),
+        re.compile(r"\d\s?%|\d+(\.\d+)?\s?(points?|percent)\b", re.I),
+    ),
+    (
+        re.compile(r"\b(how many|number of|score|points?|count)\b", re.I),
+        re.compile(r"\d"),
+    ),
+]
+
+
+def _figure_bonus(question: str, sentence: str) -> float:
+    for asks, holds in _ASKS_FIGURE:
+        if asks.search(question) and holds.search(sentence):
+            return 0.08
+    return 0.0
 
 
 @dataclass(frozen=True)
 class ComposerConfig:
     max_sentences: int = 4
-    min_similarity: float = 0.30
-    min_overlap: float = 0.20
-    chunks_considered: int = 6
+    min_similarity: float = 0.26  # below: decline whatever the term overlap
+    min_overlap: float = 0.12  # below: decline whatever the similarity
+    weak_similarity: float = 0.36  # below this similarity ...
+    weak_overlap: float = 0.60  # ... the overlap must reach this
+    chunks_considered: int = 10
+    coverage_chunks: int = 5
     relative_cutoff: float = 0.55
+    account_doc_penalty: float = 0.6
 
 
 @dataclass
@@ -49,34 +89,56 @@ class _Candidate:
     tokens: frozenset[str]
 
 
+def _pairs(tokens: Sequence[str]) -> set[tuple[str, str]]:
+    return set(zip(tokens, tokens[1:], strict=False))
+
+
 class GroundedComposer:
     def __init__(self, config: ComposerConfig | None = None) -> None:
         self.config = config or ComposerConfig()
 
-    @staticmethod
     def coverage(
-        question_terms: Sequence[str], hits: Sequence[Hit], idf: Callable[[str], float]
+        self, question_terms: Sequence[str], hits: Sequence[Hit], idf: Callable[[str], float]
     ) -> float:
         """IDF-weighted share of question terms that occur in the top chunks."""
         if not question_terms or not hits:
             return 0.0
         found: set[str] = set()
-        for hit in hits[:3]:
+        for hit in hits[: self.config.coverage_chunks]:
             found.update(tokenize(f"{hit.metadata.get('section', '')}\n{hit.chunk.text}"))
         total = sum(idf(t) for t in question_terms)
         return sum(idf(t) for t in question_terms if t in found) / total if total else 0.0
 
-    def compose(self, question: str, result: SearchResult) -> Composition:
+    def declines(self, similarity: float, overlap: float) -> bool:
+        c = self.config
+        return (
+            similarity < c.min_similarity
+            or overlap < c.min_overlap
+            or (similarity < c.weak_similarity and overlap < c.weak_overlap)
+        )
+
+    def compose(
+        self,
+        question: str,
+        result: SearchResult,
+        *,
+        about_account: bool = False,
+        focus: str | None = None,
+    ) -> Composition:
+        """Answer `question` from `result`. `focus` is the latest message of a follow-up whose
+        `question` also holds the previous turn: the answer is about the focus, so words of
+        the previous turn count for a third, and the (mixed) query vector counts less."""
         hits = result.hits
         terms = list(dict.fromkeys(tokenize(question)))
         evidence = self.coverage(terms, hits, result.idf)
-        if (
-            not hits
-            or result.best_dense < self.config.min_similarity
-            or evidence < self.config.min_overlap
-        ):
+        if not hits or self.declines(result.best_dense, evidence):
             return Composition(DECLINE, [], True, evidence)
-        chosen = self._select(terms, hits, result.idf)
+        focus_terms = set(tokenize(focus)) if focus else set()
+
+        def weight(token: str) -> float:
+            return result.idf(token) * (1.0 if not focus_terms or token in focus_terms else 0.33)
+
+        chosen = self._select(question, terms, result, weight, about_account, bool(focus_terms))
         if not chosen:
             return Composition(DECLINE, [], True, evidence)
         numbers: dict[str, int] = {}
@@ -104,25 +166,61 @@ class GroundedComposer:
         return Composition(" ".join(parts), citations, False, evidence)
 
     def _select(
-        self, terms: Sequence[str], hits: Sequence[Hit], idf: Callable[[str], float]
+        self,
+        question: str,
+        terms: Sequence[str],
+        result: SearchResult,
+        idf: Callable[[str], float],
+        about_account: bool,
+        follow_up: bool = False,
     ) -> list[_Candidate]:
-        weights = {t: idf(t) for t in terms}
+        hits = result.hits[: self.config.chunks_considered]
+        semantic_weight = 0.2 if follow_up else 0.45
+        sentence_lists = [split_sentences(hit.chunk.text) for hit in hits]
+        token_sets = [[frozenset(tokenize(s)) for s in sentences] for sentences in sentence_lists]
+        # A question word found in most candidate sentences (say, the service's name on its
+        # own one-pager) does not tell them apart: weigh words by how rare they are here too.
+        count = sum(len(sets) for sets in token_sets) or 1
+        local = {t: sum(t in tokens for sets in token_sets for tokens in sets) for t in terms}
+        weights = {t: idf(t) * math.log(1 + count / (1 + local[t])) for t in terms}
         total = sum(weights.values()) or 1.0
+        question_pairs = _pairs(tokenize(question))
         top_score = hits[0].score or 1.0
         candidates: list[_Candidate] = []
-        for rank, hit in enumerate(hits[: self.config.chunks_considered]):
+        for rank, hit in enumerate(hits):
             section_terms = set(tokenize(str(hit.metadata.get("section", ""))))
             section = sum(w for t, w in weights.items() if t in section_terms) / total
             prior = hit.score / top_score
-            for sentence in split_sentences(hit.chunk.text):
-                tokens = frozenset(tokenize(sentence))
+            penalty = (
+                self.config.account_doc_penalty
+                if hit.metadata.get("restricted") and not about_account
+                else 1.0
+            )
+            sentences = sentence_lists[rank]
+            semantic = self._similarities(result, hit, len(sentences))
+            for position, sentence in enumerate(sentences):
+                token_list = tokenize(sentence)
+                tokens = token_sets[rank][position]
                 if len(tokens) < 3:
                     continue
                 lexical = sum(w for t, w in weights.items() if t in tokens) / total
-                score = 0.6 * lexical + 0.2 * section + 0.2 * prior
+                phrase = min(len(question_pairs & _pairs(token_list)), 2) * 0.05
+                if semantic is None:
+                    score = 0.55 * lexical + 0.2 * section + 0.15 * prior + phrase
+                else:
+                    score = (
+                        semantic_weight * float(semantic[position])
+                        + (0.8 - semantic_weight) * lexical
+                        + 0.1 * section
+                        + 0.1 * prior
+                        + phrase
+                    )
+                score += _figure_bonus(question, sentence)
+                if position == 0:
+                    score += 0.03
                 if len(sentence) > 400:
                     score *= 0.8
-                candidates.append(_Candidate(sentence, hit, rank, score, tokens))
+                candidates.append(_Candidate(sentence, hit, rank, score * penalty, tokens))
         if not candidates:
             return []
         candidates.sort(key=lambda c: (-c.score, c.rank))
@@ -137,6 +235,18 @@ class GroundedComposer:
                 continue
             chosen.append(candidate)
         return chosen
+
+
+    @staticmethod
+    def _similarities(result: SearchResult, hit: Hit, count: int) -> np.ndarray | None:
+        """Cosine similarity of the question to each sentence's contextual vector, when the
+        index holds them (and they line up with the sentences)."""
+        if result.query_vector is None:
+            return None
+        vectors = result.sentence_vectors(hit.chunk.id)
+        if vectors is None or len(vectors) != count:
+            return None
+        return np.asarray(vectors @ result.query_vector, dtype=np.float32)
 
 
 def _similar(a: frozenset[str], b: frozenset[str]) -> bool:

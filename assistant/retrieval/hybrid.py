@@ -7,6 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from assistant.retrieval.dense import DenseRetriever
 from assistant.retrieval.filters import SearchFilter
 from assistant.retrieval.lexical import LexicalStore, StoredChunk
@@ -35,6 +37,8 @@ class SearchResult:
     best_dense: float  # best cosine similarity among dense results (0 when none)
     idf: Callable[[str], float]  # term weights of the lexical index that was searched
     timings_ms: dict[str, float] = field(default_factory=dict)
+    query_vector: np.ndarray | None = None
+    sentence_vectors: Callable[[str], np.ndarray | None] = lambda _: None
 
 
 def reciprocal_rank_fusion(
@@ -94,4 +98,4 @@ class HybridRetriever:
             hit.lexical_score, hit.lexical_rank = bm25, rank
         ranked = sorted(hits.values(), key=lambda h: (-h.score, h.chunk.id))[:k]
         best = max((similarity for _, similarity in dense), default=0.0)
-        return SearchResult(ranked, best, index.idf, timings)
+        return SearchResult(ranked, best, index.idf, timings, vector, index.sentence_vectors)

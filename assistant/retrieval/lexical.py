@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 _RECORDS = "chunks.jsonl"
 _STAMP = "generation.json"
 _DOC_FREQ = "doc_freq.json"
+_SENTENCES = "sentence_vectors.npy"  # float16 rows, all chunks' sentences end to end
+_OFFSETS = "sentence_offsets.npy"  # chunk n owns rows offsets[n]:offsets[n + 1]
 
 
 @dataclass(frozen=True)
@@ -43,23 +45,29 @@ class LexicalIndex:
         chunks: Sequence[StoredChunk],
         generation: int = 0,
         doc_freq: dict[str, int] | None = None,
+        sentences: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> None:
         self.chunks = list(chunks)
         self.generation = generation
         self.doc_freq = doc_freq or {}
+        self._sentences = sentences
         self._positions = {chunk.id: n for n, chunk in enumerate(self.chunks)}
         self._bm25: bm25s.BM25 | None = None
         self._masks: dict[SearchFilter, np.ndarray] = {}
 
     @classmethod
     def build(
-        cls, chunks: Sequence[StoredChunk], index_texts: Sequence[str], generation: int = 0
+        cls,
+        chunks: Sequence[StoredChunk],
+        index_texts: Sequence[str],
+        generation: int = 0,
+        sentence_vectors: Sequence[np.ndarray | None] | None = None,
     ) -> LexicalIndex:
         corpus = [tokenize(text) or ["\x00"] for text in index_texts]
         doc_freq: Counter[str] = Counter()
         for tokens in corpus:
             doc_freq.update(set(tokens))
-        index = cls(chunks, generation, dict(doc_freq))
+        index = cls(chunks, generation, dict(doc_freq), _pack(sentence_vectors))
         if chunks:
             bm25 = bm25s.BM25(k1=1.2, b=0.75)
             bm25.index(corpus, show_progress=False)
@@ -67,13 +75,23 @@ class LexicalIndex:
         return index
 
     def idf(self, token: str) -> float:
-        """BM25's inverse document frequency of a token (unknown tokens weigh the most)."""
+        """BM25's inverse document frequency of a token; a word the corpus lacks (a typo, a
+        topic it does not cover) weighs as much as the rarest word it has."""
         total = len(self.chunks)
-        df = self.doc_freq.get(token, 0)
+        df = max(self.doc_freq.get(token, 0), 1)
         return math.log(1.0 + (total - df + 0.5) / (df + 0.5))
 
     def __len__(self) -> int:
         return len(self.chunks)
+
+    def sentence_vectors(self, chunk_id: str) -> np.ndarray | None:
+        """The contextual vectors of a chunk's sentences (see ingest.sentences), if stored."""
+        position = self._positions.get(chunk_id)
+        if position is None or self._sentences is None:
+            return None
+        matrix, offsets = self._sentences
+        rows = matrix[int(offsets[position]) : int(offsets[position + 1])]
+        return None if len(rows) == 0 else np.asarray(rows, dtype=np.float32)
 
     def get(self, chunk_id: str) -> StoredChunk | None:
         position = self._positions.get(chunk_id)
@@ -124,6 +142,9 @@ class LexicalIndex:
             for chunk in self.chunks:
                 record = {"id": chunk.id, "text": chunk.text, "metadata": chunk.metadata}
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        if self._sentences is not None:
+            np.save(staging / _SENTENCES, self._sentences[0])
+            np.save(staging / _OFFSETS, self._sentences[1])
         (staging / _DOC_FREQ).write_text(json.dumps(self.doc_freq, ensure_ascii=False))
         (staging / _STAMP).write_text(json.dumps({"generation": self.generation}))
         old = directory.with_name(directory.name + ".old")
@@ -151,10 +172,33 @@ class LexicalIndex:
                 StoredChunk(d["id"], d["text"], d["metadata"]) for d in map(json.loads, records)
             ]
         doc_freq = json.loads((directory / _DOC_FREQ).read_text(encoding="utf-8"))
-        index = cls(chunks, generation, doc_freq)
+        sentences = None
+        if (directory / _SENTENCES).exists():
+            sentences = (
+                np.load(directory / _SENTENCES, mmap_mode="r"),
+                np.load(directory / _OFFSETS),
+            )
+        index = cls(chunks, generation, doc_freq, sentences)
         if chunks and (directory / "bm25").exists():
             index._bm25 = bm25s.BM25.load(str(directory / "bm25"), show_progress=False)
         return index
+
+
+def _pack(
+    vectors: Sequence[np.ndarray | None] | None,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Per-chunk sentence matrices as one float16 matrix plus row offsets."""
+    if not vectors or all(v is None for v in vectors):
+        return None
+    dimension = next(v.shape[1] for v in vectors if v is not None)
+    counts = [0 if v is None else len(v) for v in vectors]
+    offsets = np.zeros(len(vectors) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum(counts)
+    matrix = np.zeros((int(offsets[-1]), dimension), dtype=np.float16)
+    for n, v in enumerate(vectors):
+        if v is not None and len(v):
+            matrix[offsets[n] : offsets[n + 1]] = v
+    return matrix, offsets
 
 
 class LexicalStore:

@@ -6,7 +6,7 @@ import pytest
 
 from assistant.engine.chat import Principal, retrieval_query
 from assistant.engine.composer import DECLINE, ComposerConfig, GroundedComposer
-from assistant.engine.sentences import split_sentences
+from ingest.sentences import split_sentences
 from assistant.errors import InvalidInputError, MessageTooLongError, NotFoundError
 from assistant.retrieval.hybrid import Hit, SearchResult
 from assistant.retrieval.lexical import StoredChunk

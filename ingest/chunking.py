@@ -31,7 +31,7 @@ def sha256(text: str) -> str:
 
 
 def section_path(title: str, headers: dict[str, str]) -> str:
-    """"Title > Section > Subsection"; an H1 that repeats the title is not repeated."""
+    """ "Title > Section > Subsection"; an H1 that repeats the title is not repeated."""
     parts = [title]
     for _, key in _HEADERS:
         heading = (headers.get(key) or "").strip()
@@ -86,7 +86,9 @@ def chunk_document(
                     text=text,
                     index_text=f"{path}\n{text}",
                     metadata=metadata,
-                    sentence_spans=tuple((a + shift, b + shift) for a, b, _ in sentence_spans(text)),
+                    sentence_spans=tuple(
+                        (a + shift, b + shift) for a, b, _ in sentence_spans(text)
+                    ),
                 )
             )
     return chunks

@@ -6,7 +6,8 @@ import hashlib
 import os
 import re
 from collections.abc import Sequence
-from typing import Protocol
+from itertools import pairwise
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -35,7 +36,8 @@ class Embedder(Protocol):
 
 def _normalise(matrix: Vectors) -> Vectors:
     norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
-    return np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
+    normalised: Vectors = np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
+    return normalised
 
 
 def default_model_path() -> str:
@@ -58,8 +60,8 @@ class SentenceTransformerEmbedder:
         import transformers
         from sentence_transformers import SentenceTransformer
 
-        transformers.logging.set_verbosity_error()
-        transformers.logging.disable_progress_bar()
+        transformers.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+        transformers.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
 
         path = model_path or default_model_path()
         if not os.path.isdir(path):
@@ -89,7 +91,7 @@ class SentenceTransformerEmbedder:
         tokens inside a span is that span's contextual embedding ("late chunking")."""
         import torch
 
-        transformer = self._model[0]
+        transformer: Any = self._model[0]
         tokenizer, model = transformer.tokenizer, transformer.auto_model
         chunk_vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         span_vectors: list[Vectors] = [np.zeros((0, self.dimension), np.float32)] * len(texts)
@@ -140,7 +142,7 @@ class HashingEmbedder:
     def _features(self, text: str) -> list[str]:
         words = [word for word in _WORD.findall(text.lower()) if len(word) > 1]
         stems = [word[:6] for word in words]
-        return stems + [f"{a}_{b}" for a, b in zip(stems, stems[1:], strict=False)]
+        return stems + [f"{a}_{b}" for a, b in pairwise(stems)]
 
     def _vectors(self, texts: Sequence[str]) -> Vectors:
         matrix = np.zeros((len(texts), self.dimension), dtype=np.float32)
@@ -158,7 +160,9 @@ class HashingEmbedder:
         self, texts: Sequence[str], spans: Sequence[Spans]
     ) -> tuple[Vectors, list[Vectors]]:
         """Each span is embedded on its own (this embedder has no context to share)."""
-        spans_vectors = [self._vectors([text[a:b] for a, b in s]) for text, s in zip(texts, spans, strict=True)]
+        spans_vectors = [
+            self._vectors([text[a:b] for a, b in s]) for text, s in zip(texts, spans, strict=True)
+        ]
         return self.embed(texts), spans_vectors
 
 

@@ -23,7 +23,9 @@ from bs4 import BeautifulSoup
 
 from assistant.errors import LoaderError, UnsupportedFileError
 
-_HTML_TAG = re.compile(r"</?(?:p|ul|ol|li|br|div|span|table|tr|td|th|b|i|strong|em|h[1-6]|a)\b[^>]*>", re.I)
+_HTML_TAG = re.compile(
+    r"</?(?:p|ul|ol|li|br|div|span|table|tr|td|th|b|i|strong|em|h[1-6]|a)\b[^>]*>", re.I
+)
 _HEADING = re.compile(r"^#{1,6}\s+\S", re.M)
 _FOLDER_DOC_TYPES = {
     "playbooks": "playbook",
@@ -250,7 +252,9 @@ def load_document(path: Path, source: str | None = None) -> Document:
     except Exception as error:  # a third-party parser failing on a hostile file
         raise LoaderError(source, f"{type(error).__name__}: {error}") from error
     title = str(meta.pop("title", None) or _first_heading(text) or path.stem.replace("-", " "))
-    doc_type = str(meta.pop("doc_type", None) or _FOLDER_DOC_TYPES.get(path.parent.name, "document"))
+    doc_type = str(
+        meta.pop("doc_type", None) or _FOLDER_DOC_TYPES.get(path.parent.name, "document")
+    )
     return Document(
         source=source,
         text=text,

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from ingest.chunking import Chunk
 from ingest.embedding import Vectors
@@ -132,7 +133,7 @@ class Manifest:
         for chunk_id, text, index_text, metadata in rows:
             yield chunk_id, text, index_text, json.loads(metadata)
 
-    def all_sentence_vectors(self, dimension: int) -> Iterator[Vectors | None]:
+    def all_sentence_vectors(self, dimension: int) -> Iterator[npt.NDArray[np.float16] | None]:
         """Each chunk's sentence vectors (float16 on disk), in the order of `all_chunks`."""
         rows = self._db.execute("select sentence_vectors from chunks order by path, position")
         for (blob,) in rows:
@@ -168,4 +169,3 @@ class _Transaction:
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         self._db.execute("rollback" if kind else "commit")
-

@@ -14,8 +14,10 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from chromadb.api.models.Collection import Collection
+from chromadb.api.types import Where
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -99,6 +101,11 @@ def _under(source: str, roots: Sequence[str]) -> bool:
     return any(source == root or source.startswith(root.rstrip("/") + "/") for root in roots)
 
 
+def _sources(paths: Sequence[str]) -> Where:
+    """A Chroma filter for the chunks of these source files."""
+    return cast(Where, {"source": {"$in": list(paths)}})
+
+
 def file_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -152,7 +159,7 @@ class Ingestor:
             gone = [p for p in known if _under(p, root_names) and p not in present]
             gone = [p for p in gone if not Path(p).exists()]
             if gone:
-                self.collection.delete(where={"source": {"$in": gone}})
+                self.collection.delete(where=_sources(gone))
                 manifest.forget(gone)
                 report.removed = len(gone)
 
@@ -166,7 +173,7 @@ class Ingestor:
         """Undo what an interrupted run left behind: chunks of `pending` files, orphans."""
         pending = [path for path, record in manifest.files().items() if record.status == "pending"]
         if pending:
-            self.collection.delete(where={"source": {"$in": pending}})
+            self.collection.delete(where=_sources(pending))
             manifest.forget(pending)
         if self.collection.count() != manifest.chunk_count():
             expected = {chunk_id for chunk_id, *_ in manifest.all_chunks()}
@@ -181,7 +188,7 @@ class Ingestor:
             }
             if incomplete:
                 manifest.forget(sorted(incomplete))
-                self.collection.delete(where={"source": {"$in": sorted(incomplete)}})
+                self.collection.delete(where=_sources(sorted(incomplete)))
             return len(pending) + len(incomplete) + (1 if orphans else 0)
         return len(pending)
 
@@ -235,11 +242,14 @@ class Ingestor:
                 bar.advance(task, sum(len(chunks) for _, _, chunks in group))
 
     def _store_group(
-        self, manifest: Manifest, group: Sequence[tuple[str, str, list[Chunk]]], report: IngestReport
+        self,
+        manifest: Manifest,
+        group: Sequence[tuple[str, str, list[Chunk]]],
+        report: IngestReport,
     ) -> None:
         paths = [source for source, _, _ in group]
         manifest.mark_pending(paths)
-        self.collection.delete(where={"source": {"$in": paths}})
+        self.collection.delete(where=_sources(paths))
         chunks = [chunk for _, _, file_chunks in group for chunk in file_chunks]
         sentence_vectors: list[Vectors] = []
         if chunks:
@@ -252,7 +262,7 @@ class Ingestor:
                     ids=[chunk.id for chunk in batch],
                     embeddings=vectors[start : start + len(batch)],
                     documents=[chunk.text for chunk in batch],
-                    metadatas=[chunk.metadata for chunk in batch],  # type: ignore[misc]
+                    metadatas=[chunk.metadata for chunk in batch],
                 )
         start = 0
         for source, digest, file_chunks in group:

@@ -18,9 +18,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-from assistant.config import Settings  # noqa: E402
-from assistant.services import Services, build_services  # noqa: E402
-from ingest.embedding import HashingEmbedder  # noqa: E402
+from assistant.config import Settings
+from assistant.services import Services, build_services
+from ingest.embedding import HashingEmbedder
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO.parent / "shared" / "seeds"
@@ -84,7 +84,7 @@ def write_corpus(root: Path) -> Path:
     return root
 
 
-def test_settings(data_dir: Path, **overrides: object) -> Settings:
+def make_settings(data_dir: Path, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "data_dir": data_dir,
         "embedding_model": "hashing",
@@ -103,7 +103,7 @@ def corpus(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return test_settings(tmp_path / "data")
+    return make_settings(tmp_path / "data")
 
 
 @pytest.fixture
@@ -161,7 +161,8 @@ def live_client(settings: Settings, corpus: Path) -> Iterator[httpx.Client]:
     ingesting = build_services(settings, HashingEmbedder())
     ingesting.ingestor().run([corpus])
     ingesting.close()
-    with LiveServer(create_app(settings, HashingEmbedder())) as server, httpx.Client(
-        base_url=server.url, timeout=30
-    ) as client:
+    with (
+        LiveServer(create_app(settings, HashingEmbedder())) as server,
+        httpx.Client(base_url=server.url, timeout=30) as client,
+    ):
         yield client

@@ -27,7 +27,11 @@ def status_for(error: errors.AssistantError) -> int:
 def install_error_handlers(app: FastAPI) -> None:
     async def handle(_: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, errors.AssistantError)
-        headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, errors.AuthenticationError) else None
+        headers = (
+            {"WWW-Authenticate": "Bearer"}
+            if isinstance(error, errors.AuthenticationError)
+            else None
+        )
         return JSONResponse({"detail": str(error)}, status_code=status_for(error), headers=headers)
 
     async def handle_http(request: Request, error: Exception) -> Response:

@@ -15,13 +15,14 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
-from ingest.sentences import split_sentences
 from assistant.engine.types import Citation
 from assistant.retrieval.hybrid import Hit, SearchResult
 from assistant.retrieval.text import tokenize
+from ingest.sentences import split_sentences
 
 DECLINE = (
     "The knowledge base does not cover this question, so I won't guess. "
@@ -90,7 +91,7 @@ class _Candidate:
 
 
 def _pairs(tokens: Sequence[str]) -> set[tuple[str, str]]:
-    return set(zip(tokens, tokens[1:], strict=False))
+    return set(pairwise(tokens))
 
 
 class GroundedComposer:
@@ -235,7 +236,6 @@ class GroundedComposer:
                 continue
             chosen.append(candidate)
         return chosen
-
 
     @staticmethod
     def _similarities(result: SearchResult, hit: Hit, count: int) -> np.ndarray | None:

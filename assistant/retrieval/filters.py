@@ -29,8 +29,10 @@ class SearchFilter:
         accounts = metadata.get("accounts") or []
         if self.account is not None and self.account not in accounts:
             return False
-        return self.visible_accounts is None or not accounts or bool(
-            self.visible_accounts.intersection(accounts)
+        return (
+            self.visible_accounts is None
+            or not accounts
+            or bool(self.visible_accounts.intersection(accounts))
         )
 
     def chroma_where(self) -> dict[str, Any] | None:

@@ -11,8 +11,8 @@ import json
 import logging
 import math
 import os
-from collections import Counter
 import shutil
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path

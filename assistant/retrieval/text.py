@@ -15,9 +15,40 @@ from bm25s.stopwords import STOPWORDS_EN_PLUS
 _TOKEN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+|[^\W_]+", re.UNICODE)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 STOPWORDS = frozenset(STOPWORDS_EN_PLUS) | frozenset(
-    {"us", "we", "our", "you", "your", "i", "me", "my", "what", "how", "which", "who", "whom",
-     "when", "where", "why", "does", "do", "did", "is", "are", "should", "would", "could",
-     "can", "tell", "give", "get", "please", "about", "much", "many"}
+    {
+        "us",
+        "we",
+        "our",
+        "you",
+        "your",
+        "i",
+        "me",
+        "my",
+        "what",
+        "how",
+        "which",
+        "who",
+        "whom",
+        "when",
+        "where",
+        "why",
+        "does",
+        "do",
+        "did",
+        "is",
+        "are",
+        "should",
+        "would",
+        "could",
+        "can",
+        "tell",
+        "give",
+        "get",
+        "please",
+        "about",
+        "much",
+        "many",
+    }
 )
 
 

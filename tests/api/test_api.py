@@ -66,7 +66,11 @@ def test_search_returns_ranked_chunks(live_client: httpx.Client) -> None:
         ({"message": None}, 422, "valid string"),
         ({"message": "hi", "unexpected": 1}, 422, "unexpected"),
         ({"message": "x" * 4001}, 413, "limit is 4000"),
-        ({"message": "hello", "conversation_id": "nope"}, 404, "conversation 'nope' does not exist"),
+        (
+            {"message": "hello", "conversation_id": "nope"},
+            404,
+            "conversation 'nope' does not exist",
+        ),
         ({"message": "hello", "conversation_id": "x" * 65}, 422, "conversation_id"),
     ],
 )
@@ -79,7 +83,7 @@ def test_chat_bad_input(
 
 
 @pytest.mark.parametrize(
-    "raw", [b"{not json", b"", b"[]", b'"just a string"', "{\"message\": \"\xff\"".encode("latin-1")]
+    "raw", [b"{not json", b"", b"[]", b'"just a string"', '{"message": "\xff"'.encode("latin-1")]
 )
 def test_malformed_json_is_422(live_client: httpx.Client, raw: bytes) -> None:
     response = live_client.post(
@@ -92,10 +96,17 @@ def test_malformed_json_is_422(live_client: httpx.Client, raw: bytes) -> None:
     ("payload", "status"),
     [({"query": " "}, 422), ({"query": "x", "k": 0}, 422), ({"query": "x", "k": 51}, 422)],
 )
-def test_search_bad_input(live_client: httpx.Client, payload: dict[str, object], status: int) -> None:
+def test_search_bad_input(
+    live_client: httpx.Client, payload: dict[str, object], status: int
+) -> None:
     assert live_client.post("/api/search", json=payload).status_code == status
 
 
 def test_unicode_and_control_characters_do_not_break(live_client: httpx.Client) -> None:
-    for message in ["客户成功是什么?", "\x00\x01 onboarding", "🙂" * 100, "<script>alert(1)</script>"]:
+    for message in [
+        "客户成功是什么?",
+        "\x00\x01 onboarding",
+        "🙂" * 100,
+        "<script>alert(1)</script>",
+    ]:
         assert live_client.post("/api/chat", json={"message": message}).status_code == 200

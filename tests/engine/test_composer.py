@@ -6,12 +6,12 @@ import pytest
 
 from assistant.engine.chat import Principal, retrieval_query
 from assistant.engine.composer import DECLINE, ComposerConfig, GroundedComposer
-from ingest.sentences import split_sentences
 from assistant.errors import InvalidInputError, MessageTooLongError, NotFoundError
 from assistant.retrieval.hybrid import Hit, SearchResult
 from assistant.retrieval.lexical import StoredChunk
 from assistant.services import Services
 from assistant.store.conversations import Turn
+from ingest.sentences import split_sentences
 
 
 def hit(chunk_id: str, text: str, score: float, section: str = "Guide > Part") -> Hit:
@@ -24,7 +24,10 @@ def result(hits: list[Hit], best: float = 0.6) -> SearchResult:
 
 
 def test_split_sentences_handles_bullets_tables_and_cjk() -> None:
-    text = "- **First** point is here. Second one follows!\n|a|b|\n|---|---|\n## Head\n第一句。第二句。"
+    text = (
+        "- **First** point is here. Second one follows!\n"
+        "|a|b|\n|---|---|\n## Head\n第一句。第二句。"
+    )
     assert split_sentences(text) == [
         "First point is here.",
         "Second one follows!",
@@ -47,7 +50,7 @@ def test_answer_quotes_supported_sentences_with_markers() -> None:
     assert "Lunch" not in composition.answer
     cited = {int(n) for n in re.findall(r"\[(\d+)\]", composition.answer)}
     assert cited == {c.n for c in composition.citations}
-    assert [c.chunk_id for c in composition.citations][0] == "c1"
+    assert composition.citations[0].chunk_id == "c1"
     assert "c3" not in {c.chunk_id for c in composition.citations}
     assert composition.citations[0].source == "k/c1.md"
     assert composition.citations[0].section == "Guide > Part"

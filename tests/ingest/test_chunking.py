@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from itertools import pairwise
+
 from ingest.chunking import chunk_document, section_path
 from ingest.loaders import Document
 
@@ -54,7 +56,7 @@ def test_size_and_overlap() -> None:
     execution = [c.text for c in chunks if c.metadata["section"].endswith("Execution")]
     assert all(len(text) <= 300 for text in execution)
     # consecutive pieces share text (the overlap)
-    assert any(a[-30:].split()[-1] in b[:80] for a, b in zip(execution, execution[1:], strict=False))
+    assert any(a[-30:].split()[-1] in b[:80] for a, b in pairwise(execution))
 
 
 def test_metadata_and_stable_ids() -> None:

@@ -10,6 +10,7 @@ from assistant.errors import LoaderError, UnsupportedFileError
 from ingest.loaders import html_to_markdown, load_document
 from tests.conftest import SEEDS
 
+
 def make_pdf(text: str) -> bytes:
     """A minimal valid one-page PDF (with its xref table) showing `text` in Helvetica."""
     stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
@@ -144,7 +145,7 @@ def test_unreadable_files_raise_with_reason(
 def test_unsupported_type(tmp_path: Path) -> None:
     path = tmp_path / "image.png"
     path.write_bytes(b"\x89PNG")
-    with pytest.raises(UnsupportedFileError, match="unsupported file type '.png'"):
+    with pytest.raises(UnsupportedFileError, match=r"unsupported file type '\.png'"):
         load_document(path)
 
 

@@ -161,7 +161,7 @@ def test_killed_process_is_repaired(settings_dir: Path, corpus: Path) -> None:
         from pathlib import Path
         from assistant.services import build_services
         from ingest.embedding import HashingEmbedder
-        from tests.conftest import test_settings
+        from tests.conftest import make_settings
 
         class Dying(HashingEmbedder):
             calls = 0
@@ -171,19 +171,21 @@ def test_killed_process_is_repaired(settings_dir: Path, corpus: Path) -> None:
                     os.kill(os.getpid(), signal.SIGKILL)
                 return super().embed(texts)
 
-        services = build_services(test_settings(Path({str(settings_dir)!r})), Dying())
+        services = build_services(make_settings(Path({str(settings_dir)!r})), Dying())
         ingestor = services.ingestor()
         ingestor.batch_chunks = 1
         ingestor.run([Path({str(corpus)!r})])
         """
     )
-    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, timeout=120
+    )
     assert done.returncode == -signal.SIGKILL, done.stderr.decode()[-2000:]
 
     from assistant.services import build_services
-    from tests.conftest import test_settings
+    from tests.conftest import make_settings
 
-    services = build_services(test_settings(settings_dir), HashingEmbedder())
+    services = build_services(make_settings(settings_dir), HashingEmbedder())
     try:
         report = services.ingestor().run([corpus])
         assert report.repaired >= 1

@@ -47,7 +47,9 @@ def test_filter_semantics() -> None:
     scope = SearchFilter(visible_accounts=frozenset({"ACC-002"}))
     assert scope.matches(public) and not scope.matches(note)
     assert SearchFilter(visible_accounts=frozenset({"ACC-001"})).matches(note)
-    where = SearchFilter(doc_types=frozenset({"guide"}), visible_accounts=frozenset()).chroma_where()
+    where = SearchFilter(
+        doc_types=frozenset({"guide"}), visible_accounts=frozenset()
+    ).chroma_where()
     assert where == {"$and": [{"doc_type": {"$in": ["guide"]}}, {"restricted": False}]}
 
 

@@ -72,7 +72,9 @@ def _misses(result: SuiteResult, metric: str) -> str:
 
 def test_conversation_persists_across_requests(real_services: Services) -> None:
     first = real_services.chat.chat("What are the health score bands?", Principal())
-    follow = real_services.chat.chat("and what counts as green?", Principal(), first.conversation_id)
+    follow = real_services.chat.chat(
+        "and what counts as green?", Principal(), first.conversation_id
+    )
     assert "80" in follow.answer
 
 

@@ -28,7 +28,9 @@ class ChatRequest(BaseModel):
 
 
 @router.post("/chat", response_model=ChatResponse)
-async def chat(request: ChatRequest, services: ServicesDep, principal: PrincipalDep) -> ChatResponse:
+async def chat(
+    request: ChatRequest, services: ServicesDep, principal: PrincipalDep
+) -> ChatResponse:
     return await run_in_threadpool(
         services.chat.chat,
         request.message,

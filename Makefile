@@ -19,6 +19,7 @@ install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/assistant ingest knowledge
+	$(BIN)/assistant import-accounts knowledge/accounts
 	$(BIN)/assistant serve --host 127.0.0.1 --port 8000
 
 ingest: $(STAMP)

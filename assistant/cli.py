@@ -1,4 +1,4 @@
-"""`assistant`: serve, ingest, ask."""
+"""`assistant`: serve, ingest, import-accounts, ask."""
 
 from __future__ import annotations
 
@@ -12,9 +12,13 @@ from typing import Annotated
 import typer
 
 from assistant.config import get_settings
+from assistant.drafts.cli import app as draft_app
 from assistant.errors import AssistantError
+from assistant.evaluation.cli import eval_app
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+app.add_typer(draft_app, name="draft")
+app.add_typer(eval_app, name="eval")
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -62,13 +66,46 @@ def ingest(
     settings = get_settings()
     try:
         services = build_services(settings)
-        report = services.ingestor().run(paths or [settings.knowledge_dir], progress=sys.stderr.isatty())
+        report = services.ingestor().run(
+            paths or [settings.knowledge_dir], progress=sys.stderr.isatty()
+        )
     except AssistantError as error:
         _fail(str(error))
         return
     for path, reason in report.skipped:
         typer.secho(f"skipped {path}: {reason}", fg=typer.colors.YELLOW, err=True)
     typer.echo(report.summary())
+
+
+@app.command("import-accounts")
+def import_accounts(
+    directory: Annotated[Path, typer.Argument(help="folder of account exports")] = Path(
+        "knowledge/accounts"
+    ),
+    strict: Annotated[bool, typer.Option(help="exit 1 when any row is rejected")] = False,
+) -> None:
+    """Import account exports into the accounts store (idempotent upsert).
+
+    One transaction per file: bad rows are reported (file:line: reason) and skipped, a
+    file that cannot be imported as a whole changes nothing.
+    """
+    from assistant.store import accounts as _tables  # noqa: F401  (registers the tables)
+    from assistant.store.db import build_engine, session_factory
+    from assistant.store.importer import AccountImporter
+
+    settings = get_settings()
+    if not directory.is_dir():
+        _fail(f"{directory} is not a folder")
+    engine = build_engine(settings)
+    try:
+        report = AccountImporter(session_factory(engine)).run(directory, settings.clock())
+    finally:
+        engine.dispose()
+    for issue in report.rejected:
+        typer.secho(f"rejected {issue}", fg=typer.colors.YELLOW, err=True)
+    typer.echo(report.summary())
+    if report.failed_files or (strict and report.rejected):
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -6,7 +6,7 @@ import datetime as dt
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     retrieval_k: int = Field(default=8, ge=1, le=100, description="chunks returned by search")
     retrieval_candidates: int = Field(default=40, ge=1, description="per-retriever depth")
     rrf_k: int = Field(default=60, ge=1)
+    acl_overfetch: int = Field(
+        default=8,
+        ge=1,
+        description="filtered dense search: fetch k times this unfiltered, then filter "
+        "(1 = Chroma `where` filter); see bench/acl_filter.py",
+    )
     dense_weight: float = Field(default=1.0, ge=0)
     lexical_weight: float = Field(default=1.0, ge=0)
 
@@ -63,8 +69,31 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(default=4000, ge=1)
     api_keys_file: Path | None = None
     today: dt.date | None = Field(default=None, description="pinned clock for reproducibility")
+    prompts_dir: Path | None = Field(
+        default=None, description="draft prompts; prompts/ beside the package when unset"
+    )
 
-    @field_validator("chroma_url", "database_url", "embedding_model", mode="before")
+    # LLM engine: any OpenAI-compatible chat-completions endpoint; grounded when no model
+    llm_base_url: str | None = Field(
+        default=None, description="e.g. http://localhost:11434/v1; the OpenAI API when unset"
+    )
+    llm_model: str | None = Field(default=None, description="the engine is llm:<model> when set")
+    llm_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("llm_api_key", "ASSISTANT_LLM_API_KEY", "OPENAI_API_KEY"),
+    )
+    llm_request_timeout: float = Field(default=30.0, gt=0, description="seconds per HTTP attempt")
+    llm_deadline: float = Field(
+        default=60.0, gt=0, description="seconds for the whole answer, retries included"
+    )
+    llm_retries: int = Field(default=1, ge=0, le=5, description="retries after a failed attempt")
+    llm_temperature: float = Field(default=0.2, ge=0, le=2)
+    llm_max_steps: int = Field(default=6, ge=1, le=20, description="model calls per answer")
+    llm_stream: bool = Field(default=True, description="stream tokens from the model")
+
+    @field_validator(
+        "chroma_url", "database_url", "embedding_model", "llm_base_url", "llm_model", mode="before"
+    )
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

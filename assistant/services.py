@@ -12,14 +12,26 @@ from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from sqlalchemy import Engine
 
+from assistant.auth import KeyRing, load_keys
 from assistant.config import Settings
+from assistant.drafts.chat import DraftDesk
+from assistant.drafts.knowledge import Knowledge
+from assistant.drafts.service import DraftService
+from assistant.engine.account_desk import AccountDesk
 from assistant.engine.chat import ChatEngine
 from assistant.engine.composer import ComposerConfig, GroundedComposer
-from assistant.retrieval.dense import DenseRetriever, connect, open_collection
+from assistant.engine.events import AnswerEngine
+from assistant.engine.streaming import GroundedStream
+from assistant.llm.engine import LLMEngine, build_llm_engine
+from assistant.retrieval.dense import connect, open_collection
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.retrieval.lexical import LexicalStore
+from assistant.scoped_dense import PostFilteredDense
+from assistant.store import accounts as _account_tables  # noqa: F401  (registers the tables)
+from assistant.store.account_store import AccountStore
 from assistant.store.conversations import ConversationStore
 from assistant.store.db import build_engine, session_factory
+from assistant.tools import ToolContext, ToolRegistry, build_registry
 from ingest.embedding import Embedder, build_embedder
 from ingest.pipeline import Ingestor
 
@@ -34,6 +46,16 @@ class Services:
     retriever: HybridRetriever
     database: Engine
     chat: ChatEngine
+    accounts: AccountStore
+    tools: ToolRegistry
+    api_keys: KeyRing | None
+    llm: LLMEngine | None = None  # when a model is configured
+    drafts: DraftService | None = None  # success plans, pitches, one-pagers, MEDDICC reviews
+
+    @property
+    def engine(self) -> AnswerEngine:
+        """The engine that answers: the LLM (falling back to grounded) when configured."""
+        return self.llm if self.llm is not None else GroundedStream(self.chat)
 
     def ingestor(self) -> Ingestor:
         s = self.settings
@@ -48,6 +70,8 @@ class Services:
         )
 
     def close(self) -> None:
+        if self.llm is not None:
+            self.llm.close()
         self.database.dispose()
 
 
@@ -58,6 +82,7 @@ def build_embedder_from(settings: Settings) -> Embedder:
 
 
 def build_services(settings: Settings, embedder: Embedder | None = None) -> Services:
+    api_keys = load_keys(settings.api_keys_file) if settings.api_keys_file else None
     embedder = embedder or build_embedder_from(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     chroma = connect(settings)
@@ -65,7 +90,7 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
     lexical = LexicalStore(settings.lexical_path)
     retriever = HybridRetriever(
         embedder,
-        DenseRetriever(collection),
+        PostFilteredDense(collection, settings.acl_overfetch),
         lexical,
         candidates=settings.retrieval_candidates,
         rrf_k=settings.rrf_k,
@@ -77,14 +102,39 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
             max_sentences=settings.answer_max_sentences,
             min_similarity=settings.answer_min_similarity,
             min_overlap=settings.answer_min_overlap,
+            weak_similarity=settings.answer_weak_similarity,
+            weak_overlap=settings.answer_weak_overlap,
         )
     )
     database = build_engine(settings)
+    sessions = session_factory(database)
+    accounts = AccountStore(sessions)
+    tools = build_registry(ToolContext(accounts, settings.clock))
+    knowledge = Knowledge(lexical, retriever, composer, settings.retrieval_k)
+    drafts = DraftService.build(
+        tools, accounts, knowledge, database, settings.clock, settings.prompts_dir
+    )
     chat = ChatEngine(
         retriever,
         composer,
-        ConversationStore(session_factory(database)),
+        ConversationStore(sessions),
         k=settings.retrieval_k,
         max_message_chars=settings.max_message_chars,
+        desk=AccountDesk(tools, retriever, composer, settings.retrieval_k),
+        drafts=DraftDesk(drafts),
     )
-    return Services(settings, embedder, chroma, collection, lexical, retriever, database, chat)
+    return Services(
+        settings,
+        embedder,
+        chroma,
+        collection,
+        lexical,
+        retriever,
+        database,
+        chat,
+        accounts,
+        tools,
+        api_keys,
+        build_llm_engine(settings, chat, tools),
+        drafts,
+    )

@@ -123,7 +123,7 @@ class Ingestor:
         chunk_size: int,
         chunk_overlap: int,
         exclude: Sequence[str] = (),
-        batch_chunks: int = 256,
+        batch_chunks: int = 1024,
     ) -> None:
         self.collection = collection
         self.embedder = embedder
@@ -132,6 +132,8 @@ class Ingestor:
         self.chunk_size = chunk_size
         self.chunk_overlap = chunk_overlap
         self.exclude = list(exclude)
+        # Chunks per embedding call (whole files, at least this many). The model sorts a call's
+        # texts by length, so bigger groups pad less; a killed run redoes at most one group.
         self.batch_chunks = batch_chunks
 
     def run(self, roots: Sequence[Path], *, progress: bool = False) -> IngestReport:

@@ -5,10 +5,20 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
+from assistant.api.deps import get_principal
 from assistant.api.errors import install_error_handlers
-from assistant.api.routes import chat, health, search
+from assistant.api.routes import (
+    accounts,
+    chat,
+    drafts,
+    feedback,
+    health,
+    openai_compat,
+    renewals,
+    search,
+)
 from assistant.config import Settings, get_settings
 from assistant.services import build_services
 from ingest.embedding import Embedder
@@ -34,6 +44,13 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     )
     install_error_handlers(app)
     app.include_router(health.router)
-    app.include_router(chat.router, prefix="/api")
-    app.include_router(search.router, prefix="/api")
+    # every /api route needs a valid key (when a keys file is configured), even one that
+    # forgets to ask for the principal itself
+    api = APIRouter(prefix="/api", dependencies=[Depends(get_principal)])
+    for module in (chat, search, accounts, renewals, drafts):
+        api.include_router(module.router)
+    api.include_router(feedback.router)
+    app.include_router(api)
+    # the OpenAI-compatible API, with the same authentication
+    app.include_router(openai_compat.router, prefix="/v1", dependencies=[Depends(get_principal)])
     return app

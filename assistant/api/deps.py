@@ -7,7 +7,7 @@ from typing import Annotated, cast
 from fastapi import Depends, Request
 
 from assistant.config import Settings
-from assistant.engine.chat import Principal
+from assistant.principal import Principal
 from assistant.services import Services
 
 
@@ -19,9 +19,16 @@ def get_app_settings(request: Request) -> Settings:
     return get_services(request).settings
 
 
-def get_principal() -> Principal:
-    """Single-user local mode: the caller may see everything."""
-    return Principal()
+def get_principal(request: Request) -> Principal:
+    """The caller named by `Authorization: Bearer <key>` (401 without a valid key).
+
+    Without an API keys file the service is in single-user local mode: the caller may see
+    everything (and `assistant serve` binds to loopback only).
+    """
+    keys = get_services(request).api_keys
+    if keys is None:
+        return Principal()
+    return keys.principal(request.headers.get("authorization"))
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]

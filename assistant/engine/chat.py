@@ -4,30 +4,28 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from assistant.engine.composer import GroundedComposer
 from assistant.engine.types import ChatResponse, SearchHit, SearchResponse
 from assistant.errors import InvalidInputError, MessageTooLongError
+from assistant.principal import Principal
 from assistant.retrieval.filters import SearchFilter
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.retrieval.text import tokenize
 from assistant.store.conversations import ConversationStore, Turn
+
+if TYPE_CHECKING:
+    from assistant.drafts.chat import DraftDesk
+    from assistant.engine.account_desk import AccountDesk
+
+__all__ = ["ChatEngine", "Principal", "retrieval_query"]
 
 _FOLLOW_UP = re.compile(
     r"^\s*(and|also|so|then|what about|how about|what if|why|same)\b"
     r"|\b(it|its|that|this|those|these|they|them|their|there|he|she)\b",
     re.I,
 )
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who asks. `accounts` None means every account (local single-user mode, admins)."""
-
-    user: str = "local"
-    role: str = "admin"
-    accounts: frozenset[str] | None = None
 
 
 def retrieval_query(message: str, history: list[Turn]) -> str:
@@ -47,7 +45,11 @@ class ChatEngine:
         *,
         k: int = 8,
         max_message_chars: int = 4000,
+        desk: AccountDesk | None = None,
+        drafts: DraftDesk | None = None,
     ) -> None:
+        self.desk = desk
+        self.drafts = drafts  # draft requests, answered before account questions
         self.retriever = retriever
         self.composer = composer
         self.conversations = conversations
@@ -65,9 +67,15 @@ class ChatEngine:
         return text
 
     def search(
-        self, query: str, principal: Principal, k: int | None = None, where: SearchFilter | None = None
+        self,
+        query: str,
+        principal: Principal,
+        k: int | None = None,
+        where: SearchFilter | None = None,
     ) -> SearchResponse:
         query = self.validate(query)
+        if where is not None and where.account is not None:
+            principal.require(where.account)  # 403 for an account outside the scope
         scoped = SearchFilter(
             doc_types=where.doc_types if where else None,
             account=where.account if where else None,
@@ -99,35 +107,104 @@ class ChatEngine:
     ) -> ChatResponse:
         started = time.perf_counter()
         text = self.validate(message)
+        if account_id is not None:
+            account_id = principal.require(account_id)
+            if self.desk is not None:
+                self.desk.tools.context.store.account(account_id)  # 404 for an unknown id
         history = (
             self.conversations.history(conversation_id, principal.user) if conversation_id else []
         )
+        if self.drafts is not None:
+            about = account_id or _last_account(history)
+            drafted = self.drafts.reply(text, principal, about)
+            if drafted is not None:
+                response = ChatResponse(
+                    conversation_id=conversation_id or "",
+                    answer=drafted.answer,
+                    citations=drafted.citations,
+                    tool_calls=drafted.tool_calls,
+                    draft=drafted.draft,
+                    declined=drafted.declined,
+                    engine="grounded",
+                )
+                about = drafted.account_id or about
+                return self._record(
+                    conversation_id, principal, text, account_id, response, about, started
+                )
+        if self.desk is not None:
+            context = account_id or _last_account(history)
+            reply = self.desk.reply(text, principal, context)
+            if reply is not None:
+                return self._record(
+                    conversation_id,
+                    principal,
+                    text,
+                    account_id,
+                    ChatResponse(
+                        conversation_id=conversation_id or "",
+                        answer=reply.answer,
+                        citations=reply.citations,
+                        tool_calls=reply.tool_calls,
+                        declined=reply.declined,
+                        engine="grounded",
+                    ),
+                    reply.account_id or context,
+                    started,
+                )
         query = retrieval_query(text, history)
-        result = self.retriever.search(query, self.k, SearchFilter(visible_accounts=principal.accounts))
+        depth = max(self.k, self.composer.config.chunks_considered)
+        result = self.retriever.search(
+            query, depth, SearchFilter(visible_accounts=principal.accounts)
+        )
         compose_start = time.perf_counter()
-        composition = self.composer.compose(query, result)
+        composition = self.composer.compose(query, result, focus=text if query != text else None)
         timings = dict(result.timings_ms)
         timings["compose"] = (time.perf_counter() - compose_start) * 1000
-
-        if conversation_id is None:
-            conversation_id = self.conversations.create(principal.user, account_id)
-        self.conversations.append(conversation_id, "user", text, {"account_id": account_id})
         response = ChatResponse(
-            conversation_id=conversation_id,
+            conversation_id=conversation_id or "",
             answer=composition.answer,
             citations=composition.citations,
             declined=composition.declined,
             engine="grounded",
+            timings_ms=timings,
         )
-        self.conversations.append(
-            conversation_id,
-            "assistant",
-            response.answer,
-            {"citations": [c.model_dump() for c in response.citations], "engine": response.engine},
-        )
+        return self._record(conversation_id, principal, text, account_id, response, None, started)
+
+    def _record(
+        self,
+        conversation_id: str | None,
+        principal: Principal,
+        text: str,
+        account_id: str | None,
+        response: ChatResponse,
+        about: str | None,
+        started: float,
+    ) -> ChatResponse:
+        """Persist the turn (the account it was about lets a follow-up build on it)."""
+        if conversation_id is None:
+            conversation_id = self.conversations.create(principal.user, account_id)
+        response.conversation_id = conversation_id
+        self.conversations.append(conversation_id, "user", text, {"account_id": account_id})
+        payload = {
+            "citations": [c.model_dump() for c in response.citations],
+            "tool_calls": [c.model_dump() for c in response.tool_calls],
+            "engine": response.engine,
+            "account_id": about,
+        }
+        self.conversations.append(conversation_id, "assistant", response.answer, payload)
+        timings = dict(response.timings_ms)
         timings["total"] = (time.perf_counter() - started) * 1000
         response.timings_ms = _rounded(timings)
         return response
+
+
+def _last_account(history: list[Turn]) -> str | None:
+    """The account the previous answer was about, for follow-ups ("and its licenses?")."""
+    for turn in reversed(history):
+        if turn.role == "assistant":
+            value = turn.payload.get("account_id")
+            return str(value) if value else None
+    return None
 
 
 def _rounded(timings: dict[str, float]) -> dict[str, float]:

@@ -15,6 +15,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import pairwise
 
 import numpy as np
@@ -53,11 +54,14 @@ _ASKS_FIGURE: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
 ]
 
 
+@lru_cache(maxsize=1024)
+def _figures_asked(question: str) -> tuple[re.Pattern[str], ...]:
+    """The sentence patterns of the kinds of figure `question` asks for."""
+    return tuple(holds for asks, holds in _ASKS_FIGURE if asks.search(question))
+
+
 def _figure_bonus(question: str, sentence: str) -> float:
-    for asks, holds in _ASKS_FIGURE:
-        if asks.search(question) and holds.search(sentence):
-            return 0.08
-    return 0.0
+    return 0.08 if any(holds.search(sentence) for holds in _figures_asked(question)) else 0.0
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,23 @@ def _pairs(tokens: Sequence[str]) -> set[tuple[str, str]]:
     return set(pairwise(tokens))
 
 
+# The same chunks, sections and sentences come back query after query: remember their
+# sentences and tokens (bounded) instead of splitting and stemming them on every request.
+@lru_cache(maxsize=16384)
+def _tokens(text: str) -> tuple[str, ...]:
+    return tuple(tokenize(text))
+
+
+@lru_cache(maxsize=16384)
+def _token_set(text: str) -> frozenset[str]:
+    return frozenset(_tokens(text))
+
+
+@lru_cache(maxsize=4096)
+def _sentences(text: str) -> tuple[str, ...]:
+    return tuple(split_sentences(text))
+
+
 class GroundedComposer:
     def __init__(self, config: ComposerConfig | None = None) -> None:
         self.config = config or ComposerConfig()
@@ -106,7 +127,7 @@ class GroundedComposer:
             return 0.0
         found: set[str] = set()
         for hit in hits[: self.config.coverage_chunks]:
-            found.update(tokenize(f"{hit.metadata.get('section', '')}\n{hit.chunk.text}"))
+            found.update(_token_set(f"{hit.metadata.get('section', '')}\n{hit.chunk.text}"))
         total = sum(idf(t) for t in question_terms)
         return sum(idf(t) for t in question_terms if t in found) / total if total else 0.0
 
@@ -177,8 +198,8 @@ class GroundedComposer:
     ) -> list[_Candidate]:
         hits = result.hits[: self.config.chunks_considered]
         semantic_weight = 0.2 if follow_up else 0.45
-        sentence_lists = [split_sentences(hit.chunk.text) for hit in hits]
-        token_sets = [[frozenset(tokenize(s)) for s in sentences] for sentences in sentence_lists]
+        sentence_lists = [_sentences(hit.chunk.text) for hit in hits]
+        token_sets = [[_token_set(s) for s in sentences] for sentences in sentence_lists]
         # A question word found in most candidate sentences (say, the service's name on its
         # own one-pager) does not tell them apart: weigh words by how rare they are here too.
         count = sum(len(sets) for sets in token_sets) or 1
@@ -189,7 +210,7 @@ class GroundedComposer:
         top_score = hits[0].score or 1.0
         candidates: list[_Candidate] = []
         for rank, hit in enumerate(hits):
-            section_terms = set(tokenize(str(hit.metadata.get("section", ""))))
+            section_terms = _token_set(str(hit.metadata.get("section", "")))
             section = sum(w for t, w in weights.items() if t in section_terms) / total
             prior = hit.score / top_score
             penalty = (
@@ -200,7 +221,7 @@ class GroundedComposer:
             sentences = sentence_lists[rank]
             semantic = self._similarities(result, hit, len(sentences))
             for position, sentence in enumerate(sentences):
-                token_list = tokenize(sentence)
+                token_list = _tokens(sentence)
                 tokens = token_sets[rank][position]
                 if len(tokens) < 3:
                     continue

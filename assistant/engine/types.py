@@ -25,6 +25,18 @@ class ToolCall(BaseModel):
     source: str | None = None
 
 
+class AnswerCheck(BaseModel):
+    """The post-check of a model-written answer (the grounded composer needs none)."""
+
+    dropped_citations: list[int] = Field(
+        default_factory=list, description="markers [n] removed: the model was not given chunk n"
+    )
+    unsupported_numbers: list[str] = Field(
+        default_factory=list,
+        description="figures found in neither a tool result, a cited chunk nor the question",
+    )
+
+
 class ChatResponse(BaseModel):
     conversation_id: str
     answer: str
@@ -35,6 +47,7 @@ class ChatResponse(BaseModel):
     fallback_reason: str | None = None
     declined: bool = False
     timings_ms: dict[str, float] = Field(default_factory=dict)
+    check: AnswerCheck | None = None
 
 
 class SearchHit(BaseModel):

@@ -16,6 +16,11 @@ def hit_at_k(retrieved: Sequence[str], expected: Sequence[str], k: int = 5) -> f
     return 1.0 if set(retrieved[:k]) & set(expected) else 0.0
 
 
+def cited_any(cited: Sequence[str], expected: Sequence[str]) -> float:
+    """1.0 when the answer cites any expected source."""
+    return 1.0 if set(cited) & set(expected) else 0.0
+
+
 def reciprocal_rank(retrieved: Sequence[str], expected: Sequence[str]) -> float:
     """1/rank of the first expected source among the retrieved (distinct) sources; 0 if none."""
     wanted = set(expected)
@@ -41,6 +46,11 @@ def fact_recall(answer: str, facts: Sequence[str]) -> float:
     if not facts:
         return 1.0
     return sum(1 for fact in facts if re.search(fact, answer, re.I)) / len(facts)
+
+
+def missing_facts(answer: str, facts: Sequence[str]) -> list[str]:
+    """The fact regexes not found in the answer."""
+    return [fact for fact in facts if not re.search(fact, answer, re.I)]
 
 
 def percentile(values: Sequence[float], q: float) -> float:

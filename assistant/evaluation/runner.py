@@ -1,16 +1,86 @@
-"""Runs suites through the same engine as the API and scores every case."""
+"""Runs suites through an engine (the API's `ChatEngine`, or the naive baseline) and scores
+every case."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from assistant.engine.chat import ChatEngine, Principal
-from assistant.engine.types import ChatResponse
+from assistant.engine.types import ChatResponse, SearchResponse
+from assistant.errors import AssistantError
 from assistant.evaluation import metrics
+from assistant.evaluation.actions import draft_completeness, tool_recall
+from assistant.evaluation.claims import split_claims
+from assistant.evaluation.grounding import (
+    Evidence,
+    SupportCheck,
+    citation_precision,
+    grounding,
+)
+from assistant.evaluation.numeric import numeric_consistency, unsupported_numbers
 from assistant.evaluation.suite import Case, Suite
+from assistant.principal import Principal
+
+# Every metric a case can get, best value 1.0; a suite's `thresholds` name these (each must
+# be reached) or the latency figures below (each must not be exceeded).
+METRICS: dict[str, str] = {
+    "hit_at_5": "an expected source is among the first 5 retrieved (labelled cases)",
+    "mrr": "1/rank of the first expected source (labelled cases)",
+    "ndcg_at_10": "binary-relevance nDCG@10 over distinct sources (labelled cases)",
+    "source_cited": "the answer cites an expected source (labelled cases)",
+    "fact_recall": "share of the expected fact regexes found in the answer",
+    "answered": "the engine answered (did not decline) a question it should answer",
+    "refusal_accuracy": "an out-of-scope question was declined, with no citations",
+    "grounding": "share of answer sentences backed by a citation that supports them",
+    "citation_precision": "share of citations that support the sentence they are attached to",
+    "numeric_consistency": "every number in the answer appears in a tool result or cited chunk",
+    "tool_recall": "share of the expected tools called (with the case's account)",
+    "draft_completeness": "share of the draft's required fields filled or flagged needs-input",
+}
+LATENCIES: dict[str, str] = {
+    "latency_p50_ms": "median time of a chat call",
+    "latency_p95_ms": "95th percentile time of a chat call",
+}
+
+
+class EvalEngine(Protocol):
+    """What the runner needs of an engine: `ChatEngine` and `NaiveRAG` both have it."""
+
+    def chat(
+        self,
+        message: str,
+        principal: Principal,
+        conversation_id: str | None = None,
+        account_id: str | None = None,
+    ) -> ChatResponse: ...
+
+    def search(self, query: str, principal: Principal, k: int | None = None) -> SearchResponse: ...
+
+
+ChunkText = Callable[[str], str | None]
+
+
+@dataclass
+class Scorer:
+    """How answers are checked against their evidence: the support test, and where the full
+    text of a cited chunk comes from (its snippet when the lookup has none)."""
+
+    check: SupportCheck = field(default_factory=SupportCheck)
+    chunk_text: ChunkText | None = None
+
+    def evidence(self, response: ChatResponse) -> Evidence:
+        chunks = {}
+        for citation in response.citations:
+            text = self.chunk_text(citation.chunk_id) if self.chunk_text else None
+            chunks[str(citation.n)] = text or citation.snippet
+        tools = {
+            f"T{n}": json.dumps(call.model_dump(mode="json"), ensure_ascii=False)
+            for n, call in enumerate(response.tool_calls, 1)
+        }
+        return Evidence(chunks, tools, self.check)
 
 
 @dataclass
@@ -20,17 +90,21 @@ class CaseResult:
     retrieved: list[str]
     scores: dict[str, float]
     latency_ms: float
+    details: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
 
     @property
     def failures(self) -> list[str]:
         """Names of the metrics this case failed (empty when it passed)."""
-        return [name for name, value in self.scores.items() if value < 1.0]
+        failed = [name for name, value in self.scores.items() if value < 1.0]
+        return ([*failed, "error"]) if self.error else failed
 
 
 @dataclass
 class SuiteResult:
     suite: Suite
     cases: list[CaseResult] = field(default_factory=list)
+    engine: str = "grounded"
 
     def metric(self, name: str) -> float | None:
         values = [c.scores[name] for c in self.cases if name in c.scores]
@@ -44,21 +118,35 @@ class SuiteResult:
         figures["latency_p50_ms"] = metrics.percentile(latencies, 50)
         figures["latency_p95_ms"] = metrics.percentile(latencies, 95)
         figures["cases"] = len(self.cases)
+        figures["failed_cases"] = sum(1 for c in self.cases if c.failures)
         return figures
 
     def below_thresholds(self) -> dict[str, tuple[float, float]]:
-        """Metrics under their suite threshold: name -> (value, threshold)."""
+        """Figures that miss their suite threshold: name -> (value, threshold). Scores must
+        reach theirs; latencies (`*_ms`) must not exceed theirs. A metric no case has is not
+        checked."""
+        summary = self.summary
         below: dict[str, tuple[float, float]] = {}
         for name, threshold in self.suite.thresholds.items():
-            value = self.metric(name)
-            if value is not None and value < threshold:
-                below[name] = (value, threshold)
+            value = summary.get(name)
+            if value is None:
+                continue
+            if (value > threshold) if name.endswith("_ms") else (value < threshold):
+                below[name] = (float(value), threshold)
         return below
 
 
-def score_case(case: Case, response: ChatResponse, retrieved: list[str]) -> dict[str, float]:
+def score_case(
+    case: Case,
+    response: ChatResponse,
+    retrieved: list[str],
+    scorer: Scorer | None = None,
+    details: dict[str, Any] | None = None,
+) -> dict[str, float]:
+    """Every applicable metric of one case; `details` receives what explains a failure."""
     expect = case.expect
     scores: dict[str, float] = {}
+    notes = details if details is not None else {}
     if expect.refuse:
         scores["refusal_accuracy"] = 1.0 if response.declined and not response.citations else 0.0
         return scores
@@ -66,26 +154,81 @@ def score_case(case: Case, response: ChatResponse, retrieved: list[str]) -> dict
         scores["hit_at_5"] = metrics.hit_at_k(retrieved, expect.sources, 5)
         scores["mrr"] = metrics.reciprocal_rank(retrieved, expect.sources)
         scores["ndcg_at_10"] = metrics.ndcg_at_k(retrieved, expect.sources, 10)
+        cited = [citation.source for citation in response.citations]
+        scores["source_cited"] = metrics.cited_any(cited, expect.sources)
     if expect.facts:
         scores["fact_recall"] = metrics.fact_recall(response.answer, expect.facts)
-    scores["answered"] = 0.0 if response.declined else 1.0
+        missing = metrics.missing_facts(response.answer, expect.facts)
+        if missing:
+            notes["missing_facts"] = missing
+    scores["answered"] = 0.0 if response.declined or not response.answer.strip() else 1.0
+    if case.tools:
+        value = tool_recall(case.tools, case.account, response.tool_calls)
+        if value is not None:
+            scores["tool_recall"] = value
+    if case.draft:
+        scores["draft_completeness"] = draft_completeness(response.draft, case.draft)
+    if not response.declined:
+        scores.update(_grounding_scores(response, scorer or Scorer(), notes))
+    return scores
+
+
+def _grounding_scores(
+    response: ChatResponse, scorer: Scorer, notes: dict[str, Any]
+) -> dict[str, float]:
+    scores: dict[str, float] = {}
+    claims = split_claims(response.answer)
+    evidence = scorer.evidence(response)
+    value = grounding(claims, evidence.supported)
+    if value is not None:
+        scores["grounding"] = value
+        unsupported = evidence.unsupported(claims)
+        if unsupported:
+            notes["unsupported_sentences"] = unsupported
+    cited = [str(c.n) for c in response.citations]
+    precision = citation_precision(claims, cited, evidence.supported)
+    if precision is not None:
+        scores["citation_precision"] = precision
+    texts = [*evidence.chunks.values(), *evidence.tools.values()]
+    numeric = numeric_consistency(response.answer, texts)
+    if numeric is not None:
+        scores["numeric_consistency"] = numeric
+        missing = unsupported_numbers(response.answer, texts)
+        if missing:
+            notes["unsupported_numbers"] = missing
     return scores
 
 
 def run_suite(
-    engine: ChatEngine,
+    engine: EvalEngine,
     suite: Suite,
     principal: Principal | None = None,
     on_case: Callable[[CaseResult], None] | None = None,
+    scorer: Scorer | None = None,
+    engine_name: str = "grounded",
 ) -> SuiteResult:
+    """Every case through `engine.chat` (as the API calls it) and `engine.search` (for the
+    retrieval metrics). A case whose call fails is scored as an empty answer and keeps the
+    error."""
     principal = principal or Principal()
-    result = SuiteResult(suite)
+    scorer = scorer or Scorer()
+    result = SuiteResult(suite, engine=engine_name)
     for case in suite.cases:
+        error: str | None = None
         started = time.perf_counter()
-        response = engine.chat(case.ask, principal, None, case.account)
+        try:
+            response = engine.chat(case.ask, principal, None, case.account)
+        except AssistantError as failure:
+            error = f"{type(failure).__name__}: {failure}"
+            response = ChatResponse(conversation_id="", answer="", engine=engine_name)
         latency = (time.perf_counter() - started) * 1000
-        retrieved = [hit.source for hit in engine.search(case.ask, principal, k=10).hits]
-        case_result = CaseResult(case, response, retrieved, score_case(case, response, retrieved), latency)
+        try:
+            retrieved = [hit.source for hit in engine.search(case.ask, principal, k=10).hits]
+        except AssistantError:
+            retrieved = []
+        details: dict[str, Any] = {}
+        scores = score_case(case, response, retrieved, scorer, details)
+        case_result = CaseResult(case, response, retrieved, scores, latency, details, error)
         result.cases.append(case_result)
         if on_case is not None:
             on_case(case_result)

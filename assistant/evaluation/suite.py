@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -39,6 +40,11 @@ class Case(BaseModel):
     expect: Expect = Field(default_factory=Expect)
     tools: list[str] = Field(default_factory=list, description="tools that must be called")
     draft: str | None = Field(default=None, description="draft kind the answer must carry")
+    origin: dict[str, Any] | None = Field(
+        default=None,
+        description="where the case came from (exported feedback: the answer "
+        "given, the comment); not scored",
+    )
 
 
 class Suite(BaseModel):
@@ -46,6 +52,9 @@ class Suite(BaseModel):
 
     suite: str
     today: dt.date | None = None
+    needs_review: bool = Field(
+        default=False, description="candidate cases still to complete; `assistant eval` skips"
+    )
     thresholds: dict[str, float] = Field(default_factory=dict)
     cases: list[Case]
 

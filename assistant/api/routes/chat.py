@@ -1,12 +1,15 @@
-"""POST /api/chat: a grounded, cited answer; conversations persist across turns."""
+"""POST /api/chat: a cited answer; conversations persist across turns. With `"stream": true`
+the answer comes as server-sent events (see `assistant.engine.events`)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sse_starlette import EventSourceResponse
 
 from assistant.api.deps import PrincipalDep, ServicesDep
+from assistant.api.sse import event_stream
 from assistant.engine.types import ChatResponse
 
 router = APIRouter(tags=["chat"])
@@ -18,6 +21,7 @@ class ChatRequest(BaseModel):
     message: str = Field(description="the question or instruction")
     conversation_id: str | None = Field(default=None, max_length=64)
     account_id: str | None = Field(default=None, max_length=64)
+    stream: bool = Field(default=False, description="answer as server-sent events")
 
     @field_validator("message")
     @classmethod
@@ -27,14 +31,17 @@ class ChatRequest(BaseModel):
         return value
 
 
-@router.post("/chat", response_model=ChatResponse)
+@router.post(
+    "/chat",
+    response_model=ChatResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "with stream"}},
+)
 async def chat(
     request: ChatRequest, services: ServicesDep, principal: PrincipalDep
-) -> ChatResponse:
-    return await run_in_threadpool(
-        services.chat.chat,
-        request.message,
-        principal,
-        request.conversation_id,
-        request.account_id,
-    )
+) -> ChatResponse | EventSourceResponse:
+    args = (request.message, principal, request.conversation_id, request.account_id)
+    if request.stream:
+        # the request's own errors keep their status; then the first event leaves at once
+        await run_in_threadpool(services.engine.check, *args)
+        return event_stream(services.engine.stream(*args))
+    return await run_in_threadpool(services.engine.chat, *args)

@@ -1,0 +1,205 @@
+"""The assistant as an OpenAI-compatible model: GET /v1/models, POST /v1/chat/completions.
+
+Any OpenAI client (the official SDKs, Open WebUI, ...) can use it with the same API key as
+/api. The last user message is the question; earlier user/assistant messages become the
+conversation the engine follows up on. The answer's markers `[n]` become Markdown
+footnotes `[^n]`, defined at the end of the content.
+
+Extra fields (documented here and in the OpenAPI description):
+- request: `account_id` (the account the user is looking at), `conversation_id` (continue a
+  stored conversation instead of sending the history).
+- response, at the top level of the completion (streaming: of the final chunk, the one with
+  `finish_reason`): `citations` [{n, chunk_id, source, title, section, snippet, score}] and
+  `assistant` {conversation_id, engine, fallback_reason, declined, tool_calls, draft, check}.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, ConfigDict, Field
+from sse_starlette import EventSourceResponse
+
+from assistant.api.deps import PrincipalDep, ServicesDep
+from assistant.api.sse import guarded
+from assistant.engine.events import AnswerEngine, DeltaEvent, DoneEvent, ErrorEvent, StatusEvent
+from assistant.engine.types import ChatResponse, Citation
+from assistant.errors import InvalidInputError
+from assistant.llm.postcheck import MARKER
+from assistant.principal import Principal
+from assistant.services import Services
+
+router = APIRouter(tags=["openai-compatible"])
+MODEL_ID = "success-assistant"
+FALLBACK_NOTE = "\n\n---\n\n*The model failed; the answer below is the grounded one.*\n\n"
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    role: str
+    content: str | list[dict[str, Any]] | None = None
+
+    @property
+    def text(self) -> str:
+        if isinstance(self.content, list):
+            return "\n".join(
+                str(p.get("text", "")) for p in self.content if p.get("type") == "text"
+            )
+        return self.content or ""
+
+
+class CompletionRequest(BaseModel):
+    model_config = ConfigDict(extra="allow")  # temperature, max_tokens, ...: accepted, unused
+
+    model: str = MODEL_ID
+    messages: list[Message] = Field(min_length=1)
+    stream: bool = False
+    account_id: str | None = Field(default=None, max_length=64)
+    conversation_id: str | None = Field(default=None, max_length=64)
+
+
+@router.get("/models")
+async def models() -> dict[str, Any]:
+    return {
+        "object": "list",
+        "data": [
+            {"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "success-assistant"}
+        ],
+    }
+
+
+@router.post("/chat/completions", response_model=None)
+async def completions(
+    request: CompletionRequest, services: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any] | EventSourceResponse:
+    """A chat completion (or, with `stream`, its chunks ending in `data: [DONE]`). Markers
+    are Markdown footnotes `[^n]`. Extra request fields: `account_id`, `conversation_id`.
+    Extra response fields (top level; streaming: on the final chunk): `citations` and
+    `assistant` {conversation_id, engine, fallback_reason, declined, tool_calls, draft, check}.
+    """
+    engine = services.engine
+    question, earlier = _split(request.messages)
+    await run_in_threadpool(
+        engine.check, question, principal, request.conversation_id, request.account_id
+    )
+    conversation_id = request.conversation_id
+    if conversation_id is None and earlier:
+        conversation_id = await run_in_threadpool(_replay, services, principal, earlier)
+    args = (question, principal, conversation_id, request.account_id)
+    completion_id = f"chatcmpl-{uuid.uuid4().hex}"
+    if not request.stream:
+        response = await run_in_threadpool(engine.chat, *args)
+        return _completion(completion_id, response)
+    return EventSourceResponse(_chunks(completion_id, engine, *args), sep="\n")
+
+
+def footnotes(text: str) -> str:
+    """`[1, 2]` -> `[^1][^2]`."""
+
+    def note(match: re.Match[str]) -> str:
+        lead = match.group()[: match.group().index("[")]
+        return lead + "".join(f"[^{n.strip()}]" for n in re.split(r"[,;]", match.group(1)))
+
+    return MARKER.sub(note, text)
+
+
+def definitions(citations: list[Citation]) -> str:
+    lines = [f"[^{c.n}]: {_label(c)} ({c.source})" for c in citations]
+    return "\n\n" + "\n".join(lines) if lines else ""
+
+
+def _label(citation: Citation) -> str:
+    title, section = citation.title, citation.section
+    if not section or section == title:
+        return title
+    return section if section.startswith(title) else f"{title}, {section}"
+
+
+def extras(response: ChatResponse) -> dict[str, Any]:
+    body = response.model_dump(mode="json")
+    keep = ("conversation_id", "engine", "fallback_reason", "declined", "tool_calls", "draft")
+    meta = {key: body[key] for key in keep}
+    meta["check"] = body.get("check")
+    return {"citations": body["citations"], "assistant": meta}
+
+
+def _split(messages: list[Message]) -> tuple[str, list[Message]]:
+    users = [i for i, m in enumerate(messages) if m.role == "user"]
+    if not users:
+        raise InvalidInputError("messages must contain a user message")
+    last = users[-1]
+    earlier = [m for m in messages[:last] if m.role in ("user", "assistant") and m.text.strip()]
+    return messages[last].text, earlier
+
+
+def _replay(services: Services, principal: Principal, earlier: list[Message]) -> str:
+    """The history a client sent, stored as a conversation the engine can follow up on."""
+    store = services.chat.conversations
+    conversation_id = store.create(principal.user)
+    for message in earlier:
+        store.append(conversation_id, message.role, message.text, {})
+    return conversation_id
+
+
+def _completion(completion_id: str, response: ChatResponse) -> dict[str, Any]:
+    content = footnotes(response.answer) + definitions(response.citations)
+    return {
+        "id": completion_id,
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": MODEL_ID,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content},
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+        **extras(response),
+    }
+
+
+def _chunks(
+    completion_id: str,
+    engine: AnswerEngine,
+    question: str,
+    principal: Principal,
+    conversation_id: str | None,
+    account_id: str | None,
+) -> Iterator[str]:
+    created = int(time.time())
+
+    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
+        choice = {"index": 0, "delta": delta, "finish_reason": finish}
+        body = {
+            "id": completion_id,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": MODEL_ID,
+            "choices": [choice],
+            **extra,
+        }
+        return json.dumps(body)
+
+    yield chunk({"role": "assistant", "content": ""})
+    for event in guarded(engine.stream(question, principal, conversation_id, account_id)):
+        if isinstance(event, DeltaEvent):
+            yield chunk({"content": footnotes(event.text)})
+        elif isinstance(event, StatusEvent) and event.stage == "fallback" and event.discard:
+            yield chunk({"content": FALLBACK_NOTE})
+        elif isinstance(event, DoneEvent):
+            if notes := definitions(event.response.citations):
+                yield chunk({"content": notes})
+            yield chunk({}, "stop", **extras(event.response))
+        elif isinstance(event, ErrorEvent):
+            yield json.dumps({"error": {"message": event.detail, "code": event.status}})
+    yield "[DONE]"

@@ -1,0 +1,99 @@
+"""API keys: a YAML file named by ASSISTANT_API_KEYS_FILE maps each key to a principal.
+
+    keys:                      # or a bare list of entries
+      - key: "a-long-random-secret"
+        user: dana
+        role: seller           # seller | csm | admin
+        accounts: [ACC-001, ACC-002]   # or "*" for every account
+
+Without the file the service runs in single-user local mode (every caller is the local
+admin) and `assistant serve` refuses to bind to anything but loopback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from assistant.errors import AuthenticationError, ConfigurationError
+from assistant.principal import Principal
+from assistant.store.records import describe
+
+AccountIdPattern = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[Aa][Cc][Cc]-\d{3,}$")
+]
+
+
+class ApiKey(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(min_length=16, description="the bearer token; at least 16 characters")
+    user: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+    role: Literal["seller", "csm", "admin"]
+    accounts: list[AccountIdPattern] | Literal["*"]
+
+    def principal(self) -> Principal:
+        scope = None if self.accounts == "*" else frozenset(self.accounts)
+        return Principal(user=self.user, role=self.role, accounts=scope)
+
+
+class KeysFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    keys: list[ApiKey]
+
+
+def _digest(key: str) -> bytes:
+    return hashlib.sha256(key.encode("utf-8")).digest()
+
+
+class KeyRing:
+    """Looks up principals by key; keys are held only as SHA-256 digests."""
+
+    def __init__(self, entries: list[ApiKey]) -> None:
+        self._principals: dict[bytes, Principal] = {}
+        for entry in entries:
+            digest = _digest(entry.key)
+            if digest in self._principals:
+                raise ConfigurationError(f"API key of user '{entry.user}' is listed twice")
+            self._principals[digest] = entry.principal()
+
+    def __len__(self) -> int:
+        return len(self._principals)
+
+    def principal(self, authorization: str | None) -> Principal:
+        """The principal of an `Authorization: Bearer <key>` header; 401 otherwise."""
+        if not authorization:
+            raise AuthenticationError("missing API key: send 'Authorization: Bearer <key>'")
+        scheme, _, token = authorization.strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise AuthenticationError("the Authorization header must be 'Bearer <key>'")
+        digest = _digest(token.strip())
+        for known, principal in self._principals.items():
+            if hmac.compare_digest(known, digest):
+                return principal
+        raise AuthenticationError("invalid API key")
+
+
+def load_keys(path: Path) -> KeyRing:
+    """Read and validate the keys file; ConfigurationError names what is wrong."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise ConfigurationError(f"cannot read API keys file {path}: {error}") from error
+    if isinstance(data, list):
+        data = {"keys": data}
+    try:
+        keys = KeysFile.model_validate(data).keys
+    except ValidationError as error:
+        raise ConfigurationError(
+            f"invalid API keys file {path}: {describe(error, values=False)}"
+        ) from error
+    if not keys:
+        raise ConfigurationError(f"API keys file {path} lists no keys")
+    return KeyRing(keys)

@@ -1,0 +1,165 @@
+"""Draft requests in chat: "draft a success plan for Northwind Traders", "pitch our
+observability quick start to Contoso Health", "one-pager for the security jumpstart",
+"review the MEDDICC on deal OPP-007".
+
+A message is a draft request when it names a draft kind (success plan, pitch / 5W, one-pager,
+MEDDICC + review / gaps) and either names what the kind needs (account, service,
+opportunity) or asks for one ("draft", "write", "prepare", ...) without being a question
+about the concept ("what is a success plan?" stays a knowledge question). The account comes
+from the message (names, ids, typos), else the request's account or the previous turn; a
+name that fits several accounts is settled by that context, or answered with the choices.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.drafts.models import Kind
+from assistant.drafts.resolve import OPPORTUNITY_ID, find_service
+from assistant.drafts.service import DraftRequest, DraftService
+from assistant.engine.account_names import AccountName, NameMatch, NameResolver
+from assistant.engine.types import Citation, ToolCall
+from assistant.errors import InvalidInputError, NotFoundError, PermissionDeniedError
+from assistant.principal import Principal
+
+_I = re.I
+KIND_RULES: tuple[tuple[Kind, re.Pattern[str]], ...] = (
+    ("meddicc_review", re.compile(r"\bmeddicc\b.*\b(review|gaps?|assess\w*|audit|check|"
+                                  r"grade|qualif\w*)\b|\b(review|gaps?|assess\w*|audit|check|"
+                                  r"grade)\b.*\bmeddicc\b", _I)),
+    ("success_plan", re.compile(r"\bsuccess[- ]plans?\b", _I)),
+    ("one_pager", re.compile(r"\bone[- ]?pagers?\b", _I)),
+    ("pitch", re.compile(r"\bpitch(es|ing)?\b|\b5 ?w\b|\bfive[- ]w\b", _I)),
+)  # fmt: skip
+ASKS = re.compile(r"\b(draft|write|prepare|create|build|generate|make|produce|give me|put "
+                  r"together|pitch|review|update|need|want)\b", _I)  # fmt: skip
+CONCEPT = re.compile(r"^\s*(what|why|how|when|who|which|where|does|do|is|are|should|can)\b", _I)
+
+
+@dataclass
+class DraftReply:
+    answer: str
+    draft: dict[str, Any] | None = None
+    citations: list[Citation] = field(default_factory=list)
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    declined: bool = False
+    account_id: str | None = None
+
+
+@dataclass(frozen=True)
+class DraftPlan:
+    """A recognised draft request: the parameters, or the question to ask back."""
+
+    kind: Kind
+    request: DraftRequest | None = None
+    clarify: str | None = None
+
+
+def detect_kind(message: str) -> Kind | None:
+    return next((kind for kind, rule in KIND_RULES if rule.search(message)), None)
+
+
+class DraftDesk:
+    def __init__(self, service: DraftService) -> None:
+        self.service = service
+
+    def plan(
+        self, message: str, principal: Principal, context_account: str | None = None
+    ) -> DraftPlan | None:
+        kind = detect_kind(message)
+        if kind is None:
+            return None
+        visible = self.service.accounts.accounts(principal.accounts)
+        resolver = NameResolver([AccountName(a.id, a.name) for a in visible])
+        match = resolver.resolve(message)
+        rest = _without(message, match.mention)
+        service = find_service(self.service.knowledge.services(principal), rest)
+        opportunity = OPPORTUNITY_ID.search(message)
+        named = {
+            "success_plan": match.status != "none",
+            "pitch": match.status != "none" or service is not None,
+            "one_pager": service is not None,
+            "meddicc_review": opportunity is not None or match.status != "none",
+        }[kind]
+        if not named and not (ASKS.search(message) and not CONCEPT.match(message)):
+            return None  # a question about the concept, for the knowledge base
+        account, clarify = _account(match, context_account)
+        needs_account = kind in ("success_plan", "pitch") or (
+            kind == "meddicc_review" and opportunity is None
+        )
+        if clarify and (needs_account or match.status != "none"):
+            return DraftPlan(kind, clarify=clarify)
+        if needs_account and account is None:
+            return DraftPlan(kind, clarify=f"Which account is the {_label(kind)} for? Name it "
+                             "or give its id (for example ACC-001).")  # fmt: skip
+        if kind in ("pitch", "one_pager") and service is None:
+            names = "; ".join(s.title for s in self.service.knowledge.services(principal))
+            return DraftPlan(kind, clarify=f"Which service is the {_label(kind)} for? "
+                             f"Services: {names}.")  # fmt: skip
+        if kind == "meddicc_review":
+            opp_id = f"OPP-{opportunity.group(1)}" if opportunity else None
+            if opp_id is None:
+                opps = self.service.accounts.opportunities([str(account)])
+                if len(opps) != 1:
+                    listed = "; ".join(f"{o.id} {o.name}" for o in opps) or "none"
+                    return DraftPlan(kind, clarify=f"Which opportunity should I review? Open "
+                                     f"opportunities of {account}: {listed}.")  # fmt: skip
+                opp_id = opps[0].id
+            return DraftPlan(kind, DraftRequest(opportunity_id=opp_id))
+        return DraftPlan(
+            kind,
+            DraftRequest(
+                account_id=account if kind != "one_pager" or match.status == "found" else None,
+                service=service.id if service else None,
+            ),
+        )
+
+    def reply(
+        self, message: str, principal: Principal, context_account: str | None = None
+    ) -> DraftReply | None:
+        plan = self.plan(message, principal, context_account)
+        if plan is None:
+            return None
+        if plan.request is None:
+            return DraftReply(str(plan.clarify), declined=True)
+        try:
+            result = self.service.create(plan.kind, plan.request, principal)
+        except (NotFoundError, PermissionDeniedError, InvalidInputError) as error:
+            return DraftReply(f"{error}.", declined=True)
+        account_id = result.draft.get("account_id")
+        return DraftReply(
+            answer=result.markdown,
+            draft={"draft_id": result.draft_id, **result.draft},
+            citations=result.citations,
+            tool_calls=result.tool_calls,
+            account_id=str(account_id) if account_id else None,
+        )
+
+
+def _account(match: NameMatch, context: str | None) -> tuple[str | None, str | None]:
+    """(account id, question to ask back) from the name match and the context account."""
+    if match.status == "found" and match.account is not None:
+        return match.account.id, None
+    if match.status == "ambiguous":
+        if context in {a.id for a in match.accounts}:
+            return context, None
+        names = "; ".join(f"{a.name} ({a.id})" for a in match.accounts)
+        return None, f"\u201c{match.mention}\u201d matches more than one account: {names}. " \
+                     "Which one do you mean?"  # fmt: skip
+    if match.status == "unknown":
+        return None, f"I can't find the account {match.mention} among the accounts you can see."
+    return context, None
+
+
+def _label(kind: Kind) -> str:
+    return {"success_plan": "success plan", "pitch": "pitch", "one_pager": "one-pager",
+            "meddicc_review": "MEDDICC review"}[kind]  # fmt: skip
+
+
+def _without(message: str, mention: str | None) -> str:
+    if not mention:
+        return message
+    words = r"\W+".join(re.escape(word) for word in mention.split())
+    return re.sub(rf"\b{words}(?:['’]s)?\b", " ", message, count=1, flags=re.I)

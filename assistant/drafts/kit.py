@@ -1,0 +1,88 @@
+"""The drafts' side of the LLM path (`assistant.llm.drafting.DraftKit`): recognise a draft
+request, gather the evidence the grounded builder uses (its tool calls and the chunks it
+cites), and render the kind's prompt from `prompts/` with that evidence. The model's JSON
+is validated by `bound_model`: the draft model with the given citations and tool calls
+attached, so every marker and tool name it uses must resolve to the evidence it was given.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, cast
+
+from pydantic import BaseModel, Field, create_model
+
+from assistant.drafts.chat import DraftDesk
+from assistant.drafts.models import DraftBase
+from assistant.drafts.service import markdown
+from assistant.engine.types import ChatResponse, Citation, ToolCall
+from assistant.llm.drafting import DraftJob
+from assistant.principal import Principal
+
+
+def bound_model(
+    model: type[DraftBase], citations: list[Citation], tool_calls: list[ToolCall]
+) -> type[DraftBase]:
+    """`model` whose citation and tool-call lists default to the evidence given."""
+    bound: type[DraftBase] = create_model(
+        model.__name__,
+        __base__=model,
+        citations=(list[Citation], Field(default_factory=lambda: list(citations))),
+        tool_calls=(list[ToolCall], Field(default_factory=lambda: list(tool_calls))),
+    )
+    return bound
+
+
+class GroundedDraftKit:
+    def __init__(self, desk: DraftDesk) -> None:
+        self.desk = desk
+
+    def plan(self, message: str, principal: Principal, account_id: str | None) -> DraftJob | None:
+        """The job for a draft request; None for other messages and for requests that need
+        a question back (the grounded desk asks it)."""
+        plan = self.desk.plan(message, principal, account_id)
+        if plan is None or plan.request is None:
+            return None
+        service = self.desk.service
+        grounded = service.build_draft(plan.kind, plan.request, principal)
+        kept = service.save(grounded, principal)
+        index = service.knowledge.lexical.index
+        texts = {}
+        for citation in grounded.citations:
+            chunk = index.get(citation.chunk_id)
+            texts[citation.n] = chunk.text if chunk else citation.snippet
+        variables: dict[str, Any] = {
+            "today": grounded.generated_on.isoformat(),
+            "tool_results": json.dumps(
+                [c.model_dump(mode="json") for c in grounded.tool_calls], indent=1
+            ),
+            "knowledge": "\n\n".join(
+                f"[{c.n}] {c.title} > {c.section}\n{texts[c.n]}" for c in grounded.citations
+            ),
+        }
+        for name in ("account_id", "service_id", "opportunity_id"):
+            if hasattr(grounded, name):
+                variables["service" if name == "service_id" else name] = getattr(grounded, name)
+        prompt = service.prompts[plan.kind]
+        variables = {k: v for k, v in variables.items() if k in prompt.variables}
+
+        def render(draft: BaseModel) -> str:
+            return markdown(cast(DraftBase, draft))
+
+        return DraftJob(
+            kind=plan.kind,
+            model=bound_model(type(grounded), grounded.citations, grounded.tool_calls),
+            prompt=prompt.render(**variables),
+            render=render,
+            citations=grounded.citations,
+            chunk_texts=texts,
+            tool_calls=grounded.tool_calls,
+            fallback=ChatResponse(
+                conversation_id="",
+                answer=kept.markdown,
+                citations=kept.citations,
+                tool_calls=kept.tool_calls,
+                draft={"draft_id": kept.draft_id, **kept.draft},
+                engine="grounded",
+            ),
+        )

@@ -1,0 +1,169 @@
+"""What drafts read from the knowledge index: sections of playbooks, guides and one-pagers,
+and cited guidance picked by the grounded composer.
+
+Two ways in, both returning quotes of real chunks:
+- `pick`: the sentences of a named section (matched on the end of the chunk's section path,
+  e.g. "Renew KPIs" or "What you get > Code"), optionally only those matching a pattern.
+  Deterministic and exact when the knowledge base has the structure of KNOWLEDGE.md.
+- `search`: hybrid retrieval + the grounded composer for a free-text query, used when no
+  section matches. The composer's own decline rule applies: weak evidence quotes nothing.
+Only chunks the principal may see are read (account-restricted documents are filtered).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from assistant.drafts.evidence import Quote
+from assistant.engine.composer import GroundedComposer
+from assistant.principal import Principal
+from assistant.retrieval.filters import SearchFilter
+from assistant.retrieval.hybrid import HybridRetriever
+from assistant.retrieval.lexical import LexicalStore, StoredChunk
+from ingest.sentences import split_sentences
+
+GUIDANCE = frozenset({"playbook", "guide"})
+MODULES = ("search", "observability", "security", "genai")
+_MARKED = re.compile(r"(.+?)\s\[(\d+)\](?=\s|$)", re.S)
+
+
+@dataclass(frozen=True)
+class ServiceDoc:
+    """A service one-pager in the index: id (file stem), title and platform modules."""
+
+    id: str
+    title: str
+    source: str
+    modules: tuple[str, ...]
+    tags: tuple[str, ...] = ()
+
+
+class Knowledge:
+    def __init__(
+        self,
+        lexical: LexicalStore,
+        retriever: HybridRetriever,
+        composer: GroundedComposer,
+        k: int = 8,
+    ) -> None:
+        self.lexical = lexical
+        self.retriever = retriever
+        self.composer = composer
+        self.k = k
+
+    def chunks(
+        self,
+        principal: Principal,
+        doc_types: frozenset[str] | None = None,
+        *,
+        source: str | None = None,
+        title: str | None = None,
+    ) -> list[StoredChunk]:
+        """Visible chunks, optionally of some document types, one source or one title, in
+        document order."""
+        where = SearchFilter(doc_types=doc_types, visible_accounts=principal.accounts)
+        found = [
+            c
+            for c in self.lexical.index.chunks
+            if where.matches(c.metadata)
+            and source in (None, c.metadata.get("source"))
+            and title in (None, c.metadata.get("title"))
+        ]
+        return sorted(
+            found, key=lambda c: (str(c.metadata.get("source")), int(c.metadata.get("position", 0)))
+        )
+
+    def section(
+        self,
+        principal: Principal,
+        suffix: str,
+        doc_types: frozenset[str] | None = GUIDANCE,
+        *,
+        source: str | None = None,
+        title: str | None = None,
+    ) -> list[StoredChunk]:
+        """Chunks whose section path ends with `suffix` (case-insensitive), e.g. "Renew KPIs"."""
+        wanted = suffix.lower()
+        return [
+            c
+            for c in self.chunks(principal, doc_types, source=source, title=title)
+            if str(c.metadata.get("section", "")).lower().endswith(wanted)
+        ]
+
+    def pick(
+        self,
+        principal: Principal,
+        suffix: str,
+        *,
+        must: str | None = None,
+        limit: int = 2,
+        doc_types: frozenset[str] | None = GUIDANCE,
+        source: str | None = None,
+        title: str | None = None,
+        query: str | None = None,
+    ) -> list[Quote]:
+        """Sentences of a section (those matching `must`, a regex); else, with a `query`,
+        what the grounded composer quotes for it."""
+        chunks = self.section(principal, suffix, doc_types, source=source, title=title)
+        quotes = sentences(chunks, re.compile(must, re.I) if must else None, limit)
+        if not quotes and query:
+            quotes = self.search(principal, query, limit, doc_types or GUIDANCE)
+        return quotes
+
+    def search(
+        self, principal: Principal, query: str, limit: int, doc_types: frozenset[str]
+    ) -> list[Quote]:
+        where = SearchFilter(doc_types=doc_types, visible_accounts=principal.accounts)
+        result = self.retriever.search(query, self.k, where)
+        composition = self.composer.compose(query, result)
+        if composition.declined:
+            return []
+        by_marker = {c.n: c.chunk_id for c in composition.citations}
+        by_id = {h.chunk.id: h.chunk for h in result.hits}
+        quotes = [
+            Quote(text.strip(), by_id[by_marker[int(n)]])
+            for text, n in _MARKED.findall(composition.answer)
+            if int(n) in by_marker and by_marker[int(n)] in by_id
+        ]
+        return quotes[:limit]
+
+    def services(self, principal: Principal) -> list[ServiceDoc]:
+        """The service one-pagers in the index (id = file name without extension)."""
+        by_source: dict[str, list[StoredChunk]] = defaultdict(list)
+        for chunk in self.chunks(principal, frozenset({"one_pager"})):
+            by_source[str(chunk.metadata.get("source", ""))].append(chunk)
+        docs = []
+        for source, chunks in by_source.items():
+            tags = {str(t).lower() for c in chunks for t in c.metadata.get("tags", [])}
+            docs.append(
+                ServiceDoc(
+                    id=PurePosixPath(source).stem,
+                    title=str(chunks[0].metadata.get("title", source)),
+                    source=source,
+                    modules=tuple(m for m in MODULES if m in tags),
+                    tags=tuple(sorted(tags)),
+                )
+            )
+        return sorted(docs, key=lambda d: d.id)
+
+
+def sentences(
+    chunks: list[StoredChunk], must: re.Pattern[str] | None = None, limit: int | None = None
+) -> list[Quote]:
+    """The chunks' sentences in order, without the repeats that chunk overlap creates."""
+    quotes: list[Quote] = []
+    seen = ""
+    for chunk in chunks:
+        for sentence in split_sentences(chunk.text):
+            text = sentence.strip()
+            if len(text) < 3 or text in seen:
+                continue
+            seen += "\n" + text
+            if must is None or must.search(text):
+                quotes.append(Quote(text, chunk))
+            if limit is not None and len(quotes) >= limit:
+                return quotes
+    return quotes

@@ -1,0 +1,117 @@
+"""The service one-pager (the structure of KNOWLEDGE.md), quoted section by section from the
+service's one-pager in the knowledge base, optionally tailored to an account: its industry,
+the pains recorded on its opportunity for the service, and its usage of the service's
+platform modules."""
+
+from __future__ import annotations
+
+from assistant.drafts.context import Context
+from assistant.drafts.evidence import Evidenced, Quote, known, needed
+from assistant.drafts.facts import LICENSES, OPPORTUNITY, OVERVIEW, license_text
+from assistant.drafts.knowledge import ServiceDoc
+from assistant.drafts.models import OnePager, Tailoring
+from assistant.tools.licenses import LicenseUtilization
+from assistant.tools.opportunities import Opportunities, OpportunityView
+from assistant.tools.overview import AccountOverview
+
+ONE_PAGER = frozenset({"one_pager"})
+DELIVERABLES = ("Code", "Strategy", "Outcome")
+CUSTOMER_PROVIDES = (
+    "Documentation", "Infrastructure", "Executive sponsor", "Enterprise architects",
+    "On-demand experts",
+)  # fmt: skip
+
+
+def service_quotes(
+    ctx: Context, service: ServiceDoc, suffix: str, must: str | None = None, limit: int = 20
+) -> list[Quote]:
+    return ctx.pick(suffix, must=must, limit=limit, doc_types=ONE_PAGER, source=service.source)
+
+
+def service_field(
+    ctx: Context, service: ServiceDoc, suffix: str, must: str | None = None, limit: int = 20
+) -> Evidenced[str]:
+    quotes = service_quotes(ctx, service, suffix, must, limit)
+    missing = f"the {service.title} one-pager has no '{suffix}' section: write it"
+    return ctx.ledger.quoted(quotes, missing=missing)
+
+
+def service_opportunity(
+    ctx: Context, account_id: str, service: ServiceDoc
+) -> tuple[OpportunityView | None, list[OpportunityView]]:
+    """The account's open opportunity for the service (the first by id), and all of them."""
+    views = ctx.run(Opportunities, OPPORTUNITY, account_id=account_id).opportunities
+    return next((v for v in views if v.service == service.id), None), views
+
+
+def build_one_pager(ctx: Context, service: ServiceDoc, account_id: str | None) -> OnePager:
+    questions = {
+        kind: [
+            ctx.ledger.quoted([q])
+            for q in service_quotes(ctx, service, f"Top 5 {kind} questions", limit=5)
+        ]
+        or [needed(f"the one-pager lists no {kind} questions")]
+        for kind in ("business", "technical")
+    }
+    tailoring = _tailoring(ctx, service, account_id) if account_id else None
+    title = f"{service.title}: service one-pager"
+    if tailoring is not None and tailoring.account_name.value:
+        title += f" for {tailoring.account_name.value}"
+    return OnePager(
+        title=title,
+        generated_on=ctx.today,
+        service_id=service.id,
+        account_id=account_id,
+        description=service_field(ctx, service, "What the service is > Description"),
+        engagement=service_field(ctx, service, "What the service is > Engagement"),
+        outcome=service_field(ctx, service, "What the service is > Outcome"),
+        business_questions=questions["business"],
+        technical_questions=questions["technical"],
+        deliverables={
+            name: service_field(ctx, service, f"What you get > {name}") for name in DELIVERABLES
+        },
+        customer_provides={
+            name: service_field(ctx, service, f"What we need from you > {name}")
+            for name in CUSTOMER_PROVIDES
+        },
+        price=service_field(ctx, service, "Rough-order price"),
+        scope_and_timeline=service_field(ctx, service, "Scope and timeline"),
+        tailoring=tailoring,
+        citations=ctx.ledger.citations,
+        tool_calls=ctx.ledger.calls,
+    )
+
+
+def module_usage(ctx: Context, account_id: str, service: ServiceDoc) -> list[Evidenced[str]]:
+    """The account's licenses of the service's modules (absent modules said as such)."""
+    lines = ctx.run(LicenseUtilization, LICENSES, account_id=account_id).modules
+    usage: list[Evidenced[str]] = []
+    for module in service.modules:
+        line = next((m for m in lines if m.module == module), None)
+        text = license_text(line) if line else f"{module}: not licensed"
+        usage.append(known(text, tools=[LICENSES]))
+    if not usage:
+        usage.append(needed("the one-pager names no platform module (tags)"))
+    return usage
+
+
+def _tailoring(ctx: Context, service: ServiceDoc, account_id: str) -> Tailoring:
+    overview = ctx.run(AccountOverview, OVERVIEW, account_id=account_id)
+    opportunity, _ = service_opportunity(ctx, overview.account_id, service)
+    pains: list[Evidenced[str]] = []
+    if opportunity is not None:
+        for key in ("identify_pain", "metrics"):
+            text = opportunity.meddicc.get(key)
+            if text:
+                pains.append(known(f"{opportunity.id}: {text}", tools=[OPPORTUNITY]))
+    if not pains:
+        where = f"{opportunity.id}" if opportunity else f"an opportunity for {service.id}"
+        pains.append(
+            needed(f"no pain is recorded on {where}: ask the customer", tools=[OPPORTUNITY])
+        )
+    return Tailoring(
+        account_name=known(overview.name, tools=[OVERVIEW]),
+        industry=known(overview.industry, tools=[OVERVIEW]),
+        pains=pains,
+        module_usage=module_usage(ctx, overview.account_id, service),
+    )

@@ -1,0 +1,269 @@
+"""The success plan's objectives (stage KPIs with today's baselines) and its milestones,
+dated relative to today and to the renewal date."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from assistant.drafts.context import Context, add_business_days, shift_months
+from assistant.drafts.evidence import Evidenced, known, needed
+from assistant.drafts.facts import (
+    HEALTH,
+    LICENSES,
+    OPPORTUNITY,
+    OUTCOMES,
+    OVERVIEW,
+    SURVEYS,
+    AccountFacts,
+    human,
+    money,
+)
+from assistant.drafts.knowledge import MODULES
+from assistant.drafts.models import DateWindow, Milestone, Objective, Stage
+
+Baseline = Callable[[AccountFacts], Evidenced[str]]
+TARGET_NOTE = "agree the target with the customer (each objective has a baseline, a target "
+TARGET_NOTE += "and a date)"
+
+
+def _opportunities(f: AccountFacts) -> Evidenced[str]:
+    if not f.opportunities:
+        return needed("no open services opportunity is recorded", tools=[OPPORTUNITY])
+    text = "; ".join(
+        f"{o.id} {o.service} {money(o.amount)} ({human(o.stage)})" for o in f.opportunities
+    )
+    return known(f"open: {text}", tools=[OPPORTUNITY])
+
+
+def _voice(f: AccountFacts) -> Evidenced[str]:
+    v = f.voice
+    if v.nps is None and v.csat_average is None:
+        return needed("no NPS or CSAT response in the last 12 months", tools=[SURVEYS])
+    parts = []
+    if v.nps is not None:
+        parts.append(f"NPS {v.nps} from {v.nps_responses} response(s)")
+    if v.csat_average is not None:
+        parts.append(f"CSAT average {v.csat_average} from {v.csat_responses} response(s)")
+    return known(", ".join(parts) + " (last 12 months)", tools=[SURVEYS])
+
+
+def _outcomes(f: AccountFacts) -> Evidenced[str]:
+    if not f.outcomes:
+        return needed("no verified outcome is recorded yet", tools=[OUTCOMES])
+    last = f.outcomes[-1]
+    return known(
+        f"latest verified outcome {last.date.isoformat()}: {last.outcome} ({last.metric})",
+        tools=[OUTCOMES],
+    )
+
+
+def _active(f: AccountFacts) -> Evidenced[str]:
+    if not f.licenses:
+        return needed("no license counts are recorded", tools=[LICENSES])
+    text = "; ".join(f"{m.module} {m.active:,} of {m.licensed:,}" for m in f.licenses)
+    return known(f"active of licensed users: {text}", tools=[LICENSES])
+
+
+def _feature(f: AccountFacts) -> Evidenced[str]:
+    if not f.licenses:
+        return needed("no license counts are recorded", tools=[LICENSES])
+    text = "; ".join(
+        f"{m.module} {m.unused_share_pct}% unused" if m.unused_share_pct is not None
+        else f"{m.module} over-deployed"
+        for m in f.licenses
+    )  # fmt: skip
+    if f.health is None:
+        return known(text, tools=[LICENSES])
+    breadth = f.health.components.get("breadth")
+    return known(f"{text}; breadth component {breadth}", tools=[LICENSES, HEALTH])
+
+
+def _touch(f: AccountFacts) -> Evidenced[str]:
+    if f.health is None:
+        return needed("no health snapshot is recorded", tools=[HEALTH])
+    value = f.health.components.get("engagement")
+    return known(f"engagement component {value}", tools=[HEALTH])
+
+
+def _footprint(f: AccountFacts) -> Evidenced[str]:
+    if not f.licenses:
+        return needed("no license counts are recorded", tools=[LICENSES])
+    text = "; ".join(f"{m.module} {m.licensed:,}" for m in f.licenses)
+    return known(f"licensed users: {text}", tools=[LICENSES])
+
+
+def _adjacent(f: AccountFacts) -> Evidenced[str]:
+    owned = {m.module for m in f.licenses}
+    free = [m for m in MODULES if m not in owned]
+    text = f"not licensed yet: {', '.join(free)}" if free else "all four modules are licensed"
+    return known(text, tools=[LICENSES])
+
+
+def _competition(f: AccountFacts) -> Evidenced[str]:
+    notes = [f"{o.id}: {o.meddicc['competition']}" for o in f.opportunities
+             if o.meddicc.get("competition")]  # fmt: skip
+    if not notes:
+        return needed("no competitor is recorded in an open opportunity", tools=[OPPORTUNITY])
+    return known("; ".join(notes), tools=[OPPORTUNITY])
+
+
+def _live(f: AccountFacts) -> Evidenced[str]:
+    start = f.overview.contract_start.isoformat()
+    active = _active(f)
+    if active.value is None:
+        return known(f"contract started {start}", tools=[OVERVIEW])
+    return known(f"contract started {start}; {active.value}", tools=[OVERVIEW, LICENSES])
+
+
+def _term(f: AccountFacts) -> Evidenced[str]:
+    o = f.overview
+    return known(
+        f"contract {o.contract_start.isoformat()} to {o.renewal_date.isoformat()}",
+        tools=[OVERVIEW],
+    )
+
+
+def _not_held(what: str) -> Baseline:
+    return lambda _f: needed(f"{what} is not in the account data")
+
+
+BASELINES: tuple[tuple[str, Baseline], ...] = (
+    (r"renewal rate", _not_held("the renewal rate (a team or partner figure)")),
+    (r"services expansion", _opportunities),
+    (r"verified outcome", _outcomes),
+    (r"csat|nps", _voice),
+    (r"adopted users", _active),
+    (r"feature adoption", _feature),
+    (r"touch regularity", _touch),
+    (r"adjacent", _adjacent),
+    (r"competitive displacement|competitor", _competition),
+    (r"expansion rate|footprint", _footprint),
+    (r"live and engaged|go-live", _live),
+    (r"trial", _not_held("trial conversion")),
+    (r"net-new logos", _not_held("the count of net-new logos (a portfolio figure)")),
+    (r"multi-year", _term),
+)
+
+
+def objectives(ctx: Context, f: AccountFacts, stage: Stage) -> list[Objective]:
+    kpis = ctx.pick(f"{stage.title()} KPIs", limit=4)
+    kpis += ctx.pick("Objectives and KPIs per stage", must=rf"\b{stage} stage\b", limit=1)
+    target_cites = ctx.cite_first("Objectives and KPIs per stage", must=r"baseline metric")
+    result = []
+    for quote in kpis:
+        lowered = quote.text.lower()
+        baseline = next(
+            (make(f) for pattern, make in BASELINES if re.search(pattern, lowered)),
+            needed("no figure in the account data for this KPI: record the baseline"),
+        )
+        result.append(
+            Objective(
+                kpi=ctx.ledger.quoted([quote]),
+                baseline=baseline,
+                target=needed(TARGET_NOTE, citations=target_cites),
+                due=_due(ctx, f, stage, lowered),
+            )
+        )
+    if not result:
+        missing = needed(f"no KPIs for the {stage} stage were found in the playbooks")
+        result.append(Objective(kpi=missing, baseline=missing, target=missing, due=missing))
+    return result
+
+
+def _due(ctx: Context, f: AccountFacts, stage: Stage, kpi: str) -> Evidenced[dt.date]:
+    if "30 days of signature" in kpi:
+        return known(
+            f.overview.contract_start + dt.timedelta(days=30),
+            tools=[OVERVIEW],
+            citations=ctx.cite_first("Onboarding target", must=r"30 days"),
+            note="contract start + 30 days",
+        )
+    if stage == "renew":
+        return known(f.overview.renewal_date, tools=[OVERVIEW], note="measured at the renewal")
+    return needed("agree the date with the customer")
+
+
+@dataclass(frozen=True)
+class _Step:
+    """A milestone window, the rule it is dated by, and where the rule is written."""
+
+    name: str
+    start: dt.date
+    end: dt.date
+    owner: Evidenced[str] | None
+    rule: str
+    suffix: str
+    must: str
+    tools: tuple[str, ...] = ()
+
+
+def milestones(ctx: Context, f: AccountFacts) -> list[Milestone]:
+    """Dated from today (the clock) and from the renewal date; closed windows are left out."""
+    today, o = ctx.today, f.overview
+    renewal, signed = o.renewal_date, o.contract_start
+    csm = known(o.csm, tools=[OVERVIEW], note="CSM")
+    ae = known(o.account_exec, tools=[OVERVIEW], note="account executive")
+    partner = known(o.partner, tools=[OVERVIEW], note="partner") if o.partner else None
+    days = dt.timedelta
+    steps = [
+        _Step("Success plan agreed with the customer", today, today + days(14), csm,
+              "within 2 weeks of today", "Customer Success Plan Guide",
+              r"within the first 2 weeks"),
+        _Step("Quarterly business review with the executive sponsor", today,
+              shift_months(today, 3), csm, "within the next quarter", "Cadence",
+              r"quarterly business review"),
+        _Step("Portfolio review for the renewal", shift_months(renewal, -15),
+              shift_months(renewal, -12), csm, "15 to 12 months before the renewal", "Timeline",
+              r"portfolio review"),
+        _Step("Renewal risk management", shift_months(renewal, -6), shift_months(renewal, -3),
+              csm, "6 to 3 months before the renewal", "Timeline", r"Risk management"),
+        _Step("Partner prompted about the renewal", renewal - days(90), renewal - days(60),
+              partner, "90 to 60 days before the renewal", "Timeline", r"Partners are prompted"),
+        _Step("Renewal execution and signature", shift_months(renewal, -3), renewal, ae,
+              "the last 3 months before the renewal", "Timeline", r"Renewal execution"),
+    ]  # fmt: skip
+    if f.high_risk:
+        names = ", ".join(m.module for m in f.high_risk)
+        check = renewal - days(90)
+        steps += [
+            _Step(f"Adoption plan for the High license risk module(s): {names}", today,
+                  today + days(30), csm, "within 30 days of today",
+                  "What to do with High risk modules", r"within 30 days", (LICENSES,)),
+            _Step("High license risk modules reviewed for the renewal", check, check, csm,
+                  "90 days before the renewal", "What to do with High risk modules",
+                  r"90 days before renewal", (LICENSES,)),
+        ]  # fmt: skip
+    if f.warning("detractor_or_low_csat_last_6_months"):
+        steps.append(_Step("CSM call after a detractor or low CSAT answer", today,
+                           add_business_days(today, 5), csm, "within 5 business days of today",
+                           "Using the results", r"5 business days", (HEALTH,)))  # fmt: skip
+    if (today - signed).days < 13 * 7:
+        steps.append(_Step("Live and engaged", signed, signed + days(30), csm,
+                           "within 30 days of signature", "Onboarding target",
+                           r"30 days"))  # fmt: skip
+    out = []
+    for step in steps:
+        if step.owner is None or step.end < today:
+            continue  # no partner to prompt, or the window has closed
+        status: Literal["upcoming", "in progress", "due"] = (
+            "upcoming" if step.start > today else "due" if step.start == step.end else "in progress"
+        )
+        out.append(
+            Milestone(
+                name=step.name,
+                when=known(
+                    DateWindow(start=step.start, end=step.end),
+                    tools=(OVERVIEW, *step.tools),
+                    citations=ctx.cite_first(step.suffix, must=step.must),
+                    note=step.rule,
+                ),
+                status=status,
+                owner=step.owner,
+            )
+        )
+    out.sort(key=lambda m: (m.when.value.start if m.when.value else today, m.name))
+    return out

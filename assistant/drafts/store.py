@@ -1,0 +1,58 @@
+"""Drafts made earlier, kept so they can be downloaded again (`GET /api/drafts/{id}.docx`).
+
+The table is created on first use (`create_all` for this table only), so it does not matter
+whether this module was imported before the database was built.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+
+from sqlalchemy import DateTime, Engine, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
+
+from assistant.drafts.models import DraftBase, parse_draft
+from assistant.errors import NotFoundError
+from assistant.store.db import Base
+
+
+class DraftRecord(Base):
+    __tablename__ = "drafts"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    account_id: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
+    owner: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    payload: Mapped[str] = mapped_column(Text)
+
+
+class DraftStore:
+    def __init__(self, engine: Engine) -> None:
+        Base.metadata.create_all(engine, tables=[DraftRecord.__table__])  # type: ignore[list-item]
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    def save(self, draft: DraftBase, account_id: str | None, owner: str) -> str:
+        draft_id = uuid.uuid4().hex
+        with self._sessions.begin() as session:
+            session.add(
+                DraftRecord(
+                    id=draft_id,
+                    kind=draft.kind,
+                    account_id=account_id,
+                    owner=owner,
+                    created_at=dt.datetime.now(dt.UTC),
+                    payload=draft.model_dump_json(),
+                )
+            )
+        return draft_id
+
+    def load(self, draft_id: str) -> tuple[DraftBase, str | None]:
+        """The draft and the account it is about; NotFoundError for an unknown id."""
+        with self._sessions() as session:
+            row = session.get(DraftRecord, draft_id)
+        if row is None:
+            raise NotFoundError(f"draft {draft_id} does not exist")
+        return parse_draft(json.loads(row.payload)), row.account_id

@@ -1,0 +1,229 @@
+"""The success plan of an account: snapshot, lifecycle stage, objectives and KPIs,
+milestones, risks and mitigations, cadence, owners and verified outcomes."""
+
+from __future__ import annotations
+
+from assistant.drafts.context import Context
+from assistant.drafts.evidence import Evidenced, known, needed
+from assistant.drafts.facts import (
+    EXPANSION,
+    HEALTH,
+    INCIDENTS,
+    LICENSES,
+    OPPORTUNITY,
+    OUTCOMES,
+    OVERVIEW,
+    SURVEYS,
+    AccountFacts,
+    gather,
+    partner_text,
+)
+from assistant.drafts.lifecycle import RULE_SOURCES, StageFacts, derive_stage
+from assistant.drafts.models import (
+    CadenceItem,
+    ComponentScore,
+    Frequency,
+    HealthTrend,
+    LicenseLine,
+    Owner,
+    Snapshot,
+    Stage,
+    SuccessPlan,
+    VerifiedOutcome,
+)
+from assistant.drafts.plan_parts import milestones, objectives
+from assistant.drafts.plan_risks import risks
+
+CADENCE: tuple[tuple[Frequency, str], ...] = (
+    ("weekly", r"^Every week"),
+    ("monthly", r"^Every month"),
+    ("quarterly", r"^Every quarter"),
+    ("bi-annual", r"^Every six months"),
+    ("annual", r"^Every year"),
+)
+NO_HEALTH = "no health snapshot is recorded: record the monthly health components"
+
+
+def build_success_plan(ctx: Context, account_id: str) -> SuccessPlan:
+    f = gather(ctx, account_id)
+    stage, stage_field = lifecycle(ctx, f)
+    return SuccessPlan(
+        title=f"Customer success plan: {f.overview.name}",
+        generated_on=ctx.today,
+        account_id=f.overview.account_id,
+        snapshot=snapshot(ctx, f),
+        lifecycle_stage=stage_field,
+        objectives=objectives(ctx, f, stage),
+        milestones=milestones(ctx, f),
+        risks=risks(ctx, f),
+        cadence=cadence(ctx),
+        owners=owners(ctx, f),
+        verified_outcomes=[
+            known(
+                VerifiedOutcome(
+                    date=r.date, outcome=r.outcome, metric=r.metric, verified_by=r.verified_by
+                ),
+                tools=[OUTCOMES],
+            )
+            for r in f.outcomes
+        ]
+        or [needed("no verified outcome is recorded yet", tools=[OUTCOMES])],
+        outcomes_to_pursue=to_pursue(ctx, f),
+        citations=ctx.ledger.citations,
+        tool_calls=ctx.ledger.calls,
+    )
+
+
+def snapshot(ctx: Context, f: AccountFacts) -> Snapshot:
+    o, h, v = f.overview, f.health, f.voice
+
+    missing = needed(NO_HEALTH, tools=[HEALTH])
+    return Snapshot(
+        account_name=known(o.name, tools=[OVERVIEW]),
+        industry=known(o.industry, tools=[OVERVIEW]),
+        segment=known(o.segment, tools=[OVERVIEW]),
+        arr=known(o.arr, tools=[OVERVIEW]),
+        renewal_date=known(o.renewal_date, tools=[OVERVIEW]),
+        days_to_renewal=known(o.days_to_renewal, tools=[OVERVIEW]),
+        health_score=known(h.overall, tools=[HEALTH]) if h else missing,
+        health_band=known(h.band, tools=[HEALTH], citations=ctx.cite_first("Bands", r"below 40"))
+        if h
+        else missing,
+        health_trend=known(
+            HealthTrend(
+                from_month=h.trend.from_month,
+                from_score=h.trend.from_score,
+                to_month=h.trend.to_month,
+                to_score=h.trend.to_score,
+                direction=h.trend.direction,
+            ),
+            tools=[HEALTH],
+        )
+        if h
+        else missing,
+        components=[
+            known(ComponentScore(component=c, score=s), tools=[HEALTH])
+            for c, s in h.components.items()
+        ]
+        if h
+        else [missing],
+        licenses=[
+            known(
+                LicenseLine(
+                    module=m.module,
+                    licensed=m.licensed,
+                    active=m.active,
+                    unused_share_pct=m.unused_share_pct,
+                    risk=m.risk,
+                ),
+                tools=[LICENSES],
+            )
+            for m in f.licenses
+        ]
+        or [needed("no license counts are recorded", tools=[LICENSES])],
+        nps=known(v.nps, tools=[SURVEYS])
+        if v.nps is not None
+        else needed("no NPS response in the last 12 months", tools=[SURVEYS]),
+        nps_responses=known(v.nps_responses, tools=[SURVEYS]),
+        csat_average=known(v.csat_average, tools=[SURVEYS])
+        if v.csat_average is not None
+        else needed("no CSAT response in the last 12 months", tools=[SURVEYS]),
+        sev1_sev2_last_3_months=known(
+            f.incidents.sev1_sev2,
+            tools=[INCIDENTS],
+            note=f"{f.incidents.previous_sev1_sev2} in the 3 months before",
+        ),
+    )
+
+
+def lifecycle(ctx: Context, f: AccountFacts) -> tuple[Stage, Evidenced[Stage]]:
+    o = f.overview
+    facts = StageFacts(
+        days_to_renewal=o.days_to_renewal,
+        contract_start=o.contract_start,
+        active_users=sum(m.active for m in f.licenses),
+        quadrant=f.placement.quadrant if f.placement else None,
+        trend=f.health.trend.direction if f.health else None,
+        verified_outcomes=len(f.outcomes),
+    )
+    stage, reason = derive_stage(facts, ctx.today)
+    note = f"lifecycle rule: {reason}; the CRM records '{o.stage}'"
+    if o.stage != stage:
+        note += ": the two differ, confirm the stage with the CSM"
+    suffix, must = RULE_SOURCES[stage]
+    return stage, known(
+        stage,
+        tools=[OVERVIEW, LICENSES, EXPANSION, OUTCOMES] + ([HEALTH] if f.health else []),
+        citations=ctx.cite_first(suffix, must=must),
+        note=note,
+    )
+
+
+def cadence(ctx: Context) -> list[CadenceItem]:
+    return [
+        CadenceItem(
+            frequency=frequency,
+            activities=ctx.guidance(
+                "BAU cadence", must=pattern, limit=1, missing=f"agree the {frequency} meetings"
+            ),
+        )
+        for frequency, pattern in CADENCE
+    ]
+
+
+def owners(ctx: Context, f: AccountFacts) -> list[Owner]:
+    o = f.overview
+    partner = partner_text(o)
+    if partner is None:
+        partner_name = known(
+            "none: sold and managed directly",
+            tools=[OVERVIEW],
+            citations=ctx.cite_first("How partners take part", must=r"no partner is involved"),
+        )
+        duty = ctx.guidance("How partners take part", must=r"no partner is involved", limit=1)
+    else:
+        partner_name = known(partner, tools=[OVERVIEW])
+        role = r"sales agent owns" if o.partner_role == "sales_agent" else r"CS\) manager runs"
+        duty = ctx.guidance("How partners take part", must=role, limit=1)
+    sponsor = next((x.meddicc["economic_buyer"] for x in f.opportunities
+                    if x.meddicc.get("economic_buyer")), None)  # fmt: skip
+    sponsor_note = "name the customer's executive sponsor"
+    if sponsor:
+        sponsor_note += f" (an open opportunity names the economic buyer: {sponsor.rstrip('.')})"
+    side = ctx.cite_first("Owners", must=r"customer side")
+    return [
+        Owner(role="CSM", name=known(o.csm, tools=[OVERVIEW]),
+              responsibility=ctx.guidance("Growth pods", must=r"CSM owns", limit=1)),
+        Owner(role="Account executive", name=known(o.account_exec, tools=[OVERVIEW]),
+              responsibility=ctx.guidance("Growth pods", must=r"account executive owns",
+                                          limit=1)),
+        Owner(role="Partner", name=partner_name, responsibility=duty),
+        Owner(role="Engagement lead",
+              name=needed("name the engagement lead when services are part of the contract",
+                          citations=ctx.cite_first("Owners", must=r"engagement lead")),
+              responsibility=ctx.guidance("Growth pods", must=r"services lead", limit=1)),
+        Owner(role="Customer executive sponsor",
+              name=needed(sponsor_note, tools=[OPPORTUNITY] if sponsor else [],
+                          citations=side),
+              responsibility=ctx.guidance("Kickoff", must=r"executive sponsor", limit=1)),
+        Owner(role="Customer project lead and technical owners",
+              name=needed("name the project lead and the technical owners", citations=side),
+              responsibility=ctx.guidance("Owners", must=r"customer side", limit=1)),
+    ]  # fmt: skip
+
+
+def to_pursue(ctx: Context, f: AccountFacts) -> list[Evidenced[str]]:
+    cites = ctx.cite_first("How a CSM verifies an outcome", must=r"baseline metric")
+    pursued = [
+        known(f"{x.id} ({x.service}): {x.meddicc['metrics']}", tools=[OPPORTUNITY],
+              citations=cites)
+        for x in f.opportunities
+        if x.meddicc.get("metrics")
+    ]  # fmt: skip
+    return pursued or [
+        needed(
+            "agree a target outcome with its baseline metric and date with the customer",
+            tools=[OPPORTUNITY],
+            citations=cites,
+        )
+    ]

@@ -1,0 +1,252 @@
+"""Turn tool results into answer text. Every figure is printed straight from the result it
+cites (marker `[Tn]`), never recomputed, so the answer cannot disagree with the tool."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from assistant.engine.types import ToolCall
+from assistant.tools.health import HealthScore
+from assistant.tools.licenses import LicenseUtilization, ModuleLicense
+from assistant.tools.opportunities import Opportunities
+from assistant.tools.overview import AccountList, AccountOverview
+from assistant.tools.portfolio import ExpansionTargets, Renewals
+from assistant.tools.voice import IncidentSummary, SurveyTrend
+
+SEGMENT = {"enterprise": "enterprise", "mid_market": "mid-market", "smb": "SMB"}
+ROLE = {"sales_agent": "as sales agent", "cs_manager": "as customer success manager"}
+
+
+def money(value: int | float) -> str:
+    if isinstance(value, float):
+        return f"${int(value):,}" if value == int(value) else f"${value:,.2f}"
+    return f"${value:,}"
+
+
+def number(value: float | int | None) -> str:
+    return "n/a" if value is None else f"{value:,g}" if isinstance(value, float) else f"{value:,}"
+
+
+def human(token: str) -> str:
+    return token.replace("_", " ")
+
+
+def article(word: str) -> str:
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
+
+
+WARNINGS = {
+    "declining_trend": "the trend is {value}",
+    "at_risk": "the score of {value} is below 60 (at risk: a documented risk plan is needed)",
+    "declining_within_180_days_of_renewal": "declining with the renewal {value} days away "
+    "(escalate in the monthly portfolio review)",
+    "sev1_sev2_incidents_last_3_months": "{value} sev1/sev2 incidents in the last 3 months, rising",
+    "high_risk_license_modules": "High license risk on {value}",
+    "detractor_or_low_csat_last_6_months": "{value} NPS detractor or low CSAT response(s) in the "
+    "last 6 months (a CSM call is due within 5 business days)",
+}
+
+
+def overview(r: AccountOverview, m: str) -> list[str]:
+    partner = (
+        f"{r.partner} works the account {ROLE.get(r.partner_role, human(r.partner_role))}"
+        if r.partner
+        else "none (managed directly)"
+    )
+    segment = SEGMENT.get(r.segment, r.segment)
+    return [
+        f"**{r.name}** ({r.account_id}) is {article(segment)} "
+        f"{human(r.industry)} account with an ARR of {money(r.arr)} and "
+        f"{number(r.employees)} employees, {money(r.arr_per_employee)} of ARR per employee "
+        f"({r.penetration} penetration) [{m}].",
+        f"It renews on {r.renewal_date.isoformat()}, in {number(r.days_to_renewal)} days; "
+        f"contract start {r.contract_start.isoformat()} [{m}].",
+        f"CSM: {r.csm}; account executive: {r.account_exec}; partner: {partner}; "
+        f"lifecycle stage: {r.stage} [{m}].",
+    ]
+
+
+def health(r: HealthScore, m: str) -> list[str]:
+    components = ", ".join(f"{name} {value}" for name, value in r.components.items())
+    t = r.trend
+    status = "healthy" if r.healthy else "at risk"
+    lines = [
+        f"Health score of **{r.name}** for {r.month.isoformat()}: **{r.overall}** "
+        f"({r.band}, {status}) [{m}].",
+        f"Components: {components}; the weakest is {r.weakest_component} [{m}].",
+        f"Trend over the last {t.months} months: from {t.from_score} ({t.from_month.isoformat()}) "
+        f"to {t.to_score} ({t.to_month.isoformat()}), a change of {t.change:+d} points, "
+        f"{t.direction} [{m}].",
+    ]
+    warnings = [i for i in r.churn_indicators if i.warning]
+    if warnings:
+        items = "; ".join(
+            WARNINGS.get(i.name, human(i.name) + ": {value}").format(value=i.value)
+            for i in warnings
+        )
+        lines.append(f"Churn warnings: {items} [{m}].")
+    else:
+        lines.append(f"No churn indicator is raising a warning [{m}].")
+    return lines
+
+
+def _module_row(x: ModuleLicense) -> str:
+    unused = "over-deployed" if x.unused_share_pct is None else f"{number(x.unused_share_pct)}%"
+    return (
+        f"| {x.module} | {number(x.licensed)} | {number(x.active)} | {number(x.assigned)} | "
+        f"{number(x.delta)} | {unused} | {x.risk} |"
+    )
+
+
+def licenses(
+    r: LicenseUtilization, m: str, account: str | None, risk: list[str] | None = None
+) -> list[str]:
+    if not r.modules:
+        scope = f"for {account}" if account else "matching that filter among your accounts"
+        return [f"No license records {scope} [{m}]."]
+    header = (
+        "| module | licensed | active | assigned | delta | unused | risk |\n"
+        "|---|---|---|---|---|---|---|"
+    )
+    if account:
+        rows = "\n".join(_module_row(x) for x in r.modules)
+        high = [x.module for x in r.modules if x.risk == "High"]
+        verdict = (
+            f"{r.high_risk} module(s) at High risk: {', '.join(high)}"
+            if high
+            else "No module is at High risk"
+        )
+        lines = [
+            f"License utilization of **{account}** [{m}]:\n\n{header}\n{rows}\n",
+            f"{verdict} [{m}].",
+        ]
+    else:
+        rows = "\n".join(
+            f"- {x.account_name} ({x.account_id}), {x.module}: {number(x.licensed)} licensed, "
+            f"{number(x.active)} active, {number(x.delta)} unused"
+            + (f" ({number(x.unused_share_pct)}%)" if x.unused_share_pct is not None else "")
+            + f", {x.risk}"
+            for x in r.modules
+        )
+        label = " or ".join(risk) if risk else "any"
+        lines = [f"Modules at {label} license risk across your accounts:\n{rows} [{m}]"]
+    if any(x.compliance_issue for x in r.modules):
+        lines.append(
+            f"Active users above licensed users is over-deployment: a compliance issue to raise "
+            f"with the customer, not an adoption risk [{m}]."
+        )
+    return lines
+
+
+def renewals(r: Renewals, m: str, filters: str) -> list[str]:
+    head = (
+        f"{r.count} account(s) renew in the next {r.days} days "
+        f"({r.as_of.isoformat()} to {r.window_end.isoformat()}){filters} [{m}]"
+    )
+    if not r.renewals:
+        return [head + "."]
+    rows = "\n".join(
+        f"- **{x.name}** ({x.account_id}, {SEGMENT.get(x.segment, x.segment)}): renews "
+        f"{x.renewal_date.isoformat()} (in {x.days_to_renewal} days), ARR {money(x.arr)}, "
+        f"health {number(x.overall)} ({x.band or 'no score'}"
+        + (f", {x.trend}" if x.trend else "")
+        + f"), CSM {x.csm}"
+        for x in r.renewals
+    )
+    return [f"{head}:\n{rows}", f"ARR renewing in that window: {money(r.total_arr)} [{m}]."]
+
+
+def account_list(r: AccountList, m: str, what: str) -> list[str]:
+    rows = "\n".join(
+        f"- **{x.name}** ({x.account_id}, {SEGMENT.get(x.segment, x.segment)}): health "
+        f"{number(x.overall)} ({x.band or 'no score'}), ARR {money(x.arr)}, renews "
+        f"{x.renewal_date.isoformat()} (in {x.days_to_renewal} days)"
+        for x in r.accounts
+    )
+    return [f"{r.count} {what}" + (f":\n{rows} [{m}]" if rows else f" [{m}].")]
+
+
+def surveys(r: SurveyTrend, m: str, months: int) -> list[str]:
+    lines = [
+        f"Customer voice of **{r.name}** over the last {months} months: NPS "
+        f"{number(r.nps)} from {r.nps_responses} responses ({r.promoters} promoters, "
+        f"{r.passives} passives, {r.detractors} detractors) [{m}].",
+        f"CSAT: average {number(r.csat_average)} from {r.csat_responses} responses; latest "
+        f"{number(r.latest_csat)} [{m}].",
+    ]
+    periods = "; ".join(
+        f"{p.start.isoformat()} to {p.end.isoformat()}: NPS {number(p.nps)} "
+        f"({p.nps_responses} responses), CSAT {number(p.csat_average)} ({p.csat_responses})"
+        for p in r.periods
+    )
+    lines.append(f"Trend by period: {periods} [{m}].")
+    return lines
+
+
+def incidents(r: IncidentSummary, m: str) -> list[str]:
+    by = ", ".join(f"{count} {sev}" for sev, count in r.by_severity.items())
+    trend = "rising" if r.rising else "not rising"
+    return [
+        f"Support incidents of **{r.name}** in the last {r.months} months (since "
+        f"{r.window_start.isoformat()}): {r.total} in total: {by} [{m}].",
+        f"Sev1 and sev2 together: {r.sev1_sev2}, against {r.previous_sev1_sev2} in the "
+        f"{r.months} months before ({trend}) [{m}].",
+    ]
+
+
+def expansion(r: ExpansionTargets, m: str, account: str | None, quadrant: str | None) -> list[str]:
+    rule = (
+        f"healthy from a score of {r.healthy_from}; low penetration below "
+        f"{money(r.low_penetration_below)} of ARR per employee"
+    )
+    if account:
+        if not r.placements:
+            return [f"**{account}** has no health score, so no expansion quadrant [{m}]."]
+        p = r.placements[0]
+        return [
+            f"**{p.name}** is in the **{p.quadrant}** expansion quadrant: health "
+            f"{p.overall} ({p.band}) and {money(p.arr_per_employee)} of ARR per employee "
+            f"({p.penetration} penetration; {rule}) [{m}]."
+        ]
+    counts = ", ".join(f"{q} {n}" for q, n in r.counts.items())
+    label = quadrant or "all quadrants"
+    rows = "\n".join(
+        f"- **{p.name}** ({p.account_id}): {money(p.arr_per_employee)} of ARR per employee, "
+        f"health {p.overall} ({p.band})" + ("" if quadrant else f", {p.quadrant}")
+        for p in r.placements
+    )
+    return [
+        f"Expansion quadrants of your accounts ({rule}): {counts} [{m}].",
+        f"{label}:\n{rows} [{m}]" if rows else f"No account in {label} [{m}].",
+    ]
+
+
+def opportunities(r: Opportunities, m: str) -> list[str]:
+    if not r.opportunities:
+        return [f"No open opportunity is recorded for that account [{m}]."]
+    lines: list[str] = []
+    for o in r.opportunities:
+        missing = ", ".join(human(f) for f in o.missing) or "none"
+        fields = "\n".join(
+            f"- {human(key).capitalize()}: {value or '**not captured yet**'}"
+            for key, value in o.meddicc.items()
+        )
+        lines.append(
+            f"**{o.id}** \u201c{o.name}\u201d for {o.account_name} ({o.account_id}): "
+            f"{o.service}, stage {human(o.stage)}, {money(o.amount)}, closing "
+            f"{o.close_date.isoformat()} (in {o.days_to_close} days) [{m}]. MEDDICC: "
+            f"{o.captured} of {o.total_fields} fields captured; missing: {missing} [{m}].\n"
+            f"{fields} [{m}]"
+        )
+    return lines
+
+
+def footer(calls: Sequence[ToolCall]) -> str:
+    """One line per tool call: what was called, the date its figures hold for, the tables."""
+    lines = []
+    for n, call in enumerate(calls, 1):
+        args = ", ".join(f"{k}={v}" for k, v in call.arguments.items())
+        lines.append(
+            f"Figures: `{call.name}({args})` as of {call.as_of}, from {call.source} [T{n}]"
+        )
+    return "\n".join(lines)

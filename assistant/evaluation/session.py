@@ -1,0 +1,167 @@
+"""One `assistant eval` run: load the suites, build the services (per pinned date), make sure
+the knowledge index (and the accounts store, for account cases) is filled, and run every
+suite through our engine and the engines compared against it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from assistant.config import Settings
+from assistant.evaluation.grounding import SupportCheck
+from assistant.evaluation.naive import NaiveRAG
+from assistant.evaluation.report import SuiteRun
+from assistant.evaluation.runner import (
+    LATENCIES,
+    METRICS,
+    CaseResult,
+    EvalEngine,
+    Scorer,
+    SuiteResult,
+    run_suite,
+)
+from assistant.evaluation.suite import Suite, load_suite
+from assistant.principal import Principal
+from assistant.services import Services, build_services
+from ingest.embedding import Embedder
+
+COMPARABLE = ("naive",)
+Say = Callable[[str], None]
+
+
+class ProgressHook(Protocol):
+    def start(self, label: str, total: int) -> None: ...
+
+    def advance(self) -> None: ...
+
+
+class _Silent:
+    def start(self, label: str, total: int) -> None:
+        pass
+
+    def advance(self) -> None:
+        pass
+
+
+@dataclass
+class LoadedSuites:
+    suites: list[tuple[Path, Suite]] = field(default_factory=list)
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
+
+
+def load_suites(paths: Sequence[Path]) -> LoadedSuites:
+    """The suites to run; a suite still flagged `needs_review` is skipped with the reason.
+    Raises InvalidInputError for an unreadable or invalid suite file."""
+    loaded = LoadedSuites()
+    for path in paths:
+        suite = load_suite(path)
+        if suite.needs_review:
+            loaded.skipped.append((path, "needs_review: true (complete its TODOs first)"))
+        else:
+            loaded.suites.append((path, suite))
+    return loaded
+
+
+def unknown_thresholds(suite: Suite) -> list[str]:
+    return [name for name in suite.thresholds if name not in METRICS and name not in LATENCIES]
+
+
+def needs_accounts(suite: Suite) -> bool:
+    return any(case.account or case.tools for case in suite.cases)
+
+
+def ensure_index(services: Services, say: Say) -> None:
+    """Ingest the knowledge folder when the index is empty (a fresh data directory)."""
+    if services.collection.count() > 0:
+        return
+    folder = services.settings.knowledge_dir
+    say(f"the knowledge index in {services.settings.data_dir} is empty: ingesting {folder} first")
+    report = services.ingestor().run([folder])
+    say(report.summary())
+
+
+def ensure_accounts(services: Services, say: Say) -> None:
+    """Import the shipped account exports when the accounts store is empty."""
+    if services.accounts.accounts():
+        return
+    from assistant.store.db import session_factory
+    from assistant.store.importer import AccountImporter
+
+    folder = services.settings.knowledge_dir / "accounts"
+    if not folder.is_dir():
+        say(f"the accounts store is empty and {folder} does not exist: account cases will fail")
+        return
+    say(f"the accounts store is empty: importing {folder} first")
+    report = AccountImporter(session_factory(services.database)).run(
+        folder, services.settings.clock()
+    )
+    say(report.summary())
+
+
+def chunk_lookup(services: Services) -> Callable[[str], str | None]:
+    def text(chunk_id: str) -> str | None:
+        chunk = services.lexical.index.get(chunk_id)
+        return chunk.text if chunk is not None else None
+
+    return text
+
+
+@dataclass
+class Evaluation:
+    settings: Settings
+    embedder: Embedder
+    compare: Sequence[str] = ()
+    principal: Principal = field(default_factory=Principal)
+    say: Say = print
+    progress: ProgressHook = field(default_factory=_Silent)
+
+    def __post_init__(self) -> None:
+        self.check = SupportCheck(embed=self.embedder.embed)
+        self._naive: NaiveRAG | None = None
+
+    def run(self, suites: Sequence[tuple[Path, Suite]]) -> list[SuiteRun]:
+        runs: list[SuiteRun] = []
+        for path, suite in suites:
+            settings = self.settings
+            if suite.today is not None:
+                settings = settings.model_copy(update={"today": suite.today})
+            services = build_services(settings, self.embedder)
+            try:
+                runs.append(self._run_one(services, path, suite))
+            finally:
+                services.close()
+        return runs
+
+    def _run_one(self, services: Services, path: Path, suite: Suite) -> SuiteRun:
+        ensure_index(services, self.say)
+        if needs_accounts(suite):
+            ensure_accounts(services, self.say)
+        ours = self._run(
+            services.chat, suite, Scorer(self.check, chunk_lookup(services)), "grounded"
+        )
+        run = SuiteRun(path.as_posix(), ours)
+        if "naive" in self.compare:
+            naive = self._naive_engine(services)
+            run.others["naive"] = self._run(
+                naive, suite, Scorer(self.check, naive.chunk_text), "naive"
+            )
+        return run
+
+    def _naive_engine(self, services: Services) -> NaiveRAG:
+        if self._naive is None:
+            self.say("building the naive RAG baseline (reused while the files are unchanged)")
+            s = services.settings
+            self._naive = NaiveRAG.build(
+                services.chroma, self.embedder, [s.knowledge_dir], s.ingest_exclude
+            )
+        return self._naive
+
+    def _run(self, engine: EvalEngine, suite: Suite, scorer: Scorer, name: str) -> SuiteResult:
+        self.progress.start(f"{suite.suite} ({name})", len(suite.cases))
+
+        def advance(_: CaseResult) -> None:
+            self.progress.advance()
+
+        return run_suite(engine, suite, self.principal, advance, scorer, name)

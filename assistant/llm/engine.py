@@ -1,0 +1,241 @@
+"""The LLM engine (`llm:<model>`): the tool loop writes the answer, the post-check keeps it
+honest, and any failure of the model hands the question to the grounded engine.
+
+Failure is a `ModelFailure` (timeout, connection error, 429, 5xx, other HTTP errors,
+malformed output, deadline passed, steps exhausted); the grounded ChatEngine then answers
+and the response carries `fallback_reason`. Errors of the request itself (blank message,
+account out of scope, unknown conversation) are raised as for the grounded engine.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+import openai
+
+from assistant.config import Settings
+from assistant.engine.chat import ChatEngine
+from assistant.engine.events import CitationEvent, DeltaEvent, DoneEvent, Event, StatusEvent
+from assistant.engine.streaming import check_request, response_events
+from assistant.engine.types import AnswerCheck, ChatResponse
+from assistant.llm.client import LLMConfig, ModelCaller, ModelFailure, build_client
+from assistant.llm.drafting import DraftKit, GroundedAnswer, LLMDrafter
+from assistant.llm.loop import LoopResult, ToolLoop
+from assistant.llm.postcheck import MARKER, cited, support, unsupported_numbers
+from assistant.principal import Principal
+from assistant.prompts import Prompt, default_prompts_dir, load_prompt
+from assistant.store.conversations import Turn
+from assistant.tools.registry import ToolRegistry
+
+HISTORY_TURNS = 6
+T = TypeVar("T")
+
+
+def answer_prompt(prompts_dir: Path | None = None) -> Prompt:
+    """`prompts/answer.md`, validated (ConfigurationError when it is broken)."""
+    return load_prompt((prompts_dir or default_prompts_dir()) / "answer.md")
+
+
+class LLMEngine:
+    def __init__(
+        self,
+        config: LLMConfig,
+        client: openai.OpenAI,
+        grounded: ChatEngine,
+        tools: ToolRegistry,
+        *,
+        drafts: DraftKit | None = None,
+        prompt: Prompt | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.config = config
+        self.client = client
+        self.grounded = grounded
+        self.tools = tools
+        self.clock = clock
+        self.caller = ModelCaller(client, config, clock=clock)
+        self.loop = ToolLoop(self.caller, tools, grounded.search, config.max_steps)
+        self.drafter = LLMDrafter(self.caller, drafts) if drafts is not None else None
+        self.prompt = prompt or answer_prompt()
+
+    @property
+    def name(self) -> str:
+        return f"llm:{self.config.model}"
+
+    def close(self) -> None:
+        self.client.close()
+
+    def check(
+        self,
+        message: str,
+        principal: Principal,
+        conversation_id: str | None,
+        account_id: str | None,
+    ) -> None:
+        check_request(self.grounded, message, principal, conversation_id, account_id)
+
+    def chat(
+        self,
+        message: str,
+        principal: Principal,
+        conversation_id: str | None = None,
+        account_id: str | None = None,
+    ) -> ChatResponse:
+        for event in self.stream(message, principal, conversation_id, account_id):
+            if isinstance(event, DoneEvent):
+                return event.response
+        raise RuntimeError("the stream ended without a response")  # pragma: no cover
+
+    def stream(
+        self,
+        message: str,
+        principal: Principal,
+        conversation_id: str | None = None,
+        account_id: str | None = None,
+    ) -> Iterator[Event]:
+        started = time.perf_counter()
+        deadline = self.clock() + self.config.deadline
+        yield StatusEvent(stage="received", message="reading the question", engine=self.name)
+        self.check(message, principal, conversation_id, account_id)
+        text = message.strip()
+        account = principal.require(account_id) if account_id else None
+        history = (
+            self.grounded.conversations.history(conversation_id, principal.user)
+            if conversation_id
+            else []
+        )
+        try:
+            job = self.drafter.plan(text, principal, account) if self.drafter else None
+        except GroundedAnswer:
+            response = self.grounded.chat(message, principal, conversation_id, account_id)
+            yield from response_events(response)
+            return
+        relay = _Relay()
+        try:
+            if job is not None and self.drafter is not None:
+                response = yield from relay(self.drafter.run(job, deadline))
+                response.engine = self.name
+            else:
+                messages = self._messages(text, history, account)
+                result = yield from relay(self.loop.run(messages, principal, deadline))
+                response = self._response(result, text)
+        except ModelFailure as failure:
+            yield StatusEvent(
+                stage="fallback",
+                message=f"the model failed ({failure.reason}); the grounded engine answers",
+                engine="grounded",
+                discard=relay.emitted,
+            )
+            if job is not None and job.fallback is not None:  # the grounded draft
+                response = job.fallback.model_copy(deep=True)
+                self._record(conversation_id, principal, text, account_id, response, account)
+            else:
+                response = self.grounded.chat(message, principal, conversation_id, account_id)
+            response.fallback_reason = failure.reason
+            yield from response_events(response)
+            return
+        self._record(conversation_id, principal, text, account_id, response, account)
+        response.timings_ms["total"] = round((time.perf_counter() - started) * 1000, 2)
+        if job is not None:
+            yield from response_events(response)  # a draft is told whole, like the grounded one
+            return
+        for citation in response.citations:
+            yield CitationEvent(**citation.model_dump())
+        yield DoneEvent(response=response)
+
+    def _messages(
+        self, text: str, history: list[Turn], account: str | None
+    ) -> list[dict[str, Any]]:
+        today = self.tools.context.clock().isoformat()
+        system = self.prompt.render(today=today, account_id=account)
+        messages: list[dict[str, Any]] = [{"role": "system", "content": system}]
+        for turn in history[-HISTORY_TURNS:]:
+            if turn.role in ("user", "assistant"):
+                # earlier markers numbered other chunks: they must not be cited again
+                messages.append({"role": turn.role, "content": MARKER.sub("", turn.content)})
+        messages.append({"role": "user", "content": text})
+        return messages
+
+    def _response(self, result: LoopResult, question: str) -> ChatResponse:
+        given = result.given
+        citations = [given.chunks[n][0] for n in sorted(cited(result.answer)) if n in given.chunks]
+        numbers = support(
+            [given.chunks[c.n][1] for c in citations] + [question],
+            [call.result for call in given.calls],
+        )
+        return ChatResponse(
+            conversation_id="",
+            answer=result.answer,
+            citations=citations,
+            tool_calls=given.calls,
+            engine=self.name,
+            check=AnswerCheck(
+                dropped_citations=sorted(set(result.dropped)),
+                unsupported_numbers=unsupported_numbers(result.answer, numbers),
+            ),
+        )
+
+    def _record(
+        self,
+        conversation_id: str | None,
+        principal: Principal,
+        text: str,
+        account_id: str | None,
+        response: ChatResponse,
+        about: str | None,
+    ) -> None:
+        store = self.grounded.conversations
+        if conversation_id is None:
+            conversation_id = store.create(principal.user, account_id)
+        response.conversation_id = conversation_id
+        store.append(conversation_id, "user", text, {"account_id": account_id})
+        if about is None:  # the account the tools looked at, for a follow-up
+            about = next(
+                (
+                    str(c.arguments["account_id"])
+                    for c in reversed(response.tool_calls)
+                    if c.arguments.get("account_id")
+                ),
+                None,
+            )
+        payload = {
+            "citations": [c.model_dump() for c in response.citations],
+            "tool_calls": [c.model_dump() for c in response.tool_calls],
+            "engine": response.engine,
+            "account_id": about,
+        }
+        store.append(conversation_id, "assistant", response.answer, payload)
+
+
+class _Relay:
+    """Passes a generator's events on, noting whether any answer text went out."""
+
+    def __init__(self) -> None:
+        self.emitted = False
+
+    def __call__(self, events: Generator[Event, None, T]) -> Generator[Event, None, T]:
+        while True:
+            try:
+                event = next(events)
+            except StopIteration as stop:
+                return cast(T, stop.value)
+            self.emitted = self.emitted or isinstance(event, DeltaEvent)
+            yield event
+
+
+def build_llm_engine(
+    settings: Settings,
+    grounded: ChatEngine,
+    tools: ToolRegistry,
+    drafts: DraftKit | None = None,
+) -> LLMEngine | None:
+    """The LLM engine when a model is configured (`ASSISTANT_LLM_MODEL`), else None. The
+    answer prompt is loaded and validated here, at start-up."""
+    config = LLMConfig.from_settings(settings)
+    if config is None:
+        return None
+    prompt = answer_prompt(settings.prompts_dir)
+    return LLMEngine(config, build_client(config), grounded, tools, drafts=drafts, prompt=prompt)

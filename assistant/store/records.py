@@ -1,0 +1,200 @@
+"""Validated records: one pydantic model per row kind, shared by the importer and the API.
+
+A row that fails its model is rejected with a reason a person can act on (`describe`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal, Self
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+
+NonBlank = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+AccountId = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[Aa][Cc][Cc]-\d{3,}$")
+]
+Segment = Literal["enterprise", "mid_market", "smb"]
+Module = Literal["search", "observability", "security", "genai"]
+Severity = Literal["sev1", "sev2", "sev3", "sev4"]
+SurveyKind = Literal["nps", "csat"]
+COMPONENTS = ("deployment", "adoption", "breadth", "engagement", "outcomes")
+Component = Annotated[int, Field(ge=0, le=100)]
+
+
+def _first_of_month(value: dt.date) -> dt.date:
+    if value.day != 1:
+        raise ValueError(f"must be the first day of a month, got {value.isoformat()}")
+    return value
+
+
+Month = Annotated[dt.date, AfterValidator(_first_of_month)]
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AccountRecord(Record):
+    id: AccountId
+    name: NonBlank
+    industry: NonBlank
+    segment: Segment
+    employees: int = Field(ge=1)
+    arr: int = Field(ge=0)
+    contract_start: dt.date
+    renewal_date: dt.date
+    csm: NonBlank
+    account_exec: NonBlank
+    partner: str | None = None
+    partner_role: Literal["sales_agent", "cs_manager", "none"]
+    stage: Literal["land", "onboard", "adopt", "expand", "renew"]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.renewal_date <= self.contract_start:
+            raise ValueError(
+                f"renewal_date {self.renewal_date} is not after contract_start "
+                f"{self.contract_start}"
+            )
+        if (self.partner_role == "none") != (not self.partner):
+            raise ValueError("partner and partner_role disagree (a partner needs a role)")
+        return self
+
+
+class LicenseCounts(Record):
+    module: Module
+    licensed: int = Field(ge=1)
+    active: int = Field(ge=0)
+    assigned: int = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _within_licensed(self) -> Self:
+        if self.assigned > self.licensed:
+            raise ValueError(
+                f"assigned users ({self.assigned}) above licensed ({self.licensed}): the "
+                "license system blocks that, so the counts are wrong"
+            )
+        if self.active > self.licensed:
+            raise ValueError(
+                f"active users ({self.active}) above licensed ({self.licensed}): "
+                "over-deployment is a compliance issue to confirm with the customer "
+                "before the counts are recorded"
+            )
+        return self
+
+
+class HealthValues(Record):
+    month: Month
+    deployment: Component
+    adoption: Component
+    breadth: Component
+    engagement: Component
+    outcomes: Component
+    overall: int | None = Field(default=None, description="computed when omitted")
+
+    @model_validator(mode="after")
+    def _overall_is_the_mean(self) -> Self:
+        expected = round(sum(getattr(self, c) for c in COMPONENTS) / len(COMPONENTS))
+        if self.overall is None:
+            self.overall = expected
+        elif self.overall != expected:
+            raise ValueError(
+                f"overall {self.overall} is not the rounded mean of the five components "
+                f"({expected})"
+            )
+        return self
+
+
+class SurveyResponse(Record):
+    date: dt.date
+    kind: SurveyKind
+    score: float
+    respondent: NonBlank
+
+    @model_validator(mode="after")
+    def _score_on_scale(self) -> Self:
+        if self.kind == "nps" and (self.score != int(self.score) or not 0 <= self.score <= 10):
+            raise ValueError(f"an NPS score is a whole number from 0 to 10, got {self.score:g}")
+        if self.kind == "csat" and not 1.0 <= self.score <= 5.0:
+            raise ValueError(f"a CSAT score is from 1 to 5, got {self.score:g}")
+        return self
+
+
+class OwnedRecord(Record):
+    account_id: AccountId
+
+
+class LicenseRecord(OwnedRecord, LicenseCounts):
+    pass
+
+
+class HealthRecord(OwnedRecord, HealthValues):
+    pass
+
+
+class SurveyRecord(OwnedRecord, SurveyResponse):
+    pass
+
+
+class IncidentRecord(OwnedRecord):
+    month: Month
+    severity: Severity
+    count: int = Field(ge=0)
+
+
+class OutcomeRecord(OwnedRecord):
+    date: dt.date
+    outcome: NonBlank
+    metric: NonBlank
+    verified_by: NonBlank
+
+
+class Meddicc(Record):
+    """All eight MEDDICC fields must be present; a field not captured yet is null."""
+
+    metrics: str | None
+    economic_buyer: str | None
+    decision_criteria: str | None
+    decision_process: str | None
+    identify_pain: str | None
+    champion: str | None
+    competition: str | None
+    compelling_event: str | None
+
+
+class OpportunityRecord(OwnedRecord):
+    id: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^OPP-\d{3,}$")]
+    name: NonBlank
+    service: NonBlank
+    stage: Literal["discovery", "demo", "proof_of_concept", "technical_qa", "sizing", "negotiation"]
+    amount: int = Field(gt=0)
+    close_date: dt.date
+    meddicc: Meddicc
+
+
+def describe(error: ValidationError, *, values: bool = True) -> str:
+    """One line naming each bad field and why, e.g. `arr is missing`. `values=False` leaves
+    the offending values out (for secrets)."""
+    parts: list[str] = []
+    for item in error.errors(include_url=False):
+        field = ".".join(str(p) for p in item["loc"])
+        value = item.get("input")
+        message = str(item["msg"]).removeprefix("Value error, ").replace("Input should", "must")
+        if item["type"] == "missing" or (field and value in (None, "")):
+            parts.append(f"{field} is missing")
+        elif field and values and not isinstance(value, dict):
+            parts.append(f"{field} {value!r}: {message}")
+        elif field:
+            parts.append(f"{field}: {message}")
+        else:
+            parts.append(message)
+    return "; ".join(parts)

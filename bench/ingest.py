@@ -1,0 +1,213 @@
+"""Ingest throughput against raw embedding-model throughput, measured in the same run.
+
+For each scale (the corpus once, and replicated `--repeat` times for a steady-state figure)
+this script ingests the corpus into a fresh temporary data directory through the product's
+own `Ingestor.run` (discover, load, chunk, embed, Chroma upsert, manifest, BM25 rebuild),
+then encodes the very same chunks' `index_text` with `embedder.embed` (same model, same batch
+size, one call). It prints chunks/s for both, how much of the ingest time was spent inside
+the embedder, and the ratio ingest/raw; the target is a ratio of at least 0.9 (PASS/FAIL is
+printed, the exit status is 0 either way).
+
+The model is warmed up once before anything is timed. On a shared machine, use `--trials`:
+each trial re-runs both measurements back to back and the best of each is kept.
+
+    .venv/bin/python bench/ingest.py [--paths knowledge ...] [--repeat 3] [--trials 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from assistant.config import Settings
+from assistant.services import build_services
+from ingest.embedding import Embedder, SentenceTransformerEmbedder
+from ingest.manifest import Manifest
+
+TARGET = 0.9
+DEFAULT_PATHS = [Path("knowledge"), Path("/work/shared/seeds")]
+
+
+class TimedEmbedder:
+    """Wraps the real embedder and adds up the seconds spent inside its `embed*` methods."""
+
+    def __init__(self, inner: SentenceTransformerEmbedder) -> None:
+        self.inner = inner
+        self.seconds = 0.0
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self.inner, name)
+        if not (callable(value) and name.startswith("embed")):
+            return value
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return value(*args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - start
+
+        return timed
+
+
+@dataclass
+class Trial:
+    chunks: int
+    ingest_s: float
+    embed_in_ingest_s: float
+    raw_s: float
+
+    @property
+    def ingest_rate(self) -> float:
+        return self.chunks / self.ingest_s
+
+    @property
+    def raw_rate(self) -> float:
+        return self.chunks / self.raw_s
+
+
+def replicate(paths: Sequence[Path], copies: int, workdir: Path) -> list[Path]:
+    """The roots to ingest: `paths` themselves, or `copies` copies of each under `workdir`."""
+    if copies == 1:
+        return list(paths)
+    roots: list[Path] = []
+    for n in range(copies):
+        for path in paths:
+            target = workdir / f"copy{n}" / path.name
+            if path.is_dir():
+                shutil.copytree(path, target)
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, target)
+            roots.append(target)
+    return roots
+
+
+def run_trial(roots: Sequence[Path], embedder: TimedEmbedder, workdir: Path) -> Trial:
+    data_dir = Path(tempfile.mkdtemp(prefix="data-", dir=workdir))
+    settings = Settings(data_dir=data_dir)
+    services = build_services(settings, cast(Embedder, embedder))
+    try:
+        ingestor = services.ingestor()
+        embedder.seconds = 0.0
+        start = time.perf_counter()
+        report = ingestor.run(roots)
+        ingest_s = time.perf_counter() - start
+        embed_s = embedder.seconds
+        if report.skipped:
+            print(f"  ({len(report.skipped)} files skipped, e.g. {report.skipped[0]})")
+        with Manifest(settings.manifest_path) as manifest:
+            texts = [index_text for _, _, index_text, _ in manifest.all_chunks()]
+        if len(texts) != report.chunks_embedded:
+            raise SystemExit(
+                f"manifest holds {len(texts)} chunks, {report.chunks_embedded} embedded"
+            )
+        start = time.perf_counter()
+        embedder.inner.embed(texts)
+        raw_s = time.perf_counter() - start
+    finally:
+        services.close()
+        shutil.rmtree(data_dir, ignore_errors=True)
+    return Trial(len(texts), ingest_s, embed_s, raw_s)
+
+
+def measure(
+    label: str,
+    roots: Sequence[Path],
+    embedder: TimedEmbedder,
+    args: argparse.Namespace,
+    workdir: Path,
+) -> float:
+    trials = []
+    for n in range(args.trials):
+        trial = run_trial(roots, embedder, workdir)
+        trials.append(trial)
+        print(
+            f"  [{label} trial {n + 1}] {trial.chunks} chunks: ingest {trial.ingest_s:.1f}s "
+            f"(embedder {trial.embed_in_ingest_s:.1f}s, rest "
+            f"{trial.ingest_s - trial.embed_in_ingest_s:.1f}s), raw encode {trial.raw_s:.1f}s",
+            flush=True,
+        )
+    ingest_rate = max(t.ingest_rate for t in trials)
+    raw_rate = max(t.raw_rate for t in trials)
+    ratio = ingest_rate / raw_rate
+    print(
+        f"{label}: {trials[0].chunks} chunks | ingest {ingest_rate:.1f} chunks/s | "
+        f"raw encode {raw_rate:.1f} chunks/s | ratio {ratio:.3f} "
+        f"({'PASS' if ratio >= TARGET else 'FAIL'} vs >= {TARGET})",
+        flush=True,
+    )
+    return ratio
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0] if __doc__ else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--paths",
+        nargs="+",
+        type=Path,
+        default=DEFAULT_PATHS,
+        help="files or folders to ingest (default: knowledge/ and shared seeds)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="also measure on the corpus copied N times (1 = only once)",
+    )
+    parser.add_argument(
+        "--trials",
+        type=int,
+        default=1,
+        help="measurements per scale; the best of each figure is kept",
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=None,
+        help="embedding batch size (default: Settings().embedding_batch_size)",
+    )
+    parser.add_argument("--model", default=None, help="model directory (default: packaged)")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    paths = [p for p in args.paths if p.exists()]
+    if not paths:
+        raise SystemExit(f"none of {[str(p) for p in args.paths]} exists")
+    batch_size = args.batch_size or Settings().embedding_batch_size
+    embedder = TimedEmbedder(SentenceTransformerEmbedder(args.model, batch_size=batch_size))
+    embedder.inner.embed([f"warm-up sentence number {n} for the model" for n in range(128)])
+    print(f"model {embedder.name}, batch size {batch_size}, paths {[str(p) for p in paths]}")
+    ratios: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
+        workdir = Path(tmp)
+        for copies in dict.fromkeys([1, max(args.repeat, 1)]):
+            roots = replicate(paths, copies, workdir / f"corpus{copies}")
+            ratios.append(measure(f"corpus x{copies}", roots, embedder, args, workdir))
+    verdict = "PASS" if ratios[-1] >= TARGET else "FAIL"
+    print(f"ingest/raw ratio={ratios[-1]:.3f} target>={TARGET} {verdict}")
+
+
+if __name__ == "__main__":
+    main()

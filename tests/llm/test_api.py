@@ -1,0 +1,244 @@
+"""POST /api/chat with `"stream": true` (both engines) and the OpenAI-compatible /v1 API,
+against real servers on loopback: ours, and the scripted model behind it."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import openai
+import pytest
+from fastapi import FastAPI
+
+from assistant.api.app import create_app
+from assistant.engine.types import ChatResponse
+from assistant.errors import NotFoundError
+from assistant.services import Services, build_services
+from ingest.embedding import HashingEmbedder
+from tests.accounts.conftest import import_into
+from tests.accounts.keys import ADMIN_KEY, SELLER_KEY, bearer, write_keys
+from tests.conftest import LiveServer
+from tests.llm.conftest import llm_settings
+from tests.llm.scripted import Call, ScriptedModel, content, error, tools
+
+Event = tuple[str, dict[str, Any]]
+
+
+def read_events(lines: Iterator[str]) -> Iterator[Event]:
+    name, data = "", ""
+    for line in lines:
+        if line.startswith("event:"):
+            name = line[6:].strip()
+        elif line.startswith("data:"):
+            data += line[5:].strip()
+        elif not line and data:
+            yield name, json.loads(data)
+            name, data = "", ""
+
+
+def stream_chat(client: httpx.Client, key: str, **body: Any) -> list[Event]:
+    with client.stream(
+        "POST", "/api/chat", json={**body, "stream": True}, headers=bearer(key)
+    ) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        return list(read_events(response.iter_lines()))
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory, knowledge: Path) -> Path:
+    root = tmp_path_factory.mktemp("api")
+    services = build_services(llm_settings(root / "data", "http://unused"), HashingEmbedder())
+    import_into(services)
+    services.ingestor().run([knowledge])
+    services.close()
+    write_keys(root / "keys.yaml")
+    return root
+
+
+def serve(data_dir: Path, **overrides: Any) -> LiveServer:
+    settings = llm_settings(
+        data_dir / "data", "http://unused", api_keys_file=data_dir / "keys.yaml", **overrides
+    )
+    return LiveServer(create_app(settings, HashingEmbedder()))
+
+
+@pytest.fixture(scope="module")
+def grounded(data_dir: Path) -> Iterator[tuple[FastAPI, httpx.Client]]:
+    with serve(data_dir, llm_model=None) as server, httpx.Client(base_url=server.url) as client:
+        yield server.server.config.app, client
+
+
+@pytest.fixture(scope="module")
+def with_llm(
+    data_dir: Path, model_server: tuple[ScriptedModel, LiveServer]
+) -> Iterator[httpx.Client]:
+    url = f"{model_server[1].url}/v1"
+    with serve(data_dir, llm_base_url=url) as server, httpx.Client(base_url=server.url) as client:
+        yield client
+
+
+# streaming, grounded ---------------------------------------------------------------------
+
+
+def test_grounded_stream(grounded: tuple[FastAPI, httpx.Client]) -> None:
+    events = stream_chat(grounded[1], ADMIN_KEY, message="When should a customer be live?")
+    names = [name for name, _ in events]
+    assert names[0] == "status" and names[-1] == "done"
+    assert "citation" in names and names.index("citation") < names.index("delta")
+    done = ChatResponse.model_validate(events[-1][1])
+    assert done.engine == "grounded" and "30 days" in done.answer
+    assert "".join(data["text"] for name, data in events if name == "delta") == done.answer
+    assert [data["n"] for name, data in events if name == "citation"] == [
+        c.n for c in done.citations
+    ]
+
+
+def test_status_leaves_before_the_answer_is_composed(
+    grounded: tuple[FastAPI, httpx.Client], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services: Services = grounded[0].state.services
+    gate, composed = threading.Event(), threading.Event()
+    original = services.chat.chat
+
+    def held(*args: Any) -> ChatResponse:
+        assert gate.wait(10), "the first event never reached the client"
+        composed.set()
+        return original(*args)
+
+    monkeypatch.setattr(services.chat, "chat", held)
+    body = {"message": "When should a customer be live?", "stream": True}
+    with grounded[1].stream("POST", "/api/chat", json=body, headers=bearer(ADMIN_KEY)) as r:
+        events = read_events(r.iter_lines())
+        name, data = next(events)
+        assert (name, data["stage"], composed.is_set()) == ("status", "received", False)
+        gate.set()
+        assert [n for n, _ in events][-1] == "done"
+
+
+def test_an_error_after_the_start_is_an_error_event(
+    grounded: tuple[FastAPI, httpx.Client], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fail(*_: Any) -> ChatResponse:
+        raise NotFoundError("that went missing")
+
+    monkeypatch.setattr(grounded[0].state.services.chat, "chat", fail)
+    events = stream_chat(grounded[1], ADMIN_KEY, message="When should a customer be live?")
+    assert events[-1] == ("error", {"status": 404, "detail": "that went missing"})
+
+
+@pytest.mark.parametrize(
+    ("body", "key", "status"),
+    [
+        ({"message": "  "}, ADMIN_KEY, 422),
+        ({"message": "hi", "account_id": "ACC-001"}, SELLER_KEY, 403),
+        ({"message": "hi", "conversation_id": "nope"}, ADMIN_KEY, 404),
+        ({"message": "hi"}, "wrong-key", 401),
+    ],
+)
+def test_request_errors_keep_their_status(
+    grounded: tuple[FastAPI, httpx.Client], body: dict[str, Any], key: str, status: int
+) -> None:
+    response = grounded[1].post("/api/chat", json={**body, "stream": True}, headers=bearer(key))
+    assert response.status_code == status and "detail" in response.json()
+
+
+# streaming and plain, LLM ----------------------------------------------------------------
+
+LIVE_ANSWER = "A new customer should be live within 30 days of signature [1]."
+
+
+def test_llm_stream_and_plain(with_llm: httpx.Client, model: ScriptedModel) -> None:
+    model.enqueue(
+        tools(Call("search_knowledge", {"query": "live"}), Call("account_overview", {})),
+        content(LIVE_ANSWER),
+    )
+    events = stream_chat(with_llm, SELLER_KEY, message="When should a customer be live?")
+    names = [name for name, _ in events]
+    assert names[0] == "status" and names[-1] == "done"
+    assert {"tool_call", "tool_result", "delta", "citation"} <= set(names)
+    bad_call = [d for n, d in events if n == "tool_result" and not d["ok"]]
+    assert "account_id is missing" in bad_call[0]["error"]
+    done = ChatResponse.model_validate(events[-1][1])
+    assert done.engine == "llm:scripted-1" and done.answer == LIVE_ANSWER
+
+    model.enqueue(error(503))
+    plain = with_llm.post(
+        "/api/chat", json={"message": "When should a customer be live?"}, headers=bearer(ADMIN_KEY)
+    ).json()
+    assert plain["engine"] == "grounded" and plain["fallback_reason"] == "server_error"
+
+
+# the OpenAI-compatible API ---------------------------------------------------------------
+
+
+def sdk(client: httpx.Client, key: str = ADMIN_KEY) -> openai.OpenAI:
+    return openai.OpenAI(
+        base_url=f"{str(client.base_url).rstrip('/')}/v1", api_key=key, max_retries=0, timeout=10
+    )
+
+
+def test_models_and_authentication(grounded: tuple[FastAPI, httpx.Client]) -> None:
+    assert [m.id for m in sdk(grounded[1]).models.list()] == ["success-assistant"]
+    with pytest.raises(openai.AuthenticationError):
+        sdk(grounded[1], "wrong-key").models.list()
+    question = [{"role": "user", "content": "hi"}]
+    with pytest.raises(openai.AuthenticationError):
+        sdk(grounded[1], "wrong-key").chat.completions.create(
+            model="success-assistant", messages=question
+        )
+    with pytest.raises(openai.PermissionDeniedError):
+        sdk(grounded[1], SELLER_KEY).chat.completions.create(
+            model="success-assistant", messages=question, extra_body={"account_id": "ACC-001"}
+        )
+
+
+def test_completion_with_footnotes_streaming_and_not(
+    grounded: tuple[FastAPI, httpx.Client],
+) -> None:
+    client = sdk(grounded[1])
+    messages: Any = [{"role": "user", "content": "When should a customer be live?"}]
+    completion = client.chat.completions.create(model="success-assistant", messages=messages)
+    text = completion.choices[0].message.content or ""
+    extra = completion.model_extra or {}
+    citations = extra["citations"]
+    assert citations and f"[^{citations[0]['n']}]" in text and "[1]" not in text
+    assert f"[^{citations[0]['n']}]: Onboarding Playbook" in text
+    assert extra["assistant"]["engine"] == "grounded" and "30 days" in text
+    assert completion.choices[0].finish_reason == "stop"
+
+    chunks = list(client.chat.completions.create(model="x", messages=messages, stream=True))
+    streamed = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert streamed == text
+    final = chunks[-1]
+    assert final.choices[0].finish_reason == "stop"
+    assert (final.model_extra or {})["citations"] == citations
+
+
+def test_history_is_followed(grounded: tuple[FastAPI, httpx.Client]) -> None:
+    first = "When should a customer be live?"
+    completion = sdk(grounded[1]).chat.completions.create(
+        model="success-assistant",
+        messages=[
+            {"role": "system", "content": "Be brief."},
+            {"role": "user", "content": first},
+            {"role": "assistant", "content": "Within 30 days of signature."},
+            {"role": "user", "content": [{"type": "text", "text": "and the training?"}]},
+        ],
+    )
+    assert "Training for administrators" in (completion.choices[0].message.content or "")
+
+
+def test_openai_client_through_the_llm_engine(with_llm: httpx.Client, model: ScriptedModel) -> None:
+    model.enqueue(tools(Call("search_knowledge", {"query": "live"})), content(LIVE_ANSWER))
+    messages: Any = [{"role": "user", "content": "When should a customer be live?"}]
+    stream = sdk(with_llm).chat.completions.create(model="x", messages=messages, stream=True)
+    chunks = list(stream)
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text.startswith("A new customer should be live within 30 days of signature [^1].")
+    assert "[^1]: Onboarding Playbook" in text
+    assert (chunks[-1].model_extra or {})["assistant"]["engine"] == "llm:scripted-1"

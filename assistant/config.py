@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     lexical_weight: float = Field(default=1.0, ge=0)
 
     # grounded composer
-    answer_max_sentences: int = Field(default=4, ge=1)
+    answer_max_sentences: int = Field(default=5, ge=1)
     # Decline rule, calibrated on eval/suites/knowledge.yaml with all-MiniLM-L6-v2: decline
     # when the best dense similarity is under min_similarity, when the IDF-weighted share of
     # question words found in the top chunks is under min_overlap, or when both are weak.

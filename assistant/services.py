@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from assistant.auth import KeyRing, load_keys
 from assistant.config import Settings
 from assistant.drafts.chat import DraftDesk
+from assistant.drafts.kit import GroundedDraftKit
 from assistant.drafts.knowledge import Knowledge
 from assistant.drafts.service import DraftService
 from assistant.engine.account_desk import AccountDesk
@@ -135,6 +136,6 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
         accounts,
         tools,
         api_keys,
-        build_llm_engine(settings, chat, tools),
+        build_llm_engine(settings, chat, tools, GroundedDraftKit(DraftDesk(drafts))),
         drafts,
     )

@@ -8,10 +8,13 @@ size, one call). It prints chunks/s for both, how much of the ingest time was sp
 the embedder, and the ratio ingest/raw; the target is a ratio of at least 0.9 (PASS/FAIL is
 printed, the exit status is 0 either way).
 
-The model is warmed up once before anything is timed. On a shared machine, use `--trials`:
-each trial re-runs both measurements back to back and the best of each is kept.
+The model is warmed up once before anything is timed. Each scale is measured `--trials`
+times (default 2), alternating whether the ingest or the raw encode goes first, and the
+best figure of each is kept: on a shared machine a single pair can be off by tens of
+percent either way. The CPU-time ratio (process CPU seconds, all threads, raw/ingest) is
+printed beside it as a cross-check that moves much less with other processes' load.
 
-    .venv/bin/python bench/ingest.py [--paths knowledge ...] [--repeat 3] [--trials 1]
+    .venv/bin/python bench/ingest.py [--paths knowledge ...] [--repeat 2] [--trials 2]
 """
 
 from __future__ import annotations
@@ -70,6 +73,8 @@ class Trial:
     ingest_s: float
     embed_in_ingest_s: float
     raw_s: float
+    ingest_cpu: float  # process CPU seconds (all threads): steadier than wall time under load
+    raw_cpu: float
 
     @property
     def ingest_rate(self) -> float:
@@ -97,32 +102,41 @@ def replicate(paths: Sequence[Path], copies: int, workdir: Path) -> list[Path]:
     return roots
 
 
-def run_trial(roots: Sequence[Path], embedder: TimedEmbedder, workdir: Path) -> Trial:
+def raw_encode(embedder: TimedEmbedder, texts: Sequence[str]) -> tuple[float, float]:
+    """Wall and CPU seconds of one `embed` call over `texts`."""
+    start, cpu = time.perf_counter(), time.process_time()
+    embedder.inner.embed(texts)
+    return time.perf_counter() - start, time.process_time() - cpu
+
+
+def run_trial(
+    roots: Sequence[Path], embedder: TimedEmbedder, workdir: Path, texts: list[str] | None
+) -> tuple[Trial, list[str]]:
+    """Ingest into a fresh data directory and encode its chunks raw. Given the chunk texts
+    of an earlier trial, the raw encode goes first (so neither always follows the other)."""
+    raw_s, raw_cpu = raw_encode(embedder, texts) if texts is not None else (0.0, 0.0)
     data_dir = Path(tempfile.mkdtemp(prefix="data-", dir=workdir))
     settings = Settings(data_dir=data_dir)
     services = build_services(settings, cast(Embedder, embedder))
     try:
         ingestor = services.ingestor()
         embedder.seconds = 0.0
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         report = ingestor.run(roots)
-        ingest_s = time.perf_counter() - start
+        ingest_s, ingest_cpu = time.perf_counter() - start, time.process_time() - cpu
         embed_s = embedder.seconds
         if report.skipped:
             print(f"  ({len(report.skipped)} files skipped, e.g. {report.skipped[0]})")
         with Manifest(settings.manifest_path) as manifest:
-            texts = [index_text for _, _, index_text, _ in manifest.all_chunks()]
-        if len(texts) != report.chunks_embedded:
-            raise SystemExit(
-                f"manifest holds {len(texts)} chunks, {report.chunks_embedded} embedded"
-            )
-        start = time.perf_counter()
-        embedder.inner.embed(texts)
-        raw_s = time.perf_counter() - start
+            stored = [index_text for _, _, index_text, _ in manifest.all_chunks()]
     finally:
         services.close()
         shutil.rmtree(data_dir, ignore_errors=True)
-    return Trial(len(texts), ingest_s, embed_s, raw_s)
+    if len(stored) != report.chunks_embedded or (texts is not None and stored != texts):
+        raise SystemExit(f"manifest holds {len(stored)} chunks, {report.chunks_embedded} embedded")
+    if texts is None:
+        raw_s, raw_cpu = raw_encode(embedder, stored)
+    return Trial(len(stored), ingest_s, embed_s, raw_s, ingest_cpu, raw_cpu), stored
 
 
 def measure(
@@ -132,23 +146,28 @@ def measure(
     args: argparse.Namespace,
     workdir: Path,
 ) -> float:
-    trials = []
+    trials: list[Trial] = []
+    texts: list[str] | None = None
     for n in range(args.trials):
-        trial = run_trial(roots, embedder, workdir)
+        trial, stored = run_trial(roots, embedder, workdir, texts if n % 2 else None)
+        texts = stored
         trials.append(trial)
         print(
             f"  [{label} trial {n + 1}] {trial.chunks} chunks: ingest {trial.ingest_s:.1f}s "
             f"(embedder {trial.embed_in_ingest_s:.1f}s, rest "
-            f"{trial.ingest_s - trial.embed_in_ingest_s:.1f}s), raw encode {trial.raw_s:.1f}s",
+            f"{trial.ingest_s - trial.embed_in_ingest_s:.1f}s), raw encode {trial.raw_s:.1f}s; "
+            f"CPU seconds: ingest {trial.ingest_cpu:.1f}, raw {trial.raw_cpu:.1f}",
             flush=True,
         )
     ingest_rate = max(t.ingest_rate for t in trials)
     raw_rate = max(t.raw_rate for t in trials)
     ratio = ingest_rate / raw_rate
+    cpu_ratio = min(t.raw_cpu for t in trials) / min(t.ingest_cpu for t in trials)
     print(
         f"{label}: {trials[0].chunks} chunks | ingest {ingest_rate:.1f} chunks/s | "
         f"raw encode {raw_rate:.1f} chunks/s | ratio {ratio:.3f} "
-        f"({'PASS' if ratio >= TARGET else 'FAIL'} vs >= {TARGET})",
+        f"({'PASS' if ratio >= TARGET else 'FAIL'} vs >= {TARGET}) | "
+        f"CPU-time ratio {cpu_ratio:.3f}",
         flush=True,
     )
     return ratio
@@ -169,14 +188,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--repeat",
         type=int,
-        default=3,
+        default=2,
         help="also measure on the corpus copied N times (1 = only once)",
     )
     parser.add_argument(
         "--trials",
         type=int,
-        default=1,
-        help="measurements per scale; the best of each figure is kept",
+        default=2,
+        help="measurements per scale, alternating which goes first; the best of each is kept",
     )
     parser.add_argument(
         "--batch-size",

@@ -36,6 +36,10 @@ KIND_RULES: tuple[tuple[Kind, re.Pattern[str]], ...] = (
 ASKS = re.compile(r"\b(draft|write|prepare|create|build|generate|make|produce|give me|put "
                   r"together|pitch|review|update|need|want)\b", _I)  # fmt: skip
 CONCEPT = re.compile(r"^\s*(what|why|how|when|who|which|where|does|do|is|are|should|can)\b", _I)
+# A question ("how do I tie an observability pitch to a business problem?") asks for a draft
+# only with an explicit verb ("can you draft a pitch for Contoso?").
+EXPLICIT = re.compile(r"\b(draft|write|prepare|create|build|generate|produce|give me|put "
+                      r"together)\b", _I)  # fmt: skip
 
 
 @dataclass
@@ -85,6 +89,9 @@ class DraftDesk:
         }[kind]
         if not named and not (ASKS.search(message) and not CONCEPT.match(message)):
             return None  # a question about the concept, for the knowledge base
+        specific = match.status != "none" or opportunity is not None
+        if CONCEPT.match(message) and not EXPLICIT.search(message) and not specific:
+            return None  # a how/what question that mentions a draft kind and a service
         account, clarify = _account(match, context_account)
         needs_account = kind in ("success_plan", "pitch") or (
             kind == "meddicc_review" and opportunity is None

@@ -6,11 +6,12 @@ marker (so `A. B. [1]` attributes both sentences to chunk 1, and the table rows 
 `[T1]` line to tool call 1). Two layouts refine this:
 - a line ending in a marker and a colon (`Renewals due [T1]:`) introduces the list or table
   lines below it: each of them is covered by that marker;
-- a line starting with a marker (`[T1] health_score(...) as of ...`) is a footnote naming the
-  source, not a claim.
-Text after the last marker is uncited. Markdown headings (`#` lines, a line that is all
-bold), questions (a clarifying "Which one do you mean?") and sentences without a content
-word are not claims.
+- a line starting with a marker (`[T1] health_score(...) as of ...`, `- [2] Guide > Bands`)
+  is a footnote naming the source, not a claim.
+Text after the last marker is uncited. Not claims either: Markdown headings (`#` lines, a
+line that is all bold), table header rows, the sections `Sources`, `References` and `Needs
+input`, text flagged "Needs input" (a draft's request for input, also as a table cell),
+questions (a clarifying "Which one do you mean?") and sentences without a content word.
 """
 
 from __future__ import annotations
@@ -25,7 +26,11 @@ MARKER_GROUP = re.compile(r"(?:\s*\[T?\d+(?:\s*,\s*T?\d+)*\])+")
 _ONE_MARKER = re.compile(r"T?\d+")
 _BOLD_LINE = re.compile(r"^\s*(\*\*|__)[^*_]+(\*\*|__)\s*:?\s*$")
 _LEADING_PUNCTUATION = re.compile(r"^[\s.,;:!?)\]]+")
-_FOOTNOTE = re.compile(r"^\s*\[T?\d+(?:\s*,\s*T?\d+)*\]")
+_FOOTNOTE = re.compile(r"^\s*(?:[-*+•]\s+)?\[T?\d+(?:\s*,\s*T?\d+)*\]")
+_HEADING = re.compile(r"^\s*#{1,6}\s")
+_NOT_CLAIMS_SECTION = re.compile(r"^\s*#{1,6}\s*(needs input|sources|references)\b", re.I)
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}.*\|")
+_NEEDS_INPUT = re.compile(r"^[\W_]*needs input\b", re.I)
 _INTRO = re.compile(r"(\[T?\d+(?:\s*,\s*T?\d+)*\])\s*:\s*$")
 _LIST_LINE = re.compile(r"^\s*(?:[-*+•]\s|\d+[.)]\s|\|)")
 
@@ -44,33 +49,53 @@ def strip_markers(answer: str) -> str:
     return MARKER_GROUP.sub("", answer)
 
 
+def _without_flags(line: str) -> str:
+    """A piece of a table row without its empty cells, its "Needs input" cells and the label
+    cells before them (what is left of `| Sponsor | **Needs input:** name them` is nothing)."""
+    if "|" not in line:
+        return line
+    kept: list[str] = []
+    for cell in (cell.strip() for cell in line.split("|")):
+        if _NEEDS_INPUT.match(cell):
+            kept.clear()
+        elif cell:
+            kept.append(cell)
+    return f"| {' | '.join(kept)} |" if kept else ""
+
+
 def _sentences(segment: str) -> list[str]:
     sentences: list[str] = []
     for line in segment.splitlines():
         if _BOLD_LINE.match(line):
             continue
-        for sentence in split_sentences(line):
+        for sentence in split_sentences(_without_flags(line)):
             text = _LEADING_PUNCTUATION.sub("", sentence).strip()
-            if text and not text.endswith("?") and tokenize(text):
+            if text and not text.endswith("?") and not _NEEDS_INPUT.match(text) and tokenize(text):
                 sentences.append(text)
     return sentences
 
 
 def _layout(answer: str) -> str:
-    """Drop footnote lines; give each list or table line below an intro line its marker."""
-    lines: list[str] = []
+    """Drop what is not a claim (footnotes, table headers, sections listing sources or
+    needed input); give each list or table line below an intro line its marker."""
+    lines = answer.splitlines()
+    kept: list[str] = []
     marker: str | None = None
-    for line in answer.splitlines():
-        if _FOOTNOTE.match(line):
+    skipping = False
+    for n, line in enumerate(lines):
+        if _HEADING.match(line):
+            skipping = bool(_NOT_CLAIMS_SECTION.match(line))
+        following = lines[n + 1] if n + 1 < len(lines) else ""
+        if skipping or _FOOTNOTE.match(line) or ("|" in line and _TABLE_RULE.match(following)):
             continue
         if marker is not None and _LIST_LINE.match(line):
-            lines.append(f"{line.rstrip()} {marker}")
+            kept.append(f"{line.rstrip()} {marker}")
             continue
         if line.strip():
             intro = _INTRO.search(line)
             marker = intro.group(1) if intro else None
-        lines.append(line)
-    return "\n".join(lines)
+        kept.append(line)
+    return "\n".join(kept)
 
 
 def split_claims(answer: str) -> list[Claim]:

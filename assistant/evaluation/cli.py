@@ -130,17 +130,20 @@ def run(
     ] = 0.02,
 ) -> None:
     """Run suites through the API's engine; exit 1 below a threshold or on a regression."""
+    from assistant.evaluation.judge import Judge
     from assistant.evaluation.report import build_report, write_reports
     from assistant.evaluation.session import Evaluation, load_suites, unknown_thresholds
     from assistant.services import build_embedder_from
 
     logging.getLogger("bm25s").setLevel(logging.WARNING)
     settings = get_settings()
-    if engine is EngineName.llm or judge:
+    model = _llm_model(settings)
+    if model is None and (engine is EngineName.llm or judge):
         what = "--engine llm" if engine is EngineName.llm else "--judge"
-        if _llm_model(settings) is None:
-            _fail(f"no LLM configured: set ASSISTANT_LLM_MODEL (and its endpoint) to use {what}")
-        _fail(f"{what} is not available yet in this build (the eval harness has no LLM client)")
+        _fail(
+            f"no LLM configured: set ASSISTANT_LLM_MODEL (and ASSISTANT_LLM_BASE_URL / "
+            f"ASSISTANT_LLM_API_KEY as needed) to use {what}"
+        )
     try:
         loaded = load_suites(suites)
     except AssistantError as error:
@@ -159,6 +162,12 @@ def run(
 
     embedder = build_embedder_from(settings)
     names = [c.value for c in compare or []]
+    grader: Judge | None = None
+    if judge:
+        try:
+            grader = Judge.from_settings(settings)
+        except AssistantError as error:
+            _fail(str(error))
     tty = sys.stderr.isatty()
     columns = (
         TextColumn("{task.description}"),
@@ -167,21 +176,33 @@ def run(
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=Console(stderr=True), disable=not tty) as progress:
-        evaluation = Evaluation(settings, embedder, names, say=_say, progress=_Bar(progress))
+        evaluation = Evaluation(
+            settings,
+            embedder,
+            names,
+            say=_say,
+            progress=_Bar(progress),
+            engine=engine.value,
+            judge=grader,
+        )
         try:
             runs = evaluation.run(loaded.suites)
         except AssistantError as error:
             _fail(str(error))
             return
+        finally:
+            if grader is not None:
+                grader.close()
     report = build_report(
         runs,
-        engine=engine.value,
+        engine=f"llm:{model}" if engine is EngineName.llm else engine.value,
         settings={
             "embedding_model": settings.embedding_model or "all-MiniLM-L6-v2 (packaged)",
             "embedder": f"{embedder.name} ({embedder.dimension} dimensions)",
             "data_dir": str(settings.data_dir),
             "knowledge_dir": str(settings.knowledge_dir),
             "retrieval_k": settings.retrieval_k,
+            "judge": f"llm:{model}" if judge else None,
         },
         tolerance=tolerance,
         baseline=before,

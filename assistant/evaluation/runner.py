@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -39,6 +39,10 @@ METRICS: dict[str, str] = {
     "numeric_consistency": "every number in the answer appears in a tool result or cited chunk",
     "tool_recall": "share of the expected tools called (with the case's account)",
     "draft_completeness": "share of the draft's required fields filled or flagged needs-input",
+    "judge_faithfulness": "LLM judge (--judge): share of the answer's statements it finds "
+    "supported by the evidence",
+    "judge_relevance": "LLM judge (--judge): how well the answer addresses the question (1-5 "
+    "scaled to 0..1)",
 }
 LATENCIES: dict[str, str] = {
     "latency_p50_ms": "median time of a chat call",
@@ -61,6 +65,7 @@ class EvalEngine(Protocol):
 
 
 ChunkText = Callable[[str], str | None]
+JudgeFn = Callable[[Case, ChatResponse, Sequence[str]], tuple[dict[str, float], dict[str, Any]]]
 
 
 @dataclass
@@ -70,6 +75,7 @@ class Scorer:
 
     check: SupportCheck = field(default_factory=SupportCheck)
     chunk_text: ChunkText | None = None
+    judge: JudgeFn | None = None  # the optional LLM judge (`assistant eval --judge`)
 
     def evidence(self, response: ChatResponse) -> Evidence:
         chunks = {}
@@ -169,16 +175,22 @@ def score_case(
     if case.draft:
         scores["draft_completeness"] = draft_completeness(response.draft, case.draft)
     if not response.declined:
-        scores.update(_grounding_scores(response, scorer or Scorer(), notes))
+        scorer = scorer or Scorer()
+        evidence = scorer.evidence(response)
+        scores.update(_grounding_scores(response, evidence, notes))
+        if scorer.judge is not None and response.answer.strip():
+            texts = [*evidence.chunks.values(), *evidence.tools.values()]
+            judged, why = scorer.judge(case, response, texts)
+            scores.update(judged)
+            notes.update(why)
     return scores
 
 
 def _grounding_scores(
-    response: ChatResponse, scorer: Scorer, notes: dict[str, Any]
+    response: ChatResponse, evidence: Evidence, notes: dict[str, Any]
 ) -> dict[str, float]:
     scores: dict[str, float] = {}
     claims = split_claims(response.answer)
-    evidence = scorer.evidence(response)
     value = grounding(claims, evidence.supported)
     if value is not None:
         scores["grounding"] = value
@@ -227,6 +239,8 @@ def run_suite(
         except AssistantError:
             retrieved = []
         details: dict[str, Any] = {}
+        if response.fallback_reason:
+            details["fallback_reason"] = response.fallback_reason
         scores = score_case(case, response, retrieved, scorer, details)
         case_result = CaseResult(case, response, retrieved, scores, latency, details, error)
         result.cases.append(case_result)

@@ -10,6 +10,9 @@ from pathlib import Path
 from typing import Protocol
 
 from assistant.config import Settings
+from assistant.engine.chat import ChatEngine
+from assistant.engine.types import ChatResponse, SearchResponse
+from assistant.errors import ConfigurationError
 from assistant.evaluation.grounding import SupportCheck
 from assistant.evaluation.naive import NaiveRAG
 from assistant.evaluation.report import SuiteRun
@@ -18,11 +21,13 @@ from assistant.evaluation.runner import (
     METRICS,
     CaseResult,
     EvalEngine,
+    JudgeFn,
     Scorer,
     SuiteResult,
     run_suite,
 )
 from assistant.evaluation.suite import Suite, load_suite
+from assistant.llm.engine import LLMEngine
 from assistant.principal import Principal
 from assistant.services import Services, build_services
 from ingest.embedding import Embedder
@@ -109,6 +114,27 @@ def chunk_lookup(services: Services) -> Callable[[str], str | None]:
 
 
 @dataclass
+class LLMUnderTest:
+    """The LLM engine answers (as the API's chat route calls it); retrieval metrics come from
+    the hybrid search it uses as its tool."""
+
+    llm: LLMEngine
+    grounded: ChatEngine
+
+    def chat(
+        self,
+        message: str,
+        principal: Principal,
+        conversation_id: str | None = None,
+        account_id: str | None = None,
+    ) -> ChatResponse:
+        return self.llm.chat(message, principal, conversation_id, account_id)
+
+    def search(self, query: str, principal: Principal, k: int | None = None) -> SearchResponse:
+        return self.grounded.search(query, principal, k)
+
+
+@dataclass
 class Evaluation:
     settings: Settings
     embedder: Embedder
@@ -116,6 +142,8 @@ class Evaluation:
     principal: Principal = field(default_factory=Principal)
     say: Say = print
     progress: ProgressHook = field(default_factory=_Silent)
+    engine: str = "grounded"  # or "llm": the configured LLM engine
+    judge: JudgeFn | None = None
 
     def __post_init__(self) -> None:
         self.check = SupportCheck(embed=self.embedder.embed)
@@ -138,15 +166,18 @@ class Evaluation:
         ensure_index(services, self.say)
         if needs_accounts(suite):
             ensure_accounts(services, self.say)
-        ours = self._run(
-            services.chat, suite, Scorer(self.check, chunk_lookup(services)), "grounded"
-        )
-        run = SuiteRun(path.as_posix(), ours)
+        engine: EvalEngine = services.chat
+        name = "grounded"
+        if self.engine == "llm":
+            if services.llm is None:
+                raise ConfigurationError("no LLM configured: set ASSISTANT_LLM_MODEL")
+            engine, name = LLMUnderTest(services.llm, services.chat), services.llm.name
+        scorer = Scorer(self.check, chunk_lookup(services), self.judge)
+        run = SuiteRun(path.as_posix(), self._run(engine, suite, scorer, name))
         if "naive" in self.compare:
             naive = self._naive_engine(services)
-            run.others["naive"] = self._run(
-                naive, suite, Scorer(self.check, naive.chunk_text), "naive"
-            )
+            scorer = Scorer(self.check, naive.chunk_text, self.judge)
+            run.others["naive"] = self._run(naive, suite, scorer, "naive")
         return run
 
     def _naive_engine(self, services: Services) -> NaiveRAG:

@@ -77,6 +77,8 @@ def eval_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         "ASSISTANT_CHUNK_OVERLAP": "40",
     }.items():
         monkeypatch.setenv(name, value)
+    for name in ("ASSISTANT_LLM_MODEL", "ASSISTANT_LLM_BASE_URL", "ASSISTANT_CHROMA_URL"):
+        monkeypatch.delenv(name, raising=False)
     get_settings.cache_clear()
     yield tmp_path
     get_settings.cache_clear()

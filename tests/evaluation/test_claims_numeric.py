@@ -62,9 +62,27 @@ def test_list_intro_lines_cover_their_rows_and_footnotes_are_not_claims() -> Non
         ("Northwind (ACC-001): renews 2027-01-15, ARR $420,000", ("T1",)),
         ("Contoso (ACC-002): renews 2027-02-01, ARR $880,000", ("T1",)),
         ("Start renewals 120 days out.", ("1",)),
-        ("module | licensed", ("T2",)),
-        ("search | 120", ("T2",)),
+        ("search | 120", ("T2",)),  # the header row is not a claim
         ("Licenses as of today", ("T2",)),
+    ]
+
+
+def test_a_draft_document() -> None:
+    """Table cells flagged "Needs input", header rows, and the Sources and Needs input
+    sections (with bulleted footnotes) are not claims."""
+    answer = (
+        "## Owners\n\n"
+        "| Role | Name | Responsibility |\n|---|---|---|\n"
+        "| CSM | Maya Chen [T1] | The CSM owns adoption. [10] |\n"
+        "| Sponsor | **Needs input:** name the sponsor [9] | The sponsor signs. [11] |\n\n"
+        "## Needs input\n\n- owners › name: name the sponsor\n\n"
+        "## Sources\n\n- [9] Guide > Owners (knowledge/guides/x.md)\n"
+        "- [T1] account_overview(account_id=ACC-001) as of 2026-11-01\n"
+    )
+    assert [(c.text, c.markers) for c in split_claims(answer)] == [
+        ("CSM | Maya Chen", ("T1",)),
+        ("The CSM owns adoption.", ("10",)),
+        ("The sponsor signs.", ("11",)),  # "Sponsor" only labels the input needed
     ]
 
 

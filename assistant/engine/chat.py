@@ -181,17 +181,18 @@ class ChatEngine:
         started: float,
     ) -> ChatResponse:
         """Persist the turn (the account it was about lets a follow-up build on it)."""
-        if conversation_id is None:
-            conversation_id = self.conversations.create(principal.user, account_id)
-        response.conversation_id = conversation_id
-        self.conversations.append(conversation_id, "user", text, {"account_id": account_id})
         payload = {
             "citations": [c.model_dump() for c in response.citations],
             "tool_calls": [c.model_dump() for c in response.tool_calls],
             "engine": response.engine,
             "account_id": about,
         }
-        self.conversations.append(conversation_id, "assistant", response.answer, payload)
+        response.conversation_id = self.conversations.record_turn(
+            conversation_id,
+            principal.user,
+            account_id,
+            [("user", text, {"account_id": account_id}), ("assistant", response.answer, payload)],
+        )
         timings = dict(response.timings_ms)
         timings["total"] = (time.perf_counter() - started) * 1000
         response.timings_ms = _rounded(timings)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,6 +71,30 @@ class ConversationStore:
                 .order_by(MessageRow.id)
             )
             return [Turn(m.role, m.content, json.loads(m.payload)) for m in messages]
+
+    def record_turn(
+        self,
+        conversation_id: str | None,
+        user: str,
+        account_id: str | None,
+        messages: Sequence[tuple[str, str, dict[str, Any]]],
+    ) -> str:
+        """`create` (when `conversation_id` is None) and `append` each (role, content, payload)
+        of `messages`, in one transaction: a chat turn commits once, and never by halves."""
+        with self._sessions.begin() as session:
+            if conversation_id is None:
+                conversation_id = uuid.uuid4().hex
+                session.add(ConversationRow(id=conversation_id, user=user, account_id=account_id))
+            for role, content, payload in messages:
+                session.add(
+                    MessageRow(
+                        conversation_id=conversation_id,
+                        role=role,
+                        content=content,
+                        payload=json.dumps(payload, default=str),
+                    )
+                )
+        return conversation_id
 
     def append(self, conversation_id: str, role: str, content: str, payload: dict[str, Any]) -> int:
         with self._sessions.begin() as session:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -45,7 +46,11 @@ class Settings(BaseSettings):
     # retrieval
     retrieval_k: int = Field(default=8, ge=1, le=100, description="chunks returned by search")
     retrieval_candidates: int = Field(default=40, ge=1, description="per-retriever depth")
-    rrf_k: int = Field(default=60, ge=1)
+    fusion: Literal["convex", "rrf"] = Field(
+        default="convex",
+        description="convex: weighted min-max normalised scores; rrf: reciprocal rank fusion",
+    )
+    rrf_k: int = Field(default=60, ge=1, description="only for fusion=rrf")
     acl_overfetch: int = Field(
         default=8,
         ge=1,

@@ -97,6 +97,7 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
         rrf_k=settings.rrf_k,
         dense_weight=settings.dense_weight,
         lexical_weight=settings.lexical_weight,
+        fusion=settings.fusion,
     )
     composer = GroundedComposer(
         ComposerConfig(

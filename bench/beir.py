@@ -12,7 +12,7 @@ without qrels skipped. Embeddings of the corpus and queries are cached as .npy u
 `--cache-dir`, keyed by the model files and the exact texts. `--grid` also prints the best
 fusion settings found on the chosen split. The last line is `hybrid ndcg@10=0.xxx`.
 
-    .venv/bin/python bench/beir.py [--split test|train] [--grid] [--rrf-k 60] ...
+    .venv/bin/python bench/beir.py [--split test|train] [--grid] [--fusion rrf] ...
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.retrieval.dense import DenseRetriever, connect, open_collection
-from assistant.retrieval.hybrid import HybridRetriever, reciprocal_rank_fusion
+from assistant.retrieval.hybrid import Fusion, HybridRetriever
 from assistant.retrieval.lexical import LexicalIndex, LexicalStore, StoredChunk
 from ingest.embedding import SentenceTransformerEmbedder, Spans, Vectors, default_model_path
 
@@ -136,6 +136,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--cache-dir", type=Path, default=CACHE, help="embedding cache")
     parser.add_argument("--model", default=None, help="model directory (default: packaged)")
     parser.add_argument("--grid", action="store_true", help="search fusion settings on --split")
+    parser.add_argument("--fusion", choices=["convex", "rrf"], default=None, help="override")
     for name, kind in (
         ("rrf-k", int),
         ("dense-weight", float),
@@ -151,7 +152,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def settings_for(args: argparse.Namespace, data_dir: Path) -> Settings:
     overrides = {
         key: value
-        for key in ("rrf_k", "dense_weight", "lexical_weight", "retrieval_candidates")
+        for key in ("fusion", "rrf_k", "dense_weight", "lexical_weight", "retrieval_candidates")
         if (value := getattr(args, key)) is not None
     }
     return Settings(data_dir=data_dir, **overrides)
@@ -176,22 +177,30 @@ def build(
         rrf_k=settings.rrf_k,
         dense_weight=settings.dense_weight,
         lexical_weight=settings.lexical_weight,
+        fusion=settings.fusion,
     )
 
 
-def grid(pools: dict[str, tuple[list[str], list[str]]], qrels: dict[str, set[str]]) -> None:
-    """Weighted RRF over the cached candidate lists, for every combination of the knobs."""
+def grid(
+    hybrid: HybridRetriever, queries: list[tuple[str, str]], qrels: dict[str, set[str]]
+) -> None:
+    """Both fusions with a range of knobs, through the product's retriever."""
+    configs: list[tuple[Fusion, int, int, float]] = [
+        ("convex", depth, 60, weight)
+        for depth, weight in itertools.product((20, 40, 100), (0.5, 0.75, 1.0, 1.25, 1.5, 2.0))
+    ]
+    configs += [
+        ("rrf", depth, rrf_k, weight)
+        for depth, rrf_k, weight in itertools.product((20, 40, 100), (10, 60), (0.75, 1.0, 1.5))
+    ]
     results: list[tuple[float, str]] = []
-    for depth, rrf_k, lexical_weight in itertools.product(
-        (10, 20, 40, 100), (1, 5, 10, 20, 40, 60, 100), (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
-    ):
-        rankings = {}
-        for query_id, (dense, lexical) in pools.items():
-            fused = reciprocal_rank_fusion(
-                [dense[:depth], lexical[:depth]], [1.0, lexical_weight], rrf_k
-            )
-            rankings[query_id] = sorted(fused, key=lambda d: (-fused[d], d))[:K]
-        label = f"rrf candidates={depth} rrf_k={rrf_k} lexical_weight={lexical_weight}"
+    for fusion, depth, rrf_k, weight in configs:
+        hybrid.fusion, hybrid.candidates, hybrid.rrf_k = fusion, depth, rrf_k
+        hybrid.lexical_weight = weight
+        rankings = {q: [h.chunk.id for h in hybrid.search(text, K).hits] for q, text in queries}
+        label = f"fusion={fusion} candidates={depth} lexical_weight={weight}"
+        if fusion == "rrf":
+            label += f" rrf_k={rrf_k}"
         results.append((mean_ndcg(rankings, qrels), label))
     for score, label in sorted(results, reverse=True)[:10]:
         print(f"  grid {score:.4f}  {label}")
@@ -225,22 +234,21 @@ def main(argv: Sequence[str] | None = None) -> None:
         hybrid = build(settings, ids, texts, doc_vectors, embedder)
         lexical = hybrid.lexical.index
         print(
-            f"settings: candidates={settings.retrieval_candidates} rrf_k={settings.rrf_k} "
-            f"dense_weight={settings.dense_weight} lexical_weight={settings.lexical_weight}"
+            f"settings: fusion={settings.fusion} candidates={settings.retrieval_candidates} "
+            f"rrf_k={settings.rrf_k} dense_weight={settings.dense_weight} "
+            f"lexical_weight={settings.lexical_weight}"
         )
         runs: dict[str, dict[str, list[str]]] = {"dense": {}, "bm25": {}, "hybrid": {}}
-        pools: dict[str, tuple[list[str], list[str]]] = {}
         start = time.perf_counter()
         for query_id, text, vector in zip(query_ids, query_texts, query_vectors, strict=True):
             dense = [c.id for c, _ in hybrid.dense.search(vector, 100)]
             bm25 = [c.id for c, _ in lexical.search(text, 100)]
-            pools[query_id] = (dense, bm25)
             runs["dense"][query_id], runs["bm25"][query_id] = dense[:K], bm25[:K]
             runs["hybrid"][query_id] = [h.chunk.id for h in hybrid.search(text, K).hits]
         elapsed = time.perf_counter() - start
         print(f"searched {len(query_ids)} queries in {elapsed:.1f}s")
         if args.grid:
-            grid(pools, qrels)
+            grid(hybrid, list(zip(query_ids, query_texts, strict=True)), qrels)
     scores = {name: mean_ndcg(run, qrels) for name, run in runs.items()}
     print("published (test): bm25 0.665, all-MiniLM-L6-v2 dense 0.645; target hybrid >= 0.69")
     print(f"dense ndcg@10={scores['dense']:.3f}")

@@ -2,11 +2,13 @@
 
 No generative model. Each sentence of the top chunks is scored against the question:
 IDF-weighted term overlap with the sentence and with its section path, shared word pairs,
-the chunk's fused rank, a bonus for figures when the question asks for one, and a penalty
-for account-specific documents when the question is not about an account. The best ones are
-quoted, each followed by its citation marker `[n]`. When the evidence is weak (dense
-similarity and term coverage under calibrated thresholds) the composer declines and cites
-nothing.
+the chunk's fused score, a bonus for figures when the question asks for one, and a penalty
+for account-specific documents when the question is not about an account; question words
+that most candidate chunks share (the topic) weigh less than those that tell them apart. The
+answer opens with up to three strong sentences of the best sentence's chunk, in document
+order (a list stays a list), then the best of the rest, each followed by its citation marker
+`[n]`. When the evidence is weak (dense similarity and term coverage under calibrated
+thresholds) the composer declines and cites nothing.
 """
 
 from __future__ import annotations
@@ -75,6 +77,8 @@ class ComposerConfig:
     coverage_chunks: int = 5
     relative_cutoff: float = 0.55
     account_doc_penalty: float = 0.6
+    lead_sentences: int = 3  # at most this many from the best sentence's chunk, in its order
+    lead_cutoff: float = 0.35  # ... each scoring at least this share of the best sentence
 
 
 @dataclass
@@ -92,6 +96,7 @@ class _Candidate:
     rank: int
     score: float
     tokens: frozenset[str]
+    position: int = 0
 
 
 def _pairs(tokens: Sequence[str]) -> set[tuple[str, str]]:
@@ -200,11 +205,14 @@ class GroundedComposer:
         semantic_weight = 0.2 if follow_up else 0.45
         sentence_lists = [_sentences(hit.chunk.text) for hit in hits]
         token_sets = [[_token_set(s) for s in sentences] for sentences in sentence_lists]
-        # A question word found in most candidate sentences (say, the service's name on its
-        # own one-pager) does not tell them apart: weigh words by how rare they are here too.
-        count = sum(len(sets) for sets in token_sets) or 1
-        local = {t: sum(t in tokens for sets in token_sets for tokens in sets) for t in terms}
-        weights = {t: idf(t) * math.log(1 + count / (1 + local[t])) for t in terms}
+        # A question word found in most candidate chunks (say, the service's name, which is in
+        # the section path of every chunk of its one-pager) names the topic, not the answer:
+        # weigh words by how rare they are among these chunks too.
+        chunk_terms = [
+            _token_set(f"{hit.metadata.get('section', '')}\n{hit.chunk.text}") for hit in hits
+        ]
+        local = {t: sum(t in tokens for tokens in chunk_terms) for t in terms}
+        weights = {t: idf(t) * math.log(1 + len(hits) / (1 + local[t])) for t in terms}
         total = sum(weights.values()) or 1.0
         question_pairs = _pairs(tokenize(question))
         top_score = hits[0].score or 1.0
@@ -242,18 +250,30 @@ class GroundedComposer:
                     score += 0.03
                 if len(sentence) > 400:
                     score *= 0.8
-                candidates.append(_Candidate(sentence, hit, rank, score * penalty, tokens))
+                candidates.append(
+                    _Candidate(sentence, hit, rank, score * penalty, tokens, position)
+                )
         if not candidates:
             return []
         candidates.sort(key=lambda c: (-c.score, c.rank))
         best = candidates[0].score
-        chosen: list[_Candidate] = []
+        # The answer opens with the best sentence's chunk (a list, a definition and its
+        # example): its strongest sentences in the order the document gives them.
+        lead = candidates[0].hit.chunk.id
+        limit = min(self.config.lead_sentences, self.config.max_sentences)
+        passage: list[_Candidate] = []
+        for candidate in candidates:
+            if len(passage) >= limit or candidate.score < best * self.config.lead_cutoff:
+                break
+            if candidate.hit.chunk.id == lead and not _repeats(candidate, passage):
+                passage.append(candidate)
+        chosen = sorted(passage, key=lambda c: c.position)
         for candidate in candidates:
             if len(chosen) >= self.config.max_sentences:
                 break
             if candidate.score < best * self.config.relative_cutoff:
                 break
-            if any(_similar(candidate.tokens, other.tokens) for other in chosen):
+            if any(candidate is c for c in chosen) or _repeats(candidate, chosen):
                 continue
             chosen.append(candidate)
         return chosen
@@ -270,8 +290,10 @@ class GroundedComposer:
         return np.asarray(vectors @ result.query_vector, dtype=np.float32)
 
 
-def _similar(a: frozenset[str], b: frozenset[str]) -> bool:
-    return len(a & b) / max(len(a | b), 1) > 0.7
+def _repeats(candidate: _Candidate, chosen: Sequence[_Candidate]) -> bool:
+    """Whether `candidate` says nearly what one of `chosen` says (word overlap above 70%)."""
+    a = candidate.tokens
+    return any(len(a & c.tokens) / max(len(a | c.tokens), 1) > 0.7 for c in chosen)
 
 
 def _snippet(text: str, limit: int = 280) -> str:

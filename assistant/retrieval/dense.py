@@ -67,3 +67,16 @@ class DenseRetriever:
                 ids, documents, metadatas, distances, strict=True
             )
         ]
+
+    def similarities(self, query_vector: np.ndarray, ids: Sequence[str]) -> dict[str, float]:
+        """Cosine similarity of the query to the stored vectors of `ids` (the ones that exist)."""
+        if not ids:
+            return {}
+        found = self.collection.get(ids=list(ids), include=["embeddings"])
+        embeddings = found["embeddings"]
+        if embeddings is None or len(embeddings) == 0:
+            return {}
+        matrix = np.asarray(embeddings, dtype=np.float32)
+        norms = np.linalg.norm(matrix, axis=1) * (float(np.linalg.norm(query_vector)) or 1.0)
+        cosines = matrix @ np.asarray(query_vector, dtype=np.float32) / np.maximum(norms, 1e-12)
+        return {id_: float(c) for id_, c in zip(found["ids"], cosines, strict=True)}

@@ -97,6 +97,33 @@ class LexicalIndex:
         position = self._positions.get(chunk_id)
         return None if position is None else self.chunks[position]
 
+    def position(self, chunk_id: str) -> int | None:
+        return self._positions.get(chunk_id)
+
+    def scores(self, query: str, where: SearchFilter | None = None) -> np.ndarray | None:
+        """The BM25 score of every chunk (0 for those `where` keeps out), or None when no
+        query word is in the vocabulary."""
+        if self._bm25 is None:
+            return None
+        tokens = [token for token in tokenize(query) if token in self._bm25.vocab_dict]
+        if not tokens:
+            return None
+        scores = np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
+        if where is not None and not where.is_empty:
+            scores = np.where(self._mask(where), scores, 0.0)
+        return scores
+
+    def top(self, scores: np.ndarray | None, k: int) -> list[tuple[StoredChunk, float]]:
+        """The `k` chunks with the highest positive scores, best first."""
+        if scores is None:
+            return []
+        k = min(k, int(np.count_nonzero(scores)))
+        if k <= 0:
+            return []
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(self.chunks[int(i)], float(scores[int(i)])) for i in top]
+
     def search(
         self,
         query: str,
@@ -104,20 +131,7 @@ class LexicalIndex:
         where: SearchFilter | None = None,
     ) -> list[tuple[StoredChunk, float]]:
         """Top `k` chunks by BM25 score (> 0) among those `where` lets through."""
-        if self._bm25 is None:
-            return []
-        tokens = [token for token in tokenize(query) if token in self._bm25.vocab_dict]
-        if not tokens:
-            return []
-        scores = np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
-        if where is not None and not where.is_empty:
-            scores = np.where(self._mask(where), scores, 0.0)
-        k = min(k, int(np.count_nonzero(scores)))
-        if k <= 0:
-            return []
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [(self.chunks[int(i)], float(scores[int(i)])) for i in top]
+        return self.top(self.scores(query, where), k)
 
     def _mask(self, where: SearchFilter) -> np.ndarray:
         """Which chunks pass `where`; computed once per distinct filter and index."""

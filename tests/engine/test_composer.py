@@ -65,6 +65,45 @@ def test_max_sentences_and_no_near_duplicates() -> None:
     assert composition.answer.count("start early") == 1
 
 
+def test_the_best_chunk_leads_in_document_order() -> None:
+    """A list is quoted as a list: the best sentence's chunk opens the answer with its strong
+    sentences in the document's order, even where another chunk's sentence scores higher."""
+    listing = (
+        "Three signals predict churn. The first signal is falling logins. "
+        "The second signal is unpaid invoices. The third signal is a lost sponsor."
+    )
+    hits = [
+        hit("list", listing, 0.03),
+        hit("other", "Churn signals are reviewed monthly in the portfolio review.", 0.03),
+    ]
+    composition = GroundedComposer().compose("which signals predict churn?", result(hits))
+    assert composition.answer == (
+        "Three signals predict churn. [1] The first signal is falling logins. [1] "
+        "The second signal is unpaid invoices. [1] "
+        "Churn signals are reviewed monthly in the portfolio review. [2]"
+    )
+
+
+def test_words_every_chunk_shares_name_the_topic_not_the_answer() -> None:
+    """Every chunk of a one-pager carries its name in the section path; the question's other
+    word decides which sentence answers it."""
+    parts = {
+        "What it is": "The Quick Start is a fixed-scope engagement for one application. "
+        "Logs and traces land in one place.",
+        "Engagement": "The Quick Start engagement runs for 6 weeks. A solution architect leads it.",
+        "Outcome": "The outcome of the Quick Start engagement is one application in production. "
+        "Alerts are tuned.",
+        "Price": "The Quick Start engagement costs $45,000 as a fixed fee. Travel is included.",
+        "Sponsor": "We need an executive sponsor, usually the head of engineering.",
+    }
+    hits = [
+        hit(name.lower(), text, 0.03, section=f"Quick Start > {name}")
+        for name, text in parts.items()
+    ]
+    composition = GroundedComposer().compose("Quick Start sponsor", result(hits))
+    assert composition.answer.startswith("We need an executive sponsor")
+
+
 @pytest.mark.parametrize(
     ("question", "best", "expect_declined"),
     [

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from assistant.retrieval.filters import SearchFilter
-from assistant.retrieval.hybrid import reciprocal_rank_fusion
+from assistant.retrieval.hybrid import convex_fusion, reciprocal_rank_fusion
 from assistant.retrieval.lexical import LexicalIndex, LexicalStore, StoredChunk
 from assistant.retrieval.text import tokenize
 from assistant.services import Services
@@ -23,6 +23,27 @@ def test_rrf_weights_and_empty_lists() -> None:
     scores = reciprocal_rank_fusion([["a"], ["b"]], [2.0, 0.5], k=10)
     assert scores == {"a": pytest.approx(2 / 11), "b": pytest.approx(0.5 / 11)}
     assert reciprocal_rank_fusion([[], []], [1.0, 1.0]) == {}
+
+
+def test_convex_fusion_normalises_each_retriever_then_weighs() -> None:
+    dense = {"a": 0.9, "b": 0.5, "c": 0.7}
+    lexical = {"a": 2.0, "b": 12.0, "c": 7.0}
+    scores = convex_fusion([dense, lexical], [1.0, 1.0])
+    # min-max: dense a 1, b 0, c 0.5; lexical a 0, b 1, c 0.5
+    assert scores == {"a": pytest.approx(0.5), "b": pytest.approx(0.5), "c": pytest.approx(0.5)}
+    weighted = convex_fusion([dense, lexical], [3.0, 1.0])
+    assert weighted["a"] == pytest.approx(0.75) and weighted["b"] == pytest.approx(0.25)
+
+
+def test_convex_fusion_missing_and_constant_scores() -> None:
+    # "d" has no dense score: it counts as the dense minimum, not as zero similarity
+    scores = convex_fusion([{"a": 0.8, "b": 0.6}, {"a": 1.0, "b": 3.0, "d": 5.0}], [1.0, 1.0])
+    assert scores["d"] == pytest.approx(0.5) and scores["a"] == pytest.approx(0.5)
+    assert scores["b"] == pytest.approx(0.25)
+    # a retriever that scores every candidate alike separates none of them
+    flat = convex_fusion([{"a": 0.4, "b": 0.4}, {"a": 1.0, "b": 2.0}], [1.0, 1.0])
+    assert flat == {"a": pytest.approx(0.0), "b": pytest.approx(0.5)}
+    assert convex_fusion([{}, {}], [1.0, 1.0]) == {}
 
 
 def test_tokenize_stems_drops_stopwords_and_bigrams_cjk() -> None:
@@ -64,6 +85,11 @@ def test_lexical_search_filters_and_persists(tmp_path: Path) -> None:
     only_guides = SearchFilter(doc_types=frozenset({"guide"}))
     assert [c.id for c, _ in index.search("renewal", 5, only_guides)] == ["b"]
     assert index.search("unknownword", 5) == []
+    assert index.scores("unknownword") is None
+    every = index.scores("renewal", only_guides)
+    assert every is not None and every.shape == (3,)
+    assert every[index.position("a")] == 0.0 and every[index.position("b")] > 0.0
+    assert index.position("missing") is None
     assert index.idf("kickoff") > index.idf("renew")
 
     index.save(tmp_path / "bm25")
@@ -94,9 +120,42 @@ def test_hybrid_search_on_real_chroma(indexed: Services) -> None:
     assert top.metadata["source"].endswith("playbooks/onboarding.md")
     assert top.dense_rank is not None and top.lexical_rank is not None
     assert result.best_dense > 0
-    assert set(result.timings_ms) == {"embed", "dense", "lexical"}
+    assert set(result.timings_ms) == {"embed", "dense", "lexical", "fusion"}
     scores = [hit.score for hit in result.hits]
     assert scores == sorted(scores, reverse=True)
+
+
+def test_every_candidate_gets_both_scores(indexed: Services) -> None:
+    """A chunk only one retriever found is scored by the other one too, so a strong BM25-only
+    match is not ranked below everything both retrievers found."""
+    retriever = indexed.retriever
+    question = "What does the health score formula weigh?"
+    result = retriever.search(question, 50)
+    assert result.hits
+    for hit in result.hits:
+        assert hit.dense_score is not None and hit.lexical_score is not None
+    stored = retriever.dense.similarities(result.query_vector, [h.chunk.id for h in result.hits])
+    for hit in result.hits:
+        assert hit.dense_score == pytest.approx(stored[hit.chunk.id], abs=1e-4)
+    only_one = [h for h in result.hits if (h.dense_rank is None) != (h.lexical_rank is None)]
+    assert only_one, "the fixture corpus should give some one-retriever candidates"
+    assert 0.0 <= min(h.score for h in result.hits) <= max(h.score for h in result.hits) <= 1.0
+    assert retriever.dense.similarities(result.query_vector, []) == {}
+    assert retriever.dense.similarities(result.query_vector, ["no-such-chunk"]) == {}
+
+
+def test_rrf_fusion_stays_available(indexed: Services) -> None:
+    retriever = indexed.retriever
+    retriever.fusion = "rrf"
+    try:
+        result = retriever.search("customer live within 30 days of signature", 5)
+    finally:
+        retriever.fusion = "convex"
+    top = result.hits[0]
+    expected = 1 / (60 + top.dense_rank) if top.dense_rank else 0.0
+    expected += 1 / (60 + top.lexical_rank) if top.lexical_rank else 0.0
+    assert top.score == pytest.approx(expected)
+    assert "fusion" not in result.timings_ms
 
 
 def test_hybrid_filters_apply_to_both_retrievers(indexed: Services) -> None:

@@ -55,11 +55,6 @@ def test_expected_source_in_top_5(knowledge_result: SuiteResult) -> None:
     assert value is not None and value >= 0.95, _misses(knowledge_result, "hit_at_5")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="measured fact recall 0.884-0.891 (issue 3 asks 0.90): list answers spanning several "
-    "one-sentence sections of a one-pager, and BM25-only hits that RRF ranks below 10",
-)
 def test_expected_facts_in_answers(knowledge_result: SuiteResult) -> None:
     value = knowledge_result.metric("fact_recall")
     assert value is not None and value >= 0.90, _misses(knowledge_result, "fact_recall")

@@ -27,7 +27,7 @@ from assistant.llm.engine import LLMEngine, build_llm_engine
 from assistant.retrieval.dense import connect, open_collection
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.retrieval.lexical import LexicalStore
-from assistant.scoped_dense import PostFilteredDense
+from assistant.retrieval.scoped_dense import PostFilteredDense
 from assistant.store import accounts as _account_tables  # noqa: F401  (registers the tables)
 from assistant.store.account_store import AccountStore
 from assistant.store.conversations import ConversationStore

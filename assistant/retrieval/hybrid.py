@@ -4,9 +4,9 @@ The default fusion is a convex combination of scores (Bruch et al., "An Analysis
 Functions for Hybrid Retrieval", 2023): every candidate either retriever found gets both
 scores (the BM25 score of a dense-only candidate is read off the index, the cosine of a
 BM25-only candidate is computed from its stored vector), each min-max normalised over the
-candidates, then weighted. Reciprocal rank fusion stays available (`fusion="rrf"`); it
-gives a chunk that only one retriever ranked near the top half the score of one both found
-anywhere, which lost strong BM25-only matches. bench/beir.py compares the two.
+candidates, then weighted. Reciprocal rank fusion stays available (`fusion="rrf"`); with k
+60 and 40 candidates it ranks a chunk that only one retriever returned, even first, below
+every chunk both returned, which lost strong BM25-only matches. bench/beir.py compares them.
 """
 
 from __future__ import annotations

@@ -151,6 +151,43 @@ def test_interrupted_run_is_repaired(services: Services, corpus: Path) -> None:
     assert report.chunks_embedded == 0
 
 
+class FailingUpserts:
+    """A Chroma collection whose `fail_on`-th upsert raises (the rest pass through)."""
+
+    def __init__(self, inner: object, fail_on: int) -> None:
+        self.inner, self.fail_on, self.upserts = inner, fail_on, 0
+
+    def upsert(self, **kwargs: object) -> None:
+        self.upserts += 1
+        if self.upserts == self.fail_on:
+            raise RuntimeError("disk full")
+        self.inner.upsert(**kwargs)  # type: ignore[attr-defined]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+
+def test_failed_upsert_in_the_writer_thread_is_repaired(
+    services: Services, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Slices of a group are upserted by a writer thread while the next one is embedded: an
+    upsert that fails stops the run before the group's files are committed."""
+    monkeypatch.setattr("ingest.pipeline._EMBED_SLICE", 1)
+    ingestor = services.ingestor()
+    failing = FailingUpserts(ingestor.collection, fail_on=2)
+    ingestor.collection = failing  # type: ignore[assignment]
+    with pytest.raises(RuntimeError, match="disk full"):
+        ingestor.run([corpus])
+    assert failing.upserts >= 2
+    with Manifest(services.settings.manifest_path) as manifest:
+        assert {r.status for r in manifest.files().values()} == {"pending"}
+    report = services.ingestor().run([corpus])
+    assert report.repaired >= 1
+    assert_consistent(services)
+    assert len(stored_ids(services)) == 3
+    assert services.ingestor().run([corpus]).chunks_embedded == 0
+
+
 def test_killed_process_is_repaired(settings_dir: Path, corpus: Path) -> None:
     """SIGKILL in the middle of embedding, in a real subprocess; the next run repairs."""
     for n in range(4):

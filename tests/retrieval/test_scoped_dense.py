@@ -11,7 +11,7 @@ from chromadb.config import Settings as ChromaSettings
 
 from assistant.retrieval.dense import DenseRetriever, open_collection
 from assistant.retrieval.filters import SearchFilter
-from assistant.scoped_dense import PostFilteredDense
+from assistant.retrieval.scoped_dense import PostFilteredDense
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from assistant.engine.account_desk import GUIDANCE_HEADING
@@ -18,10 +19,8 @@ def as_number(token: str) -> float:
     return float(token.strip("$%+").replace("$", "").replace(",", ""))
 
 
-def values_of(value: Any) -> tuple[set[float], set[str]]:
-    """Every number in a tool result (numeric leaves and numbers inside texts) and dates."""
-    numbers: set[float] = set()
-    dates: set[str] = set()
+def leaves(value: Any) -> Iterator[Any]:
+    """The scalar values nested in dicts and lists (booleans and None left out)."""
     stack = [value]
     while stack:
         item = stack.pop()
@@ -29,9 +28,16 @@ def values_of(value: Any) -> tuple[set[float], set[str]]:
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
-        elif isinstance(item, bool) or item is None:
-            continue
-        elif isinstance(item, int | float):
+        elif not (isinstance(item, bool) or item is None):
+            yield item
+
+
+def values_of(value: Any) -> tuple[set[float], set[str]]:
+    """Every number in a tool result (numeric leaves and numbers inside texts) and dates."""
+    numbers: set[float] = set()
+    dates: set[str] = set()
+    for item in leaves(value):
+        if isinstance(item, int | float):
             numbers.add(float(item))
         else:
             text = str(item)

@@ -10,7 +10,7 @@ from assistant.drafts.evidence import Evidenced, walk
 from assistant.drafts.models import DraftBase
 from assistant.drafts.render import show
 from assistant.services import Services
-from tests.accounts.numbers import DATE, IDS, NUMBER, as_number
+from tests.accounts.numbers import DATE, IDS, NUMBER, as_number, leaves
 
 WORD_NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])")
 
@@ -19,16 +19,8 @@ def grounds(value: Any) -> tuple[set[float], set[str]]:
     """Every number and date a tool result holds (also numbers inside texts and names)."""
     numbers: set[float] = set()
     dates: set[str] = set()
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, bool) or item is None:
-            continue
-        elif isinstance(item, int | float):
+    for item in leaves(value):
+        if isinstance(item, int | float):
             numbers.update({float(item), abs(float(item))})
         else:
             text = str(item)

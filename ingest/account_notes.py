@@ -26,6 +26,16 @@ from typing import Any
 
 import yaml
 
+from assistant.tools.rules import (
+    health_band,
+    is_healthy,
+    license_risk,
+    low_penetration,
+    nps,
+    quadrant,
+    trend_direction,
+)
+
 Row = dict[str, str]
 COMPONENTS = ("deployment", "adoption", "breadth", "engagement", "outcomes")
 MODULES = ("search", "observability", "security", "genai")
@@ -40,68 +50,11 @@ MEDDICC_FIELDS = (
     ("competition", "Competition"),
     ("compelling_event", "Compelling event"),
 )
-PENETRATION_THRESHOLD = 150  # dollars of ARR per employee; below is low (whitespace)
-HEALTHY_THRESHOLD = 60
 SEGMENT_TEXT = {"enterprise": "an enterprise", "mid_market": "a mid-market", "smb": "an SMB"}
 ROLE_TEXT = {
     "sales_agent": "the sales agent role (partner as sales agent)",
     "cs_manager": "the CS manager role (partner as customer success manager)",
 }
-
-
-# --- rules (the same rules the playbooks state) -------------------------------------------
-
-
-def health_band(score: int) -> str:
-    """Below 40 red, 40-59 orange, 60-79 yellow, 80 and above green."""
-    if score < 40:
-        return "red"
-    if score < 60:
-        return "orange"
-    if score < 80:
-        return "yellow"
-    return "green"
-
-
-def overall_score(components: Sequence[int]) -> int:
-    """Unweighted mean of the five components, rounded to the nearest whole number."""
-    return round(sum(components) / len(components))
-
-
-def license_risk(licensed: int, active: int) -> str:
-    """High when the unused share is 50% or more, Medium from 25%, Low under 25%."""
-    if active > licensed:
-        return "over-deployed"
-    unused = (licensed - active) / licensed if licensed else 0.0
-    if unused >= 0.5:
-        return "High"
-    if unused >= 0.25:
-        return "Medium"
-    return "Low"
-
-
-def trend_direction(first: int, last: int) -> str:
-    """A drop of 5 points or more is declining, a rise of 5 or more improving."""
-    if last - first <= -5:
-        return "declining"
-    if last - first >= 5:
-        return "improving"
-    return "stable"
-
-
-def quadrant(health: int, arr: int, employees: int) -> str:
-    """The expansion 2x2: health (60 threshold) crossed with ARR per employee ($150)."""
-    low_penetration = arr / employees < PENETRATION_THRESHOLD
-    if health >= HEALTHY_THRESHOLD:
-        return "Expand" if low_penetration else "Advocate"
-    return "Fix adoption" if low_penetration else "Save"
-
-
-def nps(scores: Sequence[int]) -> int:
-    """Percentage of promoters (9-10) minus percentage of detractors (0-6)."""
-    promoters = sum(1 for s in scores if s >= 9)
-    detractors = sum(1 for s in scores if s <= 6)
-    return round(100 * (promoters - detractors) / len(scores))
 
 
 # --- formatting helpers --------------------------------------------------------------------
@@ -208,7 +161,7 @@ def snapshot_section(t: Tables, line: int, acc: Row) -> list[str]:
     else:
         arr = int(acc["arr"])
         per_employee = round(arr / employees)
-        level = "low" if arr / employees < PENETRATION_THRESHOLD else "high"
+        level = "low" if low_penetration(arr, employees) else "high"
         extra = " and leaves whitespace to expand into" if level == "low" else ""
         out.append(f"{name} has an ARR of {money(arr)}.")
         out.append(
@@ -259,7 +212,7 @@ def health_section(t: Tables, acc: Row) -> tuple[list[str], int | None]:
     latest, first = good[-1], good[0]
     score = int(latest["overall"])
     band = health_band(score)
-    status = "at risk" if score < HEALTHY_THRESHOLD else "healthy"
+    status = "healthy" if is_healthy(score) else "at risk"
     comps = ", ".join(f"{c} {latest[c]}" for c in COMPONENTS)
     direction = trend_direction(int(first["overall"]), score)
     lines = [
@@ -281,8 +234,8 @@ def quadrant_sentence(acc: Row, score: int | None, bad_arr: bool) -> list[str]:
             "ARR or health data is missing."
         ]
     q = quadrant(score, int(acc["arr"]), int(acc["employees"]))
-    health = "healthy" if score >= HEALTHY_THRESHOLD else "unhealthy"
-    pen = "low" if int(acc["arr"]) / int(acc["employees"]) < PENETRATION_THRESHOLD else "high"
+    health = "healthy" if is_healthy(score) else "unhealthy"
+    pen = "low" if low_penetration(int(acc["arr"]), int(acc["employees"])) else "high"
     return [
         f'In the expansion 2x2, {acc["name"]} is in the "{q}" quadrant ({health}, '
         f"{pen} ARR penetration)."

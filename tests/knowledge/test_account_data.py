@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
+from assistant.tools import rules
 from ingest import account_notes
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -293,7 +294,7 @@ def _latest_health() -> dict[str, int]:
 def test_variety_is_there_on_purpose() -> None:
     ref = date(2026, 11, 1)
     latest = _latest_health()
-    bands = [account_notes.health_band(s) for s in latest.values()]
+    bands = [rules.health_band(s) for s in latest.values()]
     for band in ("red", "orange", "yellow", "green"):
         assert bands.count(band) >= 3, band
     _, accounts = read_csv("accounts.csv")
@@ -309,7 +310,7 @@ def test_variety_is_there_on_purpose() -> None:
     roles = {r["partner_role"] for _, r in accounts}
     assert {"sales_agent", "cs_manager", "none"} <= roles
     _, licenses = read_csv("licenses.csv")
-    risks = [account_notes.license_risk(int(r["licensed"]), int(r["active"])) for _, r in licenses]
+    risks = [rules.license_risk(int(r["licensed"]), int(r["active"])) for _, r in licenses]
     assert risks.count("High") >= 3
     _, outcomes = read_csv("outcomes.csv")
     with_outcomes = {r["account_id"] for _, r in outcomes}
@@ -327,24 +328,24 @@ def test_opp_007_has_gaps() -> None:
 @pytest.mark.parametrize(
     ("func", "args", "expected"),
     [
-        (account_notes.health_band, (39,), "red"),
-        (account_notes.health_band, (40,), "orange"),
-        (account_notes.health_band, (59,), "orange"),
-        (account_notes.health_band, (60,), "yellow"),
-        (account_notes.health_band, (79,), "yellow"),
-        (account_notes.health_band, (80,), "green"),
-        (account_notes.license_risk, (100, 50), "High"),
-        (account_notes.license_risk, (100, 51), "Medium"),
-        (account_notes.license_risk, (100, 75), "Medium"),
-        (account_notes.license_risk, (100, 76), "Low"),
-        (account_notes.license_risk, (100, 101), "over-deployed"),
-        (account_notes.quadrant, (60, 149, 1), "Expand"),
-        (account_notes.quadrant, (60, 150, 1), "Advocate"),
-        (account_notes.quadrant, (59, 149, 1), "Fix adoption"),
-        (account_notes.quadrant, (59, 150, 1), "Save"),
-        (account_notes.overall_score, ([80, 70, 60, 90, 50],), 70),
-        (account_notes.trend_direction, (70, 65), "declining"),
-        (account_notes.trend_direction, (70, 74), "stable"),
+        (rules.health_band, (39,), "red"),
+        (rules.health_band, (40,), "orange"),
+        (rules.health_band, (59,), "orange"),
+        (rules.health_band, (60,), "yellow"),
+        (rules.health_band, (79,), "yellow"),
+        (rules.health_band, (80,), "green"),
+        (rules.license_risk, (100, 50), "High"),
+        (rules.license_risk, (100, 51), "Medium"),
+        (rules.license_risk, (100, 75), "Medium"),
+        (rules.license_risk, (100, 76), "Low"),
+        (rules.license_risk, (100, 101), "over-deployed"),
+        (rules.quadrant, (60, 149, 1), "Expand"),
+        (rules.quadrant, (60, 150, 1), "Advocate"),
+        (rules.quadrant, (59, 149, 1), "Fix adoption"),
+        (rules.quadrant, (59, 150, 1), "Save"),
+        (rules.overall_score, ([80, 70, 60, 90, 50],), 70),
+        (rules.trend_direction, (70, 65), "declining"),
+        (rules.trend_direction, (70, 74), "stable"),
     ],
 )
 def test_rules(func: Callable[..., object], args: tuple[object, ...], expected: object) -> None:

@@ -180,7 +180,24 @@ class ChatEngine:
         about: str | None,
         started: float,
     ) -> ChatResponse:
-        """Persist the turn (the account it was about lets a follow-up build on it)."""
+        self.record_turn(conversation_id, principal, text, account_id, response, about)
+        timings = dict(response.timings_ms)
+        timings["total"] = (time.perf_counter() - started) * 1000
+        response.timings_ms = _rounded(timings)
+        return response
+
+    def record_turn(
+        self,
+        conversation_id: str | None,
+        principal: Principal,
+        text: str,
+        account_id: str | None,
+        response: ChatResponse,
+        about: str | None,
+    ) -> None:
+        """Persist the question and `response` in one transaction (a new conversation when
+        `conversation_id` is None) and set `response.conversation_id`; the account the answer
+        was about lets a follow-up build on it."""
         payload = {
             "citations": [c.model_dump() for c in response.citations],
             "tool_calls": [c.model_dump() for c in response.tool_calls],
@@ -193,10 +210,6 @@ class ChatEngine:
             account_id,
             [("user", text, {"account_id": account_id}), ("assistant", response.answer, payload)],
         )
-        timings = dict(response.timings_ms)
-        timings["total"] = (time.perf_counter() - started) * 1000
-        response.timings_ms = _rounded(timings)
-        return response
 
 
 def _last_account(history: list[Turn]) -> str | None:

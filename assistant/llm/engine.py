@@ -187,11 +187,6 @@ class LLMEngine:
         response: ChatResponse,
         about: str | None,
     ) -> None:
-        store = self.grounded.conversations
-        if conversation_id is None:
-            conversation_id = store.create(principal.user, account_id)
-        response.conversation_id = conversation_id
-        store.append(conversation_id, "user", text, {"account_id": account_id})
         if about is None:  # the account the tools looked at, for a follow-up
             about = next(
                 (
@@ -201,13 +196,7 @@ class LLMEngine:
                 ),
                 None,
             )
-        payload = {
-            "citations": [c.model_dump() for c in response.citations],
-            "tool_calls": [c.model_dump() for c in response.tool_calls],
-            "engine": response.engine,
-            "account_id": about,
-        }
-        store.append(conversation_id, "assistant", response.answer, payload)
+        self.grounded.record_turn(conversation_id, principal, text, account_id, response, about)
 
 
 class _Relay:

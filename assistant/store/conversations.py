@@ -53,12 +53,6 @@ class ConversationStore:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
 
-    def create(self, user: str, account_id: str | None = None) -> str:
-        conversation_id = uuid.uuid4().hex
-        with self._sessions.begin() as session:
-            session.add(ConversationRow(id=conversation_id, user=user, account_id=account_id))
-        return conversation_id
-
     def history(self, conversation_id: str, user: str | None = None) -> list[Turn]:
         """The turns so far; NotFoundError for an unknown id (or another user's conversation)."""
         with self._sessions() as session:
@@ -79,8 +73,8 @@ class ConversationStore:
         account_id: str | None,
         messages: Sequence[tuple[str, str, dict[str, Any]]],
     ) -> str:
-        """`create` (when `conversation_id` is None) and `append` each (role, content, payload)
-        of `messages`, in one transaction: a chat turn commits once, and never by halves."""
+        """Start a conversation (when `conversation_id` is None) and add each (role, content,
+        payload) of `messages`, in one transaction: a chat turn commits once, never by halves."""
         with self._sessions.begin() as session:
             if conversation_id is None:
                 conversation_id = uuid.uuid4().hex
@@ -95,15 +89,3 @@ class ConversationStore:
                     )
                 )
         return conversation_id
-
-    def append(self, conversation_id: str, role: str, content: str, payload: dict[str, Any]) -> int:
-        with self._sessions.begin() as session:
-            message = MessageRow(
-                conversation_id=conversation_id,
-                role=role,
-                content=content,
-                payload=json.dumps(payload, default=str),
-            )
-            session.add(message)
-            session.flush()
-            return int(message.id)

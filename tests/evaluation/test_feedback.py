@@ -130,7 +130,9 @@ def test_store_without_answers_and_table_on_first_use(settings: Settings) -> Non
 
     engine = build_engine(settings)
     try:
-        conversation = ConversationStore(session_factory(engine)).create("local")
+        conversation = ConversationStore(session_factory(engine)).record_turn(
+            None, "local", None, []
+        )
         store = FeedbackStore(engine)
         with pytest.raises(InvalidInputError, match="no answer to rate yet"):
             store.record(conversation, "down")

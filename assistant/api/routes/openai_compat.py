@@ -142,11 +142,9 @@ def _split(messages: list[Message]) -> tuple[str, list[Message]]:
 
 def _replay(services: Services, principal: Principal, earlier: list[Message]) -> str:
     """The history a client sent, stored as a conversation the engine can follow up on."""
-    store = services.chat.conversations
-    conversation_id = store.create(principal.user)
-    for message in earlier:
-        store.append(conversation_id, message.role, message.text, {})
-    return conversation_id
+    return services.chat.conversations.record_turn(
+        None, principal.user, None, [(m.role, m.text, {}) for m in earlier]
+    )
 
 
 def _completion(completion_id: str, response: ChatResponse) -> dict[str, Any]:

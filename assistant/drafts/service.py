@@ -71,6 +71,18 @@ class DraftResult(BaseModel):
     citations: list[Citation]
     tool_calls: list[ToolCall]
 
+    @classmethod
+    def of(cls, draft_id: str, draft: DraftBase) -> DraftResult:
+        """A kept draft as the API returns it: the fields, the Markdown, its evidence."""
+        return cls(
+            draft_id=draft_id,
+            kind=draft.kind,
+            draft=draft.model_dump(mode="json"),
+            markdown=markdown(draft),
+            citations=draft.citations,
+            tool_calls=draft.tool_calls,
+        )
+
 
 def parse_kind(name: str) -> Kind:
     """A draft kind; "success-plan" is accepted for "success_plan" (404 lists the kinds)."""
@@ -133,15 +145,7 @@ class DraftService:
     def save(self, draft: DraftBase, principal: Principal) -> DraftResult:
         """Keep a draft (for the DOCX download) and render it."""
         account_id = getattr(draft, "account_id", None)
-        draft_id = self.store.save(draft, account_id, principal.user)
-        return DraftResult(
-            draft_id=draft_id,
-            kind=draft.kind,
-            draft=draft.model_dump(mode="json"),
-            markdown=markdown(draft),
-            citations=draft.citations,
-            tool_calls=draft.tool_calls,
-        )
+        return DraftResult.of(self.store.save(draft, account_id, principal.user), draft)
 
     def load(self, draft_id: str, principal: Principal) -> DraftBase:
         """A draft made earlier (404 unknown id; 403 when it is about an account the caller

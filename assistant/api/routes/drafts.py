@@ -80,11 +80,4 @@ async def draft_json(
 ) -> DraftResult:
     """A draft made earlier, as POST returned it."""
     draft = await run_in_threadpool(_drafts(services).load, draft_id, principal)
-    return DraftResult(
-        draft_id=draft_id,
-        kind=draft.kind,
-        draft=draft.model_dump(mode="json"),
-        markdown=markdown(draft),
-        citations=draft.citations,
-        tool_calls=draft.tool_calls,
-    )
+    return DraftResult.of(draft_id, draft)

@@ -26,6 +26,7 @@ from typing import Any
 
 import yaml
 
+from assistant.store.records import COMPONENTS, MODULES, SEVERITIES
 from assistant.tools.rules import (
     health_band,
     is_healthy,
@@ -37,9 +38,6 @@ from assistant.tools.rules import (
 )
 
 Row = dict[str, str]
-COMPONENTS = ("deployment", "adoption", "breadth", "engagement", "outcomes")
-MODULES = ("search", "observability", "security", "genai")
-SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
 MEDDICC_FIELDS = (
     ("metrics", "Metrics"),
     ("economic_buyer", "Economic buyer"),
@@ -247,7 +245,7 @@ def licenses_section(t: Tables, acc: Row) -> list[str]:
     out: list[str] = []
     high: list[str] = []
     rows = rows_for(t.licenses, acc["id"])
-    order = {m: i for i, m in enumerate(MODULES)}
+    order: dict[str, int] = {m: i for i, m in enumerate(MODULES)}
     for n, row in sorted(rows, key=lambda nr: (order.get(nr[1]["module"], 99), nr[0])):
         module = row["module"]
         licensed, active, assigned = (int(row[k]) for k in ("licensed", "active", "assigned"))

@@ -23,10 +23,10 @@ from assistant.principal import Principal
 from assistant.retrieval.filters import SearchFilter
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.retrieval.lexical import LexicalStore, StoredChunk
+from assistant.store.records import MODULES
 from ingest.sentences import split_sentences
 
 GUIDANCE = frozenset({"playbook", "guide"})
-MODULES = ("search", "observability", "security", "genai")
 _MARKED = re.compile(r"(.+?)\s\[(\d+)\](?=\s|$)", re.S)
 
 

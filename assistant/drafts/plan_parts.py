@@ -22,8 +22,8 @@ from assistant.drafts.facts import (
     human,
     money,
 )
-from assistant.drafts.knowledge import MODULES
 from assistant.drafts.models import DateWindow, Milestone, Objective, Stage
+from assistant.store.records import MODULES
 
 Baseline = Callable[[AccountFacts], Evidenced[str]]
 TARGET_NOTE = "agree the target with the customer (each objective has a baseline, a target "

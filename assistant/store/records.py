@@ -6,7 +6,7 @@ A row that fails its model is rejected with a reason a person can act on (`descr
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal, Self
+from typing import Annotated, Literal, Self, get_args
 
 from pydantic import (
     AfterValidator,
@@ -26,6 +26,8 @@ Segment = Literal["enterprise", "mid_market", "smb"]
 Module = Literal["search", "observability", "security", "genai"]
 Severity = Literal["sev1", "sev2", "sev3", "sev4"]
 SurveyKind = Literal["nps", "csat"]
+MODULES: tuple[Module, ...] = get_args(Module)
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 COMPONENTS = ("deployment", "adoption", "breadth", "engagement", "outcomes")
 Component = Annotated[int, Field(ge=0, le=100)]
 

@@ -27,6 +27,7 @@ from typing import Any
 import yaml
 
 from assistant.store.records import COMPONENTS, MODULES, SEVERITIES
+from assistant.tools.opportunities import MEDDICC
 from assistant.tools.rules import (
     health_band,
     is_healthy,
@@ -38,16 +39,7 @@ from assistant.tools.rules import (
 )
 
 Row = dict[str, str]
-MEDDICC_FIELDS = (
-    ("metrics", "Metrics"),
-    ("economic_buyer", "Economic buyer"),
-    ("decision_criteria", "Decision criteria"),
-    ("decision_process", "Decision process"),
-    ("identify_pain", "Identify pain"),
-    ("champion", "Champion"),
-    ("competition", "Competition"),
-    ("compelling_event", "Compelling event"),
-)
+MEDDICC_FIELDS = tuple((key, key.replace("_", " ").capitalize()) for key in MEDDICC)
 SEGMENT_TEXT = {"enterprise": "an enterprise", "mid_market": "a mid-market", "smb": "an SMB"}
 ROLE_TEXT = {
     "sales_agent": "the sales agent role (partner as sales agent)",

@@ -43,6 +43,28 @@ class Settings(BaseSettings):
         description="glob patterns (relative to an ingested folder) that are not ingested",
     )
 
+    # ingestion hardening (issue 11): access tags, limits, the one-writer lock
+    ingest_account_bound_types: list[str] = Field(
+        default_factory=lambda: ["account_note", "meddicc", "deal_note"],
+        description="document types about one account: without an account tag they are "
+        "visible to admins only",
+    )
+    ingest_max_file_mb: float = Field(default=25.0, gt=0, description="larger files are skipped")
+    ingest_max_unpacked_mb: float = Field(
+        default=100.0, gt=0, description="DOCX/zip members, inflated, above this are skipped"
+    )
+    ingest_max_chunks_per_file: int = Field(
+        default=5000, ge=1, description="files that would give more chunks are skipped"
+    )
+    ingest_lock_timeout: float = Field(
+        default=30.0, ge=0, description="seconds a second ingest waits for the running one"
+    )
+    ingest_injection_patterns: Path | None = Field(
+        default=None,
+        description="YAML list of regexes for instructions aimed at an assistant; the "
+        "shipped ingest/injection_patterns.yaml when unset",
+    )
+
     # retrieval
     retrieval_k: int = Field(default=8, ge=1, le=100, description="chunks returned by search")
     retrieval_candidates: int = Field(default=40, ge=1, description="per-retriever depth")

@@ -5,6 +5,8 @@
     ├── LoaderError                 one file cannot be read; ingestion reports it and skips it
     │   └── UnsupportedFileError    no loader for this file type
     ├── IndexNotReadyError          the knowledge index is not built yet
+    ├── IngestLockedError           another ingest holds the data directory's writer lock
+    ├── DataDirError                the data directory cannot be created or written
     ├── NotFoundError               a named thing (conversation, account, ...) does not exist
     ├── InvalidInputError           a request value cannot be used (HTTP 422)
     │   └── MessageTooLongError     a message above the configured limit (HTTP 413)
@@ -37,6 +39,14 @@ class UnsupportedFileError(LoaderError):
 
 
 class IndexNotReadyError(AssistantError):
+    pass
+
+
+class IngestLockedError(AssistantError):
+    pass
+
+
+class DataDirError(AssistantError):
     pass
 
 

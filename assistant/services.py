@@ -35,6 +35,7 @@ from assistant.store.db import build_engine, session_factory
 from assistant.tools import ToolContext, ToolRegistry, build_registry
 from ingest.embedding import Embedder, build_embedder
 from ingest.pipeline import Ingestor
+from ingest.policy import IngestPolicy
 
 
 @dataclass
@@ -68,6 +69,7 @@ class Services:
             chunk_size=s.chunk_size,
             chunk_overlap=s.chunk_overlap,
             exclude=s.ingest_exclude,
+            policy=IngestPolicy.from_settings(s),
         )
 
     def close(self) -> None:

@@ -69,7 +69,7 @@ def chunk_document(
                 "position": position,
                 "content_hash": content_hash,
                 "file_hash": file_hash,
-                "restricted": bool(document.accounts),
+                "restricted": document.restricted or bool(document.accounts),
             }
             # Chroma rejects empty lists, so list fields are present only when they hold values.
             for key, values in (

@@ -22,6 +22,8 @@ import yaml
 from bs4 import BeautifulSoup
 
 from assistant.errors import LoaderError, UnsupportedFileError
+from ingest.hidden_html import drop_hidden
+from ingest.sidecars import ExternalMetadata
 
 _HTML_TAG = re.compile(
     r"</?(?:p|ul|ol|li|br|div|span|table|tr|td|th|b|i|strong|em|h[1-6]|a)\b[^>]*>", re.I
@@ -48,6 +50,8 @@ class Document:
     audience: list[str] = field(default_factory=list)
     accounts: list[str] = field(default_factory=list)
     extra: dict[str, str] = field(default_factory=dict)
+    # visible only to principals who may see one of `accounts` (admins only when empty)
+    restricted: bool = False
 
 
 def _as_list(value: Any) -> list[str]:
@@ -69,10 +73,10 @@ def _scalar(value: Any) -> str:
 
 
 def html_to_markdown(html: str) -> str:
-    """HTML (page or fragment) to text; h1-h6 become Markdown headings, blocks become lines."""
+    """HTML (page or fragment) to the text a reader sees (`ingest.hidden_html`); h1-h6
+    become Markdown headings, blocks become lines."""
     soup = BeautifulSoup(html, "html.parser")
-    for tag in soup(["script", "style", "noscript"]):
-        tag.decompose()
+    drop_hidden(soup)
     for level in range(1, 7):
         for heading in soup.find_all(f"h{level}"):
             heading.replace_with(f"\n\n{'#' * level} {heading.get_text(' ', strip=True)}\n\n")
@@ -150,7 +154,8 @@ def _load_docx(path: Path) -> tuple[str, dict[str, Any]]:
         raise LoaderError(str(path), f"unreadable DOCX: {error}") from error
     lines: list[str] = []
     for paragraph in document.paragraphs:
-        text = paragraph.text.strip()
+        # runs formatted as hidden text (w:vanish) are not shown to a reader: not indexed
+        text = "".join(run.text for run in paragraph.runs if not run.font.hidden).strip()
         if not text:
             continue
         style = (paragraph.style.name if paragraph.style is not None else "") or ""
@@ -239,8 +244,17 @@ def is_supported(path: Path) -> bool:
     return path.suffix.lower() in LOADERS
 
 
-def load_document(path: Path, source: str | None = None) -> Document:
-    """Load one file. Raises `UnsupportedFileError` or `LoaderError` with the reason."""
+def load_document(
+    path: Path,
+    source: str | None = None,
+    external: ExternalMetadata | None = None,
+    account_bound_types: frozenset[str] = frozenset(),
+) -> Document:
+    """Load one file. Raises `UnsupportedFileError` or `LoaderError` with the reason.
+
+    `external`: folder and sidecar metadata (`ingest.sidecars`). A document of one of the
+    `account_bound_types` is restricted even without an account tag (then admins only).
+    """
     source = source or path.as_posix()
     loader = LOADERS.get(path.suffix.lower())
     if loader is None:
@@ -251,10 +265,13 @@ def load_document(path: Path, source: str | None = None) -> Document:
         raise LoaderError(source, error.reason) from error
     except Exception as error:  # a third-party parser failing on a hostile file
         raise LoaderError(source, f"{type(error).__name__}: {error}") from error
+    if external is not None:
+        meta = {**external.folder, **meta, **external.sidecar}
     title = str(meta.pop("title", None) or _first_heading(text) or path.stem.replace("-", " "))
     doc_type = str(
         meta.pop("doc_type", None) or _FOLDER_DOC_TYPES.get(path.parent.name, "document")
     )
+    accounts = [account.upper() for account in _as_list(meta.pop("accounts", None))]
     return Document(
         source=source,
         text=text,
@@ -262,6 +279,7 @@ def load_document(path: Path, source: str | None = None) -> Document:
         doc_type=doc_type,
         tags=_as_list(meta.pop("tags", None)),
         audience=_as_list(meta.pop("audience", None)),
-        accounts=[account.upper() for account in _as_list(meta.pop("accounts", None))],
+        accounts=accounts,
         extra={key: _scalar(value) for key, value in meta.items() if value is not None},
+        restricted=bool(accounts) or doc_type in account_bound_types,
     )

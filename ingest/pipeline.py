@@ -1,17 +1,20 @@
 """The ingestion pipeline: discover -> load -> chunk -> embed -> Chroma + BM25, incrementally.
 
-Re-running on an unchanged tree embeds nothing; a changed file replaces only its own chunks;
-a deleted file's chunks are removed; a run killed midway is repaired by the next one (see
-`ingest.manifest`). Unreadable or unsupported files are reported and skipped.
+Re-running on an unchanged tree embeds nothing; a changed file (or changed metadata file,
+or changed access/injection rules) replaces only its own chunks; a deleted file's chunks
+are removed; a run killed midway is repaired by the next one (see `ingest.manifest`).
+Unreadable, unsupported and over-limit files, account exports and links out of the roots
+are reported and skipped (`ingest.discovery`, `ingest.policy`); sentences that read as
+instructions to an assistant are cut and reported as flagged (`ingest.injection`). One run
+at a time writes a data directory (`ingest.writer_lock`).
 """
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,10 +27,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from assistant.errors import LoaderError
 from assistant.retrieval.lexical import LexicalIndex, StoredChunk
+from ingest.archives import over_unpacked_limit
 from ingest.chunking import Chunk, chunk_document
+from ingest.discovery import SourceFile, discover
 from ingest.embedding import Embedder, Vectors
-from ingest.loaders import is_supported, load_document
-from ingest.manifest import Manifest
+from ingest.loaders import load_document
+from ingest.manifest import FileRecord, Manifest
+from ingest.policy import IngestPolicy, over_chunk_limit, over_file_limit
+from ingest.sidecars import ExternalMetadata, external_metadata
+from ingest.writer_lock import WriterLock
 
 log = logging.getLogger(__name__)
 _UPSERT_BATCH = 1000
@@ -45,58 +53,25 @@ class IngestReport:
     chunks_embedded: int = 0
     seconds: float = 0.0
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    # indexed, but a person should look: cut injected instructions, untagged account notes
+    flagged: list[tuple[str, str]] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
             f"files seen {self.seen}, new {self.new}, changed {self.changed}, "
             f"removed {self.removed}, skipped {len(self.skipped)}, "
             f"chunks embedded {self.chunks_embedded}, {self.seconds:.1f}s"
+            + (f", flagged {len(self.flagged)}" if self.flagged else "")
             + (f" (repaired {self.repaired} interrupted)" if self.repaired else "")
         )
 
 
 @dataclass(frozen=True)
-class SourceFile:
-    path: Path
-    source: str  # the name stored in metadata: relative to the working directory when inside
-
-
-def source_name(path: Path) -> str:
-    resolved = path.resolve()
-    try:
-        return resolved.relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return resolved.as_posix()
-
-
-def _excluded(relative: str, patterns: Sequence[str]) -> bool:
-    return any(fnmatch.fnmatch(relative, pattern) for pattern in patterns)
-
-
-def discover(
-    roots: Sequence[Path], exclude: Sequence[str], report: IngestReport
-) -> tuple[list[SourceFile], list[str]]:
-    """Files under `roots` (hidden and excluded ones left out) and the roots' source names."""
-    files: dict[str, SourceFile] = {}
-    root_names: list[str] = []
-    for root in roots:
-        if not root.exists():
-            report.skipped.append((root.as_posix(), "no such file or directory"))
-            continue
-        root_names.append(source_name(root))
-        candidates: Iterator[Path] = iter([root]) if root.is_file() else root.rglob("*")
-        for path in sorted(candidates):
-            relative = path.relative_to(root).as_posix() if path != root else path.name
-            if not path.is_file() or any(part.startswith(".") for part in Path(relative).parts):
-                continue
-            if path != root and _excluded(relative, exclude):
-                continue
-            source = source_name(path)
-            if not is_supported(path):
-                report.skipped.append((source, f"unsupported file type '{path.suffix}'"))
-                continue
-            files[source] = SourceFile(path, source)
-    return list(files.values()), root_names
+class _Todo:
+    file: SourceFile
+    digest: str
+    known: bool
+    external: ExternalMetadata
 
 
 def _under(source: str, roots: Sequence[str]) -> bool:
@@ -109,7 +84,17 @@ def _sources(paths: Sequence[str]) -> Where:
 
 
 def file_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _digest(content: str, external: ExternalMetadata, policy: IngestPolicy) -> str:
+    """What a file is compared by: its bytes, its metadata files and the indexing rules."""
+    extra = external.fingerprint()
+    return hashlib.sha256(f"{content}|{extra}|{policy.fingerprint()}".encode()).hexdigest()
 
 
 class Ingestor:
@@ -126,6 +111,7 @@ class Ingestor:
         chunk_overlap: int,
         exclude: Sequence[str] = (),
         batch_chunks: int = 4096,
+        policy: IngestPolicy | None = None,
     ) -> None:
         self.collection = collection
         self.embedder = embedder
@@ -139,31 +125,31 @@ class Ingestor:
         # model time than one sorted call, bench/ingest.py); files commit when their group is
         # stored, so a killed run redoes at most one group (about 2 minutes on 2 cores).
         self.batch_chunks = batch_chunks
+        self.policy = policy or IngestPolicy()
+        self.lock_path = manifest_path.parent / "ingest.lock"
 
     def run(self, roots: Sequence[Path], *, progress: bool = False) -> IngestReport:
+        """Index `roots`; raises `IngestLockedError` when another run holds the data dir."""
         start = time.perf_counter()
         report = IngestReport()
-        with Manifest(self.manifest_path) as manifest:
+        with (
+            WriterLock(self.lock_path, self.policy.lock_timeout),
+            Manifest(self.manifest_path) as manifest,
+        ):
             report.repaired = self._repair(manifest)
-            files, root_names = discover(roots, self.exclude, report)
-            report.seen = len(files)
+            found = discover(roots, self.exclude)
+            report.skipped.extend(found.skipped)
+            report.seen = len(found.files)
             known = manifest.files()
-            todo: list[tuple[SourceFile, str, bool]] = []
-            for file in files:
-                try:
-                    digest = file_hash(file.path)
-                except OSError as error:
-                    report.skipped.append((file.source, f"cannot read: {error}"))
-                    continue
-                record = known.get(file.source)
-                if record is not None and record.file_hash == digest:
-                    report.unchanged += 1
-                else:
-                    todo.append((file, digest, record is not None))
-
-            present = {file.source for file in files}
-            gone = [p for p in known if _under(p, root_names) and p not in present]
-            gone = [p for p in gone if not Path(p).exists()]
+            todo = [item for file in found.files if (item := self._check(file, known, report))]
+            present = {file.source for file in found.files}
+            gone = [
+                p
+                for p in known
+                if _under(p, found.root_names)
+                and p not in present
+                and (p in found.refused or not Path(p).exists())
+            ]
             if gone:
                 self.collection.delete(where=_sources(gone))
                 manifest.forget(gone)
@@ -174,6 +160,31 @@ class Ingestor:
             self._refresh_lexical(manifest)
         report.seconds = time.perf_counter() - start
         return report
+
+    def _check(
+        self, file: SourceFile, known: dict[str, FileRecord], report: IngestReport
+    ) -> _Todo | None:
+        """The file to (re)index, or None when it is unchanged or cannot be indexed."""
+        try:
+            reason = over_file_limit(file.path, self.policy.limits)
+            if reason is None:
+                reason = over_unpacked_limit(file.path, self.policy.limits)
+            if reason is not None:
+                report.skipped.append((file.source, reason))
+                return None
+            external = external_metadata(file.path, list(file.folders), file.source)
+            digest = _digest(file_hash(file.path), external, self.policy)
+        except OSError as error:
+            report.skipped.append((file.source, f"cannot read: {error}"))
+            return None
+        except LoaderError as error:
+            report.skipped.append((file.source, error.reason))
+            return None
+        record = known.get(file.source)
+        if record is not None and record.file_hash == digest:
+            report.unchanged += 1
+            return None
+        return _Todo(file, digest, record is not None, external)
 
     def _repair(self, manifest: Manifest) -> int:
         """Undo what an interrupted run left behind: chunks of `pending` files, orphans."""
@@ -199,19 +210,45 @@ class Ingestor:
         return len(pending)
 
     def _load(
-        self, todo: Sequence[tuple[SourceFile, str, bool]], report: IngestReport
+        self, todo: Sequence[_Todo], report: IngestReport
     ) -> list[tuple[str, str, list[Chunk]]]:
         loaded: list[tuple[str, str, list[Chunk]]] = []
-        for file, digest, is_known in todo:
+        limits = self.policy.limits
+        for item in todo:
+            source = item.file.source
             try:
-                document = load_document(file.path, file.source)
+                document = load_document(
+                    item.file.path, source, item.external, self.policy.account_bound_types
+                )
             except LoaderError as error:
-                report.skipped.append((file.source, error.reason))
-                log.warning("skipped %s: %s", file.source, error.reason)
+                report.skipped.append((source, error.reason))
+                log.warning("skipped %s: %s", source, error.reason)
                 continue
-            chunks = chunk_document(document, self.chunk_size, self.chunk_overlap, digest)
-            loaded.append((file.source, digest, chunks))
-            if is_known:
+            document.text, cut = self.policy.injection.strip(document.text)
+            for snippet in cut:
+                report.flagged.append(
+                    (source, f"instructions to an assistant, not indexed: {snippet!r}")
+                )
+            if document.restricted and not document.accounts:
+                report.flagged.append(
+                    (
+                        source,
+                        f"{document.doc_type} without an account tag: visible to admins only "
+                        f"(add `accounts:` in front matter or {item.file.path.name}.meta.yaml)",
+                    )
+                )
+            # each chunk holds at most chunk_size characters: a longer text cannot fit
+            least = len(document.text) // self.chunk_size
+            reason = over_chunk_limit(least, limits, at_least=True)
+            chunks: list[Chunk] = []
+            if reason is None:
+                chunks = chunk_document(document, self.chunk_size, self.chunk_overlap, item.digest)
+                reason = over_chunk_limit(len(chunks), limits)
+            if reason is not None:
+                report.skipped.append((source, reason))
+                continue
+            loaded.append((source, item.digest, chunks))
+            if item.known:
                 report.changed += 1
             else:
                 report.new += 1

@@ -26,9 +26,10 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 from assistant.engine.types import ChatResponse, Citation, SearchHit, SearchResponse
 from assistant.errors import InvalidInputError, LoaderError
 from assistant.principal import Principal
+from ingest.discovery import discover
 from ingest.embedding import Embedder
 from ingest.loaders import load_document
-from ingest.pipeline import IngestReport, discover, file_hash
+from ingest.pipeline import file_hash
 
 COLLECTION = "naive_rag_baseline"
 CHUNK_SIZE = 1000
@@ -69,7 +70,7 @@ class NaiveRAG:
     ) -> NaiveRAG:
         """Index the files under `roots` (as ingestion discovers them) unless the collection
         already holds exactly them."""
-        files, _ = discover(roots, exclude, IngestReport())
+        files = discover(roots, exclude).files
         digest = hashlib.sha256(
             f"{embedder.name}:{embedder.dimension}:{CHUNK_SIZE}:{CHUNK_OVERLAP}".encode()
         )

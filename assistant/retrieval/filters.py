@@ -11,8 +11,12 @@ class SearchFilter:
     """Which chunks a search may return.
 
     `doc_types`: only these document types. `account`: only chunks about this account.
-    `visible_accounts`: the caller's scope; a chunk tagged with accounts is visible only
-    when it shares one with the scope (None means every account, as for an admin).
+    `visible_accounts`: the caller's scope (None means every account, as for an admin).
+
+    The access rule fails closed: a chunk is visible to a scoped caller only when it is
+    marked `restricted: false`, or when it shares an account tag with the scope. So a
+    restricted chunk without account tags (an account note nobody tagged) is admins-only,
+    and so is a chunk whose metadata lacks the flag. The Chroma `where` below says the same.
     """
 
     doc_types: frozenset[str] | None = None
@@ -29,11 +33,9 @@ class SearchFilter:
         accounts = metadata.get("accounts") or []
         if self.account is not None and self.account not in accounts:
             return False
-        return (
-            self.visible_accounts is None
-            or not accounts
-            or bool(self.visible_accounts.intersection(accounts))
-        )
+        if self.visible_accounts is None or metadata.get("restricted") is False:
+            return True
+        return bool(self.visible_accounts.intersection(accounts))
 
     def chroma_where(self) -> dict[str, Any] | None:
         clauses: list[dict[str, Any]] = []

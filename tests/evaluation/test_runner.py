@@ -11,7 +11,7 @@ from assistant.evaluation.runner import CaseResult, Scorer, SuiteResult, run_sui
 from assistant.evaluation.session import chunk_lookup
 from assistant.evaluation.suite import Suite
 from assistant.services import Services
-from ingest.pipeline import source_name
+from ingest.discovery import source_name
 from tests.evaluation.conftest import tiny_suite
 
 

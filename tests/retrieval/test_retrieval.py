@@ -57,8 +57,8 @@ def chunk(chunk_id: str, text: str, **metadata: object) -> StoredChunk:
 
 
 def test_filter_semantics() -> None:
-    public = {"doc_type": "playbook"}
-    note = {"doc_type": "account_note", "accounts": ["ACC-001"]}
+    public = {"doc_type": "playbook", "restricted": False}
+    note = {"doc_type": "account_note", "accounts": ["ACC-001"], "restricted": True}
     assert SearchFilter().matches(note)
     assert SearchFilter(doc_types=frozenset({"playbook"})).matches(public)
     assert not SearchFilter(doc_types=frozenset({"playbook"})).matches(note)
@@ -68,6 +68,12 @@ def test_filter_semantics() -> None:
     scope = SearchFilter(visible_accounts=frozenset({"ACC-002"}))
     assert scope.matches(public) and not scope.matches(note)
     assert SearchFilter(visible_accounts=frozenset({"ACC-001"})).matches(note)
+    # fail closed: restricted without an account tag, or no flag at all, is admins-only
+    untagged = {"doc_type": "account_note", "restricted": True}
+    unflagged = {"doc_type": "playbook"}
+    for metadata in (untagged, unflagged):
+        assert SearchFilter().matches(metadata)
+        assert not SearchFilter(visible_accounts=frozenset({"ACC-001"})).matches(metadata)
     where = SearchFilter(
         doc_types=frozenset({"guide"}), visible_accounts=frozenset()
     ).chroma_where()

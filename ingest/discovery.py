@@ -1,0 +1,172 @@
+"""Which files an ingest run looks at, and which it refuses before reading them.
+
+- Hidden files and folders, and the configured exclude globs, are left out silently.
+- Symbolic links are followed only when their target lies inside one of the ingested roots;
+  a file is then named by the link's own path (so it goes when the link goes). A link out
+  of the roots, a broken link, or a link to a file already indexed under its own path is
+  reported as skipped.
+- Account exports are reported as skipped (`ingest.account_exports`), wherever they are.
+- Metadata files (`ingest.sidecars`) are read with their documents, not indexed.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.account_exports import AccountExports
+from ingest.loaders import is_supported
+from ingest.sidecars import is_metadata_file
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path  # as found: the link's path when reached through a link
+    source: str  # the name stored in metadata: relative to the working directory when inside
+    folders: tuple[Path, ...] = ()  # from the file's folder up to the ingested root
+
+
+@dataclass
+class Discovery:
+    files: list[SourceFile] = field(default_factory=list)
+    root_names: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    refused: set[str] = field(default_factory=set)  # never to be indexed: chunks are removed
+
+
+def source_name(path: Path) -> str:
+    """Absolute (symbolic links in it kept), relative to the working directory when inside."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        return absolute.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return absolute.as_posix()
+
+
+def _inside(real: str, real_roots: Sequence[str]) -> bool:
+    return any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in real_roots)
+
+
+def _excluded(relative: str, patterns: Sequence[str]) -> bool:
+    return any(fnmatch.fnmatch(relative, pattern) for pattern in patterns)
+
+
+class _Walker:
+    def __init__(self, roots: Sequence[Path], exclude: Sequence[str]) -> None:
+        self.real_roots = [os.path.realpath(root) for root in roots if root.exists()]
+        self.exclude = list(exclude)
+        self.exports = AccountExports()
+        self.result = Discovery()
+        self.link_targets: dict[str, str] = {}  # source of a link -> real path of its target
+
+    def refuse(self, path: Path, reason: str) -> None:
+        source = source_name(path)
+        self.result.skipped.append((source, reason))
+        self.result.refused.add(source)
+
+    def walk(self, root: Path) -> Iterator[tuple[Path, Path]]:
+        """(file, root) pairs under `root`, links within the roots followed, loops cut."""
+        if not root.is_dir():
+            yield root, root
+            return
+        seen: set[str] = set()
+        stack = [root]
+        while stack:
+            folder = stack.pop()
+            real = os.path.realpath(folder)
+            if real in seen:
+                continue
+            seen.add(real)
+            try:
+                entries = sorted(os.scandir(folder), key=lambda entry: entry.name, reverse=True)
+            except OSError as error:
+                self.result.skipped.append((source_name(folder), f"cannot list: {error}"))
+                continue
+            for entry in entries:
+                path = Path(entry.path)
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_symlink() and not self._link_allowed(path):
+                    continue
+                if entry.is_dir():
+                    stack.append(path)
+                elif entry.is_file():
+                    yield path, root
+
+    def _link_allowed(self, link: Path) -> bool:
+        target = os.path.realpath(link)
+        if not os.path.exists(target):
+            self.refuse(link, "broken symbolic link")
+            return False
+        if not _inside(target, self.real_roots):
+            self.refuse(
+                link,
+                f"symbolic link to {target}, outside the folders being ingested: not followed",
+            )
+            return False
+        if os.path.isfile(target):
+            self.link_targets[source_name(link)] = target
+        return True
+
+    def add(self, path: Path, root: Path) -> None:
+        relative = path.relative_to(root).as_posix() if path != root else path.name
+        if path != root and _excluded(relative, self.exclude):
+            return
+        if is_metadata_file(path):
+            return
+        source = source_name(path)
+        if not is_supported(path):
+            self.result.skipped.append((source, f"unsupported file type '{path.suffix}'"))
+            return
+        folders = [path.parent]
+        while folders[-1] != root and root in folders[-1].parents:
+            folders.append(folders[-1].parent)
+        reason = self.exports.reason(path, folders)
+        if reason is not None:
+            self.refuse(path, reason)
+            return
+        self.result.files.append(SourceFile(path, source, tuple(folders)))
+
+
+def discover(roots: Sequence[Path], exclude: Sequence[str]) -> Discovery:
+    """The files under `roots` an ingest run indexes, and what it skipped and why."""
+    walker = _Walker(roots, exclude)
+    for root in roots:
+        if root.is_symlink() and root.exists():
+            root = Path(os.path.abspath(root))  # named by the user: followed
+        if not root.exists():
+            walker.result.skipped.append((root.as_posix(), "no such file or directory"))
+            continue
+        walker.result.root_names.append(source_name(root))
+        if root.is_file() and root.is_symlink():
+            walker.link_targets[source_name(root)] = os.path.realpath(root)
+        for path, base in walker.walk(root):
+            walker.add(path, base)
+    return _without_duplicates(walker)
+
+
+def _without_duplicates(walker: _Walker) -> Discovery:
+    result = walker.result
+    unique: dict[str, SourceFile] = {}
+    for file in result.files:
+        unique.setdefault(file.source, file)
+    direct = {
+        os.path.realpath(file.path): file.source
+        for file in unique.values()
+        if file.source not in walker.link_targets
+    }
+    files: list[SourceFile] = []
+    for file in sorted(unique.values(), key=lambda f: f.source):
+        target = walker.link_targets.get(file.source)
+        if target is not None and target in direct:
+            result.skipped.append(
+                (file.source, f"symbolic link to {direct[target]}, indexed under that name")
+            )
+            result.refused.add(file.source)
+            continue
+        files.append(file)
+    result.files = files
+    return result

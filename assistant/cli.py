@@ -11,9 +11,10 @@ from typing import Annotated
 
 import typer
 
-from assistant.config import get_settings
+from assistant.config import Settings, get_settings
+from assistant.data_dir import check_writable
 from assistant.drafts.cli import app as draft_app
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, DataDirError
 from assistant.evaluation.cli import eval_app
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
@@ -24,6 +25,14 @@ app.add_typer(eval_app, name="eval")
 def _fail(message: str, code: int = 1) -> None:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code)
+
+
+def _writable(settings: Settings) -> None:
+    """Exit 2 with one line when the data directory cannot be written."""
+    try:
+        check_writable(settings)
+    except DataDirError as error:
+        _fail(str(error), 2)
 
 
 def _is_loopback(host: str) -> bool:
@@ -51,6 +60,7 @@ def serve(
             f"refusing to bind to {host}: without ASSISTANT_API_KEYS_FILE the server runs in "
             "single-user local mode and only binds to loopback (127.0.0.1)"
         )
+    _writable(settings)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
@@ -64,6 +74,7 @@ def ingest(
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("bm25s").setLevel(logging.WARNING)
     settings = get_settings()
+    _writable(settings)
     try:
         services = build_services(settings)
         report = services.ingestor().run(
@@ -74,6 +85,8 @@ def ingest(
         return
     for path, reason in report.skipped:
         typer.secho(f"skipped {path}: {reason}", fg=typer.colors.YELLOW, err=True)
+    for path, reason in report.flagged:
+        typer.secho(f"flagged {path}: {reason}", fg=typer.colors.YELLOW, err=True)
     typer.echo(report.summary())
 
 
@@ -96,6 +109,8 @@ def import_accounts(
     settings = get_settings()
     if not directory.is_dir():
         _fail(f"{directory} is not a folder")
+    if settings.database_url is None:
+        _writable(settings)
     engine = build_engine(settings)
     try:
         report = AccountImporter(session_factory(engine)).run(directory, settings.clock())

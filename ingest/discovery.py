@@ -137,10 +137,10 @@ def discover(roots: Sequence[Path], exclude: Sequence[str]) -> Discovery:
     for root in roots:
         if root.is_symlink() and root.exists():
             root = Path(os.path.abspath(root))  # named by the user: followed
+        walker.result.root_names.append(source_name(root))  # a root gone: its files go too
         if not root.exists():
             walker.result.skipped.append((root.as_posix(), "no such file or directory"))
             continue
-        walker.result.root_names.append(source_name(root))
         if root.is_file() and root.is_symlink():
             walker.link_targets[source_name(root)] = os.path.realpath(root)
         for path, base in walker.walk(root):

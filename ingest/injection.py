@@ -20,6 +20,8 @@ from assistant.errors import ConfigurationError
 from ingest.sentences import sentence_spans
 
 _SNIPPET_CHARS = 120
+_PARAGRAPH_BREAK = re.compile(r"(\n[ \t]*\n)")
+_STRUCTURE = re.compile(r"^\s*(?:#|[-*+|>]|\d+[.)]\s)")  # headings, lists, tables, quotes
 
 
 @dataclass(frozen=True)
@@ -56,28 +58,39 @@ class InjectionDetector:
         return any(pattern.search(text) for pattern in self.patterns)
 
     def strip(self, text: str) -> tuple[str, list[str]]:
-        """`text` without the sentences that match, and a snippet of each one cut."""
+        """`text` without the sentences that match, and a snippet of each one cut.
+
+        Works per paragraph; a prose paragraph's lines are joined first, so a sentence
+        wrapped over two lines goes as a whole."""
         if not self.matches(text):
             return text, []
-        cut: list[tuple[int, int]] = []
-        snippets: list[str] = []
-        for start, end, sentence in sentence_spans(text):
-            if self.matches(sentence):
-                cut.append((start, end))
-                snippets.append(_snippet(sentence))
-        if not cut:  # a match across sentence boundaries: cut the whole paragraph(s)
-            return _cut_paragraphs(text, self), [_snippet(text[:_SNIPPET_CHARS])]
         pieces: list[str] = []
-        position = 0
-        for start, end in cut:
-            pieces.append(text[position:start])
-            position = end
-        pieces.append(text[position:])
+        snippets: list[str] = []
+        for part in _PARAGRAPH_BREAK.split(text):
+            if _PARAGRAPH_BREAK.fullmatch(part) or not self.matches(part):
+                pieces.append(part)
+                continue
+            lines = part.split("\n")
+            if not any(_STRUCTURE.match(line) for line in lines):
+                part = " ".join(line.strip() for line in lines)
+            kept, cut = self._cut_sentences(part)
+            if not cut:  # a match across sentences: the paragraph goes
+                kept, cut = "", [_snippet(part)]
+            pieces.append(kept)
+            snippets.extend(cut)
         return "".join(pieces), snippets
 
-
-def _cut_paragraphs(text: str, detector: InjectionDetector) -> str:
-    return "\n\n".join(p for p in text.split("\n\n") if not detector.matches(p))
+    def _cut_sentences(self, paragraph: str) -> tuple[str, list[str]]:
+        kept: list[str] = []
+        cut: list[str] = []
+        position = 0
+        for start, end, sentence in sentence_spans(paragraph):
+            if self.matches(sentence):
+                kept.append(paragraph[position:start])
+                position = end
+                cut.append(_snippet(sentence))
+        kept.append(paragraph[position:])
+        return "".join(kept), cut
 
 
 def _snippet(sentence: str) -> str:

@@ -77,6 +77,9 @@ def html_to_markdown(html: str) -> str:
     become Markdown headings, blocks become lines."""
     soup = BeautifulSoup(html, "html.parser")
     drop_hidden(soup)
+    for string in list(soup.find_all(string=True)):  # in HTML a line break is a space
+        if "\n" in string and string.find_parent(["pre", "textarea"]) is None:
+            string.replace_with(re.sub(r"\s*\n\s*", " ", str(string)))
     for level in range(1, 7):
         for heading in soup.find_all(f"h{level}"):
             heading.replace_with(f"\n\n{'#' * level} {heading.get_text(' ', strip=True)}\n\n")

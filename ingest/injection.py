@@ -57,7 +57,7 @@ class InjectionDetector:
     def matches(self, text: str) -> bool:
         return any(pattern.search(text) for pattern in self.patterns)
 
-    def strip(self, text: str) -> tuple[str, list[str]]:
+    def cut(self, text: str) -> tuple[str, list[str]]:
         """`text` without the sentences that match, and a snippet of each one cut.
 
         Works per paragraph; a prose paragraph's lines are joined first, so a sentence

@@ -224,7 +224,7 @@ class Ingestor:
                 report.skipped.append((source, error.reason))
                 log.warning("skipped %s: %s", source, error.reason)
                 continue
-            document.text, cut = self.policy.injection.strip(document.text)
+            document.text, cut = self.policy.injection.cut(document.text)
             for snippet in cut:
                 report.flagged.append(
                     (source, f"instructions to an assistant, not indexed: {snippet!r}")

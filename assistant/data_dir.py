@@ -34,7 +34,8 @@ def _probe_folder(folder: Path, data_dir: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise _fail(data_dir, error, "cannot be created") from error
+        what = "cannot be created" if not data_dir.is_dir() else "is not writable"
+        raise _fail(data_dir, error, what) from error
     try:
         handle, name = tempfile.mkstemp(prefix=".write-check-", dir=folder)
         os.close(handle)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +13,7 @@ from typer.testing import CliRunner
 
 from assistant.cli import app
 from assistant.config import get_settings
+from tests.conftest import REPO
 
 
 @pytest.fixture
@@ -60,3 +63,79 @@ def test_serve_refuses_public_interface_without_keys(env: Path) -> None:
     result = CliRunner().invoke(app, ["serve", "--host", "0.0.0.0", "--port", "9"])
     assert result.exit_code == 1
     assert "only binds to loopback" in result.output
+
+
+# issue 11, findings 13 and 17: clear one-line failures, no traceback ---------------------
+def _unwritable_data_dirs(tmp: Path) -> list[Path]:
+    """A data dir under a regular file always; a read-only one where the OS allows it
+    (chmod when not root; a read-only tmpfs mount when root)."""
+    blocker = tmp / "a-file"
+    blocker.write_text("not a folder")
+    found = [blocker / "data"]
+    readonly = tmp / "readonly"
+    readonly.mkdir()
+    if os.geteuid() != 0:
+        readonly.chmod(0o555)
+        found += [readonly, readonly / "data"]
+    elif (
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(readonly)],
+            capture_output=True,
+        ).returncode
+        == 0
+    ):
+        found += [readonly, readonly / "data"]
+    return found
+
+
+@pytest.fixture
+def unwritable(env: Path) -> Iterator[list[Path]]:
+    dirs = _unwritable_data_dirs(env)
+    yield dirs
+    readonly = env / "readonly"
+    if os.path.ismount(readonly):
+        subprocess.run(["umount", str(readonly)], check=False)
+    readonly.chmod(0o755)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["ingest", "{corpus}"], ["import-accounts", "{exports}"], ["serve", "--port", "9"]],
+)
+def test_unwritable_data_dir_is_one_clear_line(
+    unwritable: list[Path],
+    corpus: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    command: list[str],
+) -> None:
+    exports = REPO / "knowledge" / "accounts"
+    args = [part.format(corpus=corpus, exports=exports) for part in command]
+    for data_dir in unwritable:
+        monkeypatch.setenv("ASSISTANT_DATA_DIR", str(data_dir))
+        get_settings.cache_clear()
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2, (data_dir, result.output)
+        lines = [line for line in result.output.splitlines() if line.strip()]
+        assert len(lines) == 1, result.output
+        assert lines[0].startswith(f"error: data directory {data_dir}")
+        assert "ASSISTANT_DATA_DIR" in lines[0] and "Traceback" not in result.output
+        assert not isinstance(result.exception, Exception) or isinstance(
+            result.exception, SystemExit
+        )
+
+
+def test_a_second_ingest_exits_with_a_clear_message(env: Path, corpus: Path) -> None:
+    from ingest.writer_lock import WriterLock
+
+    os.environ["ASSISTANT_INGEST_LOCK_TIMEOUT"] = "0.2"
+    try:
+        get_settings.cache_clear()
+        with WriterLock(env / "data" / "ingest.lock", 0):
+            result = CliRunner().invoke(app, ["ingest", str(corpus)])
+    finally:
+        del os.environ["ASSISTANT_INGEST_LOCK_TIMEOUT"]
+    assert result.exit_code == 1
+    assert f"another ingest (process {os.getpid()}) is writing to {env / 'data'}" in result.output
+    assert "ASSISTANT_INGEST_LOCK_TIMEOUT" in result.output
+    again = CliRunner().invoke(app, ["ingest", str(corpus)])
+    assert again.exit_code == 0 and "new 3" in again.output

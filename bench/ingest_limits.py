@@ -13,17 +13,14 @@ from __future__ import annotations
 
 import argparse
 import resource
-import sys
 import tempfile
 import time
 import zipfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from assistant.config import Settings  # noqa: E402
-from assistant.services import build_services  # noqa: E402
-from ingest.embedding import HashingEmbedder  # noqa: E402
+from assistant.config import Settings
+from assistant.services import build_services
+from ingest.embedding import HashingEmbedder
 
 
 def zip_bomb(path: Path, inflate_mb: int) -> None:

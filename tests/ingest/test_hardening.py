@@ -7,11 +7,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
-import sys
-import textwrap
 import time
 import zipfile
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import docx
@@ -20,10 +20,11 @@ from bs4 import BeautifulSoup
 
 from assistant.errors import ConfigurationError, IngestLockedError
 from assistant.services import Services, build_services
-from ingest.embedding import HashingEmbedder
+from ingest.embedding import HashingEmbedder, Vectors
 from ingest.hidden_html import drop_hidden
 from ingest.injection import InjectionDetector
 from ingest.manifest import Manifest
+from ingest.pipeline import IngestReport
 from ingest.policy import IngestPolicy, Limits
 from tests.conftest import REPO, make_settings
 from tests.ingest.test_pipeline import assert_consistent, stored_ids
@@ -276,87 +277,70 @@ def test_limits_come_from_settings(tmp_path: Path, corpus: Path) -> None:
 
 
 # 13: one writer per data directory ---------------------------------------------------------
-def _slow_ingest(data_dir: Path, corpus: Path) -> subprocess.Popen[bytes]:
-    script = textwrap.dedent(
-        f"""
-        import time
-        from pathlib import Path
-        from assistant.services import build_services
-        from ingest.embedding import HashingEmbedder
-        from tests.conftest import make_settings
+class SlowEmbedder(HashingEmbedder):
+    """Takes its time, so a run holds the lock while the test starts a second one."""
 
-        class Slow(HashingEmbedder):
-            def embed(self, texts):
-                time.sleep(0.5)
-                return super().embed(texts)
-
-        services = build_services(make_settings(Path({str(data_dir)!r})), Slow())
-        ingestor = services.ingestor()
-        ingestor.batch_chunks = 1
-        print(ingestor.run([Path({str(corpus)!r})]).summary(), flush=True)
-        """
-    )
-    return subprocess.Popen([sys.executable, "-c", script], cwd=REPO, stdout=subprocess.PIPE)
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        time.sleep(0.3)
+        return super().embed(texts)
 
 
-def _wait_for_pending(manifest_path: Path, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        if manifest_path.exists():
-            with Manifest(manifest_path) as manifest:
-                if any(r.status == "pending" for r in manifest.files().values()):
-                    return
-        time.sleep(0.05)
-    raise AssertionError("the first ingest never started writing")
+@contextmanager
+def running_ingest(data: Path, corpus: Path) -> Iterator[Future[IngestReport]]:
+    """A first ingest in a thread (its lock is its own open file, so the kernel keeps a
+    second run in this process out exactly as it would another process), started and
+    holding `pending` files when the body runs."""
+    first = build_services(make_settings(data), SlowEmbedder())
+    ingestor = first.ingestor()
+    ingestor.batch_chunks = 1  # one file per group: several slow groups
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(ingestor.run, [corpus])
+        deadline = time.monotonic() + 60
+        while not future.done():
+            if first.settings.manifest_path.exists():
+                with Manifest(first.settings.manifest_path) as manifest:
+                    if any(r.status == "pending" for r in manifest.files().values()):
+                        break
+            assert time.monotonic() < deadline, "the first ingest never started writing"
+            time.sleep(0.02)
+        try:
+            yield future
+        finally:
+            future.result(timeout=120)
+            first.close()
 
 
 def test_a_second_ingest_waits_then_fails_and_leaves_the_live_one_alone(
     tmp_path: Path, corpus: Path
 ) -> None:
-    for n in range(6):
-        (corpus / "guides" / f"extra-{n}.md").write_text(f"# Extra {n}\n\nText {n}. " * 40)
     data = tmp_path / "shared-data"
-    first = _slow_ingest(data, corpus)
+    second = build_services(make_settings(data, ingest_lock_timeout=0.2), HashingEmbedder())
     try:
-        settings = make_settings(data, ingest_lock_timeout=0.3)
-        _wait_for_pending(settings.manifest_path, first)
-        second = build_services(settings, HashingEmbedder())
-        try:
+        with running_ingest(data, corpus) as first:
             started = time.monotonic()
             with pytest.raises(IngestLockedError, match=r"another ingest .* is writing to"):
                 second.ingestor().run([corpus])
-            assert 0.3 <= time.monotonic() - started < 5
-        finally:
-            second.close()
-        out, _ = first.communicate(timeout=120)
+            assert time.monotonic() - started >= 0.2
+            assert not first.done()  # it failed while the first was still writing
+        report = first.result()
+        assert (report.new, report.repaired) == (3, 0)
+        again = second.ingestor().run([corpus])
+        assert (again.unchanged, again.repaired, again.chunks_embedded) == (3, 0, 0)
+        assert_consistent(second)
     finally:
-        if first.poll() is None:
-            first.kill()
-    assert first.returncode == 0 and b"new 9" in out and b"repaired" not in out
-    waiting = build_services(make_settings(data), HashingEmbedder())
-    try:
-        report = waiting.ingestor().run([corpus])
-        assert (report.unchanged, report.repaired, report.chunks_embedded) == (9, 0, 0)
-        assert_consistent(waiting)
-    finally:
-        waiting.close()
+        second.close()
 
 
 def test_a_second_ingest_that_waits_long_enough_runs_after_the_first(
     tmp_path: Path, corpus: Path
 ) -> None:
     data = tmp_path / "queued-data"
-    first = _slow_ingest(data, corpus)
+    second = build_services(make_settings(data, ingest_lock_timeout=120), HashingEmbedder())
     try:
-        settings = make_settings(data, ingest_lock_timeout=120)
-        _wait_for_pending(settings.manifest_path, first)
-        second = build_services(settings, HashingEmbedder())
-        try:
+        with running_ingest(data, corpus) as first:
             report = second.ingestor().run([corpus])
-        finally:
-            second.close()
-        assert first.wait(timeout=120) == 0
+            assert first.done()  # it ran only once the first had finished
+        assert first.result().new == 3
+        assert (report.unchanged, report.repaired, report.chunks_embedded) == (3, 0, 0)
     finally:
-        if first.poll() is None:
-            first.kill()
-    assert (report.unchanged, report.repaired, report.chunks_embedded) == (3, 0, 0)
+        second.close()

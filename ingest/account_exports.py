@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
-import json
+import re
 from functools import cache
 from pathlib import Path
 
@@ -23,7 +23,7 @@ from assistant.store.importer import SPECS
 
 DATA_FORMATS = frozenset({".csv", ".json", ".jsonl"})
 _HEAD_BYTES = 64 * 1024
-_SAMPLE_RECORDS = 20
+_JSON_KEY = re.compile(r'"((?:[^"\\\n]|\\.){1,64})"\s*:')
 
 
 @cache
@@ -37,38 +37,23 @@ def _owner_keys() -> frozenset[str]:
 
 
 def columns(path: Path) -> frozenset[str] | None:
-    """The column names of a CSV, or the keys of the records of a JSON/JSONL file."""
+    """The column names of a CSV, or the keys in the first records of a JSON/JSONL file
+    (read from the file's first 64 KB, so a huge file costs no more than a small one)."""
     suffix = path.suffix.lower()
     try:
-        if suffix == ".csv":
-            with path.open("rb") as handle:
-                head = handle.read(_HEAD_BYTES).decode("utf-8-sig", errors="replace")
-            header = next(csv.reader(io.StringIO(head)), [])
-            return frozenset(name.strip() for name in header if name.strip())
-        if suffix == ".jsonl":
-            keys: set[str] = set()
-            with path.open(encoding="utf-8", errors="replace") as handle:
-                for _, line in zip(range(_SAMPLE_RECORDS), handle, strict=False):
-                    item = json.loads(line) if line.strip() else None
-                    if isinstance(item, dict):
-                        keys.update(item)
-            return frozenset(keys)
-        if suffix == ".json":
-            return _json_keys(json.loads(path.read_text(encoding="utf-8", errors="replace")))
-    except (OSError, ValueError, csv.Error):
+        with path.open("rb") as handle:
+            head = handle.read(_HEAD_BYTES).decode("utf-8-sig", errors="replace")
+    except OSError:
         return None
+    if suffix == ".csv":
+        try:
+            header = next(csv.reader(io.StringIO(head)), [])
+        except csv.Error:
+            return None
+        return frozenset(name.strip() for name in header if name.strip())
+    if suffix in (".json", ".jsonl"):
+        return frozenset(_JSON_KEY.findall(head))
     return None
-
-
-def _json_keys(data: object) -> frozenset[str]:
-    items: list[object] = data if isinstance(data, list) else [data]
-    if isinstance(data, dict):  # {"accounts": [...]} holds its records one level down
-        items += [v for value in data.values() if isinstance(value, list) for v in value]
-    keys: set[str] = set()
-    for item in items[: _SAMPLE_RECORDS * 4]:
-        if isinstance(item, dict):
-            keys.update(str(key) for key in item)
-    return frozenset(keys)
 
 
 def export_kind(path: Path) -> str | None:

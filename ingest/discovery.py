@@ -60,7 +60,6 @@ class _Walker:
         self.exclude = list(exclude)
         self.exports = AccountExports()
         self.result = Discovery()
-        self.link_targets: dict[str, str] = {}  # source of a link -> real path of its target
 
     def refuse(self, path: Path, reason: str) -> None:
         source = source_name(path)
@@ -72,14 +71,18 @@ class _Walker:
         if not root.is_dir():
             yield root, root
             return
-        seen: set[str] = set()
-        stack = [root]
+        # each folder with the real paths above it: a link back up (a loop) is not walked;
+        # a folder reached twice is, and `_without_duplicates` keeps one name per file
+        stack: list[tuple[Path, frozenset[str]]] = [(root, frozenset())]
         while stack:
-            folder = stack.pop()
+            folder, above = stack.pop()
             real = os.path.realpath(folder)
-            if real in seen:
+            if real in above:
+                self.result.skipped.append(
+                    (source_name(folder), "symbolic link to a folder above it: not followed")
+                )
                 continue
-            seen.add(real)
+            above = above | {real}
             try:
                 entries = sorted(os.scandir(folder), key=lambda entry: entry.name, reverse=True)
             except OSError as error:
@@ -92,7 +95,7 @@ class _Walker:
                 if entry.is_symlink() and not self._link_allowed(path):
                     continue
                 if entry.is_dir():
-                    stack.append(path)
+                    stack.append((path, above))
                 elif entry.is_file():
                     yield path, root
 
@@ -107,8 +110,6 @@ class _Walker:
                 f"symbolic link to {target}, outside the folders being ingested: not followed",
             )
             return False
-        if os.path.isfile(target):
-            self.link_targets[source_name(link)] = target
         return True
 
     def add(self, path: Path, root: Path) -> None:
@@ -141,32 +142,25 @@ def discover(roots: Sequence[Path], exclude: Sequence[str]) -> Discovery:
         if not root.exists():
             walker.result.skipped.append((root.as_posix(), "no such file or directory"))
             continue
-        if root.is_file() and root.is_symlink():
-            walker.link_targets[source_name(root)] = os.path.realpath(root)
         for path, base in walker.walk(root):
             walker.add(path, base)
-    return _without_duplicates(walker)
+    return _without_duplicates(walker.result)
 
 
-def _without_duplicates(walker: _Walker) -> Discovery:
-    result = walker.result
-    unique: dict[str, SourceFile] = {}
-    for file in result.files:
-        unique.setdefault(file.source, file)
-    direct = {
-        os.path.realpath(file.path): file.source
-        for file in unique.values()
-        if file.source not in walker.link_targets
-    }
+def _without_duplicates(result: Discovery) -> Discovery:
+    """One name per file: a file reached both directly and through a link (to it or to a
+    folder above it) keeps its direct name; the other names are reported and refused."""
+    by_target: dict[str, list[SourceFile]] = {}
+    for file in {f.source: f for f in result.files}.values():
+        by_target.setdefault(os.path.realpath(file.path), []).append(file)
     files: list[SourceFile] = []
-    for file in sorted(unique.values(), key=lambda f: f.source):
-        target = walker.link_targets.get(file.source)
-        if target is not None and target in direct:
+    for target, names in by_target.items():
+        names.sort(key=lambda f: (os.path.abspath(f.path) != target, f.source))
+        files.append(names[0])
+        for other in names[1:]:
             result.skipped.append(
-                (file.source, f"symbolic link to {direct[target]}, indexed under that name")
+                (other.source, f"symbolic link to {names[0].source}, indexed under that name")
             )
-            result.refused.add(file.source)
-            continue
-        files.append(file)
-    result.files = files
+            result.refused.add(other.source)
+    result.files = sorted(files, key=lambda f: f.source)
     return result

@@ -203,14 +203,20 @@ def test_links_out_of_the_roots_are_skipped_and_links_inside_are_removable(
     os.symlink(drafts / "plan.md", corpus / "plan.md")
     os.symlink(corpus / "guides" / "health.md", corpus / "again.md")
     os.symlink(corpus / "missing.md", corpus / "broken.md")
+    os.symlink(corpus / "guides", corpus / "guides-alias")  # a folder reached twice
+    os.symlink(corpus, corpus / "guides" / "loop")  # a folder above it
     report = services.ingestor().run([corpus])
     reasons = {Path(p).name: r for p, r in report.skipped}
     assert "outside the folders being ingested" in reasons["out.md"]
     assert "indexed under that name" in reasons["again.md"]
     assert "broken symbolic link" in reasons["broken.md"]
+    assert any(p.endswith("guides-alias/health.md") for p, _ in report.skipped)
+    assert "a folder above it" in reasons["loop"]
     indexed = sources(services)
     assert any(s.endswith(f"{corpus.name}/plan.md") for s in indexed)  # the link's own name
     assert not any(s.endswith(("out.md", "elsewhere.md", "again.md")) for s in indexed)
+    assert not any("guides-alias" in s for s in indexed)
+    assert any(s.endswith("guides/health.md") for s in indexed)
 
     (corpus / "plan.md").unlink()
     report = services.ingestor().run([corpus])

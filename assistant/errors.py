@@ -4,7 +4,8 @@
     ├── ConfigurationError          settings that cannot work (missing model, bad URL)
     ├── LoaderError                 one file cannot be read; ingestion reports it and skips it
     │   └── UnsupportedFileError    no loader for this file type
-    ├── IndexNotReadyError          the knowledge index is not built yet
+    ├── IndexNotReadyError          the knowledge index is not built yet or unavailable (503)
+    ├── OverloadedError             no CPU worker free in time; retry later (503)
     ├── NotFoundError               a named thing (conversation, account, ...) does not exist
     ├── InvalidInputError           a request value cannot be used (HTTP 422)
     │   └── MessageTooLongError     a message above the configured limit (HTTP 413)
@@ -38,6 +39,10 @@ class UnsupportedFileError(LoaderError):
 
 class IndexNotReadyError(AssistantError):
     pass
+
+
+class OverloadedError(AssistantError):
+    """Too much work queued (no CPU worker free in time): retry later (503)."""
 
 
 class NotFoundError(AssistantError):

@@ -4,10 +4,10 @@ thread pool) and never wait on Chroma or the database."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from assistant.api.deps import ServicesDep
+from assistant.api.deps import get_services
 
 router = APIRouter(tags=["health"])
 
@@ -19,9 +19,12 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz")
-async def readyz(services: ServicesDep) -> JSONResponse:
+async def readyz(request: Request) -> JSONResponse:
     """Ready when the loaded index generation has both halves holding the same chunks; 503
     otherwise, with `detail` saying what is missing and what to do."""
+    # not a dependency: FastAPI runs a plain-function dependency in the thread pool, which
+    # is exactly what may be full
+    services = get_services(request)
     generation = services.index.peek()  # the reload itself runs off the request path
     chunks = generation.chunks
     lexical = len(generation.lexical)

@@ -3,7 +3,9 @@
 SQLite under concurrent chats: WAL (readers never wait for the writer), a busy timeout
 from settings, and one writer path. `Sessions.begin()` (every write in the stores) opens
 its transaction with `BEGIN IMMEDIATE`, so a writer takes the write lock before it reads
-and waits for it (up to the busy timeout) there. A plain deferred transaction that reads
+and waits for it (up to the busy timeout) there; within one process, writers to one
+SQLite engine first queue on a lock, so only other processes (an import, a second server)
+ever wait in SQLite's busy handler. A plain deferred transaction that reads
 and then writes cannot wait: when another writer committed in between, SQLite answers
 "database is locked" at once (the snapshot is stale), which is what 50 concurrent chats
 hit. Read-only sessions (`Sessions()`) stay deferred and take no lock.
@@ -11,8 +13,10 @@ hit. Read-only sessions (`Sessions()`) stay deferred and take no lock.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -21,6 +25,9 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from assistant.config import Settings
 
 _WRITER = "assistant_sqlite_writer"  # execution option: this connection's transaction writes
+# one writer at a time per SQLite engine in this process: writers queue on a lock instead
+# of polling SQLite's busy handler, which under load lets a writer starve past its timeout
+_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
 
 
 class Base(DeclarativeBase):
@@ -58,6 +65,7 @@ def build_engine(settings: Settings) -> Engine:
             writes = connection.get_execution_options().get(_WRITER, False)
             connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
+        _WRITE_LOCKS[engine] = threading.Lock()
     else:
         engine = create_engine(url, pool_pre_ping=True)
     Base.metadata.create_all(engine)
@@ -71,13 +79,18 @@ class Sessions(sessionmaker[Session]):
     def __init__(self, engine: Engine, **options: Any) -> None:
         super().__init__(engine, **options)
         self.writer = engine.execution_options(**{_WRITER: True})
+        self._lock = _WRITE_LOCKS.get(engine)  # None: not SQLite, or not built here
 
     def begin(self) -> AbstractContextManager[Session]:
         return self._writing()
 
     @contextmanager
     def _writing(self) -> Iterator[Session]:
-        with self(bind=self.writer) as session, session.begin():
+        with ExitStack() as stack:
+            if self._lock is not None:
+                stack.enter_context(self._lock)
+            session = stack.enter_context(self(bind=self.writer))
+            stack.enter_context(session.begin())
             yield session
 
 

@@ -144,6 +144,10 @@ class LiveIndex:
         try:
             if not force and stamp == self._current.stamp:
                 return False
+            if stamp is None and self._current.stamp is not None:
+                stamp = self._settled()
+                if stamp == self._current.stamp and not force:
+                    return False
             fresh = self._load(stamp)
             with self._lock:
                 old, self._current = self._current, fresh
@@ -158,6 +162,16 @@ class LiveIndex:
             return True
         finally:
             self._loading.release()
+
+    def _settled(self, wait: float = 1.0) -> Stamp:
+        """The stamp once the BM25 directory is back: ingestion swaps it by two renames, so
+        it is missing for a moment; only a directory still missing after `wait` is gone."""
+        deadline = time.monotonic() + wait
+        stamp = self._stamp()
+        while stamp is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+            stamp = self._stamp()
+        return stamp
 
     def _stamp(self) -> Stamp:
         return stamp_of(self.lexical_path / "generation.json")

@@ -66,12 +66,11 @@ def test_ingest_in_another_process_while_serving(tmp_path: Path) -> None:
         for thread in askers:
             thread.start()
         try:
-            words = []
-            for round_ in range(1):  # new documents and a changed one, in one ingest
-                words += [_new_doc(corpus, round_, n) for n in range(6)]
-                health = corpus / "guides" / "health.md"
-                health.write_text(health.read_text() + f"\nRevision {round_} of the bands.\n")
-                processes.ingest(data, [corpus])
+            # new documents and a changed one (its old chunks go), in another process
+            words = [_new_doc(corpus, 1, n) for n in range(6)]
+            health = corpus / "guides" / "health.md"
+            health.write_text(health.read_text() + "\nThe bands were revised this year.\n")
+            processes.ingest(data, [corpus])
             # the server finds the last documents without a restart
             found = False
             with httpx.Client(base_url=server.url, timeout=30) as client:

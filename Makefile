@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run ingest test test-fast lint lock bench clean
+.PHONY: install run ingest test test-fast test-load lint lock bench clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(BIN)/pytest -m "not slow"
+
+# 50 clients for 60 s against a real server on a temporary data dir (not part of `test`)
+test-load: $(STAMP)
+	$(BIN)/python bench/load.py --clients 50 --seconds 60
 
 lint: $(STAMP)
 	$(BIN)/ruff check assistant ingest tests bench eval

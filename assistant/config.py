@@ -118,6 +118,21 @@ class Settings(BaseSettings):
     llm_max_steps: int = Field(default=6, ge=1, le=20, description="model calls per answer")
     llm_stream: bool = Field(default=True, description="stream tokens from the model")
 
+    # serving (issue 11): CPU-bound work off the web server's threads, SQLite under load,
+    # shutdown of open streams
+    cpu_workers: int = Field(
+        default=2, ge=1, le=64, description="threads for query encoding and answer scoring"
+    )
+    cpu_queue_timeout: float = Field(
+        default=30.0, gt=0, description="seconds a request may wait for a CPU worker (503)"
+    )
+    sqlite_busy_timeout: float = Field(
+        default=30.0, gt=0, description="seconds a SQLite writer waits for the lock"
+    )
+    index_check_interval: float = Field(
+        default=0.5, ge=0, description="seconds between checks for a newer index generation"
+    )
+
     @field_validator(
         "chroma_url", "database_url", "embedding_model", "llm_base_url", "llm_model", mode="before"
     )

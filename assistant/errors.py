@@ -4,7 +4,8 @@
     ├── ConfigurationError          settings that cannot work (missing model, bad URL)
     ├── LoaderError                 one file cannot be read; ingestion reports it and skips it
     │   └── UnsupportedFileError    no loader for this file type
-    ├── IndexNotReadyError          the knowledge index is not built yet
+    ├── IndexNotReadyError          the knowledge index is not built yet or unavailable (503)
+    ├── OverloadedError             no CPU worker free in time; retry later (503)
     ├── IngestLockedError           another ingest holds the data directory's writer lock
     ├── DataDirError                the data directory cannot be created or written
     ├── NotFoundError               a named thing (conversation, account, ...) does not exist
@@ -40,6 +41,10 @@ class UnsupportedFileError(LoaderError):
 
 class IndexNotReadyError(AssistantError):
     pass
+
+
+class OverloadedError(AssistantError):
+    """Too much work queued (no CPU worker free in time): retry later (503)."""
 
 
 class IngestLockedError(AssistantError):

@@ -6,10 +6,14 @@ embedder. Nothing here runs at import time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
+from chromadb.config import System
 from sqlalchemy import Engine
 
 from assistant.auth import KeyRing, load_keys
@@ -20,49 +24,114 @@ from assistant.drafts.knowledge import Knowledge
 from assistant.drafts.service import DraftService
 from assistant.engine.account_desk import AccountDesk
 from assistant.engine.chat import ChatEngine
-from assistant.engine.composer import ComposerConfig, GroundedComposer
+from assistant.engine.composer import ComposerConfig, Composition, GroundedComposer
 from assistant.engine.events import AnswerEngine
 from assistant.engine.streaming import GroundedStream
+from assistant.errors import IndexNotReadyError
 from assistant.llm.engine import LLMEngine, build_llm_engine
-from assistant.retrieval.dense import connect, open_collection
-from assistant.retrieval.hybrid import HybridRetriever
-from assistant.retrieval.lexical import LexicalStore
-from assistant.retrieval.scoped_dense import PostFilteredDense
+from assistant.retrieval.dense import connect_private, open_collection
+from assistant.retrieval.generation import LiveIndex
+from assistant.retrieval.hybrid import HybridRetriever, SearchResult
 from assistant.store import accounts as _account_tables  # noqa: F401  (registers the tables)
 from assistant.store.account_store import AccountStore
 from assistant.store.conversations import ConversationStore
 from assistant.store.db import build_engine, session_factory
 from assistant.tools import ToolContext, ToolRegistry, build_registry
+from assistant.workers import CpuPool
 from ingest.embedding import Embedder, build_embedder
-from ingest.pipeline import Ingestor
+from ingest.pipeline import Ingestor, IngestReport
 from ingest.policy import IngestPolicy
+
+
+class PooledComposer(GroundedComposer):
+    """The grounded composer with its scoring run in the CPU pool (`assistant.workers`)."""
+
+    def __init__(self, config: ComposerConfig, cpu: CpuPool) -> None:
+        super().__init__(config)
+        self.cpu = cpu
+
+    def compose(
+        self,
+        question: str,
+        result: SearchResult,
+        *,
+        about_account: bool = False,
+        focus: str | None = None,
+    ) -> Composition:
+        compose = super().compose
+        return self.cpu.run(compose, question, result, about_account=about_account, focus=focus)
+
+
+class RefreshingIngestor(Ingestor):
+    """An in-process ingest; when it is done the server's index loads the new generation."""
+
+    def __init__(self, index: LiveIndex, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.index = index
+
+    def run(self, roots: Sequence[Path], *, progress: bool = False) -> IngestReport:
+        try:
+            return super().run(roots, progress=progress)
+        finally:
+            self.index.refresh(force=True)
 
 
 @dataclass
 class Services:
     settings: Settings
     embedder: Embedder
-    chroma: ClientAPI
-    collection: Collection
-    lexical: LexicalStore
+    index: LiveIndex  # BM25 + Chroma of one ingest, reloaded when ingestion writes a new one
     retriever: HybridRetriever
     database: Engine
     chat: ChatEngine
     accounts: AccountStore
     tools: ToolRegistry
     api_keys: KeyRing | None
+    cpu: CpuPool
     llm: LLMEngine | None = None  # when a model is configured
     drafts: DraftService | None = None  # success plans, pitches, one-pagers, MEDDICC reviews
+    _closed: bool = field(default=False, repr=False)
 
     @property
     def engine(self) -> AnswerEngine:
         """The engine that answers: the LLM (falling back to grounded) when configured."""
         return self.llm if self.llm is not None else GroundedStream(self.chat)
 
+    @property
+    def collection(self) -> Collection:
+        """The Chroma collection of the current index generation."""
+        collection = self.index.current.collection
+        if collection is None:
+            raise IndexNotReadyError(
+                "the vector index is unavailable: " + "; ".join(self.index.current.problems)
+            )
+        return collection
+
+    @property
+    def chroma(self) -> ClientAPI:
+        """The Chroma client of the current index generation."""
+        client = self.index.current.client
+        if client is None:
+            raise IndexNotReadyError(
+                "the vector index is unavailable: " + "; ".join(self.index.current.problems)
+            )
+        return client
+
+    @property
+    def lexical(self) -> LiveIndex:
+        """Has `.index`: the BM25 index of the current generation."""
+        return self.index
+
     def ingestor(self) -> Ingestor:
         s = self.settings
-        return Ingestor(
-            self.collection,
+        collection = self.index.pin().collection  # its Chroma system stays open for writing
+        if collection is None:
+            raise IndexNotReadyError(
+                "the vector index cannot be opened: " + "; ".join(self.index.current.problems)
+            )
+        return RefreshingIngestor(
+            self.index,
+            collection,
             self.embedder,
             s.manifest_path,
             s.lexical_path,
@@ -73,8 +142,13 @@ class Services:
         )
 
     def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
         if self.llm is not None:
             self.llm.close()
+        self.cpu.close()
+        self.index.close()
         self.database.dispose()
 
 
@@ -88,33 +162,41 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
     api_keys = load_keys(settings.api_keys_file) if settings.api_keys_file else None
     embedder = embedder or build_embedder_from(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    chroma = connect(settings)
-    collection = open_collection(chroma, settings.collection)
-    lexical = LexicalStore(settings.lexical_path)
+    cpu = CpuPool(settings.cpu_workers, settings.cpu_queue_timeout)
+
+    def open_chroma() -> tuple[ClientAPI, Collection, System | None]:
+        client, system = connect_private(settings)
+        return client, open_collection(client, settings.collection), system
+
+    index = LiveIndex(
+        settings.lexical_path, open_chroma, check_interval=settings.index_check_interval
+    )
     retriever = HybridRetriever(
         embedder,
-        PostFilteredDense(collection, settings.acl_overfetch),
-        lexical,
+        index,
+        overfetch=settings.acl_overfetch,
+        cpu=cpu,
         candidates=settings.retrieval_candidates,
         rrf_k=settings.rrf_k,
         dense_weight=settings.dense_weight,
         lexical_weight=settings.lexical_weight,
         fusion=settings.fusion,
     )
-    composer = GroundedComposer(
+    composer = PooledComposer(
         ComposerConfig(
             max_sentences=settings.answer_max_sentences,
             min_similarity=settings.answer_min_similarity,
             min_overlap=settings.answer_min_overlap,
             weak_similarity=settings.answer_weak_similarity,
             weak_overlap=settings.answer_weak_overlap,
-        )
+        ),
+        cpu,
     )
     database = build_engine(settings)
     sessions = session_factory(database)
     accounts = AccountStore(sessions)
     tools = build_registry(ToolContext(accounts, settings.clock))
-    knowledge = Knowledge(lexical, retriever, composer, settings.retrieval_k)
+    knowledge = Knowledge(index, retriever, composer, settings.retrieval_k)
     drafts = DraftService.build(
         tools, accounts, knowledge, database, settings.clock, settings.prompts_dir
     )
@@ -130,15 +212,14 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
     return Services(
         settings,
         embedder,
-        chroma,
-        collection,
-        lexical,
+        index,
         retriever,
         database,
         chat,
         accounts,
         tools,
         api_keys,
+        cpu,
         build_llm_engine(settings, chat, tools, GroundedDraftKit(DraftDesk(drafts))),
         drafts,
     )

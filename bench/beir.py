@@ -38,9 +38,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np
 
 from assistant.config import Settings
-from assistant.retrieval.dense import DenseRetriever, connect, open_collection
+from assistant.retrieval.dense import connect, open_collection
+from assistant.retrieval.generation import LiveIndex
 from assistant.retrieval.hybrid import Fusion, HybridRetriever
-from assistant.retrieval.lexical import LexicalIndex, LexicalStore, StoredChunk
+from assistant.retrieval.lexical import LexicalIndex, StoredChunk
 from ingest.embedding import SentenceTransformerEmbedder, Spans, Vectors, default_model_path
 
 DATA = Path("/work/shared/benchmarks/scifact")
@@ -161,7 +162,8 @@ def settings_for(args: argparse.Namespace, data_dir: Path) -> Settings:
 def build(
     settings: Settings, ids: list[str], texts: list[str], vectors: Vectors, embedder: LookupEmbedder
 ) -> HybridRetriever:
-    collection = open_collection(connect(settings), settings.collection)
+    chroma = connect(settings)
+    collection = open_collection(chroma, settings.collection)
     for start in range(0, len(ids), 1000):
         end = start + 1000
         collection.upsert(
@@ -169,10 +171,11 @@ def build(
         )
     chunks = [StoredChunk(i, t, {}) for i, t in zip(ids, texts, strict=True)]
     LexicalIndex.build(chunks, texts, generation=1).save(settings.lexical_path)
+    # the bench writes and reads in this one process: its client sees every write
     return HybridRetriever(
         embedder,
-        DenseRetriever(collection),
-        LexicalStore(settings.lexical_path),
+        LiveIndex(settings.lexical_path, lambda: (chroma, collection, None)),
+        overfetch=1,
         candidates=settings.retrieval_candidates,
         rrf_k=settings.rrf_k,
         dense_weight=settings.dense_weight,

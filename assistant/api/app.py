@@ -31,6 +31,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = build_services(settings or get_settings(), embedder)
         app.state.services = services
+        services.index.watch()  # a new index generation is loaded as soon as it is written
         try:
             yield
         finally:

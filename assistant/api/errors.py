@@ -16,6 +16,7 @@ STATUS: list[tuple[type[errors.AssistantError], int]] = [
     (errors.AuthenticationError, 401),
     (errors.PermissionDeniedError, 403),
     (errors.IndexNotReadyError, 503),
+    (errors.OverloadedError, 503),
     (errors.ConfigurationError, 503),
 ]
 

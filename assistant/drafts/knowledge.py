@@ -19,10 +19,11 @@ from pathlib import PurePosixPath
 
 from assistant.drafts.evidence import Quote
 from assistant.engine.composer import GroundedComposer
+from assistant.errors import IndexNotReadyError
 from assistant.principal import Principal
 from assistant.retrieval.filters import SearchFilter
 from assistant.retrieval.hybrid import HybridRetriever
-from assistant.retrieval.lexical import LexicalStore, StoredChunk
+from assistant.retrieval.lexical import LexicalSource, StoredChunk
 from assistant.store.records import MODULES
 from ingest.sentences import split_sentences
 
@@ -44,7 +45,7 @@ class ServiceDoc:
 class Knowledge:
     def __init__(
         self,
-        lexical: LexicalStore,
+        lexical: LexicalSource,
         retriever: HybridRetriever,
         composer: GroundedComposer,
         k: int = 8,
@@ -131,7 +132,13 @@ class Knowledge:
         return quotes[:limit]
 
     def services(self, principal: Principal) -> list[ServiceDoc]:
-        """The service one-pagers in the index (id = file name without extension)."""
+        """The service one-pagers in the index (id = file name without extension); 503 when
+        there is no BM25 index to read them from (not "unknown service": it may exist)."""
+        if not len(self.lexical.index):
+            raise IndexNotReadyError(
+                "the knowledge index is unavailable (no BM25 index is loaded), so service "
+                "one-pagers cannot be read; run `assistant ingest` and retry"
+            )
         by_source: dict[str, list[StoredChunk]] = defaultdict(list)
         for chunk in self.chunks(principal, frozenset({"one_pager"})):
             by_source[str(chunk.metadata.get("source", ""))].append(chunk)

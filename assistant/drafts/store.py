@@ -11,11 +11,11 @@ import json
 import uuid
 
 from sqlalchemy import DateTime, Engine, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column
 
 from assistant.drafts.models import DraftBase, parse_draft
 from assistant.errors import NotFoundError
-from assistant.store.db import Base
+from assistant.store.db import Base, session_factory
 
 
 class DraftRecord(Base):
@@ -32,7 +32,7 @@ class DraftRecord(Base):
 class DraftStore:
     def __init__(self, engine: Engine) -> None:
         Base.metadata.create_all(engine, tables=[DraftRecord.__table__])  # type: ignore[list-item]
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._sessions = session_factory(engine)  # writes take the lock first (store.db)
 
     def save(self, draft: DraftBase, account_id: str | None, owner: str) -> str:
         draft_id = uuid.uuid4().hex

@@ -96,7 +96,12 @@ class ChatEngine:
             )
             for hit in result.hits
         ]
-        return SearchResponse(query=query, hits=hits, timings_ms=_rounded(result.timings_ms))
+        return SearchResponse(
+            query=query,
+            hits=hits,
+            timings_ms=_rounded(result.timings_ms),
+            degraded=result.degraded,
+        )
 
     def chat(
         self,
@@ -167,6 +172,7 @@ class ChatEngine:
             declined=composition.declined,
             engine="grounded",
             timings_ms=timings,
+            degraded=result.degraded,
         )
         return self._record(conversation_id, principal, text, account_id, response, None, started)
 

@@ -48,6 +48,10 @@ class ChatResponse(BaseModel):
     declined: bool = False
     timings_ms: dict[str, float] = Field(default_factory=dict)
     check: AnswerCheck | None = None
+    degraded: list[str] = Field(
+        default_factory=list,
+        description="what retrieval lacked for this answer and why (empty when whole)",
+    )
 
 
 class SearchHit(BaseModel):
@@ -66,3 +70,6 @@ class SearchResponse(BaseModel):
     query: str
     hits: list[SearchHit]
     timings_ms: dict[str, float] = Field(default_factory=dict)
+    degraded: list[str] = Field(
+        default_factory=list, description="what retrieval lacked and why (empty when whole)"
+    )

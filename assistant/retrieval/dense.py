@@ -10,7 +10,9 @@ import chromadb
 import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
+from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
+from chromadb.config import System
 
 from assistant.config import Settings
 from assistant.errors import ConfigurationError
@@ -35,6 +37,25 @@ def connect(settings: Settings) -> ClientAPI:
         )
     settings.chroma_path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+
+
+def connect_private(settings: Settings) -> tuple[ClientAPI, System | None]:
+    """A client that sees the data as it is on disk now, and the Chroma system only it uses.
+
+    chromadb keeps one System (with its HNSW index in memory) per directory for the whole
+    process, and that index never learns of another process's writes. So the client is
+    taken out of that cache at once: the next call gets a fresh System that reads the files
+    again, and this one lives until its owner stops it (`System.stop()`). A client of a
+    Chroma server sees every write; it is returned as is, with no system to stop.
+    """
+    client = connect(settings)
+    if settings.chroma_url:
+        return client, None
+    identifier = str(getattr(client, "_identifier", ""))
+    with SharedSystemClient._refcount_lock:
+        system = SharedSystemClient._identifier_to_system.pop(identifier, None)
+        SharedSystemClient._identifier_to_refcount.pop(identifier, None)
+    return client, system
 
 
 def open_collection(client: ClientAPI, name: str) -> Collection:

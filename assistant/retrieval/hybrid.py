@@ -11,6 +11,7 @@ every chunk both returned, which lost strong BM25-only matches. bench/beir.py co
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,10 +19,16 @@ from typing import Any, Literal
 
 import numpy as np
 
+from assistant.errors import IndexNotReadyError
 from assistant.retrieval.dense import DenseRetriever
 from assistant.retrieval.filters import SearchFilter
-from assistant.retrieval.lexical import LexicalStore, StoredChunk
+from assistant.retrieval.generation import Generation, LiveIndex
+from assistant.retrieval.lexical import StoredChunk
+from assistant.retrieval.scoped_dense import PostFilteredDense
+from assistant.workers import CpuPool
 from ingest.embedding import Embedder
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -48,6 +55,7 @@ class SearchResult:
     timings_ms: dict[str, float] = field(default_factory=dict)
     query_vector: np.ndarray | None = None
     sentence_vectors: Callable[[str], np.ndarray | None] = lambda _: None
+    degraded: list[str] = field(default_factory=list)  # what retrieval lacked, and why
 
 
 def reciprocal_rank_fusion(
@@ -83,40 +91,89 @@ Fusion = Literal["convex", "rrf"]
 
 
 class HybridRetriever:
+    """Dense and BM25 search over one index generation (see `assistant.retrieval.generation`).
+
+    Each search leases the current generation, so both halves come from the same ingest. A
+    half that is unavailable (BM25 files gone, Chroma failing) is left out and named in
+    `SearchResult.degraded`; only when both are unavailable does search fail (503).
+    """
+
     def __init__(
         self,
         embedder: Embedder,
-        dense: DenseRetriever,
-        lexical: LexicalStore,
+        index: LiveIndex,
         *,
+        overfetch: int = 8,
         candidates: int = 40,
         rrf_k: int = 60,
         dense_weight: float = 1.0,
         lexical_weight: float = 1.0,
         fusion: Fusion = "convex",
+        cpu: CpuPool | None = None,
     ) -> None:
         self.embedder = embedder
-        self.dense = dense
-        self.lexical = lexical
+        self.index = index
+        self.overfetch = overfetch
         self.candidates = candidates
         self.rrf_k = rrf_k
         self.dense_weight = dense_weight
         self.lexical_weight = lexical_weight
         self.fusion = fusion
+        self.cpu = cpu
+
+    @property
+    def lexical(self) -> LiveIndex:
+        """Has `.index`: the BM25 index of the current generation."""
+        return self.index
+
+    @property
+    def dense(self) -> DenseRetriever:
+        """The dense retriever of the current generation."""
+        return self._dense(self.index.current)
+
+    def _dense(self, generation: Generation) -> DenseRetriever:
+        if generation.collection is None:
+            raise IndexNotReadyError("the vector index is unavailable: " + _why(generation))
+        return PostFilteredDense(generation.collection, self.overfetch)
+
+    def _embed(self, query: str) -> np.ndarray:
+        vectors = self.embedder.embed if self.cpu is None else self.cpu.bound(self.embedder.embed)
+        return np.asarray(vectors([query])[0])
 
     def search(self, query: str, k: int, where: SearchFilter | None = None) -> SearchResult:
+        with self.index.lease() as generation:
+            return self._search(generation, query, k, where)
+
+    def _search(
+        self, generation: Generation, query: str, k: int, where: SearchFilter | None
+    ) -> SearchResult:
+        degraded = list(generation.problems)
         timings: dict[str, float] = {}
         start = time.perf_counter()
-        vector = self.embedder.embed([query])[0]
+        vector = self._embed(query)
         timings["embed"] = (time.perf_counter() - start) * 1000
         start = time.perf_counter()
-        dense = self.dense.search(vector, self.candidates, where) if self.dense_weight else []
+        dense_retriever: DenseRetriever | None = None
+        dense: list[tuple[StoredChunk, float]] = []
+        dense_lost = generation.collection is None
+        if self.dense_weight and generation.collection is not None:
+            dense_retriever = self._dense(generation)
+            try:
+                dense = dense_retriever.search(vector, self.candidates, where)
+            except Exception as error:  # Chroma failing mid-query: BM25 still answers
+                log.warning("dense search failed: %s", error)
+                dense_retriever, dense_lost = None, True
+                degraded.append(f"dense: the vector search failed ({error}); BM25 only")
         timings["dense"] = (time.perf_counter() - start) * 1000
         start = time.perf_counter()
-        index = self.lexical.index
+        index = generation.lexical
         bm25 = index.scores(query, where) if self.lexical_weight else None
         lexical = index.top(bm25, self.candidates)
         timings["lexical"] = (time.perf_counter() - start) * 1000
+        if dense_lost and not len(index):
+            raise IndexNotReadyError(
+                "the knowledge index is unavailable: " + "; ".join(degraded or [_why(generation)])
+            )
 
         hits: dict[str, Hit] = {}
         for rank, (chunk, similarity) in enumerate(dense, 1):
@@ -132,7 +189,7 @@ class HybridRetriever:
             )
         else:
             start = time.perf_counter()
-            self._complete(hits, vector, bm25, index.position)
+            self._complete(hits, vector, bm25, index.position, dense_retriever)
             timings["fusion"] = (time.perf_counter() - start) * 1000
             fused = convex_fusion(
                 [
@@ -145,7 +202,9 @@ class HybridRetriever:
             hit.score = fused[chunk_id]
         ranked = sorted(hits.values(), key=lambda h: (-h.score, h.chunk.id))[:k]
         best = max((similarity for _, similarity in dense), default=0.0)
-        return SearchResult(ranked, best, index.idf, timings, vector, index.sentence_vectors)
+        return SearchResult(
+            ranked, best, index.idf, timings, vector, index.sentence_vectors, degraded
+        )
 
     def _complete(
         self,
@@ -153,14 +212,38 @@ class HybridRetriever:
         vector: np.ndarray,
         bm25: np.ndarray | None,
         position: Callable[[str], int | None],
+        dense: DenseRetriever | None,
     ) -> None:
         """Give every candidate both scores: the cosine of those only BM25 found, the BM25
-        score (0 when it has none of the query's words) of those only dense search found."""
-        if self.dense_weight:
+        score (0 when it has none of the query's words) of those only dense search found.
+        While an ingest is under way an id may be missing from one side: it keeps the score
+        the other side gave it."""
+        if self.dense_weight and dense is not None:
             missing = [i for i, h in hits.items() if h.dense_score is None]
-            for chunk_id, similarity in self.dense.similarities(vector, missing).items():
+            try:
+                similarities = dense.similarities(vector, missing)
+            except Exception as error:  # ids Chroma does not have (yet): score them apart
+                log.info("dense scores of %d BM25 candidates failed: %s", len(missing), error)
+                similarities = self._one_by_one(dense, vector, missing)
+            for chunk_id, similarity in similarities.items():
                 hits[chunk_id].dense_score = similarity
         for chunk_id, hit in hits.items():
             if hit.lexical_score is None:
                 n = position(chunk_id)
                 hit.lexical_score = float(bm25[n]) if bm25 is not None and n is not None else 0.0
+
+    @staticmethod
+    def _one_by_one(
+        dense: DenseRetriever, vector: np.ndarray, ids: Sequence[str]
+    ) -> dict[str, float]:
+        found: dict[str, float] = {}
+        for chunk_id in ids:
+            try:
+                found.update(dense.similarities(vector, [chunk_id]))
+            except Exception:
+                continue
+        return found
+
+
+def _why(generation: Generation) -> str:
+    return "; ".join(generation.problems) or "run `assistant ingest`"

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import bm25s
 import numpy as np
@@ -213,6 +213,13 @@ def _pack(
         if v is not None and len(v):
             matrix[offsets[n] : offsets[n + 1]] = v
     return matrix, offsets
+
+
+class LexicalSource(Protocol):
+    """Anything that gives the current BM25 index (`LexicalStore`, `LiveIndex`)."""
+
+    @property
+    def index(self) -> LexicalIndex: ...
 
 
 class LexicalStore:

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import Literal
 
 from sqlalchemy import DateTime, Engine, ForeignKey, Integer, String, Text, select
-from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column
 
 from assistant.errors import InvalidInputError, NotFoundError
 from assistant.store.conversations import ConversationRow, MessageRow
-from assistant.store.db import Base
+from assistant.store.db import Base, session_factory
 
 Rating = Literal["up", "down"]
 _READY: weakref.WeakSet[Engine] = weakref.WeakSet()  # engines whose tables exist
@@ -80,7 +80,7 @@ class FeedbackStore:
             tables = [ConversationRow.__table__, MessageRow.__table__, FeedbackRow.__table__]
             Base.metadata.create_all(engine, tables=tables)  # type: ignore[arg-type]
             _READY.add(engine)
-        self._sessions: sessionmaker[Session] = sessionmaker(engine, expire_on_commit=False)
+        self._sessions = session_factory(engine)  # writes take the lock first (store.db)
 
     def record(
         self,

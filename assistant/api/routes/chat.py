@@ -3,6 +3,8 @@ the answer comes as server-sent events (see `assistant.engine.events`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -10,7 +12,9 @@ from sse_starlette import EventSourceResponse
 
 from assistant.api.deps import PrincipalDep, ServicesDep
 from assistant.api.sse import event_stream
+from assistant.engine.events import DoneEvent, Event
 from assistant.engine.types import ChatResponse
+from assistant.services import Services
 
 router = APIRouter(tags=["chat"])
 
@@ -43,5 +47,21 @@ async def chat(
     if request.stream:
         # the request's own errors keep their status; then the first event leaves at once
         await run_in_threadpool(services.engine.check, *args)
-        return event_stream(services.engine.stream(*args))
-    return await run_in_threadpool(services.engine.chat, *args)
+        return event_stream(_reporting(services, services.engine.stream(*args)))
+    response = await run_in_threadpool(services.engine.chat, *args)
+    return with_degraded(services, response)
+
+
+def with_degraded(services: Services, response: ChatResponse) -> ChatResponse:
+    """The response naming what retrieval lacked, whichever path answered (a tool, a draft,
+    the LLM): the loaded index generation's problems and those of this answer's search."""
+    known = list(response.degraded)
+    response.degraded = known + [p for p in services.index.peek().problems if p not in known]
+    return response
+
+
+def _reporting(services: Services, events: Iterator[Event]) -> Iterator[Event]:
+    for event in events:
+        if isinstance(event, DoneEvent):
+            with_degraded(services, event.response)
+        yield event

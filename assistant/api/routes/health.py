@@ -1,33 +1,45 @@
-"""Liveness and readiness."""
+"""Liveness and readiness. Both are `async` and read only what is in memory, so they answer
+on the event loop at once however busy the worker threads are (a hung model, a saturated
+thread pool) and never wait on Chroma or the database."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from assistant.api.deps import ServicesDep
+from assistant.api.deps import get_services
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
-def healthz() -> dict[str, str]:
+async def healthz() -> dict[str, str]:
     """The process is alive."""
     return {"status": "ok"}
 
 
 @router.get("/readyz")
-def readyz(services: ServicesDep) -> JSONResponse:
-    """Ready when the knowledge index is loaded and holds chunks (503 otherwise)."""
-    chunks = services.collection.count()
-    lexical = len(services.lexical.index)
-    ready = chunks > 0 and lexical == chunks
-    body = {
+async def readyz(request: Request) -> JSONResponse:
+    """Ready when the loaded index generation has both halves holding the same chunks; 503
+    otherwise, with `detail` saying what is missing and what to do."""
+    # not a dependency: FastAPI runs a plain-function dependency in the thread pool, which
+    # is exactly what may be full
+    services = get_services(request)
+    generation = services.index.peek()  # the reload itself runs off the request path
+    chunks = generation.chunks
+    lexical = len(generation.lexical)
+    problems = list(generation.problems)
+    ready = not problems and chunks > 0 and lexical == chunks
+    body: dict[str, object] = {
         "status": "ready" if ready else "not ready",
+        "generation": generation.number,
         "chunks": chunks,
         "lexical_chunks": lexical,
         "embedding_model": services.embedder.name,
     }
-    if not ready:
+    if problems:
+        body["degraded"] = problems
+        body["detail"] = "; ".join(problems)
+    elif not ready:
         body["detail"] = "the knowledge index is empty or out of step; run `assistant ingest`"
     return JSONResponse(body, status_code=200 if ready else 503)

@@ -1,0 +1,73 @@
+"""Finding 14 of issue 11: SIGTERM while answers are streaming. Every open stream gets an
+`error` event saying the server is stopping (none is cut with neither `done` nor `error`),
+and the server process exits."""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+from assistant.services import build_services
+from ingest.embedding import HashingEmbedder
+from tests.conftest import make_settings
+from tests.serving import processes
+
+STREAMS = 4
+
+
+def _events(reply: httpx.Response, first: threading.Event) -> list[tuple[str, dict[str, object]]]:
+    events: list[tuple[str, dict[str, object]]] = []
+    kind = ""
+    for line in reply.iter_lines():
+        if line.startswith("event:"):
+            kind = line.split(":", 1)[1].strip()
+        elif line.startswith("data:"):
+            events.append((kind, json.loads(line.split(":", 1)[1])))
+            first.set()
+    return events
+
+
+def test_sigterm_ends_every_open_stream_with_an_error_event(tmp_path: Path, corpus: Path) -> None:
+    data = tmp_path / "data"
+    ingesting = build_services(make_settings(data), HashingEmbedder())
+    ingesting.ingestor().run([corpus])
+    ingesting.close()
+    results: list[list[tuple[str, dict[str, object]]]] = []
+    failures: list[str] = []
+    # query encoding takes 8 s here: the streams are open when the signal comes
+    with processes.ServerProcess(data, embed_delay=8.0) as server:
+        started = [threading.Event() for _ in range(STREAMS)]
+
+        def stream(first: threading.Event) -> None:
+            body = {"message": "when is the kickoff meeting?", "stream": True}
+            try:
+                with httpx.stream("POST", server.url + "/api/chat", json=body, timeout=60) as r:
+                    results.append(_events(r, first))
+            except httpx.HTTPError as error:
+                failures.append(repr(error))
+
+        threads = [threading.Thread(target=stream, args=(e,)) for e in started]
+        for thread in threads:
+            thread.start()
+        assert all(e.wait(30) for e in started), "the streams did not start"
+        time.sleep(0.3)
+        signalled = time.monotonic()
+        server.terminate()
+        for thread in threads:
+            thread.join(timeout=60)
+        ended = time.monotonic() - signalled
+        code = server.wait(timeout=60)
+    assert failures == [] and len(results) == STREAMS
+    for events in results:
+        assert events[0][0] == "status"
+        kind, payload = events[-1]
+        assert kind == "error", events
+        assert payload["status"] == 503 and "stopping" in str(payload["detail"])
+        assert not any(k == "done" for k, _ in events)
+    assert ended < 5, "the streams end at the signal, not when the answers would be ready"
+    assert code in (0, -signal.SIGTERM)  # uvicorn re-raises the signal it handled

@@ -97,7 +97,7 @@ class Settings(BaseSettings):
     llm_stream: bool = Field(default=True, description="stream tokens from the model")
     # LLM bounds (hardening, issue 11): what a model may cost a request
     llm_max_tokens: int = Field(
-        default=2048, ge=1, description="max_tokens sent with every model call"
+        default=4096, ge=1, description="max_tokens sent with every model call"
     )
     llm_max_answer_chars: int = Field(
         default=20_000, ge=1, description="a longer model reply is refused (grounded fallback)"

@@ -81,7 +81,7 @@ class LLMConfig:
     temperature: float = 0.2
     max_steps: int = 6
     stream: bool = True  # stream tokens from the model (off for servers that cannot)
-    max_tokens: int = 2048  # sent with every call
+    max_tokens: int = 4096  # sent with every call
     max_answer_chars: int = 20_000  # a longer reply is refused
     max_retry_wait: float = 2.0  # the longest wait before a retry (Retry-After included)
     max_concurrent: int = 8  # answers waiting on the model at once; more answer grounded

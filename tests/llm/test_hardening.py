@@ -144,7 +144,9 @@ def test_a_hanging_model_holds_only_its_slots(hardened: Live, model: ScriptedMod
     assert reasons == ["deadline_exceeded"] * SLOTS + ["model_busy"] * (chats - SLOTS)
     assert all(a["engine"] == "grounded" and "30 days" in a["answer"] for a in answers)
     assert len(model.history) == SLOTS  # the busy ones never reached the model
-    assert max(probes) < 1.0, probes
+    # not the 100 ms of the serving side: the first probe queues behind 41 grounded answers
+    # computed on the same worker threads; without the bound every thread is held instead
+    assert max(probes) < 2.0, probes
     assert elapsed < DEADLINE + 3.0
     # the slots are free again
     model.queue.clear()

@@ -117,6 +117,21 @@ class Settings(BaseSettings):
     llm_temperature: float = Field(default=0.2, ge=0, le=2)
     llm_max_steps: int = Field(default=6, ge=1, le=20, description="model calls per answer")
     llm_stream: bool = Field(default=True, description="stream tokens from the model")
+    # LLM bounds (hardening, issue 11): what a model may cost a request
+    llm_max_tokens: int = Field(
+        default=4096, ge=1, description="max_tokens sent with every model call"
+    )
+    llm_max_answer_chars: int = Field(
+        default=20_000, ge=1, description="a longer model reply is refused (grounded fallback)"
+    )
+    llm_max_retry_wait: float = Field(
+        default=2.0, ge=0, description="seconds; a longer Retry-After falls back at once"
+    )
+    llm_max_concurrent: int = Field(
+        default=8,
+        ge=1,
+        description="answers waiting on the model at once; more are answered grounded at once",
+    )
 
     # serving (issue 11): CPU-bound work off the web server's threads, SQLite under load,
     # shutdown of open streams

@@ -3,15 +3,28 @@
 Plain chat completions with function tools, nothing vendor-specific, so OpenAI, Azure OpenAI,
 vLLM, Ollama, llama.cpp's server and LM Studio all work. There is ONE retry layer, this one:
 the SDK client is built with `max_retries=0`, and `ModelCaller` retries timeouts, connection
-errors, 429 and 5xx itself, because only it knows the overall deadline (it never sleeps past
-it, and each attempt's timeout is cut to the time left). Every way a call can fail ends in a
+errors, cut streams, 429 and 5xx itself, because only it knows the overall deadline: it never
+waits longer than `max_retry_wait` nor past the deadline (a longer `Retry-After` falls back at
+once, the grounded answer being instant), and each attempt's timeout is cut to the time left.
+
+Calls run on the client's own event loop (`transport`), each cancelled at the deadline, so a
+hung model never holds a request longer than `ASSISTANT_LLM_DEADLINE`. Every reply is held
+to its bounds: `max_tokens` is always sent, a reply longer than `max_answer_chars` is refused
+as soon as it passes the limit (never read, let alone stored, whole), and only a proper end
+counts as an answer: a stream without a `finish_reason` was cut, and `finish_reason` `length`
+or `content_filter` is no full answer either. Every way a call can fail ends in a
 `ModelFailure` whose `reason` the response reports as `fallback_reason`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import datetime as dt
+import email.utils
 import json
 import logging
+import queue
 import random
 import time
 from collections.abc import Callable, Generator
@@ -22,6 +35,7 @@ import openai
 from pydantic import ValidationError
 
 from assistant.config import Settings
+from assistant.llm.transport import ModelClient
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +48,14 @@ HTTP_ERROR = "http_error"
 MALFORMED = "malformed_output"
 DEADLINE = "deadline_exceeded"
 MAX_STEPS = "max_steps_exceeded"
+CUT_STREAM = "incomplete_stream"  # the stream ended without a finish_reason
+TRUNCATED = "output_truncated"  # finish_reason "length": max_tokens or the context ran out
+FILTERED = "content_filtered"  # finish_reason "content_filter"
+TOO_LONG = "answer_too_long"  # longer than max_answer_chars
+BUSY = "model_busy"  # max_concurrent answers are waiting on the model already
 _MALFORMED_ERRORS = (ValueError, ValidationError, AttributeError, KeyError, IndexError, TypeError)
+_UNFINISHED = {"length": TRUNCATED, "content_filter": FILTERED}
+_GRACE = 0.5  # seconds the waiting thread allows past the deadline for the cancelled call
 
 
 class ModelFailure(Exception):
@@ -46,7 +67,7 @@ class ModelFailure(Exception):
 
     @property
     def retryable(self) -> bool:
-        return self.reason in (TIMEOUT, CONNECTION, RATE_LIMITED, SERVER_ERROR)
+        return self.reason in (TIMEOUT, CONNECTION, RATE_LIMITED, SERVER_ERROR, CUT_STREAM)
 
 
 @dataclass(frozen=True)
@@ -60,6 +81,10 @@ class LLMConfig:
     temperature: float = 0.2
     max_steps: int = 6
     stream: bool = True  # stream tokens from the model (off for servers that cannot)
+    max_tokens: int = 4096  # sent with every call
+    max_answer_chars: int = 20_000  # a longer reply is refused
+    max_retry_wait: float = 2.0  # the longest wait before a retry (Retry-After included)
+    max_concurrent: int = 8  # answers waiting on the model at once; more answer grounded
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LLMConfig | None:
@@ -77,17 +102,23 @@ class LLMConfig:
             temperature=settings.llm_temperature,
             max_steps=settings.llm_max_steps,
             stream=settings.llm_stream,
+            max_tokens=settings.llm_max_tokens,
+            max_answer_chars=settings.llm_max_answer_chars,
+            max_retry_wait=settings.llm_max_retry_wait,
+            max_concurrent=settings.llm_max_concurrent,
         )
 
 
-def build_client(config: LLMConfig) -> openai.OpenAI:
-    """The SDK client with its own retries off (ours are deadline-aware). Local servers need
-    no key; the SDK insists on one, so they get a placeholder."""
-    return openai.OpenAI(
-        base_url=config.base_url,
-        api_key=config.api_key or "not-needed",
-        max_retries=0,
-        timeout=config.request_timeout,
+def build_client(config: LLMConfig) -> ModelClient:
+    """The SDK's async client with its own retries off (ours are deadline-aware). Local
+    servers need no key; the SDK insists on one, so they get a placeholder."""
+    return ModelClient(
+        openai.AsyncOpenAI(
+            base_url=config.base_url,
+            api_key=config.api_key or "not-needed",
+            max_retries=0,
+            timeout=config.request_timeout,
+        )
     )
 
 
@@ -112,12 +143,13 @@ class _Progress:
 
 # A model call yields the pieces of text as they arrive and returns the whole turn.
 TurnStream = Generator[str, None, ModelTurn]
+Pieces = queue.SimpleQueue[str | None]  # text as it arrives; None when the call is over
 
 
 class ModelCaller:
     def __init__(
         self,
-        client: openai.OpenAI,
+        client: ModelClient,
         config: LLMConfig,
         *,
         clock: Callable[[], float] = time.monotonic,
@@ -147,6 +179,7 @@ class ModelCaller:
                     progress.streamed
                     or not failure.retryable
                     or attempt >= self.config.retries
+                    or wait > self.config.max_retry_wait
                     or self.clock() + wait >= deadline
                 ):
                     raise
@@ -167,17 +200,52 @@ class ModelCaller:
             "model": self.config.model,
             "messages": messages,
             "temperature": self.config.temperature,
+            "max_tokens": self.config.max_tokens,
             "timeout": min(self.config.request_timeout, remaining),
         }
         if tools:
             request["tools"] = [{"type": "function", "function": schema} for schema in tools]
+        pieces: Pieces = queue.SimpleQueue()
+        future = self.client.submit(self._call(request, remaining, pieces))
         try:
-            if self.config.stream:
-                turn = yield from self._streamed(request, deadline, progress)
-            else:
-                turn = _parse(self.client.chat.completions.create(**request))
+            while (piece := self._next(pieces, deadline)) is not None:
+                progress.streamed = True
+                yield piece
+            turn = future.result(timeout=_GRACE)
+        except concurrent.futures.TimeoutError as error:
+            raise ModelFailure(DEADLINE, "the model call outlived the deadline") from error
+        except concurrent.futures.CancelledError as error:
+            raise ModelFailure(CONNECTION, "the model client was closed") from error
+        finally:
+            future.cancel()  # a call the caller stopped waiting for ends here
+        if turn.finish_reason in _UNFINISHED:
+            raise ModelFailure(
+                _UNFINISHED[turn.finish_reason],
+                f"the model stopped with finish_reason {turn.finish_reason!r}",
+            )
+        if not turn.content.strip() and not turn.calls:
+            raise ModelFailure(MALFORMED, "the reply has neither text nor tool calls")
+        return turn
+
+    def _next(self, pieces: Pieces, deadline: float) -> str | None:
+        try:
+            return pieces.get(timeout=max(deadline - self.clock(), 0.0) + _GRACE)
+        except queue.Empty:
+            raise ModelFailure(DEADLINE, "the model did not answer before the deadline") from None
+
+    async def _call(self, request: dict[str, Any], budget: float, pieces: Pieces) -> ModelTurn:
+        """The HTTP exchange on the model loop, cancelled when the budget is spent."""
+        try:
+            async with asyncio.timeout(budget):
+                if self.config.stream:
+                    return await self._streamed(request, pieces)
+                turn = _parse(await self.client.sdk.chat.completions.create(**request))
+                self._bound(len(turn.content) + sum(len(c.arguments) for c in turn.calls))
+                return turn
+        except TimeoutError as error:
+            raise ModelFailure(DEADLINE, "the model did not finish before the deadline") from error
         except openai.APITimeoutError as error:
-            if self.clock() >= deadline - 0.01:  # the attempt was cut to the time left
+            if budget <= request["timeout"] + 0.01:  # the attempt was cut to the time left
                 raise ModelFailure(
                     DEADLINE, "the model did not answer before the deadline"
                 ) from error
@@ -190,39 +258,51 @@ class ModelCaller:
             raise ModelFailure(SERVER_ERROR, str(error)) from error
         except _MALFORMED_ERRORS as error:
             raise ModelFailure(MALFORMED, f"{type(error).__name__}: {error}") from error
-        if not turn.content.strip() and not turn.calls:
-            raise ModelFailure(MALFORMED, "the reply has neither text nor tool calls")
-        return turn
+        finally:
+            pieces.put(None)
 
-    def _streamed(
-        self, request: dict[str, Any], deadline: float, progress: _Progress
-    ) -> TurnStream:
+    async def _streamed(self, request: dict[str, Any], pieces: Pieces) -> ModelTurn:
         turn = ModelTurn()
+        texts: list[str] = []
+        size = 0
         parts: dict[int, dict[str, str]] = {}
-        with self.client.chat.completions.create(**request, stream=True) as chunks:
-            for chunk in chunks:
-                if self.clock() > deadline:
-                    raise ModelFailure(DEADLINE, "the model was still writing at the deadline")
+        stream = await self.client.sdk.chat.completions.create(**request, stream=True)
+        async with stream:
+            async for chunk in stream:
                 if not chunk.choices:
                     continue  # e.g. a usage chunk
                 choice = chunk.choices[0]
                 delta = choice.delta
                 if delta.content:
-                    turn.content += delta.content
-                    progress.streamed = True
-                    yield delta.content
+                    size = self._bound(size + len(delta.content))
+                    texts.append(delta.content)
+                    pieces.put(delta.content)
                 for call in delta.tool_calls or []:
                     part = parts.setdefault(call.index, {"id": "", "name": "", "arguments": ""})
                     part["id"] = call.id or part["id"]
                     if call.function is not None:
+                        arguments = call.function.arguments or ""
+                        size = self._bound(size + len(arguments))
                         part["name"] += call.function.name or ""
-                        part["arguments"] += call.function.arguments or ""
+                        part["arguments"] += arguments
                 turn.finish_reason = choice.finish_reason or turn.finish_reason
+        if turn.finish_reason is None:
+            raise ModelFailure(CUT_STREAM, "the stream ended without a finish_reason")
+        turn.content = "".join(texts)
         turn.calls = [
             RequestedCall(p["id"] or f"call_{i}", p["name"], p["arguments"] or "{}")
             for i, p in sorted(parts.items())
         ]
         return turn
+
+    def _bound(self, size: int) -> int:
+        if size > self.config.max_answer_chars:
+            raise ModelFailure(
+                TOO_LONG,
+                f"the reply passed {self.config.max_answer_chars} characters "
+                "(ASSISTANT_LLM_MAX_ANSWER_CHARS); it was not read further",
+            )
+        return size
 
 
 def _parse(completion: Any) -> ModelTurn:
@@ -249,12 +329,22 @@ def _status_failure(error: openai.APIStatusError) -> ModelFailure:
 
 
 def _retry_after(error: openai.APIStatusError) -> float | None:
+    """Seconds the server asks to wait: `retry-after-ms`, or `Retry-After` in seconds or as
+    an HTTP date."""
     headers = error.response.headers
     for name, divisor in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
         value = headers.get(name)
-        if value is not None:
-            try:
-                return float(value) / divisor
-            except ValueError:
-                return None
+        if value is None:
+            continue
+        try:
+            return float(value) / divisor
+        except ValueError:
+            pass
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.UTC)
+        return max((when - dt.datetime.now(dt.UTC)).total_seconds(), 0.0)
     return None

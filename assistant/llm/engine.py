@@ -2,29 +2,34 @@
 honest, and any failure of the model hands the question to the grounded engine.
 
 Failure is a `ModelFailure` (timeout, connection error, 429, 5xx, other HTTP errors,
-malformed output, deadline passed, steps exhausted); the grounded ChatEngine then answers
-and the response carries `fallback_reason`. Errors of the request itself (blank message,
-account out of scope, unknown conversation) are raised as for the grounded engine.
+malformed, cut, truncated, filtered or over-long output, deadline passed, steps exhausted, or
+the model busy); the grounded ChatEngine then answers and the response carries
+`fallback_reason`. At most `max_concurrent` answers wait on the model at once: a request
+beyond that is answered by the grounded engine at once (`model_busy`), so a hanging model
+holds a bounded number of worker threads, each no longer than the deadline. Errors of the
+request itself (blank message, account out of scope, unknown conversation) are raised as for
+the grounded engine.
 """
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any, TypeVar, cast
-
-import openai
 
 from assistant.config import Settings
 from assistant.engine.chat import ChatEngine
 from assistant.engine.events import CitationEvent, DeltaEvent, DoneEvent, Event, StatusEvent
 from assistant.engine.streaming import check_request, response_events
 from assistant.engine.types import AnswerCheck, ChatResponse
-from assistant.llm.client import LLMConfig, ModelCaller, ModelFailure, build_client
+from assistant.llm.client import BUSY, LLMConfig, ModelCaller, ModelFailure, build_client
 from assistant.llm.drafting import DraftKit, GroundedAnswer, LLMDrafter
 from assistant.llm.loop import LoopResult, ToolLoop
 from assistant.llm.postcheck import MARKER, cited, support, unsupported_numbers
+from assistant.llm.transport import ModelClient
 from assistant.principal import Principal
 from assistant.prompts import Prompt, default_prompts_dir, load_prompt
 from assistant.store.conversations import Turn
@@ -43,7 +48,7 @@ class LLMEngine:
     def __init__(
         self,
         config: LLMConfig,
-        client: openai.OpenAI,
+        client: ModelClient,
         grounded: ChatEngine,
         tools: ToolRegistry,
         *,
@@ -60,6 +65,7 @@ class LLMEngine:
         self.loop = ToolLoop(self.caller, tools, grounded.search, config.max_steps)
         self.drafter = LLMDrafter(self.caller, drafts) if drafts is not None else None
         self.prompt = prompt or answer_prompt()
+        self.slots = threading.BoundedSemaphore(config.max_concurrent)
 
     @property
     def name(self) -> str:
@@ -115,13 +121,14 @@ class LLMEngine:
             return
         relay = _Relay()
         try:
-            if job is not None and self.drafter is not None:
-                response = yield from relay(self.drafter.run(job, deadline))
-                response.engine = self.name
-            else:
-                messages = self._messages(text, history, account)
-                result = yield from relay(self.loop.run(messages, principal, deadline))
-                response = self._response(result, text)
+            with self._model_slot():
+                if job is not None and self.drafter is not None:
+                    response = yield from relay(self.drafter.run(job, deadline))
+                    response.engine = self.name
+                else:
+                    messages = self._messages(text, history, account)
+                    result = yield from relay(self.loop.run(messages, principal, deadline))
+                    response = self._response(result, text)
         except ModelFailure as failure:
             yield StatusEvent(
                 stage="fallback",
@@ -145,6 +152,20 @@ class LLMEngine:
         for citation in response.citations:
             yield CitationEvent(**citation.model_dump())
         yield DoneEvent(response=response)
+
+    @contextlib.contextmanager
+    def _model_slot(self) -> Iterator[None]:
+        """One of the `max_concurrent` places for an answer that waits on the model."""
+        if not self.slots.acquire(blocking=False):
+            raise ModelFailure(
+                BUSY,
+                f"{self.config.max_concurrent} answers are waiting on the model already "
+                "(ASSISTANT_LLM_MAX_CONCURRENT)",
+            )
+        try:
+            yield
+        finally:
+            self.slots.release()
 
     def _messages(
         self, text: str, history: list[Turn], account: str | None

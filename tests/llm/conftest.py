@@ -18,6 +18,7 @@ from assistant.services import Services, build_services
 from ingest.embedding import HashingEmbedder
 from tests.accounts.conftest import import_into
 from tests.accounts.expected import TODAY
+from tests.accounts.keys import write_keys
 from tests.conftest import LiveServer, make_settings, write_corpus
 from tests.llm.scripted import ScriptedModel
 
@@ -126,3 +127,14 @@ def make_engine(
     yield make
     for engine in engines:
         engine.close()
+
+
+@pytest.fixture(scope="package")
+def data_dir(tmp_path_factory: pytest.TempPathFactory, knowledge: Path) -> Path:
+    root = tmp_path_factory.mktemp("api")
+    services = build_services(llm_settings(root / "data", "http://unused"), HashingEmbedder())
+    import_into(services)
+    services.ingestor().run([knowledge])
+    services.close()
+    write_keys(root / "keys.yaml")
+    return root

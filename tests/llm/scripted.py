@@ -1,8 +1,11 @@
 """A scripted OpenAI-compatible chat model: a real HTTP server for the real SDK to talk to.
 
 `enqueue()` queues what the next request gets: plain content, tool calls, an HTTP error, a
-malformed body, a delay. A request with `"stream": true` gets the same reply as server-sent
-chunks (content split into pieces, tool arguments split into fragments). Every request body
+malformed body, a delay, a hang, a cut stream, a given `finish_reason`. A request with
+`"stream": true` gets the same reply as server-sent chunks (content split into pieces, tool
+arguments split into fragments). A hang keeps the connection busy without ever answering (an
+SSE comment, or a space of the JSON body, every 0.2 s), so no read timeout ends it: only the
+client giving up does. Every request body
 is kept in `.history`. Without a queued reply the server answers 599, which no test expects.
 """
 
@@ -43,6 +46,10 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before the response starts
     chunk_delay: float = 0.0  # seconds between streamed chunks
+    piece: int = 7  # characters of content per streamed chunk
+    hang: bool = False  # never answer; keep the connection alive until the client leaves
+    cut: bool = False  # the stream stops after the content: no finish_reason, no [DONE]
+    finish: str | None = None  # the finish_reason to report (default: stop or tool_calls)
 
 
 def content(text: str, **kw: Any) -> Reply:
@@ -60,6 +67,13 @@ def error(status: int, message: str = "scripted failure", **kw: Any) -> Reply:
 
 def malformed(body: str = "{this is not json", **kw: Any) -> Reply:
     return Reply(body=body, **kw)
+
+
+def hang(**kw: Any) -> Reply:
+    return Reply(hang=True, **kw)
+
+
+HANG_LIMIT = 60.0  # seconds a hang lasts at most, so a broken test cannot hold the server
 
 
 class ScriptedModel:
@@ -96,6 +110,11 @@ class ScriptedModel:
             return JSONResponse({"error": {"message": "no scripted reply"}}, status_code=599)
         if reply.delay:
             await asyncio.sleep(reply.delay)
+        if reply.hang:
+            media = "text/event-stream" if body.get("stream") else "application/json"
+            return StreamingResponse(
+                self._trickle(request, bool(body.get("stream"))), 200, media_type=media
+            )
         if reply.body is not None and reply.status == 200 and body.get("stream"):
             sse = f"data: {reply.body}\n\n"  # a malformed chunk
             return Response(sse, 200, reply.headers, media_type="text/event-stream")
@@ -126,7 +145,7 @@ class ScriptedModel:
                 {
                     "index": 0,
                     "message": message,
-                    "finish_reason": "tool_calls" if reply.calls else "stop",
+                    "finish_reason": _finish(reply),
                 }
             ],
             "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
@@ -135,7 +154,8 @@ class ScriptedModel:
     async def _chunks(self, reply: Reply) -> AsyncIterator[str]:
         deltas: list[dict[str, Any]] = [{"role": "assistant", "content": ""}]
         text = reply.content or ""
-        deltas += [{"content": text[i : i + 7]} for i in range(0, len(text), 7)]
+        step = reply.piece
+        deltas += [{"content": text[i : i + step]} for i in range(0, len(text), step)]
         for i, call in enumerate(reply.calls):
             head = {"index": i, "id": f"call_{i}", "type": "function"}
             deltas.append(
@@ -146,13 +166,21 @@ class ScriptedModel:
                 deltas.append(
                     {"tool_calls": [{"index": i, "function": {"arguments": raw[j : j + 9]}}]}
                 )
-        finish = "tool_calls" if reply.calls else "stop"
         for n, delta in enumerate(deltas):
             if n and reply.chunk_delay:
                 await asyncio.sleep(reply.chunk_delay)
             yield _sse(self._chunk(delta, None))
-        yield _sse(self._chunk({}, finish))
+        if reply.cut:
+            return
+        yield _sse(self._chunk({}, _finish(reply)))
         yield "data: [DONE]\n\n"
+
+    async def _trickle(self, request: Request, stream: bool) -> AsyncIterator[str]:
+        loop = asyncio.get_running_loop()
+        ends = loop.time() + HANG_LIMIT
+        while loop.time() < ends and not await request.is_disconnected():
+            yield ": still thinking\n\n" if stream else " "
+            await asyncio.sleep(0.2)
 
     def _chunk(self, delta: dict[str, Any], finish: str | None) -> dict[str, Any]:
         return {
@@ -162,6 +190,10 @@ class ScriptedModel:
             "model": self.model,
             "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
         }
+
+
+def _finish(reply: Reply) -> str:
+    return reply.finish or ("tool_calls" if reply.calls else "stop")
 
 
 def _sse(payload: dict[str, Any]) -> str:

@@ -3,7 +3,6 @@ against real servers on loopback: ours, and the scripted model behind it."""
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,57 +13,13 @@ import openai
 import pytest
 from fastapi import FastAPI
 
-from assistant.api.app import create_app
 from assistant.engine.types import ChatResponse
 from assistant.errors import NotFoundError
-from assistant.services import Services, build_services
-from ingest.embedding import HashingEmbedder
-from tests.accounts.conftest import import_into
-from tests.accounts.keys import ADMIN_KEY, SELLER_KEY, bearer, write_keys
+from assistant.services import Services
+from tests.accounts.keys import ADMIN_KEY, SELLER_KEY, bearer
 from tests.conftest import LiveServer
-from tests.llm.conftest import llm_settings
+from tests.llm.live import read_events, serve, stream_chat
 from tests.llm.scripted import Call, ScriptedModel, content, error, tools
-
-Event = tuple[str, dict[str, Any]]
-
-
-def read_events(lines: Iterator[str]) -> Iterator[Event]:
-    name, data = "", ""
-    for line in lines:
-        if line.startswith("event:"):
-            name = line[6:].strip()
-        elif line.startswith("data:"):
-            data += line[5:].strip()
-        elif not line and data:
-            yield name, json.loads(data)
-            name, data = "", ""
-
-
-def stream_chat(client: httpx.Client, key: str, **body: Any) -> list[Event]:
-    with client.stream(
-        "POST", "/api/chat", json={**body, "stream": True}, headers=bearer(key)
-    ) as response:
-        assert response.status_code == 200
-        assert response.headers["content-type"].startswith("text/event-stream")
-        return list(read_events(response.iter_lines()))
-
-
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory, knowledge: Path) -> Path:
-    root = tmp_path_factory.mktemp("api")
-    services = build_services(llm_settings(root / "data", "http://unused"), HashingEmbedder())
-    import_into(services)
-    services.ingestor().run([knowledge])
-    services.close()
-    write_keys(root / "keys.yaml")
-    return root
-
-
-def serve(data_dir: Path, **overrides: Any) -> LiveServer:
-    settings = llm_settings(
-        data_dir / "data", "http://unused", api_keys_file=data_dir / "keys.yaml", **overrides
-    )
-    return LiveServer(create_app(settings, HashingEmbedder()))
 
 
 @pytest.fixture(scope="module")

@@ -45,3 +45,22 @@ def test_one_retry_layer() -> None:
     client = build_client(LLMConfig(model="m", base_url="http://127.0.0.1:9/v1"))
     assert client.max_retries == 0 and client.api_key == "not-needed"
     client.close()
+
+
+def test_bounds_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSISTANT_LLM_MODEL", "m")
+    monkeypatch.setenv("ASSISTANT_LLM_MAX_TOKENS", "512")
+    monkeypatch.setenv("ASSISTANT_LLM_MAX_ANSWER_CHARS", "3000")
+    monkeypatch.setenv("ASSISTANT_LLM_MAX_RETRY_WAIT", "0.5")
+    monkeypatch.setenv("ASSISTANT_LLM_MAX_CONCURRENT", "3")
+    config = LLMConfig.from_settings(settings())
+    assert config is not None
+    assert (
+        config.max_tokens,
+        config.max_answer_chars,
+        config.max_retry_wait,
+        config.max_concurrent,
+    ) == (512, 3000, 0.5, 3)
+    monkeypatch.setenv("ASSISTANT_LLM_MAX_CONCURRENT", "0")
+    with pytest.raises(ValueError, match="max_concurrent"):
+        settings()

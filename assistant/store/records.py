@@ -11,6 +11,7 @@ from typing import Annotated, Literal, Self, get_args
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -29,7 +30,19 @@ SurveyKind = Literal["nps", "csat"]
 MODULES: tuple[Module, ...] = get_args(Module)
 SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 COMPONENTS = ("deployment", "adoption", "breadth", "engagement", "outcomes")
-Component = Annotated[int, Field(ge=0, le=100)]
+SQL_INT_MAX = 2**63 - 1  # the largest integer SQLite and Postgres BIGINT hold
+
+
+def _not_a_bool(value: object) -> object:
+    # JSON true/false would pass as 1/0; a count or score must be a number
+    if isinstance(value, bool):
+        raise ValueError(f"must be a number, not {str(value).lower()}")
+    return value
+
+
+Count = Annotated[int, BeforeValidator(_not_a_bool), Field(ge=0, le=SQL_INT_MAX)]
+Component = Annotated[int, BeforeValidator(_not_a_bool), Field(ge=0, le=100)]
+Score = Annotated[float, BeforeValidator(_not_a_bool), Field(allow_inf_nan=False)]
 
 
 def _first_of_month(value: dt.date) -> dt.date:
@@ -50,8 +63,8 @@ class AccountRecord(Record):
     name: NonBlank
     industry: NonBlank
     segment: Segment
-    employees: int = Field(ge=1)
-    arr: int = Field(ge=0)
+    employees: Count = Field(ge=1)
+    arr: Count
     contract_start: dt.date
     renewal_date: dt.date
     csm: NonBlank
@@ -74,9 +87,9 @@ class AccountRecord(Record):
 
 class LicenseCounts(Record):
     module: Module
-    licensed: int = Field(ge=1)
-    active: int = Field(ge=0)
-    assigned: int = Field(ge=0)
+    licensed: Count = Field(ge=1)
+    active: Count
+    assigned: Count
 
     @model_validator(mode="after")
     def _within_licensed(self) -> Self:
@@ -101,7 +114,7 @@ class HealthValues(Record):
     breadth: Component
     engagement: Component
     outcomes: Component
-    overall: int | None = Field(default=None, description="computed when omitted")
+    overall: Component | None = Field(default=None, description="computed when omitted")
 
     @model_validator(mode="after")
     def _overall_is_the_mean(self) -> Self:
@@ -119,7 +132,7 @@ class HealthValues(Record):
 class SurveyResponse(Record):
     date: dt.date
     kind: SurveyKind
-    score: float
+    score: Score
     respondent: NonBlank
 
     @model_validator(mode="after")
@@ -150,7 +163,7 @@ class SurveyRecord(OwnedRecord, SurveyResponse):
 class IncidentRecord(OwnedRecord):
     month: Month
     severity: Severity
-    count: int = Field(ge=0)
+    count: Count
 
 
 class OutcomeRecord(OwnedRecord):
@@ -178,7 +191,7 @@ class OpportunityRecord(OwnedRecord):
     name: NonBlank
     service: NonBlank
     stage: Literal["discovery", "demo", "proof_of_concept", "technical_qa", "sizing", "negotiation"]
-    amount: int = Field(gt=0)
+    amount: Count = Field(gt=0)
     close_date: dt.date
     meddicc: Meddicc
 

@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from assistant.api.deps import PrincipalDep, ServicesDep
+from assistant.api.errors import RESPONSES
 from assistant.errors import InvalidInputError, NotFoundError
 from assistant.principal import Principal
 from assistant.services import Services
@@ -18,7 +19,7 @@ from assistant.tools.health import HealthScore
 from assistant.tools.licenses import LicenseUtilization
 from assistant.tools.overview import AccountList, AccountOverview
 
-router = APIRouter(tags=["accounts"])
+router = APIRouter(tags=["accounts"], responses=RESPONSES)
 AccountPath = Annotated[str, Path(pattern=r"^[Aa][Cc][Cc]-\d{3,}$", description="e.g. ACC-001")]
 Segment = Literal["enterprise", "mid_market", "smb"]
 Band = Literal["red", "orange", "yellow", "green"]
@@ -86,7 +87,12 @@ class MetricRecorded(BaseModel):
     record: dict[str, object]
 
 
-@router.post("/accounts/{account_id}/metrics", response_model=MetricRecorded, status_code=201)
+@router.post(
+    "/accounts/{account_id}/metrics",
+    response_model=MetricRecorded,
+    status_code=201,
+    responses={200: {"model": MetricRecorded, "description": "replaced the record"}},
+)
 async def record_metric(
     account_id: AccountPath,
     metric: Metric,

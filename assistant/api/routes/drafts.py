@@ -14,6 +14,7 @@ from fastapi import APIRouter, Body, Path, Response
 from fastapi.concurrency import run_in_threadpool
 
 from assistant.api.deps import PrincipalDep, ServicesDep
+from assistant.api.errors import RESPONSES
 from assistant.drafts.service import (
     DraftRequest,
     DraftResult,
@@ -25,7 +26,7 @@ from assistant.drafts.service import (
 from assistant.errors import ConfigurationError
 from assistant.services import Services
 
-router = APIRouter(tags=["drafts"])
+router = APIRouter(tags=["drafts"], responses=RESPONSES)
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 DraftId = Annotated[str, Path(description="the draft_id POST returned")]
 

@@ -20,39 +20,46 @@ import re
 import time
 import uuid
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from sse_starlette import EventSourceResponse
 
 from assistant.api.deps import PrincipalDep, ServicesDep
+from assistant.api.errors import RESPONSES
 from assistant.api.sse import guarded
+from assistant.config import Settings
 from assistant.engine.events import AnswerEngine, DeltaEvent, DoneEvent, ErrorEvent, StatusEvent
 from assistant.engine.types import ChatResponse, Citation
-from assistant.errors import InvalidInputError
+from assistant.errors import InvalidInputError, MessageTooLongError
 from assistant.llm.postcheck import MARKER
 from assistant.principal import Principal
 from assistant.services import Services
 
-router = APIRouter(tags=["openai-compatible"])
+router = APIRouter(tags=["openai-compatible"], responses=RESPONSES)
 MODEL_ID = "success-assistant"
 FALLBACK_NOTE = "\n\n---\n\n*The model failed; the answer below is the grounded one.*\n\n"
+
+
+class ContentPart(BaseModel):
+    model_config = ConfigDict(extra="allow")  # image_url, ...: accepted, unused
+
+    type: str = Field(max_length=64, description="only `text` parts are read")
+    text: str | None = None
 
 
 class Message(BaseModel):
     model_config = ConfigDict(extra="allow")
 
-    role: str
-    content: str | list[dict[str, Any]] | None = None
+    role: Literal["system", "developer", "user", "assistant", "tool", "function"]
+    content: str | list[ContentPart] | None = None
 
     @property
     def text(self) -> str:
         if isinstance(self.content, list):
-            return "\n".join(
-                str(p.get("text", "")) for p in self.content if p.get("type") == "text"
-            )
+            return "\n".join(p.text or "" for p in self.content if p.type == "text")
         return self.content or ""
 
 
@@ -60,8 +67,14 @@ class CompletionRequest(BaseModel):
     model_config = ConfigDict(extra="allow")  # temperature, max_tokens, ...: accepted, unused
 
     model: str = MODEL_ID
-    messages: list[Message] = Field(min_length=1)
-    stream: bool = False
+    messages: list[Message] = Field(
+        min_length=1,
+        description="the last `user` message is the question; earlier ones are the history",
+        json_schema_extra={
+            "contains": {"properties": {"role": {"const": "user"}}, "required": ["role"]}
+        },
+    )
+    stream: StrictBool = False
     account_id: str | None = Field(default=None, max_length=64)
     conversation_id: str | None = Field(default=None, max_length=64)
 
@@ -86,6 +99,7 @@ async def completions(
     `assistant` {conversation_id, engine, fallback_reason, declined, tool_calls, draft, check}.
     """
     engine = services.engine
+    within_limits(request.messages, services.settings)
     question, earlier = _split(request.messages)
     await run_in_threadpool(
         engine.check, question, principal, request.conversation_id, request.account_id
@@ -129,6 +143,24 @@ def extras(response: ChatResponse) -> dict[str, Any]:
     meta = {key: body[key] for key in keep}
     meta["check"] = body.get("check")
     return {"citations": body["citations"], "assistant": meta}
+
+
+def within_limits(messages: list[Message], settings: Settings) -> None:
+    """413 for more messages than `max_history_messages` or an earlier message longer than
+    `max_history_message_chars` (the question has the chat limit): nothing is stored then."""
+    if len(messages) > settings.max_history_messages:
+        raise MessageTooLongError(
+            f"{len(messages)} messages; the limit is {settings.max_history_messages} "
+            "(ASSISTANT_MAX_HISTORY_MESSAGES): send only the recent history, or continue a "
+            "stored conversation with `conversation_id`"
+        )
+    limit = settings.max_history_message_chars
+    for n, message in enumerate(messages):
+        if len(message.text) > limit:
+            raise MessageTooLongError(
+                f"messages[{n}] has {len(message.text)} characters; the limit is {limit} "
+                "(ASSISTANT_MAX_HISTORY_MESSAGE_CHARS): shorten or drop it"
+            )
 
 
 def _split(messages: list[Message]) -> tuple[str, list[Message]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import unquote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -97,17 +98,39 @@ def summary(found: list[FieldError]) -> str:
 def allowed_methods(app: FastAPI, path: str) -> list[str]:
     """The methods the OpenAPI spec documents for `path` (the `Allow` header of a 405).
 
-    Starlette names only the first route whose path matches; this takes every documented
-    path template that matches, the most specific ones (most literal characters) first.
+    Starlette names only the first route whose path matches. This takes the documented
+    operations whose path template matches and whose path parameters' `enum` and `pattern`
+    accept the values, from the most specific templates (most literal characters); when no
+    operation accepts them, every operation of the most specific matching templates.
     """
-    found: dict[int, set[str]] = {}
+    accepted: dict[int, set[str]] = {}
+    matched: dict[int, set[str]] = {}
     for template, item in app.openapi().get("paths", {}).items():
-        pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
-        if re.fullmatch(pattern, path):
-            literal = len(re.sub(r"\{[^/]+?\}", "", template))
-            found.setdefault(literal, set()).update(m.upper() for m in item)
-    methods = found[max(found)] if found else set()
+        names = re.findall(r"\{([^/]+?)\}", template)
+        match = re.fullmatch(re.sub(r"\\\{[^/]+?\\\}", "([^/]+)", re.escape(template)), path)
+        if match is None:
+            continue
+        values = {name: unquote(value) for name, value in zip(names, match.groups(), strict=True)}
+        literal = len(re.sub(r"\{[^/]+?\}", "", template))
+        matched.setdefault(literal, set()).update(item)
+        for method, operation in item.items():
+            if _accepts(operation, values):
+                accepted.setdefault(literal, set()).add(method)
+    best = accepted or matched
+    methods = {m.upper() for m in best[max(best)]} if best else set()
     return sorted(methods | ({"HEAD"} if "GET" in methods else set()))
+
+
+def _accepts(operation: dict[str, Any], values: dict[str, str]) -> bool:
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") != "path" or parameter.get("name") not in values:
+            continue
+        value, schema = values[parameter["name"]], parameter.get("schema", {})
+        if "enum" in schema and value not in schema["enum"]:
+            return False
+        if "pattern" in schema and not re.search(schema["pattern"], value):
+            return False
+    return True
 
 
 def install_error_handlers(app: FastAPI) -> None:

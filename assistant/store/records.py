@@ -30,19 +30,28 @@ SurveyKind = Literal["nps", "csat"]
 MODULES: tuple[Module, ...] = get_args(Module)
 SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 COMPONENTS = ("deployment", "adoption", "breadth", "engagement", "outcomes")
-SQL_INT_MAX = 2**63 - 1  # the largest integer SQLite and Postgres BIGINT hold
+INT_MAX = 2**53 - 1  # the largest integer every JSON parser holds exactly (< SQL BIGINT's)
 
 
-def _not_a_bool(value: object) -> object:
+def not_a_bool(value: object) -> object:
     # JSON true/false would pass as 1/0; a count or score must be a number
     if isinstance(value, bool):
         raise ValueError(f"must be a number, not {str(value).lower()}")
     return value
 
 
-Count = Annotated[int, BeforeValidator(_not_a_bool), Field(ge=0, le=SQL_INT_MAX)]
-Component = Annotated[int, BeforeValidator(_not_a_bool), Field(ge=0, le=100)]
-Score = Annotated[float, BeforeValidator(_not_a_bool), Field(allow_inf_nan=False)]
+def _not_a_number(value: object) -> object:
+    # pydantic reads a number as a Unix timestamp; a date here is ISO text
+    if isinstance(value, int | float):
+        raise ValueError("must be a date as YYYY-MM-DD, not a number")
+    return value
+
+
+# constraints first, so that they reach the JSON schema; the bool check runs before them
+Count = Annotated[int, Field(ge=0, le=INT_MAX), BeforeValidator(not_a_bool)]
+PositiveCount = Annotated[int, Field(ge=1, le=INT_MAX), BeforeValidator(not_a_bool)]
+Component = Annotated[int, Field(ge=0, le=100), BeforeValidator(not_a_bool)]
+Score = Annotated[float, Field(allow_inf_nan=False), BeforeValidator(not_a_bool)]
 
 
 def _first_of_month(value: dt.date) -> dt.date:
@@ -51,7 +60,8 @@ def _first_of_month(value: dt.date) -> dt.date:
     return value
 
 
-Month = Annotated[dt.date, AfterValidator(_first_of_month)]
+Day = Annotated[dt.date, BeforeValidator(_not_a_number)]
+Month = Annotated[Day, AfterValidator(_first_of_month)]
 
 
 class Record(BaseModel):
@@ -63,10 +73,10 @@ class AccountRecord(Record):
     name: NonBlank
     industry: NonBlank
     segment: Segment
-    employees: Count = Field(ge=1)
+    employees: PositiveCount
     arr: Count
-    contract_start: dt.date
-    renewal_date: dt.date
+    contract_start: Day
+    renewal_date: Day
     csm: NonBlank
     account_exec: NonBlank
     partner: str | None = None
@@ -87,7 +97,7 @@ class AccountRecord(Record):
 
 class LicenseCounts(Record):
     module: Module
-    licensed: Count = Field(ge=1)
+    licensed: PositiveCount
     active: Count
     assigned: Count
 
@@ -130,7 +140,7 @@ class HealthValues(Record):
 
 
 class SurveyResponse(Record):
-    date: dt.date
+    date: Day
     kind: SurveyKind
     score: Score
     respondent: NonBlank
@@ -167,7 +177,7 @@ class IncidentRecord(OwnedRecord):
 
 
 class OutcomeRecord(OwnedRecord):
-    date: dt.date
+    date: Day
     outcome: NonBlank
     metric: NonBlank
     verified_by: NonBlank
@@ -191,8 +201,8 @@ class OpportunityRecord(OwnedRecord):
     name: NonBlank
     service: NonBlank
     stage: Literal["discovery", "demo", "proof_of_concept", "technical_qa", "sizing", "negotiation"]
-    amount: Count = Field(gt=0)
-    close_date: dt.date
+    amount: PositiveCount
+    close_date: Day
     meddicc: Meddicc
 
 

@@ -14,7 +14,7 @@ from assistant.api.errors import RESPONSES
 from assistant.errors import InvalidInputError, NotFoundError
 from assistant.principal import Principal
 from assistant.services import Services
-from assistant.store.records import HealthValues, LicenseCounts, SurveyResponse
+from assistant.store.records import Day, HealthValues, LicenseCounts, SurveyResponse
 from assistant.tools.health import HealthScore
 from assistant.tools.licenses import LicenseUtilization
 from assistant.tools.overview import AccountList, AccountOverview
@@ -68,7 +68,7 @@ class HealthMetric(HealthValues):
 
 class LicenseMetric(LicenseCounts):
     metric: Literal["licenses"]
-    as_of: dt.date | None = Field(default=None, description="defaults to today")
+    as_of: Day | None = Field(default=None, description="defaults to today")
 
 
 class SurveyMetric(SurveyResponse):

@@ -22,8 +22,8 @@ class ChatRequest(BaseModel):
     message: str = Field(
         description="the question or instruction", json_schema_extra={"pattern": r"\S"}
     )
-    conversation_id: str | None = Field(default=None, max_length=64)
-    account_id: str | None = Field(default=None, max_length=64)
+    conversation_id: str | None = Field(default=None, min_length=1, max_length=64)
+    account_id: str | None = Field(default=None, min_length=1, max_length=64)
     stream: StrictBool = Field(default=False, description="answer as server-sent events")
 
     @field_validator("message")

@@ -7,12 +7,12 @@ from typing import Literal
 
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.api.deps import PrincipalDep, ServicesDep
 from assistant.api.errors import RESPONSES
 from assistant.store.feedback import FeedbackStore
-from assistant.store.records import SQL_INT_MAX
+from assistant.store.records import PositiveCount
 
 router = APIRouter(tags=["feedback"], responses=RESPONSES)
 
@@ -21,11 +21,8 @@ class FeedbackRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     conversation_id: str = Field(min_length=1, max_length=64, json_schema_extra={"pattern": r"\S"})
-    message_id: StrictInt | None = Field(
-        default=None,
-        ge=1,
-        le=SQL_INT_MAX,
-        description="the rated answer; the conversation's latest if omitted",
+    message_id: PositiveCount | None = Field(
+        default=None, description="the rated answer; the conversation's latest if omitted"
     )
     rating: Literal["up", "down"]
     comment: str | None = Field(default=None, max_length=4000)

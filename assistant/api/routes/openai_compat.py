@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictBool
 from sse_starlette import EventSourceResponse
 
 from assistant.api.deps import PrincipalDep, ServicesDep
@@ -63,6 +63,21 @@ class Message(BaseModel):
         return self.content or ""
 
 
+NON_BLANK: dict[str, JsonValue] = {"type": "string", "pattern": r"\S"}
+TEXT_PART: dict[str, JsonValue] = {
+    "properties": {"type": {"const": "text"}, "text": NON_BLANK},
+    "required": ["type", "text"],
+}
+# a user message with text: the last one is the question
+ASKS: dict[str, JsonValue] = {
+    "properties": {
+        "role": {"const": "user"},
+        "content": {"anyOf": [NON_BLANK, {"type": "array", "contains": TEXT_PART}]},
+    },
+    "required": ["role", "content"],
+}
+
+
 class CompletionRequest(BaseModel):
     model_config = ConfigDict(extra="allow")  # temperature, max_tokens, ...: accepted, unused
 
@@ -70,13 +85,11 @@ class CompletionRequest(BaseModel):
     messages: list[Message] = Field(
         min_length=1,
         description="the last `user` message is the question; earlier ones are the history",
-        json_schema_extra={
-            "contains": {"properties": {"role": {"const": "user"}}, "required": ["role"]}
-        },
+        json_schema_extra={"contains": ASKS},
     )
     stream: StrictBool = False
-    account_id: str | None = Field(default=None, max_length=64)
-    conversation_id: str | None = Field(default=None, max_length=64)
+    account_id: str | None = Field(default=None, min_length=1, max_length=64)
+    conversation_id: str | None = Field(default=None, min_length=1, max_length=64)
 
 
 @router.get("/models")
@@ -89,7 +102,11 @@ async def models() -> dict[str, Any]:
     }
 
 
-@router.post("/chat/completions", response_model=None)
+@router.post(
+    "/chat/completions",
+    response_model=None,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "with stream"}},
+)
 async def completions(
     request: CompletionRequest, services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any] | EventSourceResponse:
@@ -164,9 +181,9 @@ def within_limits(messages: list[Message], settings: Settings) -> None:
 
 
 def _split(messages: list[Message]) -> tuple[str, list[Message]]:
-    users = [i for i, m in enumerate(messages) if m.role == "user"]
+    users = [i for i, m in enumerate(messages) if m.role == "user" and m.text.strip()]
     if not users:
-        raise InvalidInputError("messages must contain a user message")
+        raise InvalidInputError("messages must contain a user message with text")
     last = users[-1]
     earlier = [m for m in messages[:last] if m.role in ("user", "assistant") and m.text.strip()]
     return messages[last].text, earlier

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from assistant.api.deps import PrincipalDep, ServicesDep
 from assistant.api.errors import RESPONSES
 from assistant.engine.types import SearchResponse
 from assistant.retrieval.filters import SearchFilter
+from assistant.store.records import not_a_bool
 
 router = APIRouter(tags=["search"], responses=RESPONSES)
 
@@ -18,7 +21,7 @@ class SearchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     query: str = Field(json_schema_extra={"pattern": r"\S"}, description="not blank")
-    k: StrictInt = Field(default=8, ge=1, le=50)
+    k: Annotated[int, Field(ge=1, le=50), BeforeValidator(not_a_bool)] = 8
     doc_type: list[str] | None = Field(
         default=None, max_length=50, description="only these document types"
     )

@@ -18,13 +18,6 @@ from tests.accounts.expected import TODAY
 from tests.accounts.keys import write_keys
 from tests.conftest import LiveServer, make_settings, write_corpus
 
-# small limits, so that the limit tests send kilobytes, not megabytes
-LIMITS: dict[str, object] = {
-    "max_request_bytes": 64 * 1024,
-    "max_history_messages": 6,
-    "max_history_message_chars": 2000,
-}
-
 
 @dataclass
 class Served:
@@ -43,7 +36,7 @@ def serve(root: Path, keyed: bool) -> tuple[LiveServer, Settings]:
     from assistant.api.app import create_app
 
     keys = {"api_keys_file": write_keys(root / "keys.yaml")} if keyed else {}
-    settings = make_settings(root / "data", today=TODAY, **keys, **LIMITS)
+    settings = make_settings(root / "data", today=TODAY, **keys)
     services = build_services(settings, HashingEmbedder())
     import_into(services)
     report = services.ingestor().run([write_corpus(root / "knowledge")])

@@ -10,6 +10,9 @@ import httpx
 import pytest
 
 from assistant.api.errors import ErrorBody
+from assistant.errors import InvalidInputError
+from assistant.services import Services
+from assistant.store.feedback import FeedbackStore
 from tests.api.conftest import Served
 
 SURVEY = {"metric": "survey", "kind": "nps", "score": 9, "respondent": "Dana", "date": "2026-10-30"}
@@ -211,3 +214,11 @@ def test_options_allow_lists_the_documented_methods(
     assert response.status_code == 405
     assert response.headers["allow"] == allow
     assert_error(response, 405, "Method Not Allowed")
+
+
+def test_the_feedback_store_refuses_what_it_cannot_store(services: Services) -> None:
+    store = FeedbackStore(services.database)
+    with pytest.raises(InvalidInputError, match="rating must be one of up, down"):
+        store.record("c", "meh")  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match="message_id must be from 1"):
+        store.record("c", "up", message_id=2**63)

@@ -94,6 +94,16 @@ class Settings(BaseSettings):
 
     # API
     max_message_chars: int = Field(default=4000, ge=1)
+    # API input limits (hardening): over them a request is refused (413) and nothing is stored
+    max_request_bytes: int = Field(
+        default=1_048_576, ge=1024, description="request body size; larger bodies get 413"
+    )
+    max_history_messages: int = Field(
+        default=100, ge=1, description="messages in one /v1 chat completion request"
+    )
+    max_history_message_chars: int = Field(
+        default=20_000, ge=1, description="characters of one earlier /v1 message"
+    )
     api_keys_file: Path | None = None
     today: dt.date | None = Field(default=None, description="pinned clock for reproducibility")
     prompts_dir: Path | None = Field(

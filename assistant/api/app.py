@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, FastAPI
 
 from assistant.api.deps import get_principal
 from assistant.api.errors import install_error_handlers
+from assistant.api.request_body import RequestBodyGuard
 from assistant.api.routes import (
     accounts,
     chat,
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(RequestBodyGuard)  # size limit, strict JSON
     app.include_router(health.router)
     # every /api route needs a valid key (when a keys file is configured), even one that
     # forgets to ask for the principal itself

@@ -56,11 +56,15 @@ class DraftRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    account_id: str | None = Field(default=None, description="account id or name, e.g. ACC-001")
-    service: str | None = Field(
-        default=None, description="service id or name, e.g. observability-quick-start"
+    account_id: str | None = Field(
+        default=None, max_length=200, description="account id or name, e.g. ACC-001"
     )
-    opportunity_id: str | None = Field(default=None, description="e.g. OPP-007")
+    service: str | None = Field(
+        default=None,
+        max_length=200,
+        description="service id or name, e.g. observability-quick-start",
+    )
+    opportunity_id: str | None = Field(default=None, max_length=200, description="e.g. OPP-007")
 
 
 class DraftResult(BaseModel):

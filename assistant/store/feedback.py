@@ -10,7 +10,7 @@ import datetime as dt
 import json
 import weakref
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from sqlalchemy import DateTime, Engine, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from assistant.errors import InvalidInputError, NotFoundError
 from assistant.store.conversations import ConversationRow, MessageRow
 from assistant.store.db import Base, session_factory
+from assistant.store.records import INT_MAX
 
 Rating = Literal["up", "down"]
 _READY: weakref.WeakSet[Engine] = weakref.WeakSet()  # engines whose tables exist
@@ -93,10 +94,15 @@ class FeedbackStore:
     ) -> Feedback:
         """Rate an assistant message of a conversation (its latest one when no id is given).
 
-        NotFoundError for an unknown conversation (or another user's, when `user` is given)
+        InvalidInputError for a rating or message id that cannot be one; NotFoundError for an
+        unknown conversation (or another user's, when `user` is given)
         or a message that is not an assistant message of it; InvalidInputError when the
         conversation has no assistant message yet.
         """
+        if rating not in get_args(Rating):
+            raise InvalidInputError(f"rating must be one of {', '.join(get_args(Rating))}")
+        if message_id is not None and not 1 <= message_id <= INT_MAX:
+            raise InvalidInputError(f"message_id must be from 1 to {INT_MAX}")
         with self._sessions.begin() as session:
             conversation = session.get(ConversationRow, conversation_id)
             if conversation is None or (user is not None and conversation.user != user):

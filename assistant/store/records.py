@@ -11,6 +11,7 @@ from typing import Annotated, Literal, Self, get_args
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -29,7 +30,28 @@ SurveyKind = Literal["nps", "csat"]
 MODULES: tuple[Module, ...] = get_args(Module)
 SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 COMPONENTS = ("deployment", "adoption", "breadth", "engagement", "outcomes")
-Component = Annotated[int, Field(ge=0, le=100)]
+INT_MAX = 2**53 - 1  # the largest integer every JSON parser holds exactly (< SQL BIGINT's)
+
+
+def not_a_bool(value: object) -> object:
+    # JSON true/false would pass as 1/0; a count or score must be a number
+    if isinstance(value, bool):
+        raise ValueError(f"must be a number, not {str(value).lower()}")
+    return value
+
+
+def _not_a_number(value: object) -> object:
+    # pydantic reads a number as a Unix timestamp; a date here is ISO text
+    if isinstance(value, int | float):
+        raise ValueError("must be a date as YYYY-MM-DD, not a number")
+    return value
+
+
+# constraints first, so that they reach the JSON schema; the bool check runs before them
+Count = Annotated[int, Field(ge=0, le=INT_MAX), BeforeValidator(not_a_bool)]
+PositiveCount = Annotated[int, Field(ge=1, le=INT_MAX), BeforeValidator(not_a_bool)]
+Component = Annotated[int, Field(ge=0, le=100), BeforeValidator(not_a_bool)]
+Score = Annotated[float, Field(allow_inf_nan=False), BeforeValidator(not_a_bool)]
 
 
 def _first_of_month(value: dt.date) -> dt.date:
@@ -38,7 +60,8 @@ def _first_of_month(value: dt.date) -> dt.date:
     return value
 
 
-Month = Annotated[dt.date, AfterValidator(_first_of_month)]
+Day = Annotated[dt.date, BeforeValidator(_not_a_number)]
+Month = Annotated[Day, AfterValidator(_first_of_month)]
 
 
 class Record(BaseModel):
@@ -50,10 +73,10 @@ class AccountRecord(Record):
     name: NonBlank
     industry: NonBlank
     segment: Segment
-    employees: int = Field(ge=1)
-    arr: int = Field(ge=0)
-    contract_start: dt.date
-    renewal_date: dt.date
+    employees: PositiveCount
+    arr: Count
+    contract_start: Day
+    renewal_date: Day
     csm: NonBlank
     account_exec: NonBlank
     partner: str | None = None
@@ -74,9 +97,9 @@ class AccountRecord(Record):
 
 class LicenseCounts(Record):
     module: Module
-    licensed: int = Field(ge=1)
-    active: int = Field(ge=0)
-    assigned: int = Field(ge=0)
+    licensed: PositiveCount
+    active: Count
+    assigned: Count
 
     @model_validator(mode="after")
     def _within_licensed(self) -> Self:
@@ -101,7 +124,7 @@ class HealthValues(Record):
     breadth: Component
     engagement: Component
     outcomes: Component
-    overall: int | None = Field(default=None, description="computed when omitted")
+    overall: Component | None = Field(default=None, description="computed when omitted")
 
     @model_validator(mode="after")
     def _overall_is_the_mean(self) -> Self:
@@ -117,9 +140,9 @@ class HealthValues(Record):
 
 
 class SurveyResponse(Record):
-    date: dt.date
+    date: Day
     kind: SurveyKind
-    score: float
+    score: Score
     respondent: NonBlank
 
     @model_validator(mode="after")
@@ -150,11 +173,11 @@ class SurveyRecord(OwnedRecord, SurveyResponse):
 class IncidentRecord(OwnedRecord):
     month: Month
     severity: Severity
-    count: int = Field(ge=0)
+    count: Count
 
 
 class OutcomeRecord(OwnedRecord):
-    date: dt.date
+    date: Day
     outcome: NonBlank
     metric: NonBlank
     verified_by: NonBlank
@@ -178,8 +201,8 @@ class OpportunityRecord(OwnedRecord):
     name: NonBlank
     service: NonBlank
     stage: Literal["discovery", "demo", "proof_of_concept", "technical_qa", "sizing", "negotiation"]
-    amount: int = Field(gt=0)
-    close_date: dt.date
+    amount: PositiveCount
+    close_date: Day
     meddicc: Meddicc
 
 

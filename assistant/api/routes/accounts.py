@@ -10,15 +10,16 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from assistant.api.deps import PrincipalDep, ServicesDep
+from assistant.api.errors import RESPONSES
 from assistant.errors import InvalidInputError, NotFoundError
 from assistant.principal import Principal
 from assistant.services import Services
-from assistant.store.records import HealthValues, LicenseCounts, SurveyResponse
+from assistant.store.records import Day, HealthValues, LicenseCounts, SurveyResponse
 from assistant.tools.health import HealthScore
 from assistant.tools.licenses import LicenseUtilization
 from assistant.tools.overview import AccountList, AccountOverview
 
-router = APIRouter(tags=["accounts"])
+router = APIRouter(tags=["accounts"], responses=RESPONSES)
 AccountPath = Annotated[str, Path(pattern=r"^[Aa][Cc][Cc]-\d{3,}$", description="e.g. ACC-001")]
 Segment = Literal["enterprise", "mid_market", "smb"]
 Band = Literal["red", "orange", "yellow", "green"]
@@ -67,7 +68,7 @@ class HealthMetric(HealthValues):
 
 class LicenseMetric(LicenseCounts):
     metric: Literal["licenses"]
-    as_of: dt.date | None = Field(default=None, description="defaults to today")
+    as_of: Day | None = Field(default=None, description="defaults to today")
 
 
 class SurveyMetric(SurveyResponse):
@@ -86,7 +87,12 @@ class MetricRecorded(BaseModel):
     record: dict[str, object]
 
 
-@router.post("/accounts/{account_id}/metrics", response_model=MetricRecorded, status_code=201)
+@router.post(
+    "/accounts/{account_id}/metrics",
+    response_model=MetricRecorded,
+    status_code=201,
+    responses={200: {"model": MetricRecorded, "description": "replaced the record"}},
+)
 async def record_metric(
     account_id: AccountPath,
     metric: Metric,

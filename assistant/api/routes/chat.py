@@ -7,25 +7,28 @@ from collections.abc import Iterator
 
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 from sse_starlette import EventSourceResponse
 
 from assistant.api.deps import PrincipalDep, ServicesDep
+from assistant.api.errors import RESPONSES
 from assistant.api.sse import event_stream
 from assistant.engine.events import DoneEvent, Event
 from assistant.engine.types import ChatResponse
 from assistant.services import Services
 
-router = APIRouter(tags=["chat"])
+router = APIRouter(tags=["chat"], responses=RESPONSES)
 
 
 class ChatRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    message: str = Field(description="the question or instruction")
-    conversation_id: str | None = Field(default=None, max_length=64)
-    account_id: str | None = Field(default=None, max_length=64)
-    stream: bool = Field(default=False, description="answer as server-sent events")
+    message: str = Field(
+        description="the question or instruction", json_schema_extra={"pattern": r"\S"}
+    )
+    conversation_id: str | None = Field(default=None, min_length=1, max_length=64)
+    account_id: str | None = Field(default=None, min_length=1, max_length=64)
+    stream: StrictBool = Field(default=False, description="answer as server-sent events")
 
     @field_validator("message")
     @classmethod

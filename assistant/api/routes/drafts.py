@@ -14,6 +14,8 @@ from fastapi import APIRouter, Body, Path, Response
 from fastapi.concurrency import run_in_threadpool
 
 from assistant.api.deps import PrincipalDep, ServicesDep
+from assistant.api.errors import RESPONSES
+from assistant.drafts.models import KINDS
 from assistant.drafts.service import (
     DraftRequest,
     DraftResult,
@@ -25,9 +27,18 @@ from assistant.drafts.service import (
 from assistant.errors import ConfigurationError
 from assistant.services import Services
 
-router = APIRouter(tags=["drafts"])
+router = APIRouter(tags=["drafts"], responses=RESPONSES)
+DRAFT_ID = r"^[0-9a-f]{32}$"  # what DraftStore makes (uuid4 hex)
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-DraftId = Annotated[str, Path(description="the draft_id POST returned")]
+# the shapes of kinds and draft ids are documented so that a client (and the Allow header of
+# a 405) can tell /api/drafts/{kind} from /api/drafts/{draft_id}; any other value is a 404
+DraftId = Annotated[
+    str,
+    Path(description="the draft_id POST returned", json_schema_extra={"pattern": DRAFT_ID}),
+]
+KindPath = Annotated[
+    str, Path(description="the kind of draft", json_schema_extra={"enum": list(KINDS)})
+]
 
 
 def _drafts(services: Services) -> DraftService:
@@ -39,7 +50,7 @@ def _drafts(services: Services) -> DraftService:
 
 @router.post("/drafts/{kind}", response_model=DraftResult)
 async def create_draft(
-    kind: str,
+    kind: KindPath,
     services: ServicesDep,
     principal: PrincipalDep,
     request: Annotated[DraftRequest | None, Body()] = None,

@@ -10,17 +10,19 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.api.deps import PrincipalDep, ServicesDep
+from assistant.api.errors import RESPONSES
 from assistant.store.feedback import FeedbackStore
+from assistant.store.records import PositiveCount
 
-router = APIRouter(tags=["feedback"])
+router = APIRouter(tags=["feedback"], responses=RESPONSES)
 
 
 class FeedbackRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    conversation_id: str = Field(min_length=1, max_length=64)
-    message_id: int | None = Field(
-        default=None, ge=1, description="the rated answer; the conversation's latest if omitted"
+    conversation_id: str = Field(min_length=1, max_length=64, json_schema_extra={"pattern": r"\S"})
+    message_id: PositiveCount | None = Field(
+        default=None, description="the rated answer; the conversation's latest if omitted"
     )
     rating: Literal["up", "down"]
     comment: str | None = Field(default=None, max_length=4000)

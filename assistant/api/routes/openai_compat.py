@@ -20,50 +20,76 @@ import re
 import time
 import uuid
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictBool
 from sse_starlette import EventSourceResponse
 
 from assistant.api.deps import PrincipalDep, ServicesDep
+from assistant.api.errors import RESPONSES
 from assistant.api.sse import guarded
+from assistant.config import Settings
 from assistant.engine.events import AnswerEngine, DeltaEvent, DoneEvent, ErrorEvent, StatusEvent
 from assistant.engine.types import ChatResponse, Citation
-from assistant.errors import InvalidInputError
+from assistant.errors import InvalidInputError, MessageTooLongError
 from assistant.llm.postcheck import MARKER
 from assistant.principal import Principal
 from assistant.services import Services
 
-router = APIRouter(tags=["openai-compatible"])
+router = APIRouter(tags=["openai-compatible"], responses=RESPONSES)
 MODEL_ID = "success-assistant"
 FALLBACK_NOTE = "\n\n---\n\n*The model failed; the answer below is the grounded one.*\n\n"
+
+
+class ContentPart(BaseModel):
+    model_config = ConfigDict(extra="allow")  # image_url, ...: accepted, unused
+
+    type: str = Field(max_length=64, description="only `text` parts are read")
+    text: str | None = None
 
 
 class Message(BaseModel):
     model_config = ConfigDict(extra="allow")
 
-    role: str
-    content: str | list[dict[str, Any]] | None = None
+    role: Literal["system", "developer", "user", "assistant", "tool", "function"]
+    content: str | list[ContentPart] | None = None
 
     @property
     def text(self) -> str:
         if isinstance(self.content, list):
-            return "\n".join(
-                str(p.get("text", "")) for p in self.content if p.get("type") == "text"
-            )
+            return "\n".join(p.text or "" for p in self.content if p.type == "text")
         return self.content or ""
+
+
+NON_BLANK: dict[str, JsonValue] = {"type": "string", "pattern": r"\S"}
+TEXT_PART: dict[str, JsonValue] = {
+    "properties": {"type": {"const": "text"}, "text": NON_BLANK},
+    "required": ["type", "text"],
+}
+# a user message with text: the last one is the question
+ASKS: dict[str, JsonValue] = {
+    "properties": {
+        "role": {"const": "user"},
+        "content": {"anyOf": [NON_BLANK, {"type": "array", "contains": TEXT_PART}]},
+    },
+    "required": ["role", "content"],
+}
 
 
 class CompletionRequest(BaseModel):
     model_config = ConfigDict(extra="allow")  # temperature, max_tokens, ...: accepted, unused
 
     model: str = MODEL_ID
-    messages: list[Message] = Field(min_length=1)
-    stream: bool = False
-    account_id: str | None = Field(default=None, max_length=64)
-    conversation_id: str | None = Field(default=None, max_length=64)
+    messages: list[Message] = Field(
+        min_length=1,
+        description="the last `user` message is the question; earlier ones are the history",
+        json_schema_extra={"contains": ASKS},
+    )
+    stream: StrictBool = False
+    account_id: str | None = Field(default=None, min_length=1, max_length=64)
+    conversation_id: str | None = Field(default=None, min_length=1, max_length=64)
 
 
 @router.get("/models")
@@ -76,7 +102,11 @@ async def models() -> dict[str, Any]:
     }
 
 
-@router.post("/chat/completions", response_model=None)
+@router.post(
+    "/chat/completions",
+    response_model=None,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "with stream"}},
+)
 async def completions(
     request: CompletionRequest, services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any] | EventSourceResponse:
@@ -86,6 +116,7 @@ async def completions(
     `assistant` {conversation_id, engine, fallback_reason, declined, tool_calls, draft, check}.
     """
     engine = services.engine
+    within_limits(request.messages, services.settings)
     question, earlier = _split(request.messages)
     await run_in_threadpool(
         engine.check, question, principal, request.conversation_id, request.account_id
@@ -131,10 +162,28 @@ def extras(response: ChatResponse) -> dict[str, Any]:
     return {"citations": body["citations"], "assistant": meta}
 
 
+def within_limits(messages: list[Message], settings: Settings) -> None:
+    """413 for more messages than `max_history_messages` or an earlier message longer than
+    `max_history_message_chars` (the question has the chat limit): nothing is stored then."""
+    if len(messages) > settings.max_history_messages:
+        raise MessageTooLongError(
+            f"{len(messages)} messages; the limit is {settings.max_history_messages} "
+            "(ASSISTANT_MAX_HISTORY_MESSAGES): send only the recent history, or continue a "
+            "stored conversation with `conversation_id`"
+        )
+    limit = settings.max_history_message_chars
+    for n, message in enumerate(messages):
+        if len(message.text) > limit:
+            raise MessageTooLongError(
+                f"messages[{n}] has {len(message.text)} characters; the limit is {limit} "
+                "(ASSISTANT_MAX_HISTORY_MESSAGE_CHARS): shorten or drop it"
+            )
+
+
 def _split(messages: list[Message]) -> tuple[str, list[Message]]:
-    users = [i for i, m in enumerate(messages) if m.role == "user"]
+    users = [i for i, m in enumerate(messages) if m.role == "user" and m.text.strip()]
     if not users:
-        raise InvalidInputError("messages must contain a user message")
+        raise InvalidInputError("messages must contain a user message with text")
     last = users[-1]
     earlier = [m for m in messages[:last] if m.role in ("user", "assistant") and m.text.strip()]
     return messages[last].text, earlier

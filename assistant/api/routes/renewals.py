@@ -7,9 +7,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from assistant.api.deps import PrincipalDep, ServicesDep
+from assistant.api.errors import RESPONSES
 from assistant.tools.portfolio import Renewals
 
-router = APIRouter(tags=["accounts"])
+router = APIRouter(tags=["accounts"], responses=RESPONSES)
 
 
 @router.get("/renewals", response_model=Renewals)

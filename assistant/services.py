@@ -182,16 +182,7 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
         lexical_weight=settings.lexical_weight,
         fusion=settings.fusion,
     )
-    composer = PooledComposer(
-        ComposerConfig(
-            max_sentences=settings.answer_max_sentences,
-            min_similarity=settings.answer_min_similarity,
-            min_overlap=settings.answer_min_overlap,
-            weak_similarity=settings.answer_weak_similarity,
-            weak_overlap=settings.answer_weak_overlap,
-        ),
-        cpu,
-    )
+    composer = PooledComposer(ComposerConfig.from_settings(settings), cpu)
     database = build_engine(settings)
     sessions = session_factory(database)
     accounts = AccountStore(sessions)

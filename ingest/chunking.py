@@ -1,4 +1,8 @@
-"""Structure-aware chunking: Markdown headings become the section path of each chunk."""
+"""Structure-aware chunking: Markdown headings become the section path of each chunk.
+
+Hard-wrapped paragraphs and list items (a text file or an HTML page wrapped at 80 columns)
+are put back on one line first, so a size split never cuts a sentence at a wrap and the
+sentences quoted from a chunk are whole."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from typing import Any
 from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
 
 from ingest.loaders import Document
-from ingest.sentences import sentence_spans
+from ingest.sentences import sentence_spans, unwrap
 
 _HEADERS = [("#", "h1"), ("##", "h2"), ("###", "h3"), ("####", "h4")]
 
@@ -53,7 +57,7 @@ def chunk_document(
     )
     source_key = sha256(document.source)[:12]
     chunks: list[Chunk] = []
-    for section in header_splitter.split_text(document.text):
+    for section in header_splitter.split_text(unwrap(document.text)):
         path = section_path(document.title, section.metadata)
         for piece in size_splitter.split_text(section.page_content):
             text = piece.strip()

@@ -4,11 +4,22 @@ No generative model. Each sentence of the top chunks is scored against the quest
 IDF-weighted term overlap with the sentence and with its section path, shared word pairs,
 the chunk's fused score, a bonus for figures when the question asks for one, and a penalty
 for account-specific documents when the question is not about an account; question words
-that most candidate chunks share (the topic) weigh less than those that tell them apart. The
-answer opens with up to three strong sentences of the best sentence's chunk, in document
-order (a list stays a list), then the best of the rest, each followed by its citation marker
-`[n]`. When the evidence is weak (dense similarity and term coverage under calibrated
-thresholds) the composer declines and cites nothing.
+that most candidate chunks share (the topic) weigh less than those that tell them apart.
+
+The answer leads with the sentence that answers, then the other strong sentences of its
+chunk in document order, then the best of the rest that score close to it (an account
+document's line is not added to a general answer). A question that asks for a list or a
+count ("what are the stages", "the three levers") gets the whole list that the best
+sentence introduces or belongs to (list items or table rows), in document order, even where
+its items share no word with the question. Each sentence is followed by its citation
+marker `[n]`.
+
+Two checks decline (and cite nothing): the evidence check (dense similarity and the share
+of question words found in the top chunks under calibrated thresholds), and the
+answerability check: the chosen sentences, with their section paths, must hold enough of
+the question's distinctive words (those that tell the candidate chunks apart, not the topic
+they all share) and the lead sentence must be close enough to the question in meaning, so
+a question that only shares its topic words with the knowledge base is declined.
 """
 
 from __future__ import annotations
@@ -16,16 +27,17 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
 
 import numpy as np
 
+from assistant.config import Settings
 from assistant.engine.types import Citation
 from assistant.retrieval.hybrid import Hit, SearchResult
 from assistant.retrieval.text import tokenize
-from ingest.sentences import split_sentences
+from ingest.sentences import sentence_kinds, split_sentences
 
 DECLINE = (
     "The knowledge base does not cover this question, so I won't guess. "
@@ -56,6 +68,23 @@ _ASKS_FIGURE: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
 ]
 
 
+# A question that asks for an enumeration: a list verb, "what/which are", "how many", or a
+# count before a plural noun ("the three retention levers", "5 thresholds").
+_COUNTS = r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d{1,2}"
+_ASKS_LIST = re.compile(
+    r"\b(list|enumerate|name (?:the|all)|what are|which are|how many|all (?:the|of the))\b"
+    rf"|\b(?:{_COUNTS})\s+(?:[a-z-]+\s+){{0,2}}[a-z-]+s\b",
+    re.I,
+)
+_LISTED = ("item", "row")
+
+
+@lru_cache(maxsize=1024)
+def asks_for_list(question: str) -> bool:
+    """Whether the question asks for a list or a count of things."""
+    return bool(_ASKS_LIST.search(question))
+
+
 @lru_cache(maxsize=1024)
 def _figures_asked(question: str) -> tuple[re.Pattern[str], ...]:
     """The sentence patterns of the kinds of figure `question` asks for."""
@@ -79,6 +108,28 @@ class ComposerConfig:
     account_doc_penalty: float = 0.6
     lead_sentences: int = 3  # at most this many from the best sentence's chunk, in its order
     lead_cutoff: float = 0.35  # ... each scoring at least this share of the best sentence
+    list_items: int = 12  # a list asked for is quoted whole up to this many items
+    intro_cutoff: float = 0.8  # a sentence before the best one leads when it scores this share
+    # answerability: the lead sentence's similarity to the question must reach
+    # min_answer_similarity, and when it is under weak_answer_similarity the chosen sentences
+    # (with their sections) must hold weak_answer_overlap of the distinctive question words
+    min_answer_similarity: float = -1.0
+    weak_answer_similarity: float = 0.0
+    weak_answer_overlap: float = 0.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ComposerConfig:
+        return cls(
+            max_sentences=settings.answer_max_sentences,
+            min_similarity=settings.answer_min_similarity,
+            min_overlap=settings.answer_min_overlap,
+            weak_similarity=settings.answer_weak_similarity,
+            weak_overlap=settings.answer_weak_overlap,
+            relative_cutoff=settings.answer_relative_cutoff,
+            min_answer_similarity=settings.answer_min_answer_similarity,
+            weak_answer_similarity=settings.answer_weak_answer_similarity,
+            weak_answer_overlap=settings.answer_weak_answer_overlap,
+        )
 
 
 @dataclass
@@ -87,6 +138,8 @@ class Composition:
     citations: list[Citation]
     declined: bool
     evidence: float  # share of the question's weighted terms found in the top chunks
+    # what the decline rules saw: best_dense, evidence, answer_overlap, answer_similarity
+    signals: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -97,6 +150,8 @@ class _Candidate:
     score: float
     tokens: frozenset[str]
     position: int = 0
+    kind: str = "paragraph"
+    semantic: float | None = None
 
 
 def _pairs(tokens: Sequence[str]) -> set[tuple[str, str]]:
@@ -158,16 +213,21 @@ class GroundedComposer:
         hits = result.hits
         terms = list(dict.fromkeys(tokenize(question)))
         evidence = self.coverage(terms, hits, result.idf)
+        signals = {"best_dense": float(result.best_dense), "evidence": evidence}
         if not hits or self.declines(result.best_dense, evidence):
-            return Composition(DECLINE, [], True, evidence)
+            return Composition(DECLINE, [], True, evidence, signals)
         focus_terms = set(tokenize(focus)) if focus else set()
 
         def weight(token: str) -> float:
             return result.idf(token) * (1.0 if not focus_terms or token in focus_terms else 0.33)
 
-        chosen = self._select(question, terms, result, weight, about_account, bool(focus_terms))
-        if not chosen:
-            return Composition(DECLINE, [], True, evidence)
+        listing = asks_for_list(focus or question)
+        chosen, answerability = self._select(
+            question, terms, result, weight, about_account, bool(focus_terms), listing
+        )
+        signals.update(answerability)
+        if not chosen or self.unanswered(answerability):
+            return Composition(DECLINE, [], True, evidence, signals)
         numbers: dict[str, int] = {}
         citations: list[Citation] = []
         parts: list[str] = []
@@ -187,10 +247,22 @@ class GroundedComposer:
                     )
                 )
             text = candidate.text.rstrip()
-            if text[-1:] not in ".!?。！？":
+            if text[-1:] not in ".!?。！？:":
                 text += "."
             parts.append(f"{text} [{numbers[chunk.id]}]")
-        return Composition(" ".join(parts), citations, False, evidence)
+        return Composition(" ".join(parts), citations, False, evidence, signals)
+
+    def unanswered(self, answerability: dict[str, float]) -> bool:
+        """The answerability check: too few of the question's distinctive words in the
+        chosen sentences (and their sections), or a lead sentence too far from it."""
+        c = self.config
+        similarity = answerability.get("answer_similarity")
+        if similarity is None:  # no sentence vectors: only the evidence check applies
+            return False
+        overlap = answerability.get("answer_overlap", 0.0)
+        return similarity < c.min_answer_similarity or (
+            similarity < c.weak_answer_similarity and overlap < c.weak_answer_overlap
+        )
 
     def _select(
         self,
@@ -200,7 +272,8 @@ class GroundedComposer:
         idf: Callable[[str], float],
         about_account: bool,
         follow_up: bool = False,
-    ) -> list[_Candidate]:
+        listing: bool = False,
+    ) -> tuple[list[_Candidate], dict[str, float]]:
         hits = result.hits[: self.config.chunks_considered]
         semantic_weight = 0.2 if follow_up else 0.45
         sentence_lists = [_sentences(hit.chunk.text) for hit in hits]
@@ -217,6 +290,7 @@ class GroundedComposer:
         question_pairs = _pairs(tokenize(question))
         top_score = hits[0].score or 1.0
         candidates: list[_Candidate] = []
+        by_chunk: dict[str, list[_Candidate]] = {}
         for rank, hit in enumerate(hits):
             section_terms = _token_set(str(hit.metadata.get("section", "")))
             section = sum(w for t, w in weights.items() if t in section_terms) / total
@@ -227,19 +301,20 @@ class GroundedComposer:
                 else 1.0
             )
             sentences = sentence_lists[rank]
+            kinds = sentence_kinds(hit.chunk.text)
             semantic = self._similarities(result, hit, len(sentences))
             for position, sentence in enumerate(sentences):
                 token_list = _tokens(sentence)
                 tokens = token_sets[rank][position]
-                if len(tokens) < 3:
-                    continue
+                kind = kinds[position] if len(kinds) == len(sentences) else "paragraph"
+                similarity = None if semantic is None else float(semantic[position])
                 lexical = sum(w for t, w in weights.items() if t in tokens) / total
                 phrase = min(len(question_pairs & _pairs(token_list)), 2) * 0.05
-                if semantic is None:
+                if similarity is None:
                     score = 0.55 * lexical + 0.2 * section + 0.15 * prior + phrase
                 else:
                     score = (
-                        semantic_weight * float(semantic[position])
+                        semantic_weight * similarity
                         + (0.8 - semantic_weight) * lexical
                         + 0.1 * section
                         + 0.1 * prior
@@ -250,33 +325,84 @@ class GroundedComposer:
                     score += 0.03
                 if len(sentence) > 400:
                     score *= 0.8
-                candidates.append(
-                    _Candidate(sentence, hit, rank, score * penalty, tokens, position)
+                candidate = _Candidate(
+                    sentence, hit, rank, score * penalty, tokens, position, kind, similarity
                 )
+                by_chunk.setdefault(hit.chunk.id, []).append(candidate)
+                if len(tokens) >= 3:
+                    candidates.append(candidate)
         if not candidates:
-            return []
+            return [], {}
         candidates.sort(key=lambda c: (-c.score, c.rank))
-        best = candidates[0].score
-        # The answer opens with the best sentence's chunk (a list, a definition and its
-        # example): its strongest sentences in the order the document gives them.
-        lead = candidates[0].hit.chunk.id
-        limit = min(self.config.lead_sentences, self.config.max_sentences)
-        passage: list[_Candidate] = []
+        leader = candidates[0]
+        best = leader.score
+        listed = self._whole_list(leader, by_chunk[leader.hit.chunk.id]) if listing else []
+        chosen = listed or self._passage(candidates)
+        limit = len(chosen) + 2 if listed else self.config.max_sentences
+        general = not about_account and not leader.hit.metadata.get("restricted")
         for candidate in candidates:
-            if len(passage) >= limit or candidate.score < best * self.config.lead_cutoff:
-                break
-            if candidate.hit.chunk.id == lead and not _repeats(candidate, passage):
-                passage.append(candidate)
-        chosen = sorted(passage, key=lambda c: c.position)
-        for candidate in candidates:
-            if len(chosen) >= self.config.max_sentences:
-                break
-            if candidate.score < best * self.config.relative_cutoff:
+            if len(chosen) >= limit or candidate.score < best * self.config.relative_cutoff:
                 break
             if any(candidate is c for c in chosen) or _repeats(candidate, chosen):
                 continue
+            if listed and candidate.hit.chunk.id == leader.hit.chunk.id:
+                continue  # the list is quoted whole already
+            if general and candidate.hit.metadata.get("restricted"):
+                continue  # an account document's line does not serve a general answer
             chosen.append(candidate)
-        return chosen
+        answered: set[str] = set()
+        for candidate in chosen:
+            answered |= candidate.tokens | _token_set(
+                str(candidate.hit.metadata.get("section", ""))
+            )
+        signals = {"answer_overlap": sum(w for t, w in weights.items() if t in answered) / total}
+        if leader.semantic is not None:
+            signals["answer_similarity"] = leader.semantic
+        return chosen, signals
+
+    def _passage(self, candidates: Sequence[_Candidate]) -> list[_Candidate]:
+        """The lead: the best sentence, then the other strong sentences of its chunk (a
+        definition and its example) in the order the document gives them."""
+        leader = candidates[0]
+        limit = min(self.config.lead_sentences, self.config.max_sentences)
+        passage: list[_Candidate] = []
+        for candidate in candidates:
+            if len(passage) >= limit or candidate.score < leader.score * self.config.lead_cutoff:
+                break
+            if candidate.hit.chunk.id == leader.hit.chunk.id and not _repeats(candidate, passage):
+                passage.append(candidate)
+        # Document order, but the answer leads with the best sentence unless what comes
+        # before it in the chunk scores nearly as well (the sentence that introduces it).
+        ordered = sorted(passage, key=lambda c: c.position)
+        intro = [
+            c
+            for c in ordered
+            if c.position < leader.position and c.score >= leader.score * self.config.intro_cutoff
+        ]
+        rest = [c for c in ordered if c is not leader and not any(c is i for i in intro)]
+        return [*intro, leader, *rest] if intro else [leader, *rest]
+
+    def _whole_list(self, leader: _Candidate, sentences: Sequence[_Candidate]) -> list[_Candidate]:
+        """The list (consecutive list items or table rows) that the best sentence belongs to
+        or introduces, whole and in document order, with the sentence that introduces it;
+        empty when the best sentence's chunk has no such list there."""
+        position = leader.position
+        if sentences[position].kind in _LISTED:
+            first = position
+            while first > 0 and sentences[first - 1].kind in _LISTED:
+                first -= 1
+        elif position + 1 < len(sentences) and sentences[position + 1].kind in _LISTED:
+            first = position + 1
+        else:
+            return []
+        last = first
+        while last + 1 < len(sentences) and sentences[last + 1].kind in _LISTED:
+            last += 1
+        if last == first:
+            return []
+        items = list(sentences[first : last + 1])[: self.config.list_items]
+        intro = sentences[first - 1] if first > 0 else None
+        return [intro, *items] if intro is not None else items
 
     @staticmethod
     def _similarities(result: SearchResult, hit: Hit, count: int) -> np.ndarray | None:

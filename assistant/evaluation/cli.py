@@ -1,7 +1,7 @@
 """`assistant eval`: run eval suites and gate on them; turn feedback into candidate cases.
 
     assistant eval eval/suites/*.yaml [--engine grounded|llm] [--out DIR] [--baseline FILE]
-                   [--compare naive] [--judge] [--tolerance 0.02]
+                   [--compare naive] [--judge] [--tolerance 0.02] [--split dev|test|all]
     assistant eval export-feedback --out eval/suites/feedback.yaml
 
 Exit codes: 0 every suite meets its thresholds (and nothing regressed against the baseline);
@@ -63,6 +63,12 @@ class EngineName(StrEnum):
 
 class Baseline(StrEnum):
     naive = "naive"
+
+
+class SplitName(StrEnum):
+    dev = "dev"
+    test = "test"
+    all = "all"
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -128,6 +134,13 @@ def run(
     tolerance: Annotated[
         float, typer.Option(min=0.0, help="allowed drop of a metric against the baseline")
     ] = 0.02,
+    split: Annotated[
+        SplitName,
+        typer.Option(
+            help="the cases to run, by a fixed hash of their id: dev (~70%, for tuning), "
+            "test (~30%, held out) or all (reported per split too)"
+        ),
+    ] = SplitName.all,
 ) -> None:
     """Run suites through the API's engine; exit 1 below a threshold or on a regression."""
     from assistant.evaluation.judge import Judge
@@ -145,7 +158,7 @@ def run(
             f"ASSISTANT_LLM_API_KEY as needed) to use {what}"
         )
     try:
-        loaded = load_suites(suites)
+        loaded = load_suites(suites, split.value)
     except AssistantError as error:
         _fail(str(error))
         return
@@ -220,7 +233,8 @@ def _print_summary(report: dict[str, Any]) -> None:
 
     console = Console() if sys.stdout.isatty() else Console(width=120)
     for s in report["suites"]:
-        table = Table(title=f"{s['suite']}: {'passed' if s['passed'] else 'FAILED'}")
+        split = "" if s.get("split", "all") == "all" else f" ({s['split']} split)"
+        table = Table(title=f"{s['suite']}{split}: {'passed' if s['passed'] else 'FAILED'}")
         table.add_column("metric", no_wrap=True)
         table.add_column("value", justify="right")
         table.add_column("threshold", justify="right")
@@ -254,6 +268,16 @@ def _print_summary(report: dict[str, Any]) -> None:
             table.add_row(*row)
         console.print(table)
         console.print(f"{s['summary']['failed_cases']} of {s['summary']['cases']} cases failed")
+        for split, part in s.get("by_split", {}).items():
+            figures = ", ".join(
+                f"{m} {_figure(part['summary'].get(m), m)}"
+                + "".join(
+                    f" ({name} {_figure(other.get(m), m)})"
+                    for name, other in part["compare"].items()
+                )
+                for m in s["thresholds"]
+            )
+            console.print(f"  {split} split ({part['summary']['cases']} cases): {figures}")
 
 
 def _signed(value: float, name: str) -> str:

@@ -53,6 +53,11 @@ def missing_facts(answer: str, facts: Sequence[str]) -> list[str]:
     return [fact for fact in facts if not re.search(fact, answer, re.I)]
 
 
+def present_facts(answer: str, facts: Sequence[str]) -> list[str]:
+    """The regexes that are found in the answer (for facts that must be absent)."""
+    return [fact for fact in facts if re.search(fact, answer, re.I)]
+
+
 def percentile(values: Sequence[float], q: float) -> float:
     """Linear-interpolated percentile (q in 0..100); 0 for no values."""
     if not values:

@@ -3,9 +3,10 @@ to Markdown (report.md, for a pull request) and self-contained HTML (report.html
 
 Structure of report.json (version 1):
     {version, created, engine, settings, tolerance, baseline, compare, passed,
-     suites: [{suite, path, today, thresholds, summary, below_thresholds, deltas, regressions,
-               passed, cases: [case], compare: {naive: {summary, ratios, below_thresholds,
-               cases: [case]}}}]}
+     suites: [{suite, split, path, today, thresholds, summary, below_thresholds, deltas,
+               regressions, passed, cases: [case],
+               compare: {naive: {summary, ratios, below_thresholds, cases: [case]}},
+               by_split: {dev|test: {summary, compare: {naive: summary}}}}]}
     case: {id, ask, account, expect, tools, draft, answer, declined, citations, tool_calls,
            draft_output, retrieved, scores, failures, details, error, latency_ms, regressed}
 """
@@ -23,6 +24,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from assistant.evaluation import compare
 from assistant.evaluation.runner import LATENCIES, METRICS, CaseResult, SuiteResult
+from assistant.evaluation.suite import SPLITS
 
 VERSION = 1
 TEMPLATES = Path(__file__).parent / "templates"
@@ -104,6 +106,7 @@ def suite_record(
     regressions = compare.regressions(found)
     record: dict[str, Any] = {
         "suite": ours.suite.suite,
+        "split": ours.suite.split,
         "path": run.path,
         "today": ours.suite.today.isoformat() if ours.suite.today else None,
         "thresholds": ours.suite.thresholds,
@@ -117,6 +120,7 @@ def suite_record(
             [case_record(c, before_cases, tolerance) for c in ours.cases], ours.suite.thresholds
         ),
         "compare": {},
+        "by_split": _by_split(run),
     }
     for name, other in run.others.items():
         record["compare"][name] = {
@@ -128,6 +132,20 @@ def suite_record(
     return record
 
 
+def _by_split(run: SuiteRun) -> dict[str, dict[str, Any]]:
+    """For a run over every case: the summary of each split (ours and the compared
+    engines'), so one run reports the dev and the held-out test figures."""
+    if run.ours.suite.split != "all":
+        return {}
+    return {
+        split: {
+            "summary": run.ours.subset(split).summary,
+            "compare": {name: other.subset(split).summary for name, other in run.others.items()},
+        }
+        for split in SPLITS
+    }
+
+
 def build_report(
     runs: Sequence[SuiteRun],
     *,
@@ -137,8 +155,11 @@ def build_report(
     baseline: Mapping[str, Any] | None = None,
     baseline_path: str | None = None,
 ) -> dict[str, Any]:
-    before = {s["suite"]: s for s in (baseline or {}).get("suites", [])}
-    suites = [suite_record(run, before.get(run.ours.suite.suite), tolerance) for run in runs]
+    before = {(s["suite"], s.get("split", "all")): s for s in (baseline or {}).get("suites", [])}
+    suites = [
+        suite_record(run, before.get((run.ours.suite.suite, run.ours.suite.split)), tolerance)
+        for run in runs
+    ]
     compared = sorted({name for run in runs for name in run.others})
     return {
         "version": VERSION,

@@ -21,7 +21,7 @@ from assistant.evaluation.grounding import (
     grounding,
 )
 from assistant.evaluation.numeric import numeric_consistency, unsupported_numbers
-from assistant.evaluation.suite import Case, Suite
+from assistant.evaluation.suite import Case, Suite, split_of
 from assistant.principal import Principal
 
 # Every metric a case can get, best value 1.0; a suite's `thresholds` name these (each must
@@ -32,6 +32,7 @@ METRICS: dict[str, str] = {
     "ndcg_at_10": "binary-relevance nDCG@10 over distinct sources (labelled cases)",
     "source_cited": "the answer cites an expected source (labelled cases)",
     "fact_recall": "share of the expected fact regexes found in the answer",
+    "exact": "`absent` given: every expected fact found and none of the absent ones (lists)",
     "answered": "the engine answered (did not decline) a question it should answer",
     "refusal_accuracy": "an out-of-scope question was declined, with no citations",
     "grounding": "share of answer sentences backed by a citation that supports them",
@@ -112,6 +113,11 @@ class SuiteResult:
     cases: list[CaseResult] = field(default_factory=list)
     engine: str = "grounded"
 
+    def subset(self, split: str) -> SuiteResult:
+        """The results of the cases of one split (a conversation's turns go with it)."""
+        cases = [c for c in self.cases if split_of(c.case.id.split("#")[0]) == split]
+        return SuiteResult(self.suite, cases, self.engine)
+
     def metric(self, name: str) -> float | None:
         values = [c.scores[name] for c in self.cases if name in c.scores]
         return sum(values) / len(values) if values else None
@@ -167,6 +173,13 @@ def score_case(
         missing = metrics.missing_facts(response.answer, expect.facts)
         if missing:
             notes["missing_facts"] = missing
+    if expect.absent:
+        present = metrics.present_facts(response.answer, expect.absent)
+        if present:
+            notes["unexpected_facts"] = present
+    if expect.absent:
+        found_all = not metrics.missing_facts(response.answer, expect.facts)
+        scores["exact"] = 1.0 if found_all and not notes.get("unexpected_facts") else 0.0
     scores["answered"] = 0.0 if response.declined or not response.answer.strip() else 1.0
     if case.tools:
         value = tool_recall(case.tools, case.account, response.tool_calls)
@@ -220,30 +233,47 @@ def run_suite(
     engine_name: str = "grounded",
 ) -> SuiteResult:
     """Every case through `engine.chat` (as the API calls it) and `engine.search` (for the
-    retrieval metrics). A case whose call fails is scored as an empty answer and keeps the
-    error."""
+    retrieval metrics). A conversation's turns go in order, each sent with the conversation
+    id the previous answer returned, and each is scored as a case of its own (`<id>#<n>`). A
+    case whose call fails is scored as an empty answer and keeps the error."""
     principal = principal or Principal()
     scorer = scorer or Scorer()
     result = SuiteResult(suite, engine=engine_name)
-    for case in suite.cases:
-        error: str | None = None
-        started = time.perf_counter()
-        try:
-            response = engine.chat(case.ask, principal, None, case.account)
-        except AssistantError as failure:
-            error = f"{type(failure).__name__}: {failure}"
-            response = ChatResponse(conversation_id="", answer="", engine=engine_name)
-        latency = (time.perf_counter() - started) * 1000
-        try:
-            retrieved = [hit.source for hit in engine.search(case.ask, principal, k=10).hits]
-        except AssistantError:
-            retrieved = []
-        details: dict[str, Any] = {}
-        if response.fallback_reason:
-            details["fallback_reason"] = response.fallback_reason
-        scores = score_case(case, response, retrieved, scorer, details)
-        case_result = CaseResult(case, response, retrieved, scores, latency, details, error)
-        result.cases.append(case_result)
-        if on_case is not None:
-            on_case(case_result)
+    for conversation in suite.cases:
+        conversation_id: str | None = None
+        for case in conversation.steps():
+            case_result = _run_case(engine, case, principal, scorer, engine_name, conversation_id)
+            conversation_id = case_result.response.conversation_id or conversation_id
+            result.cases.append(case_result)
+            if on_case is not None:
+                on_case(case_result)
     return result
+
+
+def _run_case(
+    engine: EvalEngine,
+    case: Case,
+    principal: Principal,
+    scorer: Scorer,
+    engine_name: str,
+    conversation_id: str | None,
+) -> CaseResult:
+    error: str | None = None
+    started = time.perf_counter()
+    try:
+        response = engine.chat(case.ask, principal, conversation_id, case.account)
+    except AssistantError as failure:
+        error = f"{type(failure).__name__}: {failure}"
+        response = ChatResponse(
+            conversation_id=conversation_id or "", answer="", engine=engine_name
+        )
+    latency = (time.perf_counter() - started) * 1000
+    try:
+        retrieved = [hit.source for hit in engine.search(case.ask, principal, k=10).hits]
+    except AssistantError:
+        retrieved = []
+    details: dict[str, Any] = {}
+    if response.fallback_reason:
+        details["fallback_reason"] = response.fallback_reason
+    scores = score_case(case, response, retrieved, scorer, details)
+    return CaseResult(case, response, retrieved, scores, latency, details, error)

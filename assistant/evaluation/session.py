@@ -26,7 +26,7 @@ from assistant.evaluation.runner import (
     SuiteResult,
     run_suite,
 )
-from assistant.evaluation.suite import Suite, load_suite
+from assistant.evaluation.suite import SplitChoice, Suite, load_suite
 from assistant.llm.engine import LLMEngine
 from assistant.principal import Principal
 from assistant.services import Services, build_services
@@ -56,16 +56,17 @@ class LoadedSuites:
     skipped: list[tuple[Path, str]] = field(default_factory=list)
 
 
-def load_suites(paths: Sequence[Path]) -> LoadedSuites:
-    """The suites to run; a suite still flagged `needs_review` is skipped with the reason.
-    Raises InvalidInputError for an unreadable or invalid suite file."""
+def load_suites(paths: Sequence[Path], split: SplitChoice = "all") -> LoadedSuites:
+    """The suites to run, restricted to the cases of `split`; a suite still flagged
+    `needs_review` is skipped with the reason. Raises InvalidInputError for an unreadable or
+    invalid suite file."""
     loaded = LoadedSuites()
     for path in paths:
         suite = load_suite(path)
         if suite.needs_review:
             loaded.skipped.append((path, "needs_review: true (complete its TODOs first)"))
         else:
-            loaded.suites.append((path, suite))
+            loaded.suites.append((path, suite.select(split)))
     return loaded
 
 
@@ -74,7 +75,7 @@ def unknown_thresholds(suite: Suite) -> list[str]:
 
 
 def needs_accounts(suite: Suite) -> bool:
-    return any(case.account or case.tools for case in suite.cases)
+    return any(step.account or step.tools for case in suite.cases for step in case.steps())
 
 
 def ensure_index(services: Services, say: Say) -> None:
@@ -190,7 +191,8 @@ class Evaluation:
         return self._naive
 
     def _run(self, engine: EvalEngine, suite: Suite, scorer: Scorer, name: str) -> SuiteResult:
-        self.progress.start(f"{suite.suite} ({name})", len(suite.cases))
+        turns = sum(len(case.steps()) for case in suite.cases)
+        self.progress.start(f"{suite.suite} ({name})", turns)
 
         def advance(_: CaseResult) -> None:
             self.progress.advance()

@@ -1,17 +1,21 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant.engine.chat import Principal, retrieval_query
-from assistant.engine.composer import DECLINE, ComposerConfig, GroundedComposer
+from assistant.engine.composer import DECLINE, ComposerConfig, GroundedComposer, asks_for_list
 from assistant.errors import InvalidInputError, MessageTooLongError, NotFoundError
 from assistant.retrieval.hybrid import Hit, SearchResult
 from assistant.retrieval.lexical import StoredChunk
 from assistant.services import Services
 from assistant.store.conversations import Turn
-from ingest.sentences import split_sentences
+from ingest.chunking import chunk_document
+from ingest.loaders import load_document
+from ingest.sentences import sentence_kinds, sentence_spans, split_sentences, unwrap
 
 
 def hit(chunk_id: str, text: str, score: float, section: str = "Guide > Part") -> Hit:
@@ -160,3 +164,181 @@ def test_chat_engine_rejects_bad_input(indexed: Services) -> None:
 def test_chat_engine_declines_out_of_scope(indexed: Services) -> None:
     response = indexed.chat.chat("Who won the football world cup final?", Principal())
     assert response.declined and response.citations == []
+
+
+def test_a_list_asked_for_is_quoted_whole_and_in_order() -> None:
+    """'The three retention levers': the items share no word with the question, yet the list
+    the best sentence introduces comes whole, in the document's order, after its intro."""
+    text = (
+        "When an account is about to churn, the practice pulls three retention levers:\n"
+        "- Executive sponsorship resets the relationship at the top.\n"
+        "- A SWAT team fixes the blocking issues within two weeks.\n"
+        "- Commercial concessions buy time for the fixes to land.\n"
+        "\n"
+        "Lunch is served at noon."
+    )
+    hits = [
+        hit("levers", text, 0.03, section="Playbook > Retention"),
+        hit("other", "Retention reviews happen monthly for every red account.", 0.02),
+    ]
+    composition = GroundedComposer().compose("What are the three retention levers?", result(hits))
+    answer = composition.answer
+    order = [
+        answer.index("three retention levers:"),
+        answer.index("Executive sponsorship"),
+        answer.index("SWAT team"),
+        answer.index("Commercial concessions"),
+    ]
+    assert order == sorted(order)
+    assert "Lunch" not in answer
+
+
+def test_a_list_is_not_forced_on_a_question_that_does_not_ask_for_one() -> None:
+    text = (
+        "Escalations go to the renewal desk:\n"
+        "- The desk answers within one day.\n"
+        "- The desk owns the customer call.\n"
+        "- The desk files the post-mortem."
+    )
+    composition = GroundedComposer(ComposerConfig(max_sentences=1)).compose(
+        "Who owns the customer call?", result([hit("desk", text, 0.03)])
+    )
+    assert composition.answer == "The desk owns the customer call. [1]"
+
+
+def test_asks_for_list() -> None:
+    for question in (
+        "What are the five thresholds?",
+        "the three retention levers",
+        "List the onboarding steps",
+        "How many stages are there?",
+    ):
+        assert asks_for_list(question), question
+    for question in ("How fast should onboarding be?", "Who owns the renewal?"):
+        assert not asks_for_list(question), question
+
+
+def test_an_account_line_is_not_tacked_onto_a_general_answer() -> None:
+    hits = [
+        hit("guide", "A red account renewing within 90 days gets a renewal risk review.", 0.03),
+        Hit(
+            StoredChunk(
+                "note",
+                "Tailspin Toys is a red account with a renewal risk review planned.",
+                {"source": "k/note.md", "title": "Note", "section": "Note", "restricted": True},
+            ),
+            0.03,
+        ),
+    ]
+    composition = GroundedComposer().compose("What happens to a red account?", result(hits))
+    assert "renewal risk review" in composition.answer and "Tailspin" not in composition.answer
+
+
+def _vectors(similarities: list[float]) -> np.ndarray:
+    """Unit sentence vectors whose cosine with the query vector [1, 0] is each similarity."""
+    return np.array([[s, (1 - s * s) ** 0.5] for s in similarities], dtype=np.float32)
+
+
+def test_answerability_declines_a_question_that_only_shares_the_topic() -> None:
+    """Every chunk is about the Quick Start (its name is in every section path); a question
+    about its parking shares only that topic: the chosen sentence answers nothing of it."""
+    parts = {
+        "Engagement": "The Quick Start engagement runs for 6 weeks with one architect.",
+        "Price": "The Quick Start engagement costs $45,000 as a fixed fee.",
+        "Sponsor": "We need an executive sponsor, usually the head of engineering.",
+    }
+    hits = [hit(n.lower(), t, 0.03, section=f"Quick Start > {n}") for n, t in parts.items()]
+    config = ComposerConfig(weak_answer_similarity=0.5, weak_answer_overlap=0.45)
+
+    def asked(question: str, similarity: float) -> bool:
+        searched = SearchResult(
+            hits,
+            0.6,
+            idf=lambda token: 1.0,
+            query_vector=np.array([1.0, 0.0], dtype=np.float32),
+            sentence_vectors=lambda _: _vectors([similarity]),
+        )
+        composition = GroundedComposer(config).compose(question, searched)
+        assert composition.signals["answer_similarity"] == pytest.approx(similarity, abs=1e-3)
+        return not composition.declined
+
+    assert not asked("Where do Quick Start visitors park their cars?", 0.3)
+    assert asked("Who is the Quick Start sponsor?", 0.3)  # its words are answered
+    assert asked("Where do Quick Start visitors park their cars?", 0.7)  # close in meaning
+
+
+def test_sentences_of_hard_wrapped_text_are_whole() -> None:
+    text = (
+        "A paragraph wrapped by an editor at about sixty columns, so that\n"
+        "its sentences, e.g. this one, run across line breaks. It has a\n"
+        "second sentence too.\n"
+        "\n"
+        "- A list item that is long enough to wrap onto the following\n"
+        "  line with an indent.\n"
+        "- A short item.\n"
+        "\n"
+        "Owner: Maya\n"
+        "Stage: renew\n"
+        "| Band | Range |\n"
+        "|---|---|\n"
+        "| Red | 0-39 |\n"
+    )
+    assert split_sentences(text) == [
+        "A paragraph wrapped by an editor at about sixty columns, so that its sentences, "
+        "e.g. this one, run across line breaks.",
+        "It has a second sentence too.",
+        "A list item that is long enough to wrap onto the following line with an indent.",
+        "A short item.",
+        "Owner: Maya",
+        "Stage: renew",
+        "Band | Range",
+        "Red | 0-39",
+    ]
+    assert sentence_kinds(text) == (
+        "paragraph",
+        "paragraph",
+        "item",
+        "item",
+        "paragraph",
+        "paragraph",
+        "row",
+        "row",
+    )
+    spans = sentence_spans(text)
+    assert (
+        text[spans[0][0] : spans[0][1]].startswith("A paragraph")
+        and "\n" in (text[spans[0][0] : spans[0][1]])
+    )
+    assert text[spans[1][0] : spans[1][1]] == "It has a\nsecond sentence too."
+    unwrapped = unwrap(text)
+    assert "so that its sentences" in unwrapped and "It has a second sentence too.\n" in unwrapped
+    assert "following line with an indent.\n- A short item." in unwrapped
+    assert "Owner: Maya\nStage: renew\n| Band | Range |\n|---|---|\n" in unwrapped
+
+
+def test_abbreviations_and_decimals_do_not_end_a_sentence() -> None:
+    text = "Uptime is 99.5% e.g. in Q1 per the U.S. team. Version 2.0 ships. Then we stop!"
+    assert split_sentences(text) == [
+        "Uptime is 99.5% e.g. in Q1 per the U.S. team.",
+        "Version 2.0 ships.",
+        "Then we stop!",
+    ]
+
+
+def test_chunks_of_a_hard_wrapped_html_page_quote_whole_sentences(tmp_path: Path) -> None:
+    page = tmp_path / "renewals.html"
+    page.write_text(
+        "<html><head><title>Renewals</title></head><body><h1>Renewals</h1>\n<p>The renewal\n"
+        "review starts one hundred and twenty days before the renewal date, when\n"
+        "the CSM books it with the account executive. The review names the risks.</p>\n"
+        "</body></html>",
+        encoding="utf-8",
+    )
+    chunks = chunk_document(load_document(page, "k/renewals.html"), 900, 120, "hash")
+    sentences = [s for chunk in chunks for s in split_sentences(chunk.text)]
+    assert (
+        "The renewal review starts one hundred and twenty days before the renewal date, when "
+        "the CSM books it with the account executive." in sentences
+    )
+    (chunk,) = [c for c in chunks if "renewal review" in c.text]
+    assert len(chunk.sentence_spans) == len(split_sentences(chunk.text)) == 2

@@ -86,11 +86,11 @@ def test_compare_naive_reports_both_engines(eval_env: Path) -> None:
     assert result.exit_code == 0, result.output  # the baseline's scores do not gate
     tiny = report(eval_env / "out")["suites"][0]
     naive = tiny["compare"]["naive"]
-    assert naive["summary"]["refusal_accuracy"] == 0.0
-    assert naive["ratios"]["fact_recall"] == pytest.approx(
-        tiny["summary"]["fact_recall"] / naive["summary"]["fact_recall"]
-    )
-    assert naive["ratios"]["refusal_accuracy"] is None  # ours / 0
+    # the hashing embedder's similarities are all under the cut-off chosen for the real model
+    assert naive["summary"]["refusal_accuracy"] == 1.0 and naive["summary"]["answered"] == 0.0
+    assert naive["ratios"]["refusal_accuracy"] == 1.0
+    assert naive["summary"]["fact_recall"] == 0.0
+    assert naive["ratios"]["fact_recall"] is None  # ours / 0
     assert "ours/naive" in result.output
     markdown = (eval_env / "out" / "report.md").read_text(encoding="utf-8")
     assert "| naive | ours / naive |" in markdown

@@ -125,7 +125,7 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
     accounts = AccountStore(sessions)
     rules = load_rules(settings.rules_path)
     tools = build_registry(ToolContext(accounts, settings.clock, rules))
-    knowledge = Knowledge(lexical, retriever, composer, settings.retrieval_k)
+    knowledge = Knowledge(lexical, retriever, composer, settings.retrieval_k, modules=rules.modules)
     drafts = DraftService.build(
         tools, accounts, knowledge, database, settings.clock, settings.prompts_dir
     )

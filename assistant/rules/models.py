@@ -449,6 +449,9 @@ class Signal(RuleModel):
 
 class Rules(RuleModel):
     version: Literal[1] = 1
+    company: Name | None = Field(
+        default=None, description="the vendor's name as the knowledge base writes it"
+    )
     health: Health
     licenses: Licenses
     product: Product
@@ -490,6 +493,14 @@ class Rules(RuleModel):
     @property
     def modules(self) -> list[str]:
         return list(self.product.modules)
+
+    @property
+    def component_keys(self) -> list[str]:
+        return [c.key for c in self.health.components]
+
+    @property
+    def qualification_keys(self) -> list[str]:
+        return self.qualification.keys
 
     @property
     def band_names(self) -> list[str]:

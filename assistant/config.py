@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     chunk_size: int = Field(default=900, ge=100, description="characters per chunk")
     chunk_overlap: int = Field(default=120, ge=0)
     ingest_exclude: list[str] = Field(
-        default_factory=lambda: ["accounts/*", "accounts/**/*", "*.py"],
+        default_factory=lambda: ["accounts/*", "accounts/**/*", "*.py", "rules.yaml"],
         description="glob patterns (relative to an ingested folder) that are not ingested",
     )
 
@@ -63,6 +63,12 @@ class Settings(BaseSettings):
         default=None,
         description="YAML list of regexes for instructions aimed at an assistant; the "
         "shipped ingest/injection_patterns.yaml when unset",
+    )
+
+    # business rules (assistant/rules): bands, thresholds, windows, fields, signals
+    rules_file: Path | None = Field(
+        default=None,
+        description="the rules file (docs/rules.md); <knowledge_dir>/rules.yaml when unset",
     )
 
     # retrieval
@@ -187,6 +193,10 @@ class Settings(BaseSettings):
     @property
     def manifest_path(self) -> Path:
         return self.data_dir / "manifest.sqlite3"
+
+    @property
+    def rules_path(self) -> Path:
+        return self.rules_file if self.rules_file is not None else self.knowledge_dir / "rules.yaml"
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -32,6 +32,7 @@ from assistant.llm.engine import LLMEngine, build_llm_engine
 from assistant.retrieval.dense import connect_private, open_collection
 from assistant.retrieval.generation import LiveIndex
 from assistant.retrieval.hybrid import HybridRetriever, SearchResult
+from assistant.rules import Problem, Rules, check_rules, load_rules
 from assistant.store import accounts as _account_tables  # noqa: F401  (registers the tables)
 from assistant.store.account_store import AccountStore
 from assistant.store.conversations import ConversationStore
@@ -91,6 +92,17 @@ class Services:
     llm: LLMEngine | None = None  # when a model is configured
     drafts: DraftService | None = None  # success plans, pitches, one-pagers, MEDDICC reviews
     _closed: bool = field(default=False, repr=False)
+    _rules_problems: list[Problem] | None = field(default=None, repr=False)
+
+    @property
+    def rules(self) -> Rules:
+        return self.tools.context.rules
+
+    def rules_problems(self) -> list[Problem]:
+        """The citation check of the rules against the knowledge folder (run once)."""
+        if self._rules_problems is None:
+            self._rules_problems = check_rules(self.rules, self.settings.knowledge_dir)
+        return self._rules_problems
 
     @property
     def engine(self) -> AnswerEngine:
@@ -186,8 +198,9 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
     database = build_engine(settings)
     sessions = session_factory(database)
     accounts = AccountStore(sessions)
-    tools = build_registry(ToolContext(accounts, settings.clock))
-    knowledge = Knowledge(index, retriever, composer, settings.retrieval_k)
+    rules = load_rules(settings.rules_path)
+    tools = build_registry(ToolContext(accounts, settings.clock, rules))
+    knowledge = Knowledge(index, retriever, composer, settings.retrieval_k, modules=rules.modules)
     drafts = DraftService.build(
         tools, accounts, knowledge, database, settings.clock, settings.prompts_dir
     )

@@ -37,6 +37,15 @@ async def readyz(request: Request) -> JSONResponse:
         "lexical_chunks": lexical,
         "embedding_model": services.embedder.name,
     }
+    rules_problems = services.rules_problems()  # computed once, at start-up
+    body["rules"] = {
+        "file": str(services.settings.rules_path),
+        "problems": [str(problem) for problem in rules_problems],
+    }
+    if rules_problems:
+        body["warning"] = (
+            "some business rules no longer match the sections they cite; see rules.problems"
+        )
     if problems:
         body["degraded"] = problems
         body["detail"] = "; ".join(problems)

@@ -131,7 +131,7 @@ class EntityResolver:
                 and not (bare.isupper() and len(bare) <= 8)
                 and lowered not in known
                 and len(bare) > 2
-                and (position > 0 or self.names.ordinary_known)
+                and position > 0
                 and not (self.names.is_ordinary(lowered))
             )
             if name_like:

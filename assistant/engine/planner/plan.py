@@ -74,6 +74,7 @@ class Entities:
     descending: bool | None = None
     months: int | None = None
     mine: bool = False  # "my accounts"
+    plural: bool = False  # about a set of accounts ("which accounts", "where are we")
     framework: str | None = None  # the qualification framework named (an alias resolves)
 
 

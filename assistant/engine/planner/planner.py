@@ -18,7 +18,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from assistant.engine.account_names import AccountName
+from assistant.engine.account_names import AccountName, words_of
 from assistant.engine.planner.dates import parse_window
 from assistant.engine.planner.entities import EntityResolver, Found
 from assistant.engine.planner.intents import MARGIN, IntentMatcher, Ranking
@@ -30,6 +30,9 @@ from assistant.principal import Principal
 DATA: tuple[Intent, ...] = (*TOPICS, "actions", "list", "compare")
 PORTFOLIO: tuple[Intent, ...] = ("list", "renewals", "licenses", "expansion", "health", "overview")
 ONE_ACCOUNT: tuple[Intent, ...] = ("surveys", "incidents", "actions", "opportunity")
+PORTFOLIO_LEAD = 0.05  # without an account, a portfolio intent must lead knowledge this much
+UNKNOWN_MIN = 0.6
+UNKNOWN_GAIN = 0.15  # ... and when reading the words as a name made it much more so  # an unmatched name is an account question only when the intent is this sure
 KNOWLEDGE_LEAD = 0.05  # with an account named, knowledge must lead the data intents this much
 
 
@@ -73,7 +76,14 @@ class Planner:
         if found.unknown is not None:
             guess = self.matcher.rank(found.masked_unknown)
             best, score = guess.best(DATA)
-            if score > guess.scores.get("knowledge", 0.0) + MARGIN and best != "list":
+            before = ranking.best(DATA)[1]
+            sure = score >= UNKNOWN_MIN and score >= before + UNKNOWN_GAIN
+            foreign = [  # words the knowledge base never uses: not a question about its data
+                w
+                for w in words_of(found.masked_unknown)
+                if len(w) > 3 and w != "account" and not resolver.names.is_ordinary(w)
+            ]
+            if sure and best != "list" and not (resolver.names.ordinary_known and foreign):
                 suggestions = resolver.names.suggest(found.unknown)
                 return make(best, "clarify", clarify=_unknown_name(found.unknown, suggestions))
         if found.match.status == "ambiguous" and not found.accounts:
@@ -110,20 +120,15 @@ class Planner:
                 )
             target = [_name(resolver, reference.account_ids[0])]
             return self._account(make, ranking, entities, target, state, "reference")
-        if context_account is not None and data_score > knowledge and data_intent != "list":
-            return self._account(make, ranking, entities, [context_account], state, "context")
         owners = bool(entities.people) or entities.mine
-        leads = data_score >= knowledge + MARGIN
-        if owners or (leads and data_intent in (*PORTFOLIO, "compare")):
+        portfolio_score = ranking.best(PORTFOLIO)[1]
+        leads = portfolio_score >= knowledge + PORTFOLIO_LEAD
+        if owners or (entities.plural and leads):
             return self._portfolio(
                 make, ranking, entities, principal, resolver, state, None, today
             )
-        if leads and data_intent in ONE_ACCOUNT:
-            if state.account_id:
-                target = [_name(resolver, state.account_id)]
-                return self._account(make, ranking, entities, target, state, "previous")
-            question = "Which account do you mean? Name it (or its ACC id)."
-            return make(data_intent, "clarify", clarify=Clarify(question))
+        if context_account is not None and data_score > knowledge and data_intent != "list":
+            return self._account(make, ranking, entities, [context_account], state, "context")
         return make("knowledge", "knowledge", knowledge_queries=[message])
 
     def _account(

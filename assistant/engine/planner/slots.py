@@ -76,6 +76,12 @@ IDENTITY = re.compile(
     _I,
 )
 HEALTH_WORD = re.compile(r"health|score", _I)
+# the message is about a set of accounts (the portfolio), not about how things are done
+SET_OF_ACCOUNTS = re.compile(
+    r"\b(?:accounts|customers|clients|renewals|portfolio|book of business)\b"
+    r"|\bwhere (?:are|do) we\b|\bwho renews\b|\b(?:which|what) (?:\w+ )?(?:account|customer)s?\b",
+    _I,
+)
 
 
 def _number(value: str) -> float:
@@ -123,6 +129,7 @@ def parse_slots(message: str, vocabulary: Vocabulary, entities: Entities) -> Non
         if word in ("first",):
             entities.sort, entities.descending = "renewal", False
     entities.months = months_back(text)
+    entities.plural = bool(SET_OF_ACCOUNTS.search(text))
     entities.mine = bool(re.search(r"\bmy\s+(?:\w+\s+){0,2}(?:accounts|customers|book|portfolio|renewals)\b|\bi\s+(?:own|manage|cover)\b", text, _I))
     names = (vocabulary.framework, *vocabulary.framework_aliases)
     if any(re.search(rf"\b{re.escape(n)}\b", text, _I) for n in names):

@@ -84,8 +84,11 @@ class AccountDesk:
         owners = [Owner(a.id, a.name, a.csm, a.account_exec, a.partner) for a in visible]
         vocabulary = self.vocabulary(principal)
         ordinary = self._ordinary_words()
-        return EntityResolver(
-            owners, vocabulary.modules, self._service_titles(), ordinary.__contains__
+        return EntityResolver(  # an empty index knows no ordinary words
+            owners,
+            vocabulary.modules,
+            self._service_titles(),
+            ordinary.__contains__ if ordinary else None,
         )
 
     def vocabulary(self, principal: Principal) -> Vocabulary:

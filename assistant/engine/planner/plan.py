@@ -76,6 +76,7 @@ class Entities:
     mine: bool = False  # "my accounts"
     plural: bool = False  # about a set of accounts ("which accounts", "where are we")
     framework: str | None = None  # the qualification framework named (an alias resolves)
+    masked: str = ""  # the message with its entities replaced by placeholders
 
 
 @dataclass(frozen=True)

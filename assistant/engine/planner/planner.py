@@ -33,7 +33,9 @@ ONE_ACCOUNT: tuple[Intent, ...] = ("surveys", "incidents", "actions", "opportuni
 PORTFOLIO_LEAD = 0.05  # without an account, a portfolio intent must lead knowledge this much
 UNKNOWN_MIN = 0.6
 UNKNOWN_GAIN = 0.15  # ... and when reading the words as a name made it much more so  # an unmatched name is an account question only when the intent is this sure
-KNOWLEDGE_LEAD = 0.05  # with an account named, knowledge must lead the data intents this much
+KNOWLEDGE_LEAD = 0.05
+CARRY_WORDS = 3  # "what about X?": a message this short about an account keeps the topic
+CARRY_BELOW = 0.7  # ... when no intent matches it well  # with an account named, knowledge must lead the data intents this much
 
 
 class Planner:
@@ -58,6 +60,7 @@ class Planner:
             modules=found.modules,
             services=found.services,
             opportunities=found.opportunities,
+            masked=found.masked,
         )
         parse_slots(message, self.vocabulary, entities)
         entities.dates = parse_window(message, today)
@@ -142,15 +145,17 @@ class Planner:
     ) -> Plan:
         intent = _topic(ranking, exclude=("list", "compare"))
         best, best_score = ranking.best(DATA)
-        if best == "actions" or (
+        bare = [w for w in words_of(entities_text(entities)) if w != "account"]
+        short = len(bare) <= CARRY_WORDS and best_score < CARRY_BELOW
+        if follow_up is None and short and state.intent in TOPICS:
+            intent = state.intent  # type: ignore[assignment]  # "what about Contoso?"
+            follow_up = "topic"
+        elif best == "actions" or (
             ranking.scores.get("actions", 0.0) >= best_score - MARGIN and best != "opportunity"
         ):
             intent = "actions"
         if intent == "renewals":
             intent = "overview"  # "when does X renew" is about that account
-        if follow_up is None and best_score < 0.35 and state.intent in TOPICS:
-            intent = state.intent  # type: ignore[assignment]  # "what about Contoso?"
-            follow_up = "topic"
         if entities.opportunities:
             intent = "opportunity"
             return make(intent, "account", targets=targets, follow_up=follow_up, tools=[
@@ -221,7 +226,7 @@ class Planner:
         if intent == "renewals" or (e.dates is not None and intent in ("list", "overview")):
             arguments = {k: v for k, v in filters.items() if k not in ("quadrant",)}
             if e.dates is not None:
-                arguments["days"] = max(1, min(1095, (e.dates.end - today).days))
+                arguments["days"] = max(1, (e.dates.end - today).days)  # the tool checks the range
                 arguments["renewal_from"] = e.dates.start.isoformat()
                 arguments["renewal_to"] = e.dates.end.isoformat()
             if restrict is not None and "sort" not in arguments:
@@ -241,6 +246,10 @@ class Planner:
             filters["bands"] = list(self.vocabulary.at_risk_bands)
         return make("list", "portfolio", tools=[ToolStep("list_accounts", filters)],
                     follow_up="results" if restrict else None)
+
+
+def entities_text(entities: Entities) -> str:
+    return entities.masked
 
 
 def _first_healthy_low(vocabulary: Vocabulary) -> str:

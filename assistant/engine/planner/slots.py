@@ -70,7 +70,6 @@ AT_RISK = re.compile(r"\bat[- ]risk\b|\bunhealthy\b|\brisky\b|\bin trouble\b", _
 HEALTHY = re.compile(r"\bhealthy\b|\bhealthiest\b", _I)
 OVER = re.compile(r"over[- ]?(?:deploy|use|licens)|\bcompliance\b|true[- ]?up|more active", _I)
 UNDER = re.compile(r"under[- ]?(?:deploy|used?|utili)|\bunused\b|shelfware|\bidle\b", _I)
-MINE = re.compile(r"\b(?:my|i\s+(?:own|manage|run|cover))\b", _I)
 IDENTITY = re.compile(
     r"^\s*(?:hi[,!.]?\s+)?(?:i\s*am|i'm|i’m|this is|my name is)\s+([A-Za-z][\w.'-]*(?:\s+[A-Za-z][\w.'-]*){0,3}?)\s*[.!]*\s*$",
     _I,
@@ -139,4 +138,4 @@ def parse_slots(message: str, vocabulary: Vocabulary, entities: Entities) -> Non
 def identity_in(message: str) -> str | None:
     """ "I'm Maya Chen" -> "Maya Chen" (a caller naming themselves)."""
     found = IDENTITY.match(message)
-    return found.group(1).strip() if found else None
+    return found.group(1).strip().rstrip(".") if found else None

@@ -139,9 +139,7 @@ def licenses(
     return lines
 
 
-def renewals(
-    r: Renewals, m: str, filters: str, window: tuple[str, str] | None = None
-) -> list[str]:
+def renewals(r: Renewals, m: str, filters: str, window: tuple[str, str] | None = None) -> list[str]:
     span = (
         f"between {window[0]} and {window[1]}"
         if window
@@ -263,12 +261,18 @@ def filters(arguments: Mapping[str, Any]) -> str:
     if arguments.get("bands"):
         parts.append(f"with health {' or '.join(arguments['bands'])}")
     if arguments.get("segment"):
-        parts.append(f"in the {SEGMENT.get(arguments['segment'], human(arguments['segment']))} segment")
+        parts.append(
+            f"in the {SEGMENT.get(arguments['segment'], human(arguments['segment']))} segment"
+        )
     if arguments.get("health_below") is not None:
         parts.append(f"with health under {arguments['health_below']}")
     if arguments.get("health_at_least") is not None:
         parts.append(f"with health of at least {arguments['health_at_least']}")
-    for key, label in (("csm", "CSM"), ("account_exec", "account executive"), ("partner", "partner")):
+    for key, label in (
+        ("csm", "CSM"),
+        ("account_exec", "account executive"),
+        ("partner", "partner"),
+    ):
         if arguments.get(key):
             parts.append(f"{label} {arguments[key]}")
     if arguments.get("account_ids"):
@@ -303,11 +307,16 @@ def comparison_cells(result: object, m: str) -> dict[str, str]:
         }
     if isinstance(result, LicenseUtilization):
         return {
-            f"{x.module} licenses": f"{number(x.active)}/{number(x.licensed)} active ({x.risk}) [{m}]"
+            f"{x.module} licenses": (
+                f"{number(x.active)}/{number(x.licensed)} active ({x.risk}) [{m}]"
+            )
             for x in result.modules
         }
     if isinstance(result, SurveyTrend):
-        return {"NPS": f"{number(result.nps)} [{m}]", "CSAT": f"{number(result.csat_average)} [{m}]"}
+        return {
+            "NPS": f"{number(result.nps)} [{m}]",
+            "CSAT": f"{number(result.csat_average)} [{m}]",
+        }
     if isinstance(result, IncidentSummary):
         return {"incidents": f"{result.total} ({result.sev1_sev2} sev1/sev2) [{m}]"}
     if isinstance(result, ExpansionTargets) and result.placements:

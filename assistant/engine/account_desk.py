@@ -146,19 +146,22 @@ class AccountDesk:
     ) -> AccountReply | None:
         """The answer to an account question; None for a knowledge question."""
         state = (state or State(account_id=context_account)).scoped(principal)
-        plan, resolver = self.plan(message, principal, state, context_account)
+        plan, _ = self.plan(message, principal, state, context_account)
         if plan.scope == "knowledge":
             return None
         if plan.scope == "identity":
             return self._identity(plan, principal, state)
         if plan.clarify is not None:
-            return AccountReply(plan.clarify.question, declined=plan.clarify.declined,
-                                state=state, plan=plan)
+            return AccountReply(
+                plan.clarify.question, declined=plan.clarify.declined, state=state, plan=plan
+            )
         owners = {a.id: a for a in self.tools.context.store.accounts(principal.accounts)}
         run = Run(self.tools, principal, owners)
         lines: list[str] = []
         citations: list[Citation] = []
-        next_state = State(plan.intent, state.account_id, state.rows, state.opportunity, state.identity)
+        next_state = State(
+            plan.intent, state.account_id, state.rows, state.opportunity, state.identity
+        )
         try:
             if plan.scope == "actions" and plan.account is not None:
                 lines, citations = actions.action_list(
@@ -280,7 +283,10 @@ def _render(result: ToolResult, m: str, plan: Plan) -> tuple[list[str], list[Row
         rows = [Row(x.account_id, x.account_name, (x.risk, x.module)) for x in result.modules]
         return render.licenses(result, m, name, risk), rows
     if isinstance(result, Renewals):
-        rows = [Row(x.account_id, x.name, tuple(filter(None, (x.band, x.trend)))) for x in result.renewals]
+        rows = [
+            Row(x.account_id, x.name, tuple(filter(None, (x.band, x.trend))))
+            for x in result.renewals
+        ]
         arguments = plan.tools[0].arguments
         window = (
             (str(arguments["renewal_from"]), str(arguments["renewal_to"]))

@@ -126,9 +126,13 @@ class NameResolver:
                 score = _alias_score(window, alias)
                 if score is None:
                     continue
-                if size == 1 and account.id not in self._whole and not cased[start]:
-                    if self._ordinary is None or self._ordinary(window[0]):
-                        continue  # a lower-case ordinary word is not a name
+                if (
+                    size == 1
+                    and account.id not in self._whole
+                    and not cased[start]
+                    and (self._ordinary is None or self._ordinary(window[0]))
+                ):
+                    continue  # a lower-case ordinary word is not a name
                 hit = _Hit(account, size, score, start, start + size)
                 current = best.get(account.id)
                 if current is None or (hit.words, hit.score) > (current.words, current.score):

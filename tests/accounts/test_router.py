@@ -25,7 +25,9 @@ from tests.conftest import REPO
 with (DATA / "accounts.csv").open(newline="", encoding="utf-8") as _fh:
     ROWS = list(csv.DictReader(_fh))
 NAMES = [AccountName(r["id"], r["name"]) for r in ROWS]
-OWNERS = [Owner(r["id"], r["name"], r["csm"], r["account_exec"], r["partner"] or None) for r in ROWS]
+OWNERS = [
+    Owner(r["id"], r["name"], r["csm"], r["account_exec"], r["partner"] or None) for r in ROWS
+]
 RESOLVER = NameResolver(NAMES)
 VOCABULARY = from_tool_rules(sorted({r["segment"] for r in ROWS}))
 PLANNER = Planner(IntentMatcher(HashingEmbedder()), VOCABULARY)
@@ -96,8 +98,20 @@ def test_resolution_only_knows_visible_accounts() -> None:
             "health_score",
             {"months": 6},
         ),
-        ("Where are we under-deployed?", "licenses", None, "license_utilization", {"risk": ["High"]}),
-        ("How many licenses does Fourth Coffee use?", "licenses", "ACC-017", "license_utilization", {}),
+        (
+            "Where are we under-deployed?",
+            "licenses",
+            None,
+            "license_utilization",
+            {"risk": ["High"]},
+        ),
+        (
+            "How many licenses does Fourth Coffee use?",
+            "licenses",
+            "ACC-017",
+            "license_utilization",
+            {},
+        ),
         (
             "Which accounts renew in the next 90 days with red health?",
             "renewals",
@@ -115,7 +129,13 @@ def test_resolution_only_knows_visible_accounts() -> None:
         ("When does Kestrel Payments renew?", "overview", "ACC-033", "account_overview", {}),
         ("NPS and CSAT trend for Contoso Health", "surveys", "ACC-002", "survey_trend", {}),
         ("Any sev1 incidents at Woodgrove Bank?", "incidents", "ACC-005", "support_incidents", {}),
-        ("Which accounts are in the Save quadrant?", "expansion", None, "expansion_targets", {"quadrant": "Save"}),
+        (
+            "Which accounts are in the Save quadrant?",
+            "expansion",
+            None,
+            "expansion_targets",
+            {"quadrant": "Save"},
+        ),
         ("Is Woodgrove Bank an expansion target?", "expansion", "ACC-005", "expansion_targets", {}),
         (
             "What is missing in the MEDDICC for OPP-007?",
@@ -124,13 +144,43 @@ def test_resolution_only_knows_visible_accounts() -> None:
             "opportunity",
             {"opportunity_id": "OPP-007"},
         ),
-        ("Who is the champion on the Northwind Traders deal?", "opportunity", "ACC-001", "opportunity", {}),
-        ("Which accounts are at risk?", "list", None, "list_accounts", {"bands": ["red", "orange"]}),
+        (
+            "Who is the champion on the Northwind Traders deal?",
+            "opportunity",
+            "ACC-001",
+            "opportunity",
+            {},
+        ),
+        (
+            "Which accounts are at risk?",
+            "list",
+            None,
+            "list_accounts",
+            {"bands": ["red", "orange"]},
+        ),
         ("List our enterprise accounts", "list", None, "list_accounts", {"segment": "enterprise"}),
-        ("Which accounts have health under 50?", "list", None, "list_accounts", {"health_below": 50}),
-        ("accounts with health at least 80", "list", None, "list_accounts", {"health_at_least": 80}),
+        (
+            "Which accounts have health under 50?",
+            "list",
+            None,
+            "list_accounts",
+            {"health_below": 50},
+        ),
+        (
+            "accounts with health at least 80",
+            "list",
+            None,
+            "list_accounts",
+            {"health_at_least": 80},
+        ),
         ("the accounts Maya Chen manages", "list", None, "list_accounts", {"csm": "Maya Chen"}),
-        ("Which accounts does Rachel Adams own?", "list", None, "list_accounts", {"account_exec": "Rachel Adams"}),
+        (
+            "Which accounts does Rachel Adams own?",
+            "list",
+            None,
+            "list_accounts",
+            {"account_exec": "Rachel Adams"},
+        ),
         (
             "Which accounts renew in Q1?",
             "renewals",

@@ -5,12 +5,16 @@ holds or brings back what its caller may not see."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import httpx
 
 from assistant.principal import Principal
-from assistant.services import Services
-from tests.accounts.conftest import guided  # noqa: F401  (the shared module fixture)
+from assistant.services import Services, build_services
+from ingest.embedding import HashingEmbedder
+from tests.accounts.conftest import import_into
+from tests.accounts.expected import TODAY
+from tests.accounts.keys import SELLER_KEY, bearer, write_keys
 from tests.accounts.numbers import assert_figures_match
 from tests.conftest import LiveServer, make_settings
 
@@ -100,7 +104,10 @@ def test_action_list_cites_playbook_and_tool(guided: Services) -> None:
         assert re.search(r"\[T\d+\]", item), item  # the tool result it rests on
         assert re.search(r"\[\d+\]", item), item  # the playbook chunk
     assert response.citations
-    assert all(c.source.startswith(("knowledge/playbooks/", "knowledge/guides/")) for c in response.citations)
+    assert all(
+        c.source.startswith(("knowledge/playbooks/", "knowledge/guides/"))
+        for c in response.citations
+    )
     assert_figures_match(response)
 
 
@@ -120,20 +127,13 @@ def test_state_keeps_only_what_the_caller_may_see(guided: Services) -> None:
 
 
 def test_existence_probing_same_answer_for_hidden_and_missing_opportunity(
-    tmp_path: object,
+    tmp_path: Path,
 ) -> None:
     """Issue 11 finding 16: a hidden opportunity id and an unknown one get the same answer,
     in chat and in a MEDDICC review draft, over HTTP."""
-    from pathlib import Path
-
     from assistant.api.app import create_app
-    from ingest.embedding import HashingEmbedder
-    from tests.accounts.conftest import import_into
-    from tests.accounts.expected import TODAY
-    from tests.accounts.keys import SELLER_KEY, bearer, write_keys
-    from assistant.services import build_services
 
-    root = Path(str(tmp_path))
+    root = tmp_path
     keys = write_keys(root / "keys.yaml")
     settings = make_settings(root / "data", today=TODAY, api_keys_file=keys)
     services = build_services(settings, HashingEmbedder())

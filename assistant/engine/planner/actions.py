@@ -45,7 +45,10 @@ def facts_of(run: Run, account_id: str) -> tuple[AccountFacts, list[str]]:
     lines: list[str] = []
     overview, m = run.call("account_overview", {"account_id": account_id})
     assert isinstance(overview, AccountOverview)
-    facts.days_to_renewal, facts.renewal_date = overview.days_to_renewal, overview.renewal_date.isoformat()
+    facts.days_to_renewal, facts.renewal_date = (
+        overview.days_to_renewal,
+        overview.renewal_date.isoformat(),
+    )
     facts.marks["days_to_renewal"] = m
     lines.append(
         f"Renews on {overview.renewal_date.isoformat()}, in {overview.days_to_renewal} days; "
@@ -74,18 +77,27 @@ def facts_of(run: Run, account_id: str) -> tuple[AccountFacts, list[str]]:
         lines.append(
             "Licenses: "
             + "; ".join(
-                f"{x.module} {x.licensed:,} licensed, {x.active:,} active ({x.risk})" for x in flagged
+                f"{x.module} {x.licensed:,} licensed, {x.active:,} active ({x.risk})"
+                for x in flagged
             )
             + f" [{m}]."
         )
     support, m = run.call("support_incidents", {"account_id": account_id, "months": 3})
     assert isinstance(support, IncidentSummary)
     facts.sev1_incidents = next(
-        (count for sev, count in support.by_severity.items() if sev.lower() in ("sev1", "p1", "critical")), 0
+        (
+            count
+            for sev, count in support.by_severity.items()
+            if sev.lower() in ("sev1", "p1", "critical")
+        ),
+        0,
     )
     facts.marks["sev1_incidents"] = m
     if support.total:
-        lines.append(f"Support: {support.total} incidents in {support.months} months, {support.sev1_sev2} sev1/sev2 [{m}].")
+        lines.append(
+            f"Support: {support.total} incidents in {support.months} months, "
+            f"{support.sev1_sev2} sev1/sev2 [{m}]."
+        )
     voice, m = run.call("survey_trend", {"account_id": account_id, "months": 12})
     assert isinstance(voice, SurveyTrend)
     facts.nps = voice.nps
@@ -100,7 +112,10 @@ def facts_of(run: Run, account_id: str) -> tuple[AccountFacts, list[str]]:
     if opportunities.opportunities:
         lines.append(
             "Open deals: "
-            + "; ".join(f"{o.id} missing {', '.join(o.missing) or 'nothing'}" for o in opportunities.opportunities)
+            + "; ".join(
+                f"{o.id} missing {', '.join(o.missing) or 'nothing'}"
+                for o in opportunities.opportunities
+            )
             + f" [{m}]."
         )
     placement, m = run.call("expansion_targets", {"account_id": account_id})
@@ -139,7 +154,9 @@ def action_list(
     return [head + "\n" + "\n".join(f"- {line}" for line in evidence), actions], citations
 
 
-def _first_sentence(text: str, citations: list[Citation], offset: int) -> tuple[str, list[Citation]]:
+def _first_sentence(
+    text: str, citations: list[Citation], offset: int
+) -> tuple[str, list[Citation]]:
     """The composed guidance's first sentence, its markers renumbered after `offset`."""
     if not text:
         return "", []
@@ -160,7 +177,9 @@ def _first_sentence(text: str, citations: list[Citation], offset: int) -> tuple[
         if n in by_n and n not in numbering:
             numbering[n] = offset + len(kept) + 1
             kept.append(by_n[n].model_copy(update={"n": numbering[n]}))
-    renumbered = _MARKER.sub(lambda m: f"[{numbering.get(int(m.group(1)), int(m.group(1)))}]", first)
+    renumbered = _MARKER.sub(
+        lambda m: f"[{numbering.get(int(m.group(1)), int(m.group(1)))}]", first
+    )
     return renumbered, kept
 
 

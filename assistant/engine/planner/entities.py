@@ -141,7 +141,7 @@ class EntityResolver:
                 run = []
         if run:
             runs.append(run)
-        return " ".join(max(runs, key=len)) if runs else None
+        return " ".join(max(runs, key=_length)) if runs else None
 
     def _people(self, message: str) -> tuple[list[Person], list[tuple[str, list[Person]]]]:
         words = words_of(message)
@@ -173,7 +173,10 @@ def _person_score(window: list[str], target: list[str], partial: bool) -> bool:
         return any(window[0] == t for t in target)
     if len(window) != len(target) or not target:
         return False
-    return all(w == t or (len(t) > 4 and fuzz.ratio(w, t) >= PERSON_MIN) for w, t in zip(window, target, strict=True))
+    return all(
+        w == t or (len(t) > 4 and fuzz.ratio(w, t) >= PERSON_MIN)
+        for w, t in zip(window, target, strict=True)
+    )
 
 
 def _loose(name: str) -> str:
@@ -192,3 +195,7 @@ def _names_service(message: str, title: str) -> bool:
 def _replace(text: str, mention: str, placeholder: str) -> str:
     words = r"\W+".join(re.escape(word) for word in mention.split())
     return re.sub(rf"\b{words}(?:['’]s)?\b", placeholder, text, count=1, flags=re.I)
+
+
+def _length(run: list[str]) -> int:
+    return len(run)

@@ -71,14 +71,22 @@ class Run:
 
     def _filter(self, result: ToolResult, local: dict[str, Any]) -> ToolResult:
         if isinstance(result, AccountList):
-            rows = [r for r in result.accounts if self._keep(r.account_id, r.overall, r.renewal_date, local)]
+            rows = [
+                r
+                for r in result.accounts
+                if self._keep(r.account_id, r.overall, r.renewal_date, local)
+            ]
             rows = _ordered(rows, local)
             return result.model_copy(update={"accounts": rows, "count": len(rows)})
         if isinstance(result, Renewals):
-            rows = [r for r in result.renewals if self._keep(r.account_id, r.overall, r.renewal_date, local)]
-            rows = _ordered(rows, local)
+            due = [
+                r
+                for r in result.renewals
+                if self._keep(r.account_id, r.overall, r.renewal_date, local)
+            ]
+            due = _ordered(due, local)
             return result.model_copy(
-                update={"renewals": rows, "count": len(rows), "total_arr": sum(r.arr for r in rows)}
+                update={"renewals": due, "count": len(due), "total_arr": sum(r.arr for r in due)}
             )
         if isinstance(result, LicenseUtilization):
             ids = local.get("account_ids")
@@ -89,14 +97,18 @@ class Run:
             return result.model_copy(update={"modules": modules, "high_risk": high})
         return result
 
-    def _keep(self, account_id: str, overall: int | None, renewal: dt.date, local: dict[str, Any]) -> bool:
+    def _keep(
+        self, account_id: str, overall: int | None, renewal: dt.date, local: dict[str, Any]
+    ) -> bool:
         ids = local.get("account_ids")
         if ids is not None and account_id not in ids:
             return False
         owner = self.owners.get(account_id)
         for key in ("csm", "account_exec", "partner"):
             wanted = local.get(key)
-            if wanted and (owner is None or (getattr(owner, key) or "").casefold() != str(wanted).casefold()):
+            if wanted and (
+                owner is None or (getattr(owner, key) or "").casefold() != str(wanted).casefold()
+            ):
                 return False
         below, least = local.get("health_below"), local.get("health_at_least")
         if below is not None and (overall is None or overall >= int(below)):

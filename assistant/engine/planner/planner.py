@@ -15,7 +15,7 @@ How the scope is chosen:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from assistant.engine.account_names import AccountName, words_of
@@ -27,15 +27,16 @@ from assistant.engine.planner.slots import Vocabulary, identity_in, parse_slots
 from assistant.engine.planner.state import State, refer
 from assistant.principal import Principal
 
+Make = Callable[..., Plan]
 DATA: tuple[Intent, ...] = (*TOPICS, "actions", "list", "compare")
 PORTFOLIO: tuple[Intent, ...] = ("list", "renewals", "licenses", "expansion", "health", "overview")
 ONE_ACCOUNT: tuple[Intent, ...] = ("surveys", "incidents", "actions", "opportunity")
 PORTFOLIO_LEAD = 0.05  # without an account, a portfolio intent must lead knowledge this much
-UNKNOWN_MIN = 0.6
-UNKNOWN_GAIN = 0.15  # ... and when reading the words as a name made it much more so  # an unmatched name is an account question only when the intent is this sure
-KNOWLEDGE_LEAD = 0.05
+UNKNOWN_MIN = 0.6  # an unmatched name is an account question only when the intent is this sure
+UNKNOWN_GAIN = 0.15  # ... and reading the words as a name made it this much surer
+KNOWLEDGE_LEAD = 0.05  # with an account named, knowledge must lead the data intents this much
 CARRY_WORDS = 3  # "what about X?": a message this short about an account keeps the topic
-CARRY_BELOW = 0.7  # ... when no intent matches it well  # with an account named, knowledge must lead the data intents this much
+CARRY_BELOW = 0.7  # ... when no intent matches it this well
 
 
 class Planner:
@@ -65,7 +66,7 @@ class Planner:
         parse_slots(message, self.vocabulary, entities)
         entities.dates = parse_window(message, today)
         ranking = self.matcher.rank(found.masked)
-        scores = {k: round(v, 4) for k, v in ranking.scores.items()}
+        scores: dict[str, float] = {str(k): round(v, 4) for k, v in ranking.scores.items()}
 
         def make(intent: Intent, scope: Any, **more: Any) -> Plan:
             return Plan(intent, scope, entities, scores, **more)
@@ -103,13 +104,15 @@ class Planner:
             return make("list", "clarify", clarify=Clarify(question, names))
         knowledge = ranking.scores.get("knowledge", 0.0)
         data_intent, data_score = ranking.best(DATA)
-        if len(found.accounts) >= 2 and (
-            data_intent == "compare" or _asks_comparison(message)
-        ):
+        if len(found.accounts) >= 2 and (data_intent == "compare" or _asks_comparison(message)):
             topic = _topic(ranking, exclude=("compare", "actions", "list", "renewals"))
-            return make("compare", "compare", targets=found.accounts[:4], tools=[
-                step for a in found.accounts[:4] for step in _compare_steps(topic, a.id)
-            ], follow_up=None)
+            return make(
+                "compare",
+                "compare",
+                targets=found.accounts[:4],
+                tools=[step for a in found.accounts[:4] for step in _compare_steps(topic, a.id)],
+                follow_up=None,
+            )
         if found.accounts or entities.opportunities:
             if knowledge >= data_score + KNOWLEDGE_LEAD and not entities.opportunities:
                 return make("knowledge", "knowledge", knowledge_queries=[message])
@@ -119,7 +122,14 @@ class Planner:
         if reference.kind != "none" and data_score >= knowledge:
             if reference.kind == "several":
                 return self._portfolio(
-                    make, ranking, entities, principal, resolver, state, reference.account_ids, today
+                    make,
+                    ranking,
+                    entities,
+                    principal,
+                    resolver,
+                    state,
+                    reference.account_ids,
+                    today,
                 )
             target = [_name(resolver, reference.account_ids[0])]
             return self._account(make, ranking, entities, target, state, "reference")
@@ -127,16 +137,14 @@ class Planner:
         portfolio_score = ranking.best(PORTFOLIO)[1]
         leads = portfolio_score >= knowledge + PORTFOLIO_LEAD
         if owners or (entities.plural and leads):
-            return self._portfolio(
-                make, ranking, entities, principal, resolver, state, None, today
-            )
+            return self._portfolio(make, ranking, entities, principal, resolver, state, None, today)
         if context_account is not None and data_score > knowledge and data_intent != "list":
             return self._account(make, ranking, entities, [context_account], state, "context")
         return make("knowledge", "knowledge", knowledge_queries=[message])
 
     def _account(
         self,
-        make: Any,
+        make: Make,
         ranking: Ranking,
         entities: Entities,
         targets: list[AccountName],
@@ -147,8 +155,9 @@ class Planner:
         best, best_score = ranking.best(DATA)
         bare = [w for w in words_of(entities_text(entities)) if w != "account"]
         short = len(bare) <= CARRY_WORDS and best_score < CARRY_BELOW
-        if follow_up is None and short and state.intent in TOPICS:
-            intent = state.intent  # type: ignore[assignment]  # "what about Contoso?"
+        previous = next((t for t in TOPICS if t == state.intent), None)
+        if follow_up is None and short and previous is not None:
+            intent = previous  # "what about Contoso?" keeps the topic
             follow_up = "topic"
         elif best == "actions" or (
             ranking.scores.get("actions", 0.0) >= best_score - MARGIN and best != "opportunity"
@@ -158,9 +167,13 @@ class Planner:
             intent = "overview"  # "when does X renew" is about that account
         if entities.opportunities:
             intent = "opportunity"
-            return make(intent, "account", targets=targets, follow_up=follow_up, tools=[
-                ToolStep("opportunity", {"opportunity_id": entities.opportunities[0]})
-            ])
+            return make(
+                intent,
+                "account",
+                targets=targets,
+                follow_up=follow_up,
+                tools=[ToolStep("opportunity", {"opportunity_id": entities.opportunities[0]})],
+            )
         if intent == "actions":
             return make("actions", "actions", targets=targets, follow_up=follow_up)
         account_id = targets[0].id
@@ -174,7 +187,7 @@ class Planner:
 
     def _portfolio(
         self,
-        make: Any,
+        make: Make,
         ranking: Ranking,
         entities: Entities,
         principal: Principal,
@@ -198,9 +211,13 @@ class Planner:
                 return make("list", "clarify", clarify=Clarify(question))
             found = resolver.person(me)
             if not found:
-                return make("list", "clarify", clarify=Clarify(
-                    f"No account lists {me} as its CSM, account executive or partner."
-                ))
+                return make(
+                    "list",
+                    "clarify",
+                    clarify=Clarify(
+                        f"No account lists {me} as its CSM, account executive or partner."
+                    ),
+                )
             people = [*people, *found[:1]]
         for person in people:
             filters[person.role] = person.name
@@ -232,7 +249,9 @@ class Planner:
             if restrict is not None and "sort" not in arguments:
                 arguments["sort"], arguments["descending"] = "renewal", False
             step = ToolStep("renewals_due", arguments)
-            return make("renewals", "portfolio", tools=[step], follow_up="results" if restrict else None)
+            return make(
+                "renewals", "portfolio", tools=[step], follow_up="results" if restrict else None
+            )
         if intent == "licenses":
             arguments = {"risk": e.risk or [self.vocabulary.top_risk]}
             if restrict is not None:
@@ -240,12 +259,20 @@ class Planner:
             return make("licenses", "portfolio", tools=[ToolStep("license_utilization", arguments)])
         if intent == "expansion" and not people:
             arguments = {"quadrant": e.quadrant or _first_healthy_low(self.vocabulary)}
-            return make("expansion", "portfolio", tools=[ToolStep("expansion_targets", arguments)],
-                        knowledge_queries=[])
+            return make(
+                "expansion",
+                "portfolio",
+                tools=[ToolStep("expansion_targets", arguments)],
+                knowledge_queries=[],
+            )
         if intent == "health" and "bands" not in filters and not e.thresholds:
             filters["bands"] = list(self.vocabulary.at_risk_bands)
-        return make("list", "portfolio", tools=[ToolStep("list_accounts", filters)],
-                    follow_up="results" if restrict else None)
+        return make(
+            "list",
+            "portfolio",
+            tools=[ToolStep("list_accounts", filters)],
+            follow_up="results" if restrict else None,
+        )
 
 
 def entities_text(entities: Entities) -> str:
@@ -277,9 +304,15 @@ def _account_steps(intent: Intent, account_id: str, entities: Entities) -> list[
     if intent == "licenses":
         return [ToolStep("license_utilization", {"account_id": account_id})]
     if intent == "surveys":
-        return [ToolStep("survey_trend", {"account_id": account_id, "months": entities.months or 12})]
+        return [
+            ToolStep("survey_trend", {"account_id": account_id, "months": entities.months or 12})
+        ]
     if intent == "incidents":
-        return [ToolStep("support_incidents", {"account_id": account_id, "months": entities.months or 3})]
+        return [
+            ToolStep(
+                "support_incidents", {"account_id": account_id, "months": entities.months or 3}
+            )
+        ]
     if intent == "expansion":
         return [ToolStep("expansion_targets", {"account_id": account_id})]
     if intent == "opportunity":
@@ -313,9 +346,7 @@ def _unknown(found: Found) -> Clarify:
 
 
 def _unknown_name(mention: str, near: Sequence[AccountName]) -> Clarify:
-    text = (
-        f"I can't find an account called \u201c{mention}\u201d among the accounts you can see."
-    )
+    text = f"I can't find an account called \u201c{mention}\u201d among the accounts you can see."
     suggestions = tuple(a.name for a in near)
     if suggestions:
         text += f" The closest: {' or '.join(suggestions)}. Did you mean one of them?"

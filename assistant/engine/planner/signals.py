@@ -8,6 +8,7 @@ key given holds; a fact the account lacks fails it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -94,12 +95,13 @@ CONDITION_FACT = {
 
 
 def holds(when: Condition, facts: AccountFacts) -> bool:
-    checks = {
+    checks: dict[str, Callable[[Any], bool]] = {
         "band_in": lambda v: facts.band in v,
         "healthy": lambda v: facts.healthy is v,
         "trend": lambda v: facts.trend == v,
-        "days_to_renewal_below": lambda v: facts.days_to_renewal is not None
-        and 0 <= facts.days_to_renewal < v,
+        "days_to_renewal_below": lambda v: (
+            facts.days_to_renewal is not None and 0 <= facts.days_to_renewal < v
+        ),
         "license_risk_in": lambda v: any(level in facts.license_risks for level in v),
         "sev1_incidents_at_least": lambda v: (facts.sev1_incidents or 0) >= v,
         "nps_below": lambda v: facts.nps is not None and facts.nps < v,
@@ -117,4 +119,6 @@ def active_signals(signals: list[SignalRule], facts: AccountFacts) -> list[Signa
 def marks_of(signal: SignalRule, facts: AccountFacts) -> list[str]:
     """The tool-result markers the signal's facts rest on."""
     keys = signal.when.model_dump(exclude_none=True)
-    return sorted({facts.marks[CONDITION_FACT[k]] for k in keys if CONDITION_FACT[k] in facts.marks})
+    return sorted(
+        {facts.marks[CONDITION_FACT[k]] for k in keys if CONDITION_FACT[k] in facts.marks}
+    )

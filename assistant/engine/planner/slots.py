@@ -51,16 +51,21 @@ def _found(names: Iterable[str], text: str) -> list[str]:
 
 NUMBER = r"(\d+(?:\.\d+)?)"
 BELOW = re.compile(
-    rf"\b(?:under|below|less than|lower than|beneath|<)\s*{NUMBER}\b|\b{NUMBER}\s+or\s+(?:less|lower|below)\b",
+    rf"\b(?:under|below|less than|lower than|beneath|<)\s*{NUMBER}\b"
+    rf"|\b{NUMBER}\s+or\s+(?:less|lower|below)\b",
     _I,
 )
 AT_MOST = re.compile(rf"\b(?:at most|no more than|up to|<=)\s*{NUMBER}\b", _I)
 ABOVE = re.compile(rf"\b(?:over|above|more than|greater than|higher than|>)\s*{NUMBER}\b", _I)
 AT_LEAST = re.compile(
-    rf"\b(?:at least|no less than|>=|min(?:imum)?(?: of)?)\s*{NUMBER}\b|\b{NUMBER}\s+or\s+(?:more|higher|above)\b",
+    rf"\b(?:at least|no less than|>=|min(?:imum)?(?: of)?)\s*{NUMBER}\b"
+    rf"|\b{NUMBER}\s+or\s+(?:more|higher|above)\b",
     _I,
 )
-TOP = re.compile(rf"\b(top|first|bottom|last|lowest|highest|biggest|largest|smallest)\s+(\d{{1,3}}|{'|'.join(NUMBER_WORDS)})\b", _I)
+TOP = re.compile(
+    rf"\b(top|first|bottom|last|lowest|highest|biggest|largest|smallest)\s+(\d{{1,3}}|{'|'.join(NUMBER_WORDS)})\b",
+    _I,
+)
 SORT_KEYS = (
     ("arr", re.compile(r"\barr\b|revenue|biggest|largest|smallest", _I)),
     ("health", re.compile(r"health|score|healthiest|riskiest|lowest|highest", _I)),
@@ -71,7 +76,8 @@ HEALTHY = re.compile(r"\bhealthy\b|\bhealthiest\b", _I)
 OVER = re.compile(r"over[- ]?(?:deploy|use|licens)|\bcompliance\b|true[- ]?up|more active", _I)
 UNDER = re.compile(r"under[- ]?(?:deploy|used?|utili)|\bunused\b|shelfware|\bidle\b", _I)
 IDENTITY = re.compile(
-    r"^\s*(?:hi[,!.]?\s+)?(?:i\s*am|i'm|i’m|this is|my name is)\s+([A-Za-z][\w.'-]*(?:\s+[A-Za-z][\w.'-]*){0,3}?)\s*[.!]*\s*$",
+    r"^\s*(?:hi[,!.]?\s+)?(?:i\s*am|i'm|i’m|this is|my name is)\s+"
+    r"([A-Za-z][\w.'-]*(?:\s+[A-Za-z][\w.'-]*){0,3}?)\s*[.!]*\s*$",
     _I,
 )
 HEALTH_WORD = re.compile(r"health|score", _I)
@@ -129,7 +135,13 @@ def parse_slots(message: str, vocabulary: Vocabulary, entities: Entities) -> Non
             entities.sort, entities.descending = "renewal", False
     entities.months = months_back(text)
     entities.plural = bool(SET_OF_ACCOUNTS.search(text))
-    entities.mine = bool(re.search(r"\bmy\s+(?:\w+\s+){0,2}(?:accounts|customers|book|portfolio|renewals)\b|\bi\s+(?:own|manage|cover)\b", text, _I))
+    entities.mine = bool(
+        re.search(
+            r"\bmy\s+(?:\w+\s+){0,2}(?:accounts|customers|book|portfolio|renewals)\b|\bi\s+(?:own|manage|cover)\b",
+            text,
+            _I,
+        )
+    )
     names = (vocabulary.framework, *vocabulary.framework_aliases)
     if any(re.search(rf"\b{re.escape(n)}\b", text, _I) for n in names):
         entities.framework = vocabulary.framework

@@ -28,7 +28,9 @@ ORDINALS = {
     "last": -1,
 }
 PLURAL = re.compile(r"\b(those|these|them|they|their|the same (?:accounts|ones|customers))\b", re.I)
-SINGULAR = re.compile(r"\b(it|its|it's|this (?:one|account)|that (?:one|account)|their|they|them|the account)\b", re.I)
+SINGULAR = re.compile(
+    r"\b(it|its|it's|this (?:one|account)|that (?:one|account)|their|they|them|the account)\b", re.I
+)
 ORDINAL = re.compile(rf"\bthe\s+({'|'.join(ORDINALS)})(?:\s+(?:one|account|customer))?\b", re.I)
 THE_X_ONE = re.compile(r"\bthe\s+([\w-]+)\s+(?:one|module|account)\b", re.I)
 
@@ -53,14 +55,18 @@ class State:
     def scoped(self, principal: Principal) -> State:
         """Only what `principal` may see (re-checked on every use)."""
         rows = [r for r in self.rows if principal.can_see(r.account_id)]
-        account = self.account_id if self.account_id and principal.can_see(self.account_id) else None
+        account = (
+            self.account_id if self.account_id and principal.can_see(self.account_id) else None
+        )
         return State(self.intent, account, rows, self.opportunity, self.identity)
 
     def dump(self) -> dict[str, Any]:
         return {
             "intent": self.intent,
             "account_id": self.account_id,
-            "rows": [{"id": r.account_id, "name": r.name, "labels": list(r.labels)} for r in self.rows],
+            "rows": [
+                {"id": r.account_id, "name": r.name, "labels": list(r.labels)} for r in self.rows
+            ],
             "opportunity": self.opportunity,
             "identity": self.identity,
         }

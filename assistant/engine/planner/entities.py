@@ -141,7 +141,10 @@ class EntityResolver:
                 run = []
         if run:
             runs.append(run)
-        return " ".join(max(runs, key=_length)) if runs else None
+        if not runs:
+            return None
+        longest: list[str] = max(runs, key=len)
+        return " ".join(longest)
 
     def _people(self, message: str) -> tuple[list[Person], list[tuple[str, list[Person]]]]:
         words = words_of(message)
@@ -195,7 +198,3 @@ def _names_service(message: str, title: str) -> bool:
 def _replace(text: str, mention: str, placeholder: str) -> str:
     words = r"\W+".join(re.escape(word) for word in mention.split())
     return re.sub(rf"\b{words}(?:['’]s)?\b", placeholder, text, count=1, flags=re.I)
-
-
-def _length(run: list[str]) -> int:
-    return len(run)

@@ -4,6 +4,7 @@ windows relative to the settings clock."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -101,3 +102,31 @@ def test_date_windows(message: str, start: str, end: str) -> None:
 
 def test_no_window_without_a_date_phrase() -> None:
     assert parse_window("which accounts are at risk", TODAY) is None
+
+
+def test_signals_hold_on_the_facts_they_name() -> None:
+    from assistant.engine.planner.signals import AccountFacts, Condition, holds, load_signals
+
+    facts = AccountFacts(band="red", healthy=False, trend="declining", days_to_renewal=12)
+    facts.license_risks = {"High": ["security"]}
+    assert holds(Condition(healthy=False), facts)
+    assert holds(Condition(days_to_renewal_below=30, band_in=["red"]), facts)
+    assert not holds(Condition(days_to_renewal_below=10), facts)
+    assert holds(Condition(license_risk_in=["High"]), facts)
+    assert not holds(Condition(nps_below=0), facts)  # no NPS: the condition fails
+    assert not holds(Condition(), facts)  # an empty condition never holds
+    ids = {s.id for s in load_signals()}
+    assert {"unhealthy", "renewal_near", "license_shelfware", "expand"} <= ids
+
+
+def test_keys_file_may_name_the_person(tmp_path: Path) -> None:
+    from assistant.auth import load_keys
+
+    keys = tmp_path / "keys.yaml"
+    keys.write_text(
+        "keys:\n  - {key: abcdefghijklmnop1234, user: tb, role: csm, accounts: '*', "
+        "name: Tom Becker}\n",
+        encoding="utf-8",
+    )
+    principal = load_keys(keys).principal("Bearer abcdefghijklmnop1234")
+    assert principal.name == "Tom Becker"

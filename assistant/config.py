@@ -39,8 +39,14 @@ class Settings(BaseSettings):
     chunk_size: int = Field(default=900, ge=100, description="characters per chunk")
     chunk_overlap: int = Field(default=120, ge=0)
     ingest_exclude: list[str] = Field(
-        default_factory=lambda: ["accounts/*", "accounts/**/*", "*.py"],
+        default_factory=lambda: ["accounts/*", "accounts/**/*", "*.py", "rules.yaml"],
         description="glob patterns (relative to an ingested folder) that are not ingested",
+    )
+
+    # business rules (assistant/rules): bands, thresholds, windows, fields, signals
+    rules_file: Path | None = Field(
+        default=None,
+        description="the rules file (docs/rules.md); <knowledge_dir>/rules.yaml when unset",
     )
 
     # retrieval
@@ -114,6 +120,10 @@ class Settings(BaseSettings):
     @property
     def manifest_path(self) -> Path:
         return self.data_dir / "manifest.sqlite3"
+
+    @property
+    def rules_path(self) -> Path:
+        return self.rules_file if self.rules_file is not None else self.knowledge_dir / "rules.yaml"
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -23,7 +24,6 @@ from assistant.principal import Principal
 from assistant.retrieval.filters import SearchFilter
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.retrieval.lexical import LexicalStore, StoredChunk
-from assistant.store.records import MODULES
 from ingest.sentences import split_sentences
 
 GUIDANCE = frozenset({"playbook", "guide"})
@@ -48,7 +48,10 @@ class Knowledge:
         retriever: HybridRetriever,
         composer: GroundedComposer,
         k: int = 8,
+        *,
+        modules: Sequence[str],
     ) -> None:
+        self.modules = tuple(modules)  # the rules' product modules (one-pager tags)
         self.lexical = lexical
         self.retriever = retriever
         self.composer = composer
@@ -143,7 +146,7 @@ class Knowledge:
                     id=PurePosixPath(source).stem,
                     title=str(chunks[0].metadata.get("title", source)),
                     source=source,
-                    modules=tuple(m for m in MODULES if m in tags),
+                    modules=tuple(m for m in self.modules if m in tags),
                     tags=tuple(sorted(tags)),
                 )
             )

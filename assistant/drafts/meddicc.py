@@ -23,19 +23,9 @@ from assistant.drafts.context import Context
 from assistant.drafts.evidence import known, needed
 from assistant.drafts.facts import OPPORTUNITY, OVERVIEW, human
 from assistant.drafts.models import Deal, FieldReview, MeddiccReview, NextStep, Rating
-from assistant.tools.opportunities import MEDDICC, Opportunities, OpportunityView
+from assistant.tools.opportunities import Opportunities, OpportunityView
 from assistant.tools.overview import AccountOverview
 
-LABELS = {
-    "metrics": "Metrics",
-    "economic_buyer": "Economic buyer",
-    "decision_criteria": "Decision criteria",
-    "decision_process": "Decision process",
-    "identify_pain": "Identify pain",
-    "champion": "Champion",
-    "competition": "Competition",
-    "compelling_event": "Compelling event",
-}
 VAGUE = re.compile(
     r"\b(unknown|unclear|not sure|tbd|to be confirmed|none agreed|not known|no [\w ]{0,25}"
     r"known|things to be better|mentioned [\w ]{0,30}once)\b",
@@ -71,11 +61,12 @@ def rate(key: str, text: str | None, partner: str | None) -> tuple[Rating, str]:
 def build_meddicc_review(ctx: Context, opportunity_id: str) -> MeddiccReview:
     view = ctx.run(Opportunities, OPPORTUNITY, opportunity_id=opportunity_id).opportunities[0]
     o = ctx.run(AccountOverview, OVERVIEW, account_id=view.account_id)
-    title = f"MEDDICC: {view.name}"
-    fields = [_field(ctx, view, key, title, o.partner) for key in MEDDICC]
+    framework = ctx.rules.qualification.name
+    title = f"{framework}: {view.name}"  # the title of the deal's note (ingest.account_notes)
+    fields = [_field(ctx, view, key, title, o.partner) for key in ctx.rules.qualification_keys]
 
     return MeddiccReview(
-        title=f"MEDDICC review: {view.id} {view.name}",
+        title=f"{framework} review: {view.id} {view.name}",
         generated_on=ctx.today,
         opportunity_id=view.id,
         account_id=view.account_id,
@@ -99,7 +90,7 @@ def build_meddicc_review(ctx: Context, opportunity_id: str) -> MeddiccReview:
 def _field(
     ctx: Context, view: OpportunityView, key: str, note_title: str, partner: str | None
 ) -> FieldReview:
-    label = LABELS[key]
+    label = next(f.label for f in ctx.rules.qualification.fields if f.key == key)
     text = view.meddicc.get(key)
     rating, reason = rate(key, text, partner)
     note = ctx.pick(label, limit=1, doc_types=frozenset({"meddicc"}), title=note_title)
@@ -109,8 +100,9 @@ def _field(
     else:
         evidence = needed(f"{label.lower()} is not captured", tools=[OPPORTUNITY],
                           citations=cites)  # fmt: skip
-    question = ctx.guidance(label, must=r"Ask:", limit=1, missing="the MEDDICC guide has no "
-                            f"question for {label.lower()}")  # fmt: skip
+    framework = ctx.rules.qualification.name
+    question = ctx.guidance(label, must=r"Ask:", limit=1, missing=f"the {framework} guide has "
+                            f"no question for {label.lower()}")  # fmt: skip
     return FieldReview(
         field=key, label=label, rating=rating, evidence=evidence, reason=reason, question=question
     )
@@ -123,10 +115,11 @@ def _next_steps(
         o.account_exec,
         tools=[OVERVIEW],
         citations=ctx.cite_first("Growth pods", must=r"account executive owns"),
-        note="account executive, owns the MEDDICC record",
+        note=f"account executive, owns the {ctx.rules.qualification.name} record",
     )
     plan = ctx.cite_first("Reviewing a deal for gaps", must=r"owner and a date")
-    stage_rule = ctx.cite_first("MEDDICC Qualification Guide", must=r"before the deal moves")
+    guide = ctx.rules.qualification.source.document
+    stage_rule = ctx.cite_first(guide, must=r"before the deal moves")
     due_note = f"agree the date in the opportunity plan (the deal closes on {view.close_date})"
     if view.stage in PAST_DEMO:
         due_note += f"; the deal is past the demo stage ({human(view.stage)}), close it first"

@@ -23,7 +23,7 @@ from assistant.drafts.facts import (
     money,
 )
 from assistant.drafts.models import DateWindow, Milestone, Objective, Stage
-from assistant.store.records import MODULES
+from assistant.rules.models import Window
 
 Baseline = Callable[[AccountFacts], Evidenced[str]]
 TARGET_NOTE = "agree the target with the customer (each objective has a baseline, a target "
@@ -98,8 +98,10 @@ def _footprint(f: AccountFacts) -> Evidenced[str]:
 
 def _adjacent(f: AccountFacts) -> Evidenced[str]:
     owned = {m.module for m in f.licenses}
-    free = [m for m in MODULES if m not in owned]
-    text = f"not licensed yet: {', '.join(free)}" if free else "all four modules are licensed"
+    modules = f.rules.modules
+    free = [m for m in modules if m not in owned]
+    every = f"all {len(modules)} modules are licensed"
+    text = f"not licensed yet: {', '.join(free)}" if free else every
     return known(text, tools=[LICENSES])
 
 
@@ -201,6 +203,25 @@ class _Step:
     tools: tuple[str, ...] = ()
 
 
+def _edges(window: Window, renewal: dt.date) -> tuple[dt.date, dt.date]:
+    """The window's dates: `start` .. `end` months or days before the renewal."""
+    if window.unit == "months":
+        return shift_months(renewal, -window.start), shift_months(renewal, -window.end)
+    return renewal - dt.timedelta(days=window.start), renewal - dt.timedelta(days=window.end)
+
+
+def _window_step(
+    name: str, window: Window, renewal: dt.date, owner: Evidenced[str] | None
+) -> _Step:
+    """A milestone over a renewal window of the rules, cited by the sentence stating its
+    two edges ("12-15 months", "60-90 days")."""
+    start, end = _edges(window, renewal)
+    a, b = window.end, window.start
+    states = rf"\b{a}\b\D{{1,12}}\b{b}\b|\b{b}\b\D{{1,12}}\b{a}\b"
+    rule = f"{window.start} to {window.end} {window.unit} before the renewal"
+    return _Step(name, start, end, owner, rule, window.source.section, states)
+
+
 def milestones(ctx: Context, f: AccountFacts) -> list[Milestone]:
     """Dated from today (the clock) and from the renewal date; closed windows are left out."""
     today, o = ctx.today, f.overview
@@ -216,16 +237,22 @@ def milestones(ctx: Context, f: AccountFacts) -> list[Milestone]:
         _Step("Quarterly business review with the executive sponsor", today,
               shift_months(today, 3), csm, "within the next quarter", "Cadence",
               r"quarterly business review"),
-        _Step("Portfolio review for the renewal", shift_months(renewal, -15),
-              shift_months(renewal, -12), csm, "15 to 12 months before the renewal", "Timeline",
-              r"portfolio review"),
-        _Step("Renewal risk management", shift_months(renewal, -6), shift_months(renewal, -3),
-              csm, "6 to 3 months before the renewal", "Timeline", r"Risk management"),
-        _Step("Partner prompted about the renewal", renewal - days(90), renewal - days(60),
-              partner, "90 to 60 days before the renewal", "Timeline", r"Partners are prompted"),
-        _Step("Renewal execution and signature", shift_months(renewal, -3), renewal, ae,
-              "the last 3 months before the renewal", "Timeline", r"Renewal execution"),
     ]  # fmt: skip
+    windows = ctx.rules.renewal
+    for key, name, owner in (
+        ("portfolio_review", "Portfolio review for the renewal", csm),
+        ("risk_management", "Renewal risk management", csm),
+        ("partner_notice", "Partner prompted about the renewal", partner),
+    ):
+        window = windows.window(key)
+        if window is not None:
+            steps.append(_window_step(name, window, renewal, owner))
+    risk = windows.window("risk_management")
+    if risk is not None:
+        _, start = _edges(risk, renewal)  # execution follows risk management
+        steps.append(_Step("Renewal execution and signature", start, renewal, ae,
+                           f"the last {risk.end} {risk.unit} before the renewal",
+                           risk.source.section, r"Renewal execution"))  # fmt: skip
     if f.high_risk:
         names = ", ".join(m.module for m in f.high_risk)
         check = renewal - days(90)
@@ -237,10 +264,12 @@ def milestones(ctx: Context, f: AccountFacts) -> list[Milestone]:
                   "90 days before the renewal", "What to do with High risk modules",
                   r"90 days before renewal", (LICENSES,)),
         ]  # fmt: skip
-    if f.warning("detractor_or_low_csat_last_6_months"):
+    follow = ctx.rules.surveys.follow_up
+    if f.warning("alarming_survey_answers"):
+        n = follow.business_days
         steps.append(_Step("CSM call after a detractor or low CSAT answer", today,
-                           add_business_days(today, 5), csm, "within 5 business days of today",
-                           "Using the results", r"5 business days", (HEALTH,)))  # fmt: skip
+                           add_business_days(today, n), csm, f"within {n} business days of today",
+                           follow.source.section, rf"\b{n} business days", (HEALTH,)))  # fmt: skip
     if (today - signed).days < 13 * 7:
         steps.append(_Step("Live and engaged", signed, signed + days(30), csm,
                            "within 30 days of signature", "Onboarding target",

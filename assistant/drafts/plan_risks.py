@@ -58,7 +58,7 @@ def risks(ctx: Context, f: AccountFacts) -> list[RiskItem]:
 
     h = f.health
     if h is not None and not h.healthy:
-        if h.band == "red":
+        if h.band == f.rules.health.bands[0].name:  # the lowest band: escalate
             mitigation = _join(
                 ctx,
                 ctx.guidance("When to escalate", must=r"red band", limit=1, query=Q["red"]),
@@ -123,9 +123,9 @@ def risks(ctx: Context, f: AccountFacts) -> list[RiskItem]:
             ),
             csm,
         )
-    if f.warning("detractor_or_low_csat_last_6_months") and h is not None:
+    if f.warning("alarming_survey_answers") and h is not None:
         count = next(c.value for c in h.churn_indicators
-                     if c.name == "detractor_or_low_csat_last_6_months")  # fmt: skip
+                     if c.name == "alarming_survey_answers")  # fmt: skip
         add(
             known(
                 f"{count} NPS detractor or low CSAT response(s) in the last six months",

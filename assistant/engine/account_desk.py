@@ -17,10 +17,10 @@ from assistant.engine.planner.execute import Run
 from assistant.engine.planner.intents import IntentMatcher
 from assistant.engine.planner.plan import Plan
 from assistant.engine.planner.planner import Planner
-from assistant.engine.planner.signals import SignalRule, load_signals
+from assistant.engine.planner.signals import SignalRule
 from assistant.engine.planner.slots import Vocabulary
 from assistant.engine.planner.state import Row, State
-from assistant.engine.planner.vocabulary import from_tool_rules
+from assistant.engine.planner.vocabulary import from_rules
 from assistant.engine.types import Citation, ToolCall
 from assistant.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from assistant.principal import Principal
@@ -66,7 +66,7 @@ class AccountDesk:
         self.composer = composer
         self.k = k
         self._matcher = matcher
-        self.signals = signals if signals is not None else load_signals()
+        self.signals = signals if signals is not None else rule_signals(tools)
         self._lock = threading.Lock()
         self._ordinary: tuple[object, frozenset[str]] | None = None
 
@@ -93,7 +93,7 @@ class AccountDesk:
 
     def vocabulary(self, principal: Principal) -> Vocabulary:
         visible = self.tools.context.store.accounts(principal.accounts)
-        return from_tool_rules(sorted({a.segment for a in visible}))
+        return from_rules(self.tools.context.rules, sorted({a.segment for a in visible}))
 
     def plan(
         self,
@@ -264,6 +264,14 @@ class AccountDesk:
         if composition.declined:
             return "", []
         return composition.answer, composition.citations
+
+
+def rule_signals(tools: ToolRegistry) -> list[SignalRule]:
+    """The rules file's signal -> guidance mapping."""
+    return [
+        SignalRule.model_validate(signal.model_dump(mode="json", exclude_none=True))
+        for signal in tools.context.rules.signals
+    ]
 
 
 def _about(state: State, account: AccountName) -> State:

@@ -10,10 +10,15 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from assistant.rules import load_rules
 from assistant.services import Services
 from assistant.store.accounts import Account, HealthSnapshot, License, Opportunity, Survey
+from assistant.store.db import session_factory
+from assistant.store.importer import AccountImporter
+from tests.accounts import expected as x
 from tests.accounts.conftest import import_into
 from tests.accounts.expected import DATA, REJECTED_ACCOUNTS, known_issues, rows
+from tests.rules.test_load import shipped_data, write
 
 
 def count(services: Services, table: type) -> int:
@@ -27,13 +32,12 @@ def copy_exports(tmp_path: Path) -> Path:
     return folder
 
 
-def test_good_rows_import_and_the_five_known_bad_rows_are_reported(empty_store: Services) -> None:
+def test_good_rows_import_and_the_known_bad_rows_are_reported(empty_store: Services) -> None:
     report = import_into(empty_store)
     assert {(i.file, i.line) for i in report.rejected} == known_issues()
     reasons = {(i.file, i.line): i.reason for i in report.rejected}
     assert reasons[("accounts.csv", 31)] == "arr is missing"
     assert "not after contract_start" in reasons[("accounts.csv", 27)]
-    assert "above licensed" in reasons[("licenses.csv", 37)]
     assert "breadth" in reasons[("health_snapshots.csv", 259)]
     assert reasons[("surveys.csv", 224)] == "unknown account id ACC-099"
     assert not report.failed_files
@@ -48,20 +52,21 @@ def test_good_rows_import_and_the_five_known_bad_rows_are_reported(empty_store: 
     # rows of the two rejected accounts are skipped and counted, not reported one by one
     licenses = next(f for f in report.files if f.file == "licenses.csv")
     assert set(licenses.skipped) == REJECTED_ACCOUNTS
-    # a rejected row is not in the store
+    # an over-deployed row (1,260 active of 1,200 licensed) is imported as it is
+    assert ("licenses.csv", 37) not in reasons
     with empty_store.database.connect() as connection:
-        assert (
-            connection.scalar(
-                select(License).where(License.account_id == "ACC-017", License.module == "search")
+        row = connection.execute(
+            select(License.licensed, License.active).where(
+                License.account_id == "ACC-017", License.module == "search"
             )
-            is None
-        )
+        ).one()
+    assert tuple(row) == (1200, 1260)
 
 
 def test_reimport_is_idempotent(empty_store: Services) -> None:
     first = import_into(empty_store)
     second = import_into(empty_store)
-    assert sum(f.inserted for f in first.files) == 1700
+    assert sum(f.inserted for f in first.files) == 1701
     assert sum(f.inserted + f.updated for f in second.files) == 0
     assert sum(f.unchanged for f in second.files) == sum(f.inserted for f in first.files)
     assert {(i.file, i.line) for i in second.rejected} == known_issues()
@@ -205,3 +210,25 @@ def test_a_database_error_rolls_the_whole_file_back(empty_store: Services, tmp_p
     assert failed.error is not None and "database error" in failed.error
     assert empty_store.accounts.account("ACC-001").arr == 1150000  # the update rolled back
     assert empty_store.accounts.account("ACC-040").name == "Lakeside Retail Group"
+
+
+def test_vocabularies_come_from_the_rules(empty_store: Services, tmp_path: Path) -> None:
+    """A module the rules do not name is rejected with the rules' modules; rules naming a
+    health component the schema has no column for fail that file, changing nothing."""
+    folder = copy_exports(tmp_path)
+    with (folder / "licenses.csv").open("a", encoding="utf-8") as fh:
+        fh.write("ACC-001,crm,10,5,5\n")
+    report = import_into(empty_store, folder)
+    crm = [i for i in report.rejected if "crm" in i.reason]
+    assert (
+        len(crm) == 1 and "the rules name search, observability, security, genai" in crm[0].reason
+    )
+
+    data = shipped_data()
+    data["health"]["components"].append({"key": "sentiment", "label": "Sentiment"})  # type: ignore[index]
+    rules = load_rules(write(tmp_path, data))
+    fresh = AccountImporter(session_factory(empty_store.database), rules).run(folder, x.TODAY)
+    health = next(f for f in fresh.files if f.file == "health_snapshots.csv")
+    assert (
+        health.error is not None and "sentiment have no column in health_snapshots" in health.error
+    )

@@ -16,8 +16,9 @@ from assistant.engine.planner.intents import IntentMatcher
 from assistant.engine.planner.plan import Plan
 from assistant.engine.planner.planner import Planner
 from assistant.engine.planner.state import State
-from assistant.engine.planner.vocabulary import from_tool_rules
+from assistant.engine.planner.vocabulary import from_rules
 from assistant.principal import Principal
+from assistant.rules.load import load_rules
 from ingest.embedding import HashingEmbedder
 from tests.accounts.expected import DATA
 from tests.conftest import REPO
@@ -29,7 +30,9 @@ OWNERS = [
     Owner(r["id"], r["name"], r["csm"], r["account_exec"], r["partner"] or None) for r in ROWS
 ]
 RESOLVER = NameResolver(NAMES)
-VOCABULARY = from_tool_rules(sorted({r["segment"] for r in ROWS}))
+VOCABULARY = from_rules(
+    load_rules(REPO / "knowledge" / "rules.yaml"), sorted({r["segment"] for r in ROWS})
+)
 PLANNER = Planner(IntentMatcher(HashingEmbedder()), VOCABULARY)
 TODAY = dt.date(2026, 11, 1)
 ORDINARY = frozenset(  # the knowledge base's own words, as the desk takes them from the index

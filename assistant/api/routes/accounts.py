@@ -5,23 +5,28 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from assistant.api.deps import PrincipalDep, ServicesDep
+from assistant.api.routes.portfolio_query import PortfolioQuery
 from assistant.errors import InvalidInputError, NotFoundError
 from assistant.principal import Principal
 from assistant.services import Services
-from assistant.store.records import HealthValues, LicenseCounts, SurveyResponse
+from assistant.store.records import (
+    HealthValues,
+    LicenseCounts,
+    SurveyResponse,
+    describe,
+    vocabulary_context,
+)
 from assistant.tools.health import HealthScore
 from assistant.tools.licenses import LicenseUtilization
 from assistant.tools.overview import AccountList, AccountOverview
 
 router = APIRouter(tags=["accounts"])
 AccountPath = Annotated[str, Path(pattern=r"^[Aa][Cc][Cc]-\d{3,}$", description="e.g. ACC-001")]
-Segment = Literal["enterprise", "mid_market", "smb"]
-Band = Literal["red", "orange", "yellow", "green"]
 
 
 class AccountDetail(BaseModel):
@@ -34,11 +39,11 @@ class AccountDetail(BaseModel):
 def list_accounts(
     services: ServicesDep,
     principal: PrincipalDep,
-    segment: Segment | None = None,
-    band: Annotated[list[Band] | None, Query(description="repeat for several")] = None,
+    filters: PortfolioQuery,
 ) -> AccountList:
-    """The accounts the caller may see, with the latest health score and band."""
-    arguments = {"segment": segment, "bands": band}
+    """The accounts the caller may see, with owners, latest health score, band, trend and
+    quadrant; filtered, sorted and cut by the portfolio filters (see /api/renewals)."""
+    arguments = filters
     result = services.tools.call("list_accounts", arguments, principal)
     assert isinstance(result, AccountList)
     return result
@@ -116,17 +121,30 @@ def _record(
     day = _day_of(metric)
     if day is not None and day > today:
         raise InvalidInputError(f"{day.isoformat()} is after today ({today.isoformat()})")
+    rules = vocabulary_context(services.rules)  # modules, components, the overall formula
+    try:
+        if isinstance(metric, HealthMetric):
+            values = HealthValues.model_validate(
+                metric.model_dump(exclude={"metric"}), context=rules
+            )
+        elif isinstance(metric, LicenseMetric):
+            counts = LicenseCounts.model_validate(
+                metric.model_dump(exclude={"metric", "as_of"}), context=rules
+            )
+        else:
+            response = SurveyResponse.model_validate(
+                metric.model_dump(exclude={"metric"}), context=rules
+            )
+    except ValidationError as error:
+        raise InvalidInputError(describe(error)) from error
     if isinstance(metric, HealthMetric):
-        values = HealthValues.model_validate(metric.model_dump(exclude={"metric"}))
         _, created = store.record_health(account_id, values)
         record = values.model_dump(mode="json")
     elif isinstance(metric, LicenseMetric):
-        counts = LicenseCounts.model_validate(metric.model_dump(exclude={"metric", "as_of"}))
         as_of = metric.as_of or services.settings.clock()
         _, created = store.record_licenses(account_id, counts, as_of)
         record = {**counts.model_dump(mode="json"), "as_of": as_of.isoformat()}
     else:
-        response = SurveyResponse.model_validate(metric.model_dump(exclude={"metric"}))
         _, created = store.record_survey(account_id, response)
         record = response.model_dump(mode="json")
     return MetricRecorded(

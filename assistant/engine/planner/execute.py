@@ -139,7 +139,9 @@ def _ordered(rows: list[Any], local: dict[str, Any]) -> list[Any]:
         descending = bool(local.get("descending"))
 
         def key(row: Any) -> tuple[int, Any]:
-            value = {"arr": row.arr, "health": row.overall, "renewal": row.renewal_date}.get(sort)
+            value = {"arr": row.arr, "health": row.overall, "renewal_date": row.renewal_date}.get(
+                sort
+            )
             return (value is None, value if not descending or value is None else _neg(value))
 
         rows = sorted(rows, key=key)

@@ -35,6 +35,7 @@ PORTFOLIO_LEAD = 0.05  # without an account, a portfolio intent must lead knowle
 UNKNOWN_MIN = 0.6  # an unmatched name is an account question only when the intent is this sure
 UNKNOWN_GAIN = 0.15  # ... and reading the words as a name made it this much surer
 KNOWLEDGE_LEAD = 0.05  # with an account named, knowledge must lead the data intents this much
+FOLLOW_UP_DAYS = 365  # the renewal window of a follow-up on a result set (the coming year)
 CARRY_WORDS = 3  # "what about X?": a message this short about an account keeps the topic
 CARRY_BELOW = 0.7  # ... when no intent matches it this well
 
@@ -246,8 +247,10 @@ class Planner:
                 arguments["days"] = max(1, (e.dates.end - today).days)  # the tool checks the range
                 arguments["renewal_from"] = e.dates.start.isoformat()
                 arguments["renewal_to"] = e.dates.end.isoformat()
+            if restrict is not None and e.dates is None:
+                arguments["days"] = FOLLOW_UP_DAYS  # "which of those renew first?": all of them
             if restrict is not None and "sort" not in arguments:
-                arguments["sort"], arguments["descending"] = "renewal", False
+                arguments["sort"], arguments["descending"] = "renewal_date", False
             step = ToolStep("renewals_due", arguments)
             return make(
                 "renewals", "portfolio", tools=[step], follow_up="results" if restrict else None

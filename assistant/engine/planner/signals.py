@@ -1,9 +1,8 @@
 """Signals of an account (band, trend, days to renewal, license risks, sev1 incidents, NPS,
 qualification gaps, quadrant) and the rules that turn them into guided actions.
 
-The mapping is data: the knowledge base's rules file (`signals`, issue 12 item 2) or, until
-it has one, `signals.yaml` beside this module (same shape). A condition holds when every
-key given holds; a fact the account lacks fails it.
+The mapping is data: the knowledge base's rules file (`signals`, `Rules.signals`), read in
+this shape. A condition holds when every key given holds; a fact the account lacks fails it.
 """
 
 from __future__ import annotations
@@ -17,8 +16,6 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assistant.errors import ConfigurationError
-
-SIGNALS = Path(__file__).with_name("signals.yaml")
 
 
 class Condition(BaseModel):
@@ -52,12 +49,13 @@ class SignalRule(BaseModel):
 
 
 class SignalFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="ignore")  # the rules file's other sections
 
     signals: list[SignalRule]
 
 
-def load_signals(path: Path = SIGNALS) -> list[SignalRule]:
+def load_signals(path: Path) -> list[SignalRule]:
+    """A file holding a `signals:` section (the rules file's shape)."""
     try:
         return SignalFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8"))).signals
     except (OSError, yaml.YAMLError, ValidationError) as error:

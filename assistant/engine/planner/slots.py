@@ -69,7 +69,7 @@ TOP = re.compile(
 SORT_KEYS = (
     ("arr", re.compile(r"\barr\b|revenue|biggest|largest|smallest", _I)),
     ("health", re.compile(r"health|score|healthiest|riskiest|lowest|highest", _I)),
-    ("renewal", re.compile(r"\brenew", _I)),
+    ("renewal_date", re.compile(r"\brenew", _I)),
 )
 AT_RISK = re.compile(r"\bat[- ]risk\b|\bunhealthy\b|\brisky\b|\bin trouble\b", _I)
 HEALTHY = re.compile(r"\bhealthy\b|\bhealthiest\b", _I)
@@ -132,7 +132,7 @@ def parse_slots(message: str, vocabulary: Vocabulary, entities: Entities) -> Non
         entities.descending = word in ("top", "highest", "biggest", "largest")
         entities.sort = next((key for key, rule in SORT_KEYS if rule.search(text)), "arr")
         if word in ("first",):
-            entities.sort, entities.descending = "renewal", False
+            entities.sort, entities.descending = "renewal_date", False
     entities.months = months_back(text)
     entities.plural = bool(SET_OF_ACCOUNTS.search(text))
     entities.mine = bool(

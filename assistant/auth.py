@@ -5,6 +5,8 @@
         user: dana
         role: seller           # seller | csm | admin
         accounts: [ACC-001, ACC-002]   # or "*" for every account
+        name: Dana Reyes       # optional: the person's name as the account data lists it
+                               # (CSM, account executive); "my accounts" resolves through it
 
 Without the file the service runs in single-user local mode (every caller is the local
 admin) and `assistant serve` refuses to bind to anything but loopback.
@@ -36,10 +38,11 @@ class ApiKey(BaseModel):
     user: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
     role: Literal["seller", "csm", "admin"]
     accounts: list[AccountIdPattern] | Literal["*"]
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] | None = None
 
     def principal(self) -> Principal:
         scope = None if self.accounts == "*" else frozenset(self.accounts)
-        return Principal(user=self.user, role=self.role, accounts=scope)
+        return Principal(user=self.user, role=self.role, accounts=scope, name=self.name)
 
 
 class KeysFile(BaseModel):

@@ -16,6 +16,7 @@ class Principal:
     user: str = "local"
     role: str = "admin"
     accounts: frozenset[str] | None = None
+    name: str | None = None  # the person's name ("my accounts" are those that list it)
 
     def can_see(self, account_id: str) -> bool:
         return self.accounts is None or account_id.upper() in self.accounts

@@ -121,11 +121,8 @@ def resolve_opportunity(store: AccountStore, principal: Principal, query: str) -
     wanted = f"OPP-{found.group(1)}" if found else query.strip()
     if any(o.id == wanted for o in visible):
         return wanted
-    if found:  # an id: the nearest ids, shown with their names
-        names = {o.id: f"{o.id} {o.name}" for o in visible}
-        ranked = process.extract(wanted, list(names), scorer=fuzz.ratio, limit=3)
-        near = [names[i] for i, score, _ in ranked if score >= 70]
-    else:
-        near = closest(wanted, labels)
+    # an id gets no "closest" hint: nearest ids would differ between a hidden and a missing
+    # opportunity, so both get the very same answer (no existence probing)
+    near = [] if found else closest(wanted, labels)
     hint = f"; closest: {'; '.join(near)}" if near else ""
     raise NotFoundError(f"opportunity '{wanted}' is not among the opportunities you may see{hint}")

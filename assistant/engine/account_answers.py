@@ -3,7 +3,8 @@ cites (marker `[Tn]`), never recomputed, so the answer cannot disagree with the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from assistant.engine.types import ToolCall
 from assistant.tools.health import HealthScore
@@ -124,11 +125,13 @@ def licenses(
     return lines
 
 
-def renewals(r: Renewals, m: str, filters: str) -> list[str]:
-    head = (
-        f"{r.count} account(s) renew in the next {r.days} days "
-        f"({r.as_of.isoformat()} to {r.window_end.isoformat()}){filters} [{m}]"
+def renewals(r: Renewals, m: str, filters: str, window: tuple[str, str] | None = None) -> list[str]:
+    span = (
+        f"between {window[0]} and {window[1]}"
+        if window
+        else f"in the next {r.days} days ({r.as_of.isoformat()} to {r.window_end.isoformat()})"
     )
+    head = f"{r.count} account(s) renew {span}{filters} [{m}]"
     if not r.renewals:
         return [head + "."]
     rows = "\n".join(
@@ -236,3 +239,72 @@ def footer(calls: Sequence[ToolCall]) -> str:
             f"Figures: `{call.name}({args})` as of {call.as_of}, from {call.source} [T{n}]"
         )
     return "\n".join(lines)
+
+
+def filters(arguments: Mapping[str, Any]) -> str:
+    """The filters of a portfolio call, in words (" with health red, CSM Jane Roe")."""
+    parts = []
+    if arguments.get("bands"):
+        parts.append(f"with health {' or '.join(arguments['bands'])}")
+    if arguments.get("segment"):
+        parts.append(
+            f"in the {SEGMENT.get(arguments['segment'], human(arguments['segment']))} segment"
+        )
+    if arguments.get("health_below") is not None:
+        parts.append(f"with health under {arguments['health_below']}")
+    if arguments.get("health_at_least") is not None:
+        parts.append(f"with health of at least {arguments['health_at_least']}")
+    for key, label in (
+        ("csm", "CSM"),
+        ("account_exec", "account executive"),
+        ("partner", "partner"),
+    ):
+        if arguments.get(key):
+            parts.append(f"{label} {arguments[key]}")
+    if arguments.get("account_ids"):
+        parts.append("among the accounts above")
+    return (" " + ", ".join(parts)) if parts else ""
+
+
+def listing(arguments: Mapping[str, Any]) -> str:
+    """What a list_accounts call lists ("account(s) with health under 50")."""
+    text = "account(s)" + filters(arguments)
+    if arguments.get("sort"):
+        order = "highest" if arguments.get("descending") else "lowest"
+        text += f", {order} {human(str(arguments['sort']))} first"
+    return text
+
+
+def comparison_cells(result: object, m: str) -> dict[str, str]:
+    """One account's column of a comparison table."""
+    if isinstance(result, AccountOverview):
+        return {
+            "ARR": f"{money(result.arr)} [{m}]",
+            "segment": SEGMENT.get(result.segment, result.segment),
+            "renewal": f"{result.renewal_date.isoformat()} ({result.days_to_renewal} days) [{m}]",
+            "CSM": result.csm,
+            "account executive": result.account_exec,
+        }
+    if isinstance(result, HealthScore):
+        return {
+            "health": f"{result.overall} ({result.band}) [{m}]",
+            "trend": f"{result.trend.direction} ({result.trend.change:+d}) [{m}]",
+            "weakest component": result.weakest_component,
+        }
+    if isinstance(result, LicenseUtilization):
+        return {
+            f"{x.module} licenses": (
+                f"{number(x.active)}/{number(x.licensed)} active ({x.risk}) [{m}]"
+            )
+            for x in result.modules
+        }
+    if isinstance(result, SurveyTrend):
+        return {
+            "NPS": f"{number(result.nps)} [{m}]",
+            "CSAT": f"{number(result.csat_average)} [{m}]",
+        }
+    if isinstance(result, IncidentSummary):
+        return {"incidents": f"{result.total} ({result.sev1_sev2} sev1/sev2) [{m}]"}
+    if isinstance(result, ExpansionTargets) and result.placements:
+        return {"quadrant": f"{result.placements[0].quadrant} [{m}]"}
+    return {}

@@ -1,15 +1,26 @@
-"""Account questions in the grounded engine: route, call the tools, state their figures with
-tool citations and, when asked what to do, add cited guidance from the playbooks."""
+"""Account questions in the grounded engine: plan (`planner`), call the tools, state their
+figures with tool citations; comparisons as a table; "what should I do" as a dated action
+list from the account's signals, each action citing its playbook chunk and tool result."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from assistant.engine import account_answers as render
-from assistant.engine.account_names import AccountName, NameMatch, NameResolver
+from assistant.engine.account_names import AccountName, words_of
 from assistant.engine.composer import GroundedComposer
-from assistant.engine.router import Route, route
+from assistant.engine.planner import actions
+from assistant.engine.planner.entities import EntityResolver, Owner
+from assistant.engine.planner.execute import Run
+from assistant.engine.planner.intents import IntentMatcher
+from assistant.engine.planner.plan import Plan
+from assistant.engine.planner.planner import Planner
+from assistant.engine.planner.signals import SignalRule
+from assistant.engine.planner.slots import Vocabulary
+from assistant.engine.planner.state import Row, State
+from assistant.engine.planner.vocabulary import from_rules
 from assistant.engine.types import Citation, ToolCall
 from assistant.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from assistant.principal import Principal
@@ -36,22 +47,8 @@ class AccountReply:
     citations: list[Citation] = field(default_factory=list)
     declined: bool = False
     account_id: str | None = None
-
-
-@dataclass
-class _Turn:
-    """The tool calls of one reply, and the lines stating their figures."""
-
-    registry: ToolRegistry
-    principal: Principal
-    calls: list[ToolCall] = field(default_factory=list)
-    lines: list[str] = field(default_factory=list)
-
-    def call(self, kind: type[Result], name: str, **arguments: Any) -> tuple[Result, str]:
-        result, record = self.registry.run(name, arguments, self.principal)
-        self.calls.append(record)
-        assert isinstance(result, kind)
-        return result, f"T{len(self.calls)}"
+    state: State | None = None  # what the next turn may refer to
+    plan: Plan | None = None
 
 
 class AccountDesk:
@@ -61,117 +58,204 @@ class AccountDesk:
         retriever: HybridRetriever,
         composer: GroundedComposer,
         k: int = 8,
+        matcher: IntentMatcher | None = None,
+        signals: list[SignalRule] | None = None,
     ) -> None:
         self.tools = tools
         self.retriever = retriever
         self.composer = composer
         self.k = k
+        self._matcher = matcher
+        self.signals = signals if signals is not None else rule_signals(tools)
+        self._lock = threading.Lock()
+        self._ordinary: tuple[object, frozenset[str]] | None = None
+
+    @property
+    def matcher(self) -> IntentMatcher:
+        with self._lock:
+            if self._matcher is None:  # embedded once, on first use
+                self._matcher = IntentMatcher(self.retriever.embedder)
+            return self._matcher
+
+    # planning ------------------------------------------------------------------------------
+
+    def resolver(self, principal: Principal) -> EntityResolver:
+        visible = self.tools.context.store.accounts(principal.accounts)
+        owners = [Owner(a.id, a.name, a.csm, a.account_exec, a.partner) for a in visible]
+        vocabulary = self.vocabulary(principal)
+        ordinary = self._ordinary_words()
+        return EntityResolver(  # an empty index knows no ordinary words
+            owners,
+            vocabulary.modules,
+            self._service_titles(),
+            ordinary.__contains__ if ordinary else None,
+        )
+
+    def vocabulary(self, principal: Principal) -> Vocabulary:
+        visible = self.tools.context.store.accounts(principal.accounts)
+        return from_rules(self.tools.context.rules, sorted({a.segment for a in visible}))
+
+    def plan(
+        self,
+        message: str,
+        principal: Principal,
+        state: State | None = None,
+        context_account: str | None = None,
+    ) -> tuple[Plan, EntityResolver]:
+        resolver = self.resolver(principal)
+        context = next((a for a in resolver.names.accounts if a.id == context_account), None)
+        planner = Planner(self.matcher, self.vocabulary(principal))
+        today = self.tools.context.clock()
+        return planner.plan(message, principal, resolver, today, state, context), resolver
+
+    def _index_chunks(self) -> list[object]:
+        index = getattr(self.retriever.lexical, "index", None)
+        return list(getattr(index, "chunks", []) or [])
+
+    def _ordinary_words(self) -> frozenset[str]:
+        """Words of the knowledge base's public documents (never a name on their own)."""
+        index = getattr(self.retriever.lexical, "index", None)
+        cached = self._ordinary
+        if cached is not None and cached[0] is index:
+            return cached[1]
+        words: set[str] = set()
+        for chunk in self._index_chunks():
+            metadata = getattr(chunk, "metadata", {})
+            if not metadata.get("accounts"):
+                words.update(words_of(getattr(chunk, "text", "")))
+        frozen = frozenset(words)
+        self._ordinary = (index, frozen)
+        return frozen
+
+    def _service_titles(self) -> list[str]:
+        titles = {
+            str(c.metadata.get("title"))  # type: ignore[attr-defined]
+            for c in self._index_chunks()
+            if getattr(c, "metadata", {}).get("doc_type") == "one_pager"
+        }
+        return sorted(t for t in titles if t and t != "None")
+
+    # answering -----------------------------------------------------------------------------
 
     def reply(
-        self, message: str, principal: Principal, context_account: str | None = None
+        self,
+        message: str,
+        principal: Principal,
+        context_account: str | None = None,
+        state: State | None = None,
     ) -> AccountReply | None:
         """The answer to an account question; None for a knowledge question."""
-        visible = self.tools.context.store.accounts(principal.accounts)
-        resolver = NameResolver([AccountName(a.id, a.name) for a in visible])
-        context = next(
-            (AccountName(a.id, a.name) for a in visible if a.id == context_account), None
-        )
-        plan = route(message, resolver, self.tools.context.rules, context)
-        if plan.intent == "knowledge":
+        state = (state or State(account_id=context_account)).scoped(principal)
+        plan, _ = self.plan(message, principal, state, context_account)
+        if plan.scope == "knowledge":
             return None
-        if plan.match.status in ("ambiguous", "unknown"):
-            return AccountReply(_clarify(plan.match), declined=plan.match.status == "unknown")
-        turn = _Turn(self.tools, principal)
-        try:
-            guidance_query = self._answer(plan, turn)
-        except (PermissionDeniedError, NotFoundError, InvalidInputError) as error:
-            return AccountReply(f"{error}.", declined=True)
-        answer = "\n\n".join(turn.lines)
+        if plan.scope == "identity":
+            return self._identity(plan, principal, state)
+        if plan.clarify is not None:
+            return AccountReply(
+                plan.clarify.question, declined=plan.clarify.declined, state=state, plan=plan
+            )
+        owners = {a.id: a for a in self.tools.context.store.accounts(principal.accounts)}
+        run = Run(self.tools, principal, owners)
+        lines: list[str] = []
         citations: list[Citation] = []
-        if guidance_query and (plan.guidance or _always_guide(plan)):
-            guidance, citations = self._guidance(guidance_query, principal)
+        next_state = State(
+            plan.intent, state.account_id, state.rows, state.opportunity, state.identity
+        )
+        try:
+            if plan.scope == "actions" and plan.account is not None:
+                lines, citations = actions.action_list(
+                    self, run, plan.account, principal, GUIDANCE_HEADING
+                )
+                next_state = _about(next_state, plan.account)
+            elif plan.scope == "compare":
+                lines = self._compare(run, plan)
+                next_state.rows = [Row(a.id, a.name) for a in plan.targets]
+                next_state.account_id = None
+            else:
+                lines, rows = self._steps(run, plan)
+                if plan.account is not None:
+                    next_state = _about(next_state, plan.account)
+                    if rows:
+                        next_state.rows = rows
+                elif rows is not None:
+                    next_state.rows, next_state.account_id = rows, None
+        except (PermissionDeniedError, NotFoundError, InvalidInputError) as error:
+            return AccountReply(f"{error}.", run.calls, declined=True, state=state, plan=plan)
+        answer = "\n\n".join(lines)
+        if plan.intent == "expansion" and plan.scope == "portfolio":
+            guidance, citations = self._guidance(message, principal)
             if guidance:
                 answer += f"\n\n{GUIDANCE_HEADING}\n\n{guidance}"
-        answer += "\n\n" + render.footer(turn.calls)
+        answer += "\n\n" + render.footer(run.calls)
         account_id = plan.account.id if plan.account else None
-        return AccountReply(answer, turn.calls, citations, False, account_id)
+        return AccountReply(answer, run.calls, citations, False, account_id, next_state, plan)
 
-    def _answer(self, plan: Route, turn: _Turn) -> str | None:
-        """Call the tools for the plan, add the lines; returns the guidance query."""
-        account = plan.account
-        aid = account.id if account else None
-        if plan.intent in ("overview", "health") and account is not None:
-            if plan.intent == "overview":
-                overview, m = turn.call(AccountOverview, "account_overview", account_id=aid)
-                turn.lines += render.overview(overview, m)
-            try:
-                args = {"months": plan.months} if plan.months else {}
-                health, m = turn.call(HealthScore, "health_score", account_id=aid, **args)
-            except NotFoundError:
-                turn.lines.append(f"{account.name} has no health snapshot recorded yet.")
-                return None
-            turn.lines += render.health(health, m)
-            return _health_query(health, self.tools.context.rules.health.bands[0].name)
-        if plan.intent in ("overview", "health"):
-            rules = self.tools.context.rules
-            unhealthy = tuple(b.name for b in rules.health.bands if not b.healthy)
-            bands = plan.bands or (unhealthy if plan.intent == "health" else None)
-            listing, m = turn.call(
-                AccountList, "list_accounts", segment=plan.segment, bands=_list(bands)
+    def _identity(self, plan: Plan, principal: Principal, state: State) -> AccountReply:
+        if principal.name:
+            text = (
+                f"You are signed in as {principal.name}; \u201cmy accounts\u201d are the "
+                "accounts that list that name."
             )
-            what = f"account(s) with health {' or '.join(bands)}" if bands else "account(s)"
-            turn.lines += render.account_list(listing, m, what)
-            return "What do we do with an account at risk? documented risk plan escalation"
-        if plan.intent == "licenses":
-            top = self.tools.context.rules.licenses.levels[0].name
-            risk = None if account else _list(plan.risk or (top,))
-            lic, m = turn.call(LicenseUtilization, "license_utilization", account_id=aid, risk=risk)
-            turn.lines += render.licenses(lic, m, account.name if account else None, risk)
-            if any(x.compliance_issue for x in lic.modules):
-                return "over-deployment compliance issue true-up expansion quote"
-            return "What do we do with a High license risk module? adoption plan within 30 days"
-        if plan.intent == "renewals":
-            due, m = turn.call(
-                Renewals,
-                "renewals_due",
-                days=plan.days,
-                bands=_list(plan.bands),
-                segment=plan.segment,
-            )
-            turn.lines += render.renewals(due, m, _filters(plan))
-            return "renewal risk review at-risk renewal declining trend escalated portfolio review"
-        if plan.intent == "expansion":
-            quadrant = None if account else plan.quadrant or "Expand"
-            targets, m = turn.call(
-                ExpansionTargets, "expansion_targets", account_id=aid, quadrant=quadrant
-            )
-            turn.lines += render.expansion(targets, m, account.name if account else None, quadrant)
-            placed = targets.placements[0].quadrant if account and targets.placements else quadrant
-            return QUADRANT_QUERIES.get(str(placed), QUADRANT_QUERIES["Expand"])
-        if plan.intent == "opportunity":
-            by = (
-                {"opportunity_id": plan.opportunity_id}
-                if plan.opportunity_id
-                else {"account_id": aid}
-            )
-            opps, m = turn.call(Opportunities, "opportunity", **by)
-            turn.lines += render.opportunities(opps, m)
-            gaps = sorted({f for o in opps.opportunities for f in o.missing})
-            if gaps:
-                return f"MEDDICC {' '.join(gaps).replace('_', ' ')} missing qualify the deal"
-            return "MEDDICC qualification champion economic buyer next steps"
-        if account is None:  # surveys and incidents are about one account
-            raise NotFoundError("name the account you mean (for example its name or ACC id)")
-        if plan.intent == "surveys":
-            months = plan.months or 12
-            voice, m = turn.call(SurveyTrend, "survey_trend", account_id=aid, months=months)
-            turn.lines += render.surveys(voice, m, months)
-            return "detractor response CSAT answer of 2 or less call within 5 business days"
-        support, m = turn.call(
-            IncidentSummary, "support_incidents", account_id=aid, months=plan.months or 3
+            return AccountReply(text, state=state, plan=plan)
+        name = plan.identity or ""
+        known = self.resolver(principal).person(name)
+        roles = ", ".join(sorted({p.role.replace("_", " ") for p in known}))
+        text = f"Noted: you are {name}." + (
+            f" Your accounts are the ones that list you as {roles}; ask \u201cmy accounts\u201d."
+            if known
+            else " No account lists that name as CSM, account executive or partner yet."
         )
-        turn.lines += render.incidents(support, m)
-        return "sev1 incidents repeat escalated SWAT team escalation"
+        kept = State(state.intent, state.account_id, state.rows, state.opportunity, name)
+        return AccountReply(text, state=kept, plan=plan)
+
+    def _steps(self, run: Run, plan: Plan) -> tuple[list[str], list[Row] | None]:
+        lines: list[str] = []
+        rows: list[Row] | None = None
+        account = plan.account
+        for step in plan.tools:
+            try:
+                result, m = run.call(step.name, dict(step.arguments))
+            except NotFoundError:
+                if step.name == "health_score" and account is not None:
+                    lines.append(f"{account.name} has no health snapshot recorded yet.")
+                    continue
+                raise
+            new_lines, new_rows = _render(result, m, plan)
+            lines += new_lines
+            if new_rows is not None:
+                rows = new_rows
+        return lines, rows
+
+    def _compare(self, run: Run, plan: Plan) -> list[str]:
+        columns: list[tuple[str, dict[str, str]]] = []
+        marks: set[str] = set()
+        for target in plan.targets:
+            values: dict[str, str] = {}
+            for step in plan.tools:
+                if step.arguments.get("account_id") != target.id:
+                    continue
+                try:
+                    result, m = run.call(step.name, dict(step.arguments))
+                except NotFoundError:
+                    continue
+                marks.add(m)
+                values.update(render.comparison_cells(result, m))
+            columns.append((target.name, values))
+        keys: list[str] = []
+        for _, values in columns:
+            keys += [k for k in values if k not in keys]
+        header = "| | " + " | ".join(f"**{name}**" for name, _ in columns) + " |"
+        rule = "|---|" + "---|" * len(columns)
+        body = "\n".join(
+            f"| {key} | " + " | ".join(values.get(key, "n/a") for _, values in columns) + " |"
+            for key in keys
+        )
+        names = " and ".join(name for name, _ in columns)
+        return [f"Comparison of {names}:\n\n{header}\n{rule}\n{body}"]
+
+    def guidance(self, query: str, principal: Principal) -> tuple[str, list[Citation]]:
+        return self._guidance(query, principal)
 
     def _guidance(self, query: str, principal: Principal) -> tuple[str, list[Citation]]:
         where = SearchFilter(doc_types=GUIDANCE_TYPES, visible_accounts=principal.accounts)
@@ -182,54 +266,53 @@ class AccountDesk:
         return composition.answer, composition.citations
 
 
-QUADRANT_QUERIES = {
-    "Expand": "healthy account with low ARR penetration Expand quadrant best expansion targets",
-    "Advocate": "healthy account with high ARR penetration Advocate quadrant references",
-    "Fix adoption": "unhealthy account with low ARR penetration Fix adoption quadrant",
-    "Save": "unhealthy account with high ARR penetration Save quadrant executive save plan",
-}
+def rule_signals(tools: ToolRegistry) -> list[SignalRule]:
+    """The rules file's signal -> guidance mapping."""
+    return [
+        SignalRule.model_validate(signal.model_dump(mode="json", exclude_none=True))
+        for signal in tools.context.rules.signals
+    ]
 
 
-def _health_query(health: HealthScore, lowest_band: str) -> str:
-    if health.band == lowest_band:
-        return f"health score falls into the {health.band} band escalated retention levers"
-    if not health.healthy:
-        return (
-            f"health score below {health.healthy_from} at risk documented risk plan stays "
-            f"{health.band} escalated"
+def _about(state: State, account: AccountName) -> State:
+    return State(state.intent, account.id, state.rows, state.opportunity, state.identity)
+
+
+def _render(result: ToolResult, m: str, plan: Plan) -> tuple[list[str], list[Row] | None]:
+    """The lines of one tool result, and the result set a follow-up may refer to."""
+    account = plan.account
+    name = account.name if account else None
+    if isinstance(result, AccountOverview):
+        return render.overview(result, m), None
+    if isinstance(result, HealthScore):
+        return render.health(result, m), None
+    if isinstance(result, LicenseUtilization):
+        risk = None if account else list(plan.tools[0].arguments.get("risk") or []) or None
+        rows = [Row(x.account_id, x.account_name, (x.risk, x.module)) for x in result.modules]
+        return render.licenses(result, m, name, risk), rows
+    if isinstance(result, Renewals):
+        rows = [
+            Row(x.account_id, x.name, tuple(filter(None, (x.band, x.trend))))
+            for x in result.renewals
+        ]
+        arguments = plan.tools[0].arguments
+        window = (
+            (str(arguments["renewal_from"]), str(arguments["renewal_to"]))
+            if arguments.get("renewal_from") and arguments.get("renewal_to")
+            else None
         )
-    if health.trend.direction == "declining":
-        return "declining trend counts as a warning escalated monthly portfolio review"
-    return "healthy account expansion growth pods references"
-
-
-def _always_guide(plan: Route) -> bool:
-    """A portfolio expansion question is answered with the playbook's 2x2 too."""
-    return plan.intent == "expansion" and plan.account is None
-
-
-def _list(values: tuple[str, ...] | None) -> list[str] | None:
-    return list(values) if values else None
-
-
-def _filters(plan: Route) -> str:
-    parts = []
-    if plan.bands:
-        parts.append(f"with health {' or '.join(plan.bands)}")
-    if plan.segment:
-        parts.append(f"in the {render.SEGMENT.get(plan.segment, plan.segment)} segment")
-    return (" " + ", ".join(parts)) if parts else ""
-
-
-def _clarify(match: NameMatch) -> str:
-    if match.status == "ambiguous":
-        names = " or ".join(a.name for a in match.accounts)
-        return f"\u201c{match.mention}\u201d matches more than one account: {names}. Which one?"
-    text = (
-        f"I can't find an account called \u201c{match.mention}\u201d among the accounts "
-        "you can see."
-    )
-    if match.suggestions:
-        names = " or ".join(a.name for a in match.suggestions)
-        text += f" The closest: {names}. Did you mean one of them?"
-    return text
+        return render.renewals(result, m, render.filters(arguments), window), rows
+    if isinstance(result, AccountList):
+        rows = [Row(x.account_id, x.name, tuple(filter(None, (x.band,)))) for x in result.accounts]
+        return render.account_list(result, m, render.listing(plan.tools[0].arguments)), rows
+    if isinstance(result, ExpansionTargets):
+        quadrant = None if account else plan.tools[0].arguments.get("quadrant")
+        rows = [Row(p.account_id, p.name, (p.quadrant, p.band)) for p in result.placements]
+        return render.expansion(result, m, name, quadrant), (rows if not account else None)
+    if isinstance(result, Opportunities):
+        return render.opportunities(result, m), None
+    if isinstance(result, SurveyTrend):
+        return render.surveys(result, m, int(plan.tools[0].arguments.get("months", 12))), None
+    if isinstance(result, IncidentSummary):
+        return render.incidents(result, m), None
+    return [], None

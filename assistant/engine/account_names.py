@@ -4,15 +4,18 @@ Only the accounts the caller may see are candidates, so neither a match nor a su
 can reveal an account outside the caller's scope.
 
 Aliases of an account are its full name, every prefix of two or more words ("Contoso
-Pharma(ceuticals)", "Blue Yonder") and its first word alone when that word is distinctive
-("Northwind", "Woodgrove"). A longer alias beats a shorter one, so "Northwind Traders" is
-one account while "Northwind" alone is ambiguous between the two Northwinds.
+Pharma(ceuticals)", "Blue Yonder") and its first word alone ("Northwind", "Woodgrove"). The
+first word alone counts only when the message writes it as a name (capitalised) or when it
+is no ordinary word of the knowledge base (`ordinary`, from the index's vocabulary), so
+"blue teams" is not an airline. No word list: the data decides. A longer alias beats a
+shorter one, so "Northwind Traders" is one account while "Northwind" alone is ambiguous
+between the two Northwinds.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -20,14 +23,8 @@ from rapidfuzz import fuzz, process
 
 ID = re.compile(r"\bacc-?(\d{3,})\b", re.I)
 WORD = re.compile(r"[a-z0-9]+")
+CASED_WORD = re.compile(r"[a-z0-9]+", re.I)
 POSSESSIVE = re.compile(r"['’]s\b")
-# first words that are ordinary English and would match unrelated questions on their own
-# fmt: off
-COMMON_FIRST_WORDS = frozenset({
-    "blue", "alpine", "adventure", "wide", "fourth", "graphic", "consolidated", "quantum",
-    "the", "first", "global", "united", "new", "big", "best", "data", "health",
-})
-# fmt: on
 TOKEN_MIN = 80  # every word of a multi-word alias must be at least this close
 ALIAS_MIN = 88  # and the words on average this close
 SHORT = 5  # single words this short must match exactly
@@ -68,17 +65,28 @@ def words_of(text: str) -> list[str]:
 
 
 class NameResolver:
-    def __init__(self, accounts: Sequence[AccountName]) -> None:
+    def __init__(
+        self, accounts: Sequence[AccountName], ordinary: Callable[[str], bool] | None = None
+    ) -> None:
         self.accounts = list(accounts)
+        self._ordinary = ordinary
         self._by_id = {a.id: a for a in self.accounts}
         self._aliases: list[tuple[AccountName, list[str]]] = []
         for account in self.accounts:
             tokens = words_of(account.name)
             for size in range(len(tokens), 1, -1):
                 self._aliases.append((account, tokens[:size]))
-            first = tokens[0] if tokens else ""
-            if len(tokens) == 1 or (first not in COMMON_FIRST_WORDS and len(first) >= 4):
-                self._aliases.append((account, [first]))
+            if len(tokens) == 1 or (tokens and len(tokens[0]) >= 4):
+                self._aliases.append((account, tokens[:1]))
+        self._whole = {a.id for a in self.accounts if len(words_of(a.name)) == 1}
+
+    @property
+    def ordinary_known(self) -> bool:
+        return self._ordinary is not None
+
+    def is_ordinary(self, word: str) -> bool:
+        """An everyday word of the knowledge base (never a name on its own)."""
+        return self._ordinary is not None and self._ordinary(word)
 
     def resolve(self, message: str) -> NameMatch:
         explicit = ID.search(message)
@@ -88,7 +96,7 @@ class NameResolver:
             if account is None:
                 return NameMatch("unknown", mention=account_id)
             return NameMatch("found", (account,), account_id)
-        hits = self._hits(words_of(message))
+        hits = self._hits(words_of(message), _cased(message))
         if not hits:
             return NameMatch("none")
         best = max(hits, key=lambda h: (h.words, h.score, -h.start))
@@ -109,7 +117,7 @@ class NameResolver:
         found = process.extract(mention, list(names), scorer=fuzz.WRatio, limit=limit)
         return tuple(names[name] for name, score, _ in found if score >= 50)
 
-    def _hits(self, message_words: list[str]) -> list[_Hit]:
+    def _hits(self, message_words: list[str], cased: list[bool]) -> list[_Hit]:
         best: dict[str, _Hit] = {}
         for account, alias in self._aliases:
             size = len(alias)
@@ -118,11 +126,23 @@ class NameResolver:
                 score = _alias_score(window, alias)
                 if score is None:
                     continue
+                if (
+                    size == 1
+                    and account.id not in self._whole
+                    and not cased[start]
+                    and (self._ordinary is None or self._ordinary(window[0]))
+                ):
+                    continue  # a lower-case ordinary word is not a name
                 hit = _Hit(account, size, score, start, start + size)
                 current = best.get(account.id)
                 if current is None or (hit.words, hit.score) > (current.words, current.score):
                     best[account.id] = hit
         return list(best.values())
+
+
+def _cased(message: str) -> list[bool]:
+    """Per word of `words_of(message)`: is it written capitalised (as a name)?"""
+    return [w[:1].isupper() for w in CASED_WORD.findall(POSSESSIVE.sub("", message))]
 
 
 def _alias_score(window: list[str], alias: list[str]) -> float | None:

@@ -7,6 +7,7 @@ import time
 from typing import TYPE_CHECKING
 
 from assistant.engine.composer import GroundedComposer
+from assistant.engine.planner.state import State
 from assistant.engine.types import ChatResponse, SearchHit, SearchResponse
 from assistant.errors import InvalidInputError, MessageTooLongError
 from assistant.principal import Principal
@@ -119,8 +120,9 @@ class ChatEngine:
         history = (
             self.conversations.history(conversation_id, principal.user) if conversation_id else []
         )
+        state = conversation_state(history, principal)
         if self.drafts is not None:
-            about = account_id or _last_account(history)
+            about = account_id or state.account_id
             drafted = self.drafts.reply(text, principal, about)
             if drafted is not None:
                 response = ChatResponse(
@@ -137,9 +139,10 @@ class ChatEngine:
                     conversation_id, principal, text, account_id, response, about, started
                 )
         if self.desk is not None:
-            context = account_id or _last_account(history)
-            reply = self.desk.reply(text, principal, context)
+            context = account_id or state.account_id
+            reply = self.desk.reply(text, principal, context, state)
             if reply is not None:
+                state = reply.state or state
                 return self._record(
                     conversation_id,
                     principal,
@@ -155,6 +158,7 @@ class ChatEngine:
                     ),
                     reply.account_id or context,
                     started,
+                    state,
                 )
         query = retrieval_query(text, history)
         depth = max(self.k, self.composer.config.chunks_considered)
@@ -174,7 +178,9 @@ class ChatEngine:
             timings_ms=timings,
             degraded=result.degraded,
         )
-        return self._record(conversation_id, principal, text, account_id, response, None, started)
+        return self._record(
+            conversation_id, principal, text, account_id, response, None, started, state
+        )
 
     def _record(
         self,
@@ -185,8 +191,9 @@ class ChatEngine:
         response: ChatResponse,
         about: str | None,
         started: float,
+        state: State | None = None,
     ) -> ChatResponse:
-        self.record_turn(conversation_id, principal, text, account_id, response, about)
+        self.record_turn(conversation_id, principal, text, account_id, response, about, state)
         timings = dict(response.timings_ms)
         timings["total"] = (time.perf_counter() - started) * 1000
         response.timings_ms = _rounded(timings)
@@ -200,16 +207,23 @@ class ChatEngine:
         account_id: str | None,
         response: ChatResponse,
         about: str | None,
+        state: State | None = None,
     ) -> None:
         """Persist the question and `response` in one transaction (a new conversation when
         `conversation_id` is None) and set `response.conversation_id`; the account the answer
-        was about lets a follow-up build on it."""
-        payload = {
+        was about and the conversation `state` (result sets, the caller's name) let a
+        follow-up build on it; only ids the principal may see are kept."""
+        payload: dict[str, object] = {
             "citations": [c.model_dump() for c in response.citations],
             "tool_calls": [c.model_dump() for c in response.tool_calls],
             "engine": response.engine,
             "account_id": about,
         }
+        if state is not None:
+            kept = state.scoped(principal)
+            if about and principal.can_see(about):
+                kept.account_id = about
+            payload["state"] = kept.dump()
         response.conversation_id = self.conversations.record_turn(
             conversation_id,
             principal.user,
@@ -218,13 +232,10 @@ class ChatEngine:
         )
 
 
-def _last_account(history: list[Turn]) -> str | None:
-    """The account the previous answer was about, for follow-ups ("and its licenses?")."""
-    for turn in reversed(history):
-        if turn.role == "assistant":
-            value = turn.payload.get("account_id")
-            return str(value) if value else None
-    return None
+def conversation_state(history: list[Turn], principal: Principal) -> State:
+    """The state after the stored turns, re-checked against the caller's scope."""
+    payloads = [t.payload for t in history if t.role == "assistant"]
+    return State.load(payloads).scoped(principal)
 
 
 def _rounded(timings: dict[str, float]) -> dict[str, float]:

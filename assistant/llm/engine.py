@@ -14,6 +14,7 @@ the grounded engine.
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from assistant.config import Settings
-from assistant.engine.chat import ChatEngine
+from assistant.engine.chat import ChatEngine, conversation_state
 from assistant.engine.events import CitationEvent, DeltaEvent, DoneEvent, Event, StatusEvent
 from assistant.engine.streaming import check_request, response_events
 from assistant.engine.types import AnswerCheck, ChatResponse
@@ -127,6 +128,9 @@ class LLMEngine:
                     response.engine = self.name
                 else:
                     messages = self._messages(text, history, account)
+                    context = self._plan_context(text, principal, history, account)
+                    if context is not None:
+                        messages.insert(1, {"role": "system", "content": context})
                     result = yield from relay(self.loop.run(messages, principal, deadline))
                     response = self._response(result, text)
         except ModelFailure as failure:
@@ -179,6 +183,22 @@ class LLMEngine:
                 messages.append({"role": turn.role, "content": MARKER.sub("", turn.content)})
         messages.append({"role": "user", "content": text})
         return messages
+
+    def _plan_context(
+        self, text: str, principal: Principal, history: list[Turn], account: str | None
+    ) -> str | None:
+        """The grounded planner's reading of the question (accounts, people, dates,
+        thresholds, follow-up references, suggested tool calls), as context: the model still
+        plans through its own tool calls over the same registry."""
+        desk = self.grounded.desk
+        if desk is None:
+            return None
+        state = conversation_state(history, principal)
+        plan, _ = desk.plan(text, principal, state, account or state.account_id)
+        if plan.scope == "knowledge" and not plan.entities.accounts:
+            return None
+        summary = json.dumps(plan.summary(), default=str)
+        return f"The question as the planner resolved it (use it, verify with tools): {summary}"
 
     def _response(self, result: LoopResult, question: str) -> ChatResponse:
         given = result.given

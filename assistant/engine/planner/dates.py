@@ -1,0 +1,166 @@
+"""Date windows in a message, relative to the settings clock: "the next two months", "in 3
+weeks", "this quarter", "Q1", "before March", "by 2027-03-01", "in June", "next year".
+
+Calendar arithmetic is python-dateutil's (`relativedelta`, its parser for explicit dates);
+this module only finds the phrase. A named month or quarter means the next one to come
+(with today in November, "Q1" and "March" are next year's).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+
+from dateutil import parser as date_parser
+from dateutil.relativedelta import relativedelta
+
+from assistant.engine.planner.plan import DateRange
+
+NUMBER_WORDS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "eighteen": 18,
+    "twenty": 20,
+    "thirty": 30,
+    "sixty": 60,
+    "ninety": 90,
+}
+_COUNT = rf"(\d{{1,4}}|{'|'.join(NUMBER_WORDS)})"
+_UNIT = r"(days?|weeks?|months?|quarters?|years?)"
+_MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+_MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
+_MONTH = rf"({'|'.join(sorted(_MONTHS, key=len, reverse=True))})\.?"
+_I = re.I
+
+AHEAD = re.compile(
+    rf"\b(?:next|within|coming|upcoming|in|over)\s+(?:the\s+)?(?:next\s+)?{_COUNT}\s+{_UNIT}\b", _I
+)
+AHEAD_ONE = re.compile(r"\b(?:the\s+)?(next|this|coming)\s+(week|month|quarter|year)\b", _I)
+QUARTER = re.compile(r"\bq([1-4])(?:\s*(?:of\s+)?(\d{4}))?\b", _I)
+ISO = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
+BOUND = re.compile(
+    rf"\b(before|by|until|till|through|after|from|since|in)\s+({_MONTH}(?:\s+\d{{1,2}})?"
+    rf"(?:,?\s+\d{{4}})?|\d{{4}}-\d{{2}}-\d{{2}})\b",
+    _I,
+)
+
+
+def _count(token: str) -> int:
+    return int(token) if token.isdigit() else NUMBER_WORDS[token.lower()]
+
+
+def _span(unit: str, count: int) -> relativedelta:
+    unit = unit.lower().rstrip("s")
+    if unit == "quarter":
+        return relativedelta(months=3 * count)
+    return relativedelta(**{f"{unit}s": count})
+
+
+def _quarter_start(year: int, quarter: int) -> dt.date:
+    return dt.date(year, 3 * (quarter - 1) + 1, 1)
+
+
+def _month_end(day: dt.date) -> dt.date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def _upcoming_month(today: dt.date, month: int) -> dt.date:
+    """The first day of the next `month` to come (this month counts as to come)."""
+    year = today.year if month >= today.month else today.year + 1
+    return dt.date(year, month, 1)
+
+
+def _explicit(text: str, today: dt.date) -> tuple[dt.date, bool]:
+    """A date named in words or ISO; whether it names a whole month (no day)."""
+    words = text.lower().rstrip(".")
+    month_only = re.fullmatch(rf"{_MONTH}(?:,?\s+(\d{{4}}))?", words, _I)
+    if month_only:
+        month = _MONTHS[month_only.group(1).lower()]
+        if month_only.group(2):
+            return dt.date(int(month_only.group(2)), month, 1), True
+        return _upcoming_month(today, month), True
+    default = dt.datetime(today.year, today.month, 1)
+    parsed = date_parser.parse(text, default=default).date()
+    if parsed < today and not re.search(r"\d{4}", text):
+        parsed = parsed.replace(year=parsed.year + 1)
+    return parsed, False
+
+
+def parse_window(message: str, today: dt.date) -> DateRange | None:
+    """The date window the message names, or None."""
+    found = AHEAD.search(message)
+    if found:
+        end = today + _span(found.group(2), _count(found.group(1)))
+        return DateRange(today, end, found.group(0))
+    found = QUARTER.search(message)
+    if found:
+        quarter = int(found.group(1))
+        year = int(found.group(2)) if found.group(2) else today.year
+        start = _quarter_start(year, quarter)
+        if not found.group(2) and start + relativedelta(months=3) <= today:
+            start = _quarter_start(year + 1, quarter)
+        end = start + relativedelta(months=3, days=-1)
+        return DateRange(max(start, today), end, found.group(0))
+    found = AHEAD_ONE.search(message)
+    if found:
+        which, unit = found.group(1).lower(), found.group(2).lower()
+        return _calendar_unit(today, which, unit, found.group(0))
+    found = BOUND.search(message)
+    if found:
+        try:
+            day, whole_month = _explicit(found.group(2), today)
+        except (ValueError, OverflowError):
+            return None
+        word = found.group(1).lower()
+        if word in ("before",):
+            return DateRange(today, day - dt.timedelta(days=1), found.group(0))
+        if word in ("by", "until", "till", "through"):
+            return DateRange(today, _month_end(day) if whole_month else day, found.group(0))
+        if word == "in":
+            if not whole_month:
+                return None
+            return DateRange(max(day, today), _month_end(day), found.group(0))
+        return DateRange(max(day, today), day + relativedelta(years=1), found.group(0))
+    found = ISO.search(message)
+    if found:
+        day = dt.date.fromisoformat(found.group(1))
+        return DateRange(min(day, today), max(day, today), found.group(0))
+    return None
+
+
+def _calendar_unit(today: dt.date, which: str, unit: str, phrase: str) -> DateRange:
+    if unit == "week":
+        start = today - dt.timedelta(days=today.weekday())
+        if which == "next":
+            start += dt.timedelta(days=7)
+        return DateRange(max(start, today), start + dt.timedelta(days=6), phrase)
+    if unit == "month":
+        start = today.replace(day=1) + relativedelta(months=1 if which == "next" else 0)
+        return DateRange(max(start, today), _month_end(start), phrase)
+    if unit == "quarter":
+        quarter = (today.month - 1) // 3 + 1
+        start = _quarter_start(today.year, quarter) + relativedelta(
+            months=3 if which == "next" else 0
+        )
+        return DateRange(max(start, today), start + relativedelta(months=3, days=-1), phrase)
+    start = dt.date(today.year + (1 if which == "next" else 0), 1, 1)
+    return DateRange(max(start, today), dt.date(start.year, 12, 31), phrase)
+
+
+def months_back(message: str) -> int | None:
+    """ "over the last 6 months" -> 6 (a look-back window of the trend tools)."""
+    found = re.search(rf"\b(?:last|past|previous)\s+{_COUNT}\s+months?\b", message, _I)
+    return _count(found.group(1)) if found else None

@@ -1,0 +1,94 @@
+"""Intent by similarity: the exemplars of `exemplars.yaml` are embedded once (the services'
+embedder); a message, its entities masked, scores each intent by its best exemplar."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from threading import Lock
+from typing import get_args
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from assistant.engine.planner.plan import Intent
+from assistant.errors import ConfigurationError
+from ingest.embedding import Embedder
+
+EXEMPLARS = Path(__file__).with_name("exemplars.yaml")
+MARGIN = 0.03  # the best intent must lead the runner-up by this much to count as sure
+CACHE = 512  # messages whose intent scores are kept (repeated questions, eval runs)
+
+
+class ExemplarFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    intents: dict[str, list[str]] = Field(description="intent -> phrasings")
+
+
+def load_exemplars(path: Path = EXEMPLARS) -> dict[Intent, list[str]]:
+    try:
+        data = ExemplarFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (OSError, yaml.YAMLError, ValidationError) as error:
+        raise ConfigurationError(f"invalid intent exemplars {path}: {error}") from error
+    known = set(get_args(Intent))
+    unknown = set(data.intents) - known
+    if unknown:
+        raise ConfigurationError(
+            f"{path}: unknown intent(s) {sorted(unknown)}; known: {sorted(known)}"
+        )
+    empty = [name for name, phrases in data.intents.items() if not phrases]
+    if empty:
+        raise ConfigurationError(f"{path}: intent(s) {empty} list no exemplars")
+    return {name: phrases for name, phrases in data.intents.items()}  # type: ignore[misc]
+
+
+@dataclass(frozen=True)
+class Ranking:
+    scores: dict[Intent, float]
+
+    def best(self, among: tuple[Intent, ...] | None = None) -> tuple[Intent, float]:
+        items = [(i, s) for i, s in self.scores.items() if among is None or i in among]
+        return max(items, key=lambda item: item[1])
+
+    def lead(self, intent: Intent, over: tuple[Intent, ...]) -> float:
+        """How far `intent` leads the best of `over`."""
+        others = [s for i, s in self.scores.items() if i in over and i != intent]
+        return self.scores[intent] - max(others, default=0.0)
+
+
+class IntentMatcher:
+    def __init__(self, embedder: Embedder, exemplars: dict[Intent, list[str]] | None = None):
+        self.embedder = embedder
+        self.exemplars = exemplars or load_exemplars()
+        self._labels: list[Intent] = []
+        texts: list[str] = []
+        for intent, phrases in self.exemplars.items():
+            for phrase in phrases:
+                self._labels.append(intent)
+                texts.append(phrase)
+        self._matrix = np.asarray(embedder.embed(texts), dtype=np.float32)
+        self._cache: OrderedDict[str, Ranking] = OrderedDict()
+        self._lock = Lock()
+
+    def rank(self, masked: str) -> Ranking:
+        key = " ".join(masked.lower().split())
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+                return cached
+        vector = np.asarray(self.embedder.embed([key])[0], dtype=np.float32)
+        similarities = self._matrix @ vector
+        scores: dict[Intent, float] = {}
+        for label, value in zip(self._labels, similarities.tolist(), strict=True):
+            if value > scores.get(label, -1.0):
+                scores[label] = float(value)
+        ranking = Ranking(scores)
+        with self._lock:
+            self._cache[key] = ranking
+            if len(self._cache) > CACHE:
+                self._cache.popitem(last=False)
+        return ranking

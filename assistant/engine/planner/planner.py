@@ -1,0 +1,366 @@
+"""The grounded planner: entities from the data, slots from the parsers, the intent from the
+exemplars, the conversation state for follow-ups; out comes one typed `Plan`.
+
+How the scope is chosen:
+- an unknown or ambiguous account name -> `clarify` (with the closest visible names);
+- two or more accounts named and a comparison asked -> `compare` (both, as a table);
+- one account named, referred to ("their", "the second") or in context -> `account`
+  (or `actions` for "what should I do"), unless the question is about how things are done
+  (the knowledge intent leads): "What is the renewal process?" stays a knowledge question
+  even with an account in context;
+- no account: a portfolio question when the data intents lead, or the message names
+  owners, "my accounts", thresholds or a date window -> `portfolio`; else `knowledge`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from assistant.engine.account_names import AccountName, words_of
+from assistant.engine.planner.dates import parse_window
+from assistant.engine.planner.entities import EntityResolver, Found
+from assistant.engine.planner.intents import MARGIN, IntentMatcher, Ranking
+from assistant.engine.planner.plan import TOPICS, Clarify, Entities, Intent, Person, Plan, ToolStep
+from assistant.engine.planner.slots import Vocabulary, identity_in, parse_slots
+from assistant.engine.planner.state import State, refer
+from assistant.principal import Principal
+
+Make = Callable[..., Plan]
+DATA: tuple[Intent, ...] = (*TOPICS, "actions", "list", "compare")
+PORTFOLIO: tuple[Intent, ...] = ("list", "renewals", "licenses", "expansion", "health", "overview")
+ONE_ACCOUNT: tuple[Intent, ...] = ("surveys", "incidents", "actions", "opportunity")
+PORTFOLIO_LEAD = 0.05  # without an account, a portfolio intent must lead knowledge this much
+UNKNOWN_MIN = 0.6  # an unmatched name is an account question only when the intent is this sure
+UNKNOWN_GAIN = 0.15  # ... and reading the words as a name made it this much surer
+KNOWLEDGE_LEAD = 0.05  # with an account named, knowledge must lead the data intents this much
+FOLLOW_UP_DAYS = 365  # the renewal window of a follow-up on a result set (the coming year)
+CARRY_WORDS = 3  # "what about X?": a message this short about an account keeps the topic
+CARRY_BELOW = 0.7  # ... when no intent matches it this well
+
+
+class Planner:
+    def __init__(self, matcher: IntentMatcher, vocabulary: Vocabulary) -> None:
+        self.matcher = matcher
+        self.vocabulary = vocabulary
+
+    def plan(
+        self,
+        message: str,
+        principal: Principal,
+        resolver: EntityResolver,
+        today: dt.date,
+        state: State | None = None,
+        context_account: AccountName | None = None,
+    ) -> Plan:
+        state = (state or State()).scoped(principal)
+        found = resolver.resolve(message)
+        entities = Entities(
+            accounts=found.accounts,
+            people=found.people,
+            modules=found.modules,
+            services=found.services,
+            opportunities=found.opportunities,
+            masked=found.masked,
+        )
+        parse_slots(message, self.vocabulary, entities)
+        entities.dates = parse_window(message, today)
+        ranking = self.matcher.rank(found.masked)
+        scores: dict[str, float] = {str(k): round(v, 4) for k, v in ranking.scores.items()}
+
+        def make(intent: Intent, scope: Any, **more: Any) -> Plan:
+            return Plan(intent, scope, entities, scores, **more)
+
+        name = identity_in(message)
+        if name is not None and found.match.status in ("none", "unknown"):
+            people = resolver.person(name)
+            return make("list", "identity", identity=people[0].name if len(people) == 1 else name)
+        if found.match.status == "unknown":
+            return make(_topic(ranking), "clarify", clarify=_unknown(found))
+        if found.unknown is not None:
+            guess = self.matcher.rank(found.masked_unknown)
+            best, score = guess.best(DATA)
+            before = ranking.best(DATA)[1]
+            sure = score >= UNKNOWN_MIN and score >= before + UNKNOWN_GAIN
+            foreign = [  # words the knowledge base never uses: not a question about its data
+                w
+                for w in words_of(found.masked_unknown)
+                if len(w) > 3 and w != "account" and not resolver.names.is_ordinary(w)
+            ]
+            if sure and best != "list" and not (resolver.names.ordinary_known and foreign):
+                suggestions = resolver.names.suggest(found.unknown)
+                return make(best, "clarify", clarify=_unknown_name(found.unknown, suggestions))
+        if found.match.status == "ambiguous" and not found.accounts:
+            names = tuple(a.name for a in found.match.accounts)
+            question = (
+                f"\u201c{found.match.mention}\u201d matches more than one account: "
+                f"{' or '.join(names)}. Which one?"
+            )
+            return make(_topic(ranking), "clarify", clarify=Clarify(question, names))
+        if found.ambiguous_people and not found.accounts:
+            word, candidates = found.ambiguous_people[0]
+            names = tuple(p.name for p in candidates)
+            question = f"\u201c{word}\u201d could be {' or '.join(names)}. Who do you mean?"
+            return make("list", "clarify", clarify=Clarify(question, names))
+        knowledge = ranking.scores.get("knowledge", 0.0)
+        data_intent, data_score = ranking.best(DATA)
+        if len(found.accounts) >= 2 and (data_intent == "compare" or _asks_comparison(message)):
+            topic = _topic(ranking, exclude=("compare", "actions", "list", "renewals"))
+            return make(
+                "compare",
+                "compare",
+                targets=found.accounts[:4],
+                tools=[step for a in found.accounts[:4] for step in _compare_steps(topic, a.id)],
+                follow_up=None,
+            )
+        if found.accounts or entities.opportunities:
+            if knowledge >= data_score + KNOWLEDGE_LEAD and not entities.opportunities:
+                return make("knowledge", "knowledge", knowledge_queries=[message])
+            target = found.accounts[:1]
+            return self._account(make, ranking, entities, target, state, None)
+        reference = refer(message, state)
+        if reference.kind != "none" and data_score >= knowledge:
+            if reference.kind == "several":
+                return self._portfolio(
+                    make,
+                    ranking,
+                    entities,
+                    principal,
+                    resolver,
+                    state,
+                    reference.account_ids,
+                    today,
+                )
+            target = [_name(resolver, reference.account_ids[0])]
+            return self._account(make, ranking, entities, target, state, "reference")
+        owners = bool(entities.people) or entities.mine
+        portfolio_score = ranking.best(PORTFOLIO)[1]
+        leads = portfolio_score >= knowledge + PORTFOLIO_LEAD
+        if owners or (entities.plural and leads):
+            return self._portfolio(make, ranking, entities, principal, resolver, state, None, today)
+        if context_account is not None and data_score > knowledge and data_intent != "list":
+            return self._account(make, ranking, entities, [context_account], state, "context")
+        return make("knowledge", "knowledge", knowledge_queries=[message])
+
+    def _account(
+        self,
+        make: Make,
+        ranking: Ranking,
+        entities: Entities,
+        targets: list[AccountName],
+        state: State,
+        follow_up: str | None,
+    ) -> Plan:
+        intent = _topic(ranking, exclude=("list", "compare"))
+        best, best_score = ranking.best(DATA)
+        bare = [w for w in words_of(entities_text(entities)) if w != "account"]
+        short = len(bare) <= CARRY_WORDS and best_score < CARRY_BELOW
+        previous = next((t for t in TOPICS if t == state.intent), None)
+        if follow_up is None and short and previous is not None:
+            intent = previous  # "what about Contoso?" keeps the topic
+            follow_up = "topic"
+        elif best == "actions" or (
+            ranking.scores.get("actions", 0.0) >= best_score - MARGIN and best != "opportunity"
+        ):
+            intent = "actions"
+        if intent == "renewals":
+            intent = "overview"  # "when does X renew" is about that account
+        if entities.opportunities:
+            intent = "opportunity"
+            return make(
+                intent,
+                "account",
+                targets=targets,
+                follow_up=follow_up,
+                tools=[ToolStep("opportunity", {"opportunity_id": entities.opportunities[0]})],
+            )
+        if intent == "actions":
+            return make("actions", "actions", targets=targets, follow_up=follow_up)
+        account_id = targets[0].id
+        return make(
+            intent,
+            "account",
+            targets=targets,
+            follow_up=follow_up,
+            tools=_account_steps(intent, account_id, entities),
+        )
+
+    def _portfolio(
+        self,
+        make: Make,
+        ranking: Ranking,
+        entities: Entities,
+        principal: Principal,
+        resolver: EntityResolver,
+        state: State,
+        restrict: Sequence[str] | None,
+        today: dt.date,
+    ) -> Plan:
+        intent = _topic(ranking, among=("list", *PORTFOLIO))
+        if restrict is not None and intent in ("overview", "health", "surveys", "incidents"):
+            intent = "list"
+        filters: dict[str, Any] = {}
+        people = list(entities.people)
+        if entities.mine:
+            me = principal.name or state.identity
+            if not me:
+                question = (
+                    "Whose accounts? I don't know your name yet: say \u201cI'm <your name>\u201d "
+                    "or name the CSM or account executive."
+                )
+                return make("list", "clarify", clarify=Clarify(question))
+            found = resolver.person(me)
+            if not found:
+                return make(
+                    "list",
+                    "clarify",
+                    clarify=Clarify(
+                        f"No account lists {me} as its CSM, account executive or partner."
+                    ),
+                )
+            people = [*people, *found[:1]]
+        for person in people:
+            filters[person.role] = person.name
+        e = entities
+        if e.bands:
+            filters["bands"] = e.bands
+        if e.segment:
+            filters["segment"] = e.segment
+        filters.update(e.thresholds)
+        if e.quadrant:
+            filters["quadrant"] = e.quadrant
+        if e.risk:
+            filters["license_risk"] = e.risk
+        if e.modules:
+            filters["module"] = e.modules[0]
+        if e.sort:
+            filters["sort"] = e.sort
+            filters["descending"] = bool(e.descending)
+        if e.limit:
+            filters["limit"] = e.limit
+        if restrict is not None:
+            filters["account_ids"] = list(restrict)
+        if intent == "renewals" or (e.dates is not None and intent in ("list", "overview")):
+            arguments = {k: v for k, v in filters.items() if k not in ("quadrant",)}
+            if e.dates is not None:
+                arguments["days"] = max(1, (e.dates.end - today).days)  # the tool checks the range
+                arguments["renewal_from"] = e.dates.start.isoformat()
+                arguments["renewal_to"] = e.dates.end.isoformat()
+            if restrict is not None and e.dates is None:
+                arguments["days"] = FOLLOW_UP_DAYS  # "which of those renew first?": all of them
+            if restrict is not None and "sort" not in arguments:
+                arguments["sort"], arguments["descending"] = "renewal_date", False
+            step = ToolStep("renewals_due", arguments)
+            return make(
+                "renewals", "portfolio", tools=[step], follow_up="results" if restrict else None
+            )
+        if intent == "licenses":
+            arguments = {"risk": e.risk or [self.vocabulary.top_risk]}
+            if restrict is not None:
+                arguments["account_ids"] = list(restrict)
+            return make("licenses", "portfolio", tools=[ToolStep("license_utilization", arguments)])
+        if intent == "expansion" and not people:
+            arguments = {"quadrant": e.quadrant or _first_healthy_low(self.vocabulary)}
+            return make(
+                "expansion",
+                "portfolio",
+                tools=[ToolStep("expansion_targets", arguments)],
+                knowledge_queries=[],
+            )
+        if intent == "health" and "bands" not in filters and not e.thresholds:
+            filters["bands"] = list(self.vocabulary.at_risk_bands)
+        return make(
+            "list",
+            "portfolio",
+            tools=[ToolStep("list_accounts", filters)],
+            follow_up="results" if restrict else None,
+        )
+
+
+def entities_text(entities: Entities) -> str:
+    return entities.masked
+
+
+def _first_healthy_low(vocabulary: Vocabulary) -> str:
+    return vocabulary.quadrants[0] if vocabulary.quadrants else "Expand"
+
+
+def _topic(
+    ranking: Ranking,
+    exclude: tuple[Intent, ...] = (),
+    among: tuple[Intent, ...] | None = None,
+) -> Intent:
+    pool = tuple(i for i in (among or DATA) if i not in exclude and i in ranking.scores)
+    return ranking.best(pool)[0] if pool else "overview"
+
+
+def _account_steps(intent: Intent, account_id: str, entities: Entities) -> list[ToolStep]:
+    months = {"months": entities.months} if entities.months else {}
+    if intent == "overview":
+        return [
+            ToolStep("account_overview", {"account_id": account_id}),
+            ToolStep("health_score", {"account_id": account_id, **months}),
+        ]
+    if intent == "health":
+        return [ToolStep("health_score", {"account_id": account_id, **months})]
+    if intent == "licenses":
+        return [ToolStep("license_utilization", {"account_id": account_id})]
+    if intent == "surveys":
+        return [
+            ToolStep("survey_trend", {"account_id": account_id, "months": entities.months or 12})
+        ]
+    if intent == "incidents":
+        return [
+            ToolStep(
+                "support_incidents", {"account_id": account_id, "months": entities.months or 3}
+            )
+        ]
+    if intent == "expansion":
+        return [ToolStep("expansion_targets", {"account_id": account_id})]
+    if intent == "opportunity":
+        return [ToolStep("opportunity", {"account_id": account_id})]
+    return [ToolStep("account_overview", {"account_id": account_id})]
+
+
+def _compare_steps(topic: Intent, account_id: str) -> list[ToolStep]:
+    steps = [
+        ToolStep("account_overview", {"account_id": account_id}),
+        ToolStep("health_score", {"account_id": account_id}),
+    ]
+    if topic == "licenses":
+        steps.append(ToolStep("license_utilization", {"account_id": account_id}))
+    elif topic == "surveys":
+        steps.append(ToolStep("survey_trend", {"account_id": account_id, "months": 12}))
+    elif topic == "incidents":
+        steps.append(ToolStep("support_incidents", {"account_id": account_id, "months": 3}))
+    elif topic == "expansion":
+        steps.append(ToolStep("expansion_targets", {"account_id": account_id}))
+    return steps
+
+
+def _asks_comparison(message: str) -> bool:
+    words = message.lower().split()
+    return any(w.strip("?.,!") in ("compare", "vs", "versus", "against", "between") for w in words)
+
+
+def _unknown(found: Found) -> Clarify:
+    return _unknown_name(found.match.mention or "", found.match.suggestions)
+
+
+def _unknown_name(mention: str, near: Sequence[AccountName]) -> Clarify:
+    text = f"I can't find an account called \u201c{mention}\u201d among the accounts you can see."
+    suggestions = tuple(a.name for a in near)
+    if suggestions:
+        text += f" The closest: {' or '.join(suggestions)}. Did you mean one of them?"
+    return Clarify(text, suggestions, declined=True)
+
+
+def _name(resolver: EntityResolver, account_id: str) -> AccountName:
+    for account in resolver.names.accounts:
+        if account.id == account_id:
+            return account
+    return AccountName(account_id, account_id)
+
+
+__all__ = ["Person", "Planner"]

@@ -1,0 +1,153 @@
+"""Slot parsers: numbers and comparisons ("health under 50", "at least 80", "top 5"), the
+rules' vocabularies (bands, quadrants, license-risk levels, segments, the qualification
+framework and its aliases), sort order and look-back months.
+
+The vocabularies come from the business rules (`Vocabulary`), so another knowledge base's
+band or quadrant names are understood without a code change.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from assistant.engine.planner.dates import NUMBER_WORDS, months_back
+from assistant.engine.planner.plan import Entities
+
+_I = re.I
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The names the rules define, as the planner needs them."""
+
+    bands: tuple[str, ...]  # low -> high
+    healthy_bands: tuple[str, ...]
+    quadrants: tuple[str, ...]
+    risk_levels: tuple[str, ...]  # e.g. High, Medium, Low, over-deployed
+    segments: tuple[str, ...] = ()
+    modules: tuple[str, ...] = ()
+    framework: str = "MEDDICC"
+    framework_aliases: tuple[str, ...] = ()
+    top_risk: str = "High"
+    over_level: str = "over-deployed"
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def at_risk_bands(self) -> tuple[str, ...]:
+        return tuple(b for b in self.bands if b not in self.healthy_bands)
+
+
+def _phrase(name: str) -> str:
+    """A regex for a rules name written with spaces, hyphens or underscores."""
+    words = re.split(r"[\s_-]+", name.strip())
+    return r"\b" + r"[\s_-]?".join(re.escape(w) for w in words) + r"\b"
+
+
+def _found(names: Iterable[str], text: str) -> list[str]:
+    return [n for n in names if re.search(_phrase(n), text, _I)]
+
+
+NUMBER = r"(\d+(?:\.\d+)?)"
+BELOW = re.compile(
+    rf"\b(?:under|below|less than|lower than|beneath|<)\s*{NUMBER}\b"
+    rf"|\b{NUMBER}\s+or\s+(?:less|lower|below)\b",
+    _I,
+)
+AT_MOST = re.compile(rf"\b(?:at most|no more than|up to|<=)\s*{NUMBER}\b", _I)
+ABOVE = re.compile(rf"\b(?:over|above|more than|greater than|higher than|>)\s*{NUMBER}\b", _I)
+AT_LEAST = re.compile(
+    rf"\b(?:at least|no less than|>=|min(?:imum)?(?: of)?)\s*{NUMBER}\b"
+    rf"|\b{NUMBER}\s+or\s+(?:more|higher|above)\b",
+    _I,
+)
+TOP = re.compile(
+    rf"\b(top|first|bottom|last|lowest|highest|biggest|largest|smallest)\s+(\d{{1,3}}|{'|'.join(NUMBER_WORDS)})\b",
+    _I,
+)
+SORT_KEYS = (
+    ("arr", re.compile(r"\barr\b|revenue|biggest|largest|smallest", _I)),
+    ("health", re.compile(r"health|score|healthiest|riskiest|lowest|highest", _I)),
+    ("renewal_date", re.compile(r"\brenew", _I)),
+)
+AT_RISK = re.compile(r"\bat[- ]risk\b|\bunhealthy\b|\brisky\b|\bin trouble\b", _I)
+HEALTHY = re.compile(r"\bhealthy\b|\bhealthiest\b", _I)
+OVER = re.compile(r"over[- ]?(?:deploy|use|licens)|\bcompliance\b|true[- ]?up|more active", _I)
+UNDER = re.compile(r"under[- ]?(?:deploy|used?|utili)|\bunused\b|shelfware|\bidle\b", _I)
+IDENTITY = re.compile(
+    r"^\s*(?:hi[,!.]?\s+)?(?:i\s*am|i'm|i’m|this is|my name is)\s+"
+    r"([A-Za-z][\w.'-]*(?:\s+[A-Za-z][\w.'-]*){0,3}?)\s*[.!]*\s*$",
+    _I,
+)
+HEALTH_WORD = re.compile(r"health|score", _I)
+# the message is about a set of accounts (the portfolio), not about how things are done
+SET_OF_ACCOUNTS = re.compile(
+    r"\b(?:accounts|customers|clients|renewals|portfolio|book of business)\b"
+    r"|\bwhere (?:are|do) we\b|\bwho renews\b|\b(?:which|what) (?:\w+ )?(?:account|customer)s?\b",
+    _I,
+)
+
+
+def _number(value: str) -> float:
+    return float(value)
+
+
+def parse_slots(message: str, vocabulary: Vocabulary, entities: Entities) -> None:
+    """Fill the entities' number, threshold, vocabulary and sort slots from `message`."""
+    text = message
+    entities.numbers = [float(n) for n in re.findall(r"(?<![\w-])(\d+(?:\.\d+)?)(?![\w-])", text)]
+    thresholds = entities.thresholds
+    if HEALTH_WORD.search(text) or not re.search(r"\$|arr|revenue|licen", text, _I):
+        if found := BELOW.search(text):
+            thresholds["health_below"] = int(_number(found.group(1) or found.group(2)))
+        elif found := AT_MOST.search(text):
+            thresholds["health_below"] = int(_number(found.group(1))) + 1
+        if found := AT_LEAST.search(text):
+            thresholds["health_at_least"] = int(_number(found.group(1) or found.group(2)))
+        elif found := ABOVE.search(text):
+            thresholds["health_at_least"] = int(_number(found.group(1))) + 1
+    entities.bands = _found(vocabulary.bands, text)
+    if not entities.bands and AT_RISK.search(text):
+        entities.bands = list(vocabulary.at_risk_bands)
+    elif not entities.bands and HEALTHY.search(text) and not re.search(r"healthiest", text, _I):
+        entities.bands = list(vocabulary.healthy_bands)
+    segments = _found(vocabulary.segments, text)
+    entities.segment = segments[0] if segments else None
+    quadrants = _found(vocabulary.quadrants, text)
+    entities.quadrant = quadrants[0] if quadrants else None
+    if OVER.search(text):
+        entities.risk = [vocabulary.over_level]
+    elif UNDER.search(text):
+        entities.risk = [vocabulary.top_risk]
+    else:
+        entities.risk = [
+            level
+            for level in vocabulary.risk_levels
+            if re.search(rf"\b{re.escape(level)}\b(?:\s+(?:license\s+)?risk)", text, _I)
+        ]
+    if found := TOP.search(text):
+        word, count = found.group(1).lower(), found.group(2)
+        entities.limit = int(count) if count.isdigit() else NUMBER_WORDS[count.lower()]
+        entities.descending = word in ("top", "highest", "biggest", "largest")
+        entities.sort = next((key for key, rule in SORT_KEYS if rule.search(text)), "arr")
+        if word in ("first",):
+            entities.sort, entities.descending = "renewal_date", False
+    entities.months = months_back(text)
+    entities.plural = bool(SET_OF_ACCOUNTS.search(text))
+    entities.mine = bool(
+        re.search(
+            r"\bmy\s+(?:\w+\s+){0,2}(?:accounts|customers|book|portfolio|renewals)\b|\bi\s+(?:own|manage|cover)\b",
+            text,
+            _I,
+        )
+    )
+    names = (vocabulary.framework, *vocabulary.framework_aliases)
+    if any(re.search(rf"\b{re.escape(n)}\b", text, _I) for n in names):
+        entities.framework = vocabulary.framework
+
+
+def identity_in(message: str) -> str | None:
+    """ "I'm Maya Chen" -> "Maya Chen" (a caller naming themselves)."""
+    found = IDENTITY.match(message)
+    return found.group(1).strip().rstrip(".") if found else None

@@ -1,0 +1,129 @@
+"""Conversation state: what the previous turns were about (their plan and result sets), and
+how a follow-up refers to it: "those", "the second", "the high one", "their CSM".
+
+A state is built from the stored turns and filtered by the caller's scope every time it is
+used, so a conversation never brings back an account its caller may not see.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.principal import Principal
+
+ORDINALS = {
+    "first": 0,
+    "1st": 0,
+    "second": 1,
+    "2nd": 1,
+    "third": 2,
+    "3rd": 2,
+    "fourth": 3,
+    "4th": 3,
+    "fifth": 4,
+    "5th": 4,
+    "last": -1,
+}
+PLURAL = re.compile(r"\b(those|these|them|they|their|the same (?:accounts|ones|customers))\b", re.I)
+SINGULAR = re.compile(
+    r"\b(it|its|it's|this (?:one|account)|that (?:one|account)|their|they|them|the account)\b", re.I
+)
+ORDINAL = re.compile(rf"\bthe\s+({'|'.join(ORDINALS)})(?:\s+(?:one|account|customer))?\b", re.I)
+THE_X_ONE = re.compile(r"\bthe\s+([\w-]+)\s+(?:one|module|account)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One item of a result set: the account it is about and its labels (band, risk, ...)."""
+
+    account_id: str
+    name: str
+    labels: tuple[str, ...] = ()
+
+
+@dataclass
+class State:
+    intent: str | None = None
+    account_id: str | None = None  # the account the last answer was about
+    rows: list[Row] = field(default_factory=list)  # the last result set, in answer order
+    opportunity: str | None = None
+    identity: str | None = None  # the caller's name, set by "I'm <name>"
+
+    def scoped(self, principal: Principal) -> State:
+        """Only what `principal` may see (re-checked on every use)."""
+        rows = [r for r in self.rows if principal.can_see(r.account_id)]
+        account = (
+            self.account_id if self.account_id and principal.can_see(self.account_id) else None
+        )
+        return State(self.intent, account, rows, self.opportunity, self.identity)
+
+    def dump(self) -> dict[str, Any]:
+        return {
+            "intent": self.intent,
+            "account_id": self.account_id,
+            "rows": [
+                {"id": r.account_id, "name": r.name, "labels": list(r.labels)} for r in self.rows
+            ],
+            "opportunity": self.opportunity,
+            "identity": self.identity,
+        }
+
+    @classmethod
+    def load(cls, payloads: Sequence[Mapping[str, Any]]) -> State:
+        """The state after the stored assistant payloads (oldest first)."""
+        state = cls()
+        for payload in payloads:
+            saved = payload.get("state")
+            if isinstance(saved, Mapping):
+                rows = [
+                    Row(str(r["id"]), str(r["name"]), tuple(str(x) for x in r.get("labels", ())))
+                    for r in saved.get("rows", ())
+                    if isinstance(r, Mapping) and "id" in r and "name" in r
+                ]
+                state = cls(
+                    saved.get("intent"),
+                    saved.get("account_id"),
+                    rows or state.rows,
+                    saved.get("opportunity"),
+                    saved.get("identity") or state.identity,
+                )
+            elif payload.get("account_id"):
+                state = cls(None, str(payload["account_id"]), state.rows, None, state.identity)
+        return state
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What a follow-up points at: one account, several, or none."""
+
+    account_ids: tuple[str, ...] = ()
+    kind: str = "none"  # one | several | none
+
+
+def refer(message: str, state: State) -> Reference:
+    """Resolve "those", "the second", "the high one", "their" against the state."""
+    rows = state.rows
+    if rows:
+        found = ORDINAL.search(message)
+        if found and len(rows) > 1:
+            index = ORDINALS[found.group(1).lower()]
+            if -len(rows) <= index < len(rows):
+                return Reference((rows[index].account_id,), "one")
+        for found in THE_X_ONE.finditer(message):
+            word = found.group(1).lower()
+            chosen = [r for r in rows if word in (label.lower() for label in r.labels)]
+            if chosen and len({r.account_id for r in chosen}) == 1:
+                return Reference((chosen[0].account_id,), "one")
+            if chosen:
+                return Reference(tuple(dict.fromkeys(r.account_id for r in chosen)), "several")
+        ids = tuple(dict.fromkeys(r.account_id for r in rows))
+        if PLURAL.search(message) and len(ids) > 1:
+            return Reference(ids, "several")
+    if state.account_id and SINGULAR.search(message):
+        return Reference((state.account_id,), "one")
+    if rows and len({r.account_id for r in rows}) == 1 and SINGULAR.search(message):
+        return Reference((rows[0].account_id,), "one")
+    return Reference()

@@ -1,0 +1,133 @@
+"""Slot parsers: thresholds, top-N, the rules' vocabularies, "my accounts", identity; date
+windows relative to the settings clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from assistant.engine.planner.dates import parse_window
+from assistant.engine.planner.plan import Entities
+from assistant.engine.planner.slots import Vocabulary, identity_in, parse_slots
+
+TODAY = dt.date(2026, 11, 1)
+RULES = Vocabulary(
+    bands=("crimson", "amber", "lime"),  # another vendor's names: nothing is hard-wired
+    healthy_bands=("lime",),
+    quadrants=("Grow", "Protect"),
+    risk_levels=("Critical", "Watch", "Fine", "over-used"),
+    segments=("enterprise", "mid_market"),
+    framework="MEDDICC",
+    framework_aliases=("MEDDPICC",),
+    top_risk="Critical",
+    over_level="over-used",
+)
+
+
+def slots(message: str) -> Entities:
+    entities = Entities()
+    parse_slots(message, RULES, entities)
+    return entities
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("accounts with health under 50", {"health_below": 50}),
+        ("health below 40", {"health_below": 40}),
+        ("score of at least 80", {"health_at_least": 80}),
+        ("health more than 70", {"health_at_least": 71}),
+        ("health at most 59", {"health_below": 60}),
+        ("health between nothing", {}),
+    ],
+)
+def test_thresholds(message: str, expected: dict[str, int]) -> None:
+    assert slots(message).thresholds == expected
+
+
+def test_top_n_sorts_and_limits() -> None:
+    top = slots("top 5 accounts by ARR")
+    assert (top.limit, top.sort, top.descending) == (5, "arr", True)
+    low = slots("the lowest three health scores")
+    assert (low.limit, low.sort, low.descending) == (3, "health", False)
+
+
+def test_vocabularies_come_from_the_rules() -> None:
+    assert slots("which accounts are crimson or amber").bands == ["crimson", "amber"]
+    assert slots("which accounts are at risk").bands == ["crimson", "amber"]
+    assert slots("healthy accounts").bands == ["lime"]
+    assert slots("mid-market accounts").segment == "mid_market"
+    assert slots("accounts in the Grow quadrant").quadrant == "Grow"
+    assert slots("where are we under-deployed").risk == ["Critical"]
+    assert slots("over-deployed modules").risk == ["over-used"]
+    assert slots("red accounts").bands == []  # not a band of these rules
+
+
+def test_framework_aliases_and_my_accounts() -> None:
+    assert slots("Which MEDDPICC fields are missing?").framework == "MEDDICC"
+    assert slots("show my accounts").mine and slots("accounts I manage").mine
+    assert not slots("show the accounts").mine
+
+
+def test_identity() -> None:
+    assert identity_in("I'm Maya Chen") == "Maya Chen"
+    assert identity_in("hi, I am Tom Becker.") == "Tom Becker"
+    assert identity_in("I'm worried about renewals this quarter") is None
+
+
+@pytest.mark.parametrize(
+    ("message", "start", "end"),
+    [
+        ("renewing in the next two months", "2026-11-01", "2027-01-01"),
+        ("in 3 weeks", "2026-11-01", "2026-11-22"),
+        ("within 90 days", "2026-11-01", "2027-01-30"),
+        ("renewing in Q1", "2027-01-01", "2027-03-31"),  # the next Q1 to come
+        ("Q4", "2026-11-01", "2026-12-31"),  # the current quarter, from today
+        ("this quarter", "2026-11-01", "2026-12-31"),
+        ("next quarter", "2027-01-01", "2027-03-31"),
+        ("before March", "2026-11-01", "2027-02-28"),
+        ("by March", "2026-11-01", "2027-03-31"),
+        ("in June", "2027-06-01", "2027-06-30"),
+        ("next month", "2026-12-01", "2026-12-31"),
+        ("before 2027-02-15", "2026-11-01", "2027-02-14"),
+    ],
+)
+def test_date_windows(message: str, start: str, end: str) -> None:
+    window = parse_window(message, TODAY)
+    assert window is not None
+    assert (window.start.isoformat(), window.end.isoformat()) == (start, end)
+
+
+def test_no_window_without_a_date_phrase() -> None:
+    assert parse_window("which accounts are at risk", TODAY) is None
+
+
+def test_signals_hold_on_the_facts_they_name() -> None:
+    from assistant.engine.planner.signals import AccountFacts, Condition, holds, load_signals
+    from tests.conftest import REPO
+
+    facts = AccountFacts(band="red", healthy=False, trend="declining", days_to_renewal=12)
+    facts.license_risks = {"High": ["security"]}
+    assert holds(Condition(healthy=False), facts)
+    assert holds(Condition(days_to_renewal_below=30, band_in=["red"]), facts)
+    assert not holds(Condition(days_to_renewal_below=10), facts)
+    assert holds(Condition(license_risk_in=["High"]), facts)
+    assert not holds(Condition(nps_below=0), facts)  # no NPS: the condition fails
+    assert not holds(Condition(), facts)  # an empty condition never holds
+    shipped = load_signals(REPO / "knowledge" / "rules.yaml")  # the rules file's section
+    assert shipped and all(s.guidance.query and s.guidance.action for s in shipped)
+
+
+def test_keys_file_may_name_the_person(tmp_path: Path) -> None:
+    from assistant.auth import load_keys
+
+    keys = tmp_path / "keys.yaml"
+    keys.write_text(
+        "keys:\n  - {key: abcdefghijklmnop1234, user: tb, role: csm, accounts: '*', "
+        "name: Tom Becker}\n",
+        encoding="utf-8",
+    )
+    principal = load_keys(keys).principal("Bearer abcdefghijklmnop1234")
+    assert principal.name == "Tom Becker"

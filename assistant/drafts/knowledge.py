@@ -1,12 +1,14 @@
-"""What drafts read from the knowledge index: sections of playbooks, guides and one-pagers,
-and cited guidance picked by the grounded composer.
+"""What drafts read from the knowledge index: sections of the customer's documents, and
+cited guidance found by meaning. The section names and questions come from the draft
+templates (assistant/drafts/templates.py); nothing here knows a heading.
 
-Two ways in, both returning quotes of real chunks:
-- `pick`: the sentences of a named section (matched on the end of the chunk's section path,
-  e.g. "Renew KPIs" or "What you get > Code"), optionally only those matching a pattern.
-  Deterministic and exact when the knowledge base has the structure of KNOWLEDGE.md.
-- `search`: hybrid retrieval + the grounded composer for a free-text query, used when no
-  section matches. The composer's own decline rule applies: weak evidence quotes nothing.
+Three ways in, all returning quotes of real chunks:
+- `pick`: the sentences of a section named by a template hint (matched on the end of the
+  chunk's section path), optionally only those matching a pattern.
+- `search`: hybrid retrieval + the grounded composer for the template's question, used when
+  the hinted section is absent. The composer's own decline rule applies.
+- `closest`: within one document (a service one-pager, a deal note), the section closest in
+  meaning to the question, by the embedder's cosine.
 Only chunks the principal may see are read (account-restricted documents are filtered).
 """
 
@@ -16,6 +18,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import Any
 
 from assistant.drafts.evidence import Quote
 from assistant.engine.composer import GroundedComposer
@@ -53,6 +56,7 @@ class Knowledge:
         self.retriever = retriever
         self.composer = composer
         self.k = k
+        self._vectors: dict[str, Any] = {}
 
     def chunks(
         self,
@@ -130,8 +134,35 @@ class Knowledge:
         ]
         return quotes[:limit]
 
-    def services(self, principal: Principal) -> list[ServiceDoc]:
-        """The service one-pagers in the index (id = file name without extension)."""
+    def closest(
+        self,
+        principal: Principal,
+        question: str,
+        limit: int,
+        doc_types: frozenset[str] | None,
+        *,
+        source: str | None = None,
+        title: str | None = None,
+    ) -> list[Quote]:
+        """The sentences of the chunk of one document closest in meaning to `question`."""
+        chunks = self.chunks(principal, doc_types, source=source, title=title)
+        if not chunks:
+            return []
+        embedder = self.retriever.embedder
+        todo = [c for c in chunks if c.id not in self._vectors]
+        if todo:
+            texts = [f"{c.metadata.get('section', '')}\n{c.text}" for c in todo]
+            for chunk, vector in zip(todo, embedder.embed(texts), strict=True):
+                self._vectors[chunk.id] = vector
+        query = embedder.embed([question])[0]
+        best = max(chunks, key=lambda c: float(self._vectors[c.id] @ query))
+        return sentences([best], None, limit)
+
+    def services(
+        self, principal: Principal, modules: tuple[str, ...] = MODULES
+    ) -> list[ServiceDoc]:
+        """The service one-pagers in the index (id = file name without extension); a tag that
+        names one of the product `modules` is a module the service works on."""
         by_source: dict[str, list[StoredChunk]] = defaultdict(list)
         for chunk in self.chunks(principal, frozenset({"one_pager"})):
             by_source[str(chunk.metadata.get("source", ""))].append(chunk)
@@ -143,7 +174,7 @@ class Knowledge:
                     id=PurePosixPath(source).stem,
                     title=str(chunks[0].metadata.get("title", source)),
                     source=source,
-                    modules=tuple(m for m in MODULES if m in tags),
+                    modules=tuple(m for m in modules if m in tags),
                     tags=tuple(sorted(tags)),
                 )
             )

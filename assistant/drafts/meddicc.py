@@ -2,7 +2,8 @@
 (the opportunity record and its MEDDICC note), the guide's question to close each gap, and
 next steps.
 
-Rating rules (MEDDICC Qualification Guide: "captured, specific and evidenced"):
+The headings and where the guide's questions are looked up come from the template
+(knowledge/templates/meddicc_review.yaml). Rating rules ("captured, specific and evidenced"):
 
     missing   the field is empty
     weak      the text is vague (unknown, unclear, not sure, TBD, none agreed, not known,
@@ -26,16 +27,6 @@ from assistant.drafts.models import Deal, FieldReview, MeddiccReview, NextStep, 
 from assistant.tools.opportunities import MEDDICC, Opportunities, OpportunityView
 from assistant.tools.overview import AccountOverview
 
-LABELS = {
-    "metrics": "Metrics",
-    "economic_buyer": "Economic buyer",
-    "decision_criteria": "Decision criteria",
-    "decision_process": "Decision process",
-    "identify_pain": "Identify pain",
-    "champion": "Champion",
-    "competition": "Competition",
-    "compelling_event": "Compelling event",
-}
 VAGUE = re.compile(
     r"\b(unknown|unclear|not sure|tbd|to be confirmed|none agreed|not known|no [\w ]{0,25}"
     r"known|things to be better|mentioned [\w ]{0,30}once)\b",
@@ -71,11 +62,12 @@ def rate(key: str, text: str | None, partner: str | None) -> tuple[Rating, str]:
 def build_meddicc_review(ctx: Context, opportunity_id: str) -> MeddiccReview:
     view = ctx.run(Opportunities, OPPORTUNITY, opportunity_id=opportunity_id).opportunities[0]
     o = ctx.run(AccountOverview, OVERVIEW, account_id=view.account_id)
-    title = f"MEDDICC: {view.name}"
-    fields = [_field(ctx, view, key, title, o.partner) for key in MEDDICC]
+    note_title = _deal_note(ctx, view)
+    fields = [_field(ctx, view, key, note_title, o.partner) for key in MEDDICC]
 
     return MeddiccReview(
-        title=f"MEDDICC review: {view.id} {view.name}",
+        title=ctx.template.title.format(opportunity=view.id, name=view.name),
+        sections=ctx.template.titles,
         generated_on=ctx.today,
         opportunity_id=view.id,
         account_id=view.account_id,
@@ -96,21 +88,32 @@ def build_meddicc_review(ctx: Context, opportunity_id: str) -> MeddiccReview:
     )
 
 
+def _deal_note(ctx: Context, view: OpportunityView) -> str | None:
+    """The title of the deal's note in the knowledge base: the note whose title names the
+    opportunity (its name or id); None when there is none."""
+    names = {view.name.lower(), view.id.lower()}
+    for chunk in ctx.knowledge.chunks(ctx.principal, frozenset({"meddicc"})):
+        title = str(chunk.metadata.get("title", ""))
+        if any(name in title.lower() for name in names):
+            return title
+    return None
+
+
 def _field(
-    ctx: Context, view: OpportunityView, key: str, note_title: str, partner: str | None
+    ctx: Context, view: OpportunityView, key: str, note_title: str | None, partner: str | None
 ) -> FieldReview:
-    label = LABELS[key]
+    label = ctx.template.label("fields", key)
     text = view.meddicc.get(key)
     rating, reason = rate(key, text, partner)
-    note = ctx.pick(label, limit=1, doc_types=frozenset({"meddicc"}), title=note_title)
+    note = ctx.find("fields", "note", title=note_title, field=label) if note_title else []
     cites = [ctx.ledger.cite(q.chunk) for q in note]
     if text:
         evidence = known(text, tools=[OPPORTUNITY], citations=cites)
     else:
         evidence = needed(f"{label.lower()} is not captured", tools=[OPPORTUNITY],
                           citations=cites)  # fmt: skip
-    question = ctx.guidance(label, must=r"Ask:", limit=1, missing="the MEDDICC guide has no "
-                            f"question for {label.lower()}")  # fmt: skip
+    missing = f"the qualification guide has no question for {label.lower()}"
+    question = ctx.guide("fields", "question", field=label, missing=missing)
     return FieldReview(
         field=key, label=label, rating=rating, evidence=evidence, reason=reason, question=question
     )
@@ -122,11 +125,11 @@ def _next_steps(
     owner = known(
         o.account_exec,
         tools=[OVERVIEW],
-        citations=ctx.cite_first("Growth pods", must=r"account executive owns"),
+        citations=ctx.cite("next_steps", "owner"),
         note="account executive, owns the MEDDICC record",
     )
-    plan = ctx.cite_first("Reviewing a deal for gaps", must=r"owner and a date")
-    stage_rule = ctx.cite_first("MEDDICC Qualification Guide", must=r"before the deal moves")
+    plan = ctx.cite("next_steps", "plan")
+    stage_rule = ctx.cite("next_steps", "stage_rule")
     due_note = f"agree the date in the opportunity plan (the deal closes on {view.close_date})"
     if view.stage in PAST_DEMO:
         due_note += f"; the deal is past the demo stage ({human(view.stage)}), close it first"
@@ -150,7 +153,7 @@ def _next_steps(
     if not steps:
         steps.append(
             NextStep(
-                action=ctx.guidance("Reviewing a deal for gaps", must=r"captured, specific"),
+                action=ctx.guide("next_steps", "complete"),
                 owner=owner,
                 due=known(view.close_date, tools=[OPPORTUNITY], note="the close date"),
             )

@@ -150,9 +150,9 @@ BASELINES: tuple[tuple[str, Baseline], ...] = (
 
 
 def objectives(ctx: Context, f: AccountFacts, stage: Stage) -> list[Objective]:
-    kpis = ctx.pick(f"{stage.title()} KPIs", limit=4)
-    kpis += ctx.pick("Objectives and KPIs per stage", must=rf"\b{stage} stage\b", limit=1)
-    target_cites = ctx.cite_first("Objectives and KPIs per stage", must=r"baseline metric")
+    kpis = ctx.find("objectives", "kpis", stage=stage)
+    kpis += [q for q in ctx.find("objectives", "stage", stage=stage) if q not in kpis]
+    target_cites = ctx.cite("objectives", "target")
     result = []
     for quote in kpis:
         lowered = quote.text.lower()
@@ -179,7 +179,7 @@ def _due(ctx: Context, f: AccountFacts, stage: Stage, kpi: str) -> Evidenced[dt.
         return known(
             f.overview.contract_start + dt.timedelta(days=30),
             tools=[OVERVIEW],
-            citations=ctx.cite_first("Onboarding target", must=r"30 days"),
+            citations=ctx.cite("objectives", "go_live"),
             note="contract start + 30 days",
         )
     if stage == "renew":
@@ -196,8 +196,7 @@ class _Step:
     end: dt.date
     owner: Evidenced[str] | None
     rule: str
-    suffix: str
-    must: str
+    lookup: str  # the template's `milestones` lookup that states the rule
     tools: tuple[str, ...] = ()
 
 
@@ -211,40 +210,36 @@ def milestones(ctx: Context, f: AccountFacts) -> list[Milestone]:
     days = dt.timedelta
     steps = [
         _Step("Success plan agreed with the customer", today, today + days(14), csm,
-              "within 2 weeks of today", "Customer Success Plan Guide",
-              r"within the first 2 weeks"),
+              "within 2 weeks of today", "plan_agreed"),
         _Step("Quarterly business review with the executive sponsor", today,
-              shift_months(today, 3), csm, "within the next quarter", "Cadence",
-              r"quarterly business review"),
+              shift_months(today, 3), csm, "within the next quarter", "qbr"),
         _Step("Portfolio review for the renewal", shift_months(renewal, -15),
-              shift_months(renewal, -12), csm, "15 to 12 months before the renewal", "Timeline",
-              r"portfolio review"),
+              shift_months(renewal, -12), csm, "15 to 12 months before the renewal",
+              "portfolio_review"),
         _Step("Renewal risk management", shift_months(renewal, -6), shift_months(renewal, -3),
-              csm, "6 to 3 months before the renewal", "Timeline", r"Risk management"),
+              csm, "6 to 3 months before the renewal", "risk_management"),
         _Step("Partner prompted about the renewal", renewal - days(90), renewal - days(60),
-              partner, "90 to 60 days before the renewal", "Timeline", r"Partners are prompted"),
+              partner, "90 to 60 days before the renewal", "partner_prompt"),
         _Step("Renewal execution and signature", shift_months(renewal, -3), renewal, ae,
-              "the last 3 months before the renewal", "Timeline", r"Renewal execution"),
+              "the last 3 months before the renewal", "execution"),
     ]  # fmt: skip
     if f.high_risk:
         names = ", ".join(m.module for m in f.high_risk)
         check = renewal - days(90)
         steps += [
             _Step(f"Adoption plan for the High license risk module(s): {names}", today,
-                  today + days(30), csm, "within 30 days of today",
-                  "What to do with High risk modules", r"within 30 days", (LICENSES,)),
+                  today + days(30), csm, "within 30 days of today", "adoption_plan",
+                  (LICENSES,)),
             _Step("High license risk modules reviewed for the renewal", check, check, csm,
-                  "90 days before the renewal", "What to do with High risk modules",
-                  r"90 days before renewal", (LICENSES,)),
+                  "90 days before the renewal", "license_review", (LICENSES,)),
         ]  # fmt: skip
     if f.warning("detractor_or_low_csat_last_6_months"):
         steps.append(_Step("CSM call after a detractor or low CSAT answer", today,
                            add_business_days(today, 5), csm, "within 5 business days of today",
-                           "Using the results", r"5 business days", (HEALTH,)))  # fmt: skip
+                           "detractor_call", (HEALTH,)))  # fmt: skip
     if (today - signed).days < 13 * 7:
         steps.append(_Step("Live and engaged", signed, signed + days(30), csm,
-                           "within 30 days of signature", "Onboarding target",
-                           r"30 days"))  # fmt: skip
+                           "within 30 days of signature", "live"))  # fmt: skip
     out = []
     for step in steps:
         if step.owner is None or step.end < today:
@@ -258,7 +253,7 @@ def milestones(ctx: Context, f: AccountFacts) -> list[Milestone]:
                 when=known(
                     DateWindow(start=step.start, end=step.end),
                     tools=(OVERVIEW, *step.tools),
-                    citations=ctx.cite_first(step.suffix, must=step.must),
+                    citations=ctx.cite("milestones", step.lookup),
                     note=step.rule,
                 ),
                 status=status,

@@ -40,7 +40,11 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(default=120, ge=0)
     ingest_exclude: list[str] = Field(
         default_factory=lambda: [
-            "accounts/*", "accounts/**/*", "*.py", "*.yaml", "*.yml"
+            "accounts/*",
+            "accounts/**/*",
+            "*.py",
+            "*.yaml",
+            "*.yml",
         ],  # rules and draft templates (YAML) are data the service reads, not documents
         description="glob patterns (relative to an ingested folder) that are not ingested",
     )

@@ -1,8 +1,8 @@
-"""The 5W seller pitch of a service to an account: who will pay, why, what, when, where and
-how, in the sections of its template (knowledge/templates/pitch.yaml). Qualification fields
-come from the account's open opportunity for the service; deliverables, scope, price and
-delivery from the service one-pager; segment, renewal, health and licenses from the tools;
-the lens itself from the guide."""
+"""The 5W seller pitch of a service to an account: who pays, why, what, when, where and how,
+in the sections of its template (knowledge/templates/pitch.yaml). Qualification fields come
+from the account's open opportunity for the service; deliverables, scope, price and delivery
+from the service one-pager; segment, renewal, health and licenses from the tools; the lens
+itself from the guide."""
 
 from __future__ import annotations
 

@@ -6,14 +6,14 @@ that a customer edits with their playbooks. The code fills a template; it knows 
     title: "Customer success plan: {account}"
     sections:                               # in the order the reader sees them
       - key: risks                          # the builder part that fills it (fixed per kind)
-        title: Risks and mitigations        # the heading in the draft
+        title: Risks and what we do         # the heading in the draft
         question: What could stop the renewal, and what do we do about it?
         fill: rules (health bands, license levels, signals) + tools, guidance quoted
         labels: {economic_buyer: Economic buyer}     # optional row labels
         guidance:                           # where the section's guidance is looked up
           escalate:
             question: When is an at-risk account escalated?   # retrieval query (required)
-            section: When to escalate       # optional: a heading path suffix tried first
+            section: Escalation             # optional: a heading path suffix tried first
             must: red band                  # optional: only that section's sentences matching
             limit: 1                        # sentences quoted (default 2)
             doc_types: [playbook, guide]    # default: playbooks and guides

@@ -57,7 +57,7 @@ def test_scanner_finds_each_kind_of_name(tmp_path: Path) -> None:
         'QUERY = "what does northwind buy"\n'
         'SECTION = ctx.pick("Growth pods")\n'
         'ok = "growth pods are a generic idea in prose"\n'
-        '# see How partners take part\n',
+        "# see How partners take part\n",
         encoding="utf-8",
     )
     found = {(h.line, h.term) for h in scan(code, tmp_path, TERMS)}
@@ -72,4 +72,5 @@ def test_scanner_finds_each_kind_of_name(tmp_path: Path) -> None:
 def test_a_generic_use_is_not_a_hit(tmp_path: Path) -> None:
     code = tmp_path / "generic.py"
     code.write_text('NOTE = "the data platform shows a blue bar"\n', encoding="utf-8")
-    assert scan(code, tmp_path, Terms(frozenset({"lumen"}), frozenset({"growth pods"}), frozenset())) == []
+    terms = Terms(frozenset({"lumen"}), frozenset({"growth pods"}), frozenset())
+    assert scan(code, tmp_path, terms) == []

@@ -144,7 +144,10 @@ class Knowledge:
         source: str | None = None,
         title: str | None = None,
     ) -> list[Quote]:
-        """The sentences of the chunk of one document closest in meaning to `question`."""
+        """The sentences of the chunk of one document closest to `question`: dense cosine,
+        BM25 and the overlap of the question's words with the chunk's own heading, each
+        min-max normalised over the document's chunks, summed (the hybrid retriever's
+        convex fusion, within one document; a heading says what its section answers)."""
         chunks = self.chunks(principal, doc_types, source=source, title=title)
         if not chunks:
             return []
@@ -155,7 +158,16 @@ class Knowledge:
             for chunk, vector in zip(todo, embedder.embed(texts), strict=True):
                 self._vectors[chunk.id] = vector
         query = embedder.embed([question])[0]
-        best = max(chunks, key=lambda c: float(self._vectors[c.id] @ query))
+        dense = [float(self._vectors[c.id] @ query) for c in chunks]
+        index = self.lexical.index
+        bm25 = index.scores(question)
+        positions = [index.position(c.id) for c in chunks]
+        lexical = [float(bm25[p]) if bm25 is not None and p is not None else 0.0 for p in positions]
+        heading = [_heading_overlap(question, str(c.metadata.get("section", ""))) for c in chunks]
+        fused = [
+            a + b + h for a, b, h in zip(_unit(dense), _unit(lexical), _unit(heading), strict=True)
+        ]
+        best = chunks[max(range(len(chunks)), key=fused.__getitem__)]
         return sentences([best], None, limit)
 
     def services(
@@ -198,3 +210,27 @@ def sentences(
             if limit is not None and len(quotes) >= limit:
                 return quotes
     return quotes
+
+
+def _unit(values: list[float]) -> list[float]:
+    """Min-max normalised to 0..1 (all zeros when the values are equal)."""
+    low, high = min(values), max(values)
+    return [0.0 if high == low else (v - low) / (high - low) for v in values]
+
+
+def _stems(text: str) -> set[str]:
+    """Content words cut to five letters ("costs" and "cost" meet; "the", "what" drop)."""
+    return {w[:5] for w in re.findall(r"[a-z][a-z-]+", text.lower()) if len(w) > 3} - _FUNCTION
+
+
+def _heading_overlap(question: str, section: str) -> float:
+    """Share of the question's content words found in the last heading of `section`."""
+    words = _stems(question)
+    last = section.rsplit(">", 1)[-1]
+    return len(words & _stems(last)) / len(words) if words else 0.0
+
+
+_FUNCTION = frozenset(
+    {"what", "which", "does", "when", "where", "there", "their", "about", "with", "from",
+     "into", "this", "that", "have", "will", "shoul"}
+)  # fmt: skip

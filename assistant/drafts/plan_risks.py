@@ -129,6 +129,8 @@ def risks(ctx: Context, f: AccountFacts) -> list[RiskItem]:
 
 def _join(ctx: Context, first: Evidenced[str], second: Evidenced[str]) -> Evidenced[str]:
     parts = [e for e in (first, second) if e.value is not None]
+    if len(parts) == 2 and str(parts[1].value) in str(parts[0].value):
+        parts = parts[:1]  # both lookups found the same guidance: quote it once
     if not parts:
         return first
     return known(

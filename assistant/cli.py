@@ -1,4 +1,4 @@
-"""`assistant`: serve, ingest, import-accounts, ask."""
+"""`assistant`: serve, ingest, import-accounts, check-rules, ask."""
 
 from __future__ import annotations
 
@@ -7,23 +7,31 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
-from assistant.config import get_settings
+from assistant.config import Settings, get_settings
 from assistant.drafts.cli import app as draft_app
 from assistant.errors import AssistantError
 from assistant.evaluation.cli import eval_app
+from assistant.rules import Rules, check_rules, load_rules
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 app.add_typer(draft_app, name="draft")
 app.add_typer(eval_app, name="eval")
 
 
-def _fail(message: str, code: int = 1) -> None:
+def _fail(message: str, code: int = 1) -> NoReturn:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code)
+
+
+def _rules_or_fail(settings: Settings) -> Rules:
+    try:
+        return load_rules(settings.rules_path)
+    except AssistantError as error:
+        _fail(str(error))
 
 
 def _is_loopback(host: str) -> bool:
@@ -96,15 +104,30 @@ def import_accounts(
     settings = get_settings()
     if not directory.is_dir():
         _fail(f"{directory} is not a folder")
+    rules = _rules_or_fail(settings)
     engine = build_engine(settings)
     try:
-        report = AccountImporter(session_factory(engine)).run(directory, settings.clock())
+        report = AccountImporter(session_factory(engine), rules).run(directory, settings.clock())
     finally:
         engine.dispose()
     for issue in report.rejected:
         typer.secho(f"rejected {issue}", fg=typer.colors.YELLOW, err=True)
     typer.echo(report.summary())
     if report.failed_files or (strict and report.rejected):
+        raise typer.Exit(1)
+
+
+@app.command("check-rules")
+def check_rules_command() -> None:
+    """Validate the rules file and check that each rule's cited section still states it
+    (exit 1 on any problem)."""
+    settings = get_settings()
+    rules = _rules_or_fail(settings)
+    problems = check_rules(rules, settings.knowledge_dir)
+    for problem in problems:
+        typer.secho(f"problem: {problem}", fg=typer.colors.YELLOW, err=True)
+    typer.echo(f"{settings.rules_path}: {len(problems)} problem(s)")
+    if problems:
         raise typer.Exit(1)
 
 

@@ -49,6 +49,12 @@ class Settings(BaseSettings):
         description="glob patterns (relative to an ingested folder) that are not ingested",
     )
 
+    # business rules (assistant/rules): bands, thresholds, windows, fields, signals
+    rules_file: Path | None = Field(
+        default=None,
+        description="the rules file (docs/rules.md); <knowledge_dir>/rules.yaml when unset",
+    )
+
     # retrieval
     retrieval_k: int = Field(default=8, ge=1, le=100, description="chunks returned by search")
     retrieval_candidates: int = Field(default=40, ge=1, description="per-retriever depth")
@@ -126,6 +132,10 @@ class Settings(BaseSettings):
     @property
     def manifest_path(self) -> Path:
         return self.data_dir / "manifest.sqlite3"
+
+    @property
+    def rules_path(self) -> Path:
+        return self.rules_file if self.rules_file is not None else self.knowledge_dir / "rules.yaml"
 
     @property
     def sqlalchemy_url(self) -> str:

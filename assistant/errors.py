@@ -2,6 +2,7 @@
 
     AssistantError                  base of every error the service raises on purpose
     ├── ConfigurationError          settings that cannot work (missing model, bad URL)
+    │   └── RulesError              the business-rules file is missing or invalid
     ├── LoaderError                 one file cannot be read; ingestion reports it and skips it
     │   └── UnsupportedFileError    no loader for this file type
     ├── IndexNotReadyError          the knowledge index is not built yet
@@ -23,6 +24,10 @@ class AssistantError(Exception):
 
 class ConfigurationError(AssistantError):
     pass
+
+
+class RulesError(ConfigurationError):
+    """The rules file cannot be used; the message names the file, the key and the fix."""
 
 
 class LoaderError(AssistantError):

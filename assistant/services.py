@@ -29,6 +29,7 @@ from assistant.retrieval.dense import connect, open_collection
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.retrieval.lexical import LexicalStore
 from assistant.retrieval.scoped_dense import PostFilteredDense
+from assistant.rules import Problem, Rules, check_rules, load_rules
 from assistant.store import accounts as _account_tables  # noqa: F401  (registers the tables)
 from assistant.store.account_store import AccountStore
 from assistant.store.conversations import ConversationStore
@@ -53,6 +54,17 @@ class Services:
     api_keys: KeyRing | None
     llm: LLMEngine | None = None  # when a model is configured
     drafts: DraftService | None = None  # success plans, pitches, one-pagers, MEDDICC reviews
+    _rules_problems: list[Problem] | None = None
+
+    @property
+    def rules(self) -> Rules:
+        return self.tools.context.rules
+
+    def rules_problems(self) -> list[Problem]:
+        """The citation check of the rules against the knowledge folder (run once)."""
+        if self._rules_problems is None:
+            self._rules_problems = check_rules(self.rules, self.settings.knowledge_dir)
+        return self._rules_problems
 
     @property
     def engine(self) -> AnswerEngine:
@@ -112,8 +124,9 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
     database = build_engine(settings)
     sessions = session_factory(database)
     accounts = AccountStore(sessions)
-    tools = build_registry(ToolContext(accounts, settings.clock))
-    knowledge = Knowledge(lexical, retriever, composer, settings.retrieval_k)
+    rules = load_rules(settings.rules_path)
+    tools = build_registry(ToolContext(accounts, settings.clock, rules))
+    knowledge = Knowledge(lexical, retriever, composer, settings.retrieval_k, modules=rules.modules)
     drafts = DraftService.build(
         tools,
         accounts,

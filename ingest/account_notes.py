@@ -4,13 +4,16 @@ Reads knowledge/accounts/ (accounts.csv, licenses.csv, health_snapshots.csv, sur
 incidents.csv, outcomes.csv, opportunities.json, meta.json, KNOWN_ISSUES.yaml) and writes
 
     <out>/account-notes/<acc-id>.md   one note per account
-    <out>/meddicc/<opp-id>.md         one MEDDICC note per opportunity
+    <out>/meddicc/<opp-id>.md         one qualification note per opportunity (the folder
+                                      is the rules' framework name, lower case)
 
 The output is a pure function of the tables, so the notes are checked in and a test
 regenerates them to prove notes and tables never disagree. Rows listed in KNOWN_ISSUES.yaml
-are never quoted as facts: the note says "Data issue: ..." instead.
+are never quoted as facts: the note says "Data issue: ..." instead. Every band, level,
+quadrant, window, field and name comes from the business rules (`<out>/rules.yaml`).
 
     python -m ingest.account_notes [--accounts-dir knowledge/accounts] [--out-dir knowledge]
+                                   [--rules knowledge/rules.yaml]
 """
 
 from __future__ import annotations
@@ -26,20 +29,10 @@ from typing import Any
 
 import yaml
 
-from assistant.store.records import COMPONENTS, MODULES, SEVERITIES
-from assistant.tools.opportunities import MEDDICC
-from assistant.tools.rules import (
-    health_band,
-    is_healthy,
-    license_risk,
-    low_penetration,
-    nps,
-    quadrant,
-    trend_direction,
-)
+from assistant.rules import Rules, load_rules
 
 Row = dict[str, str]
-MEDDICC_FIELDS = tuple((key, key.replace("_", " ").capitalize()) for key in MEDDICC)
+COUNT_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 SEGMENT_TEXT = {"enterprise": "an enterprise", "mid_market": "a mid-market", "smb": "an SMB"}
 ROLE_TEXT = {
     "sales_agent": "the sales agent role (partner as sales agent)",
@@ -68,6 +61,10 @@ def article(word: str) -> str:
     return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
 
 
+def count_word(count: int) -> str:
+    return COUNT_WORDS[count] if 0 <= count < len(COUNT_WORDS) else str(count)
+
+
 def plural(count: int, singular: str, many: str | None = None) -> str:
     return f"{count} {singular if count == 1 else (many or singular + 's')}"
 
@@ -81,6 +78,7 @@ def days_between(start: date, end: date) -> int:
 
 @dataclass
 class Tables:
+    rules: Rules
     reference_date: date
     accounts: list[tuple[int, Row]]
     licenses: list[tuple[int, Row]]
@@ -101,7 +99,7 @@ def read_csv(path: Path) -> list[tuple[int, Row]]:
         return [(n, dict(row)) for n, row in enumerate(csv.DictReader(fh), start=2)]
 
 
-def load_tables(accounts_dir: Path) -> Tables:
+def load_tables(accounts_dir: Path, rules: Rules) -> Tables:
     meta = json.loads((accounts_dir / "meta.json").read_text(encoding="utf-8"))
     issues_path = accounts_dir / "KNOWN_ISSUES.yaml"
     issues: dict[tuple[str, int], dict[str, Any]] = {}
@@ -110,6 +108,7 @@ def load_tables(accounts_dir: Path) -> Tables:
         for item in doc.get("issues") or []:
             issues[(str(item["file"]), int(item["line"]))] = dict(item)
     return Tables(
+        rules=rules,
         reference_date=date.fromisoformat(meta["reference_date"]),
         accounts=read_csv(accounts_dir / "accounts.csv"),
         licenses=read_csv(accounts_dir / "licenses.csv"),
@@ -151,7 +150,7 @@ def snapshot_section(t: Tables, line: int, acc: Row) -> list[str]:
     else:
         arr = int(acc["arr"])
         per_employee = round(arr / employees)
-        level = "low" if low_penetration(arr, employees) else "high"
+        level = "low" if t.rules.low_penetration(arr, employees) else "high"
         extra = " and leaves whitespace to expand into" if level == "low" else ""
         out.append(f"{name} has an ARR of {money(arr)}.")
         out.append(
@@ -178,7 +177,8 @@ def snapshot_section(t: Tables, line: int, acc: Row) -> list[str]:
             f"{name} is partner-managed: {acc['partner']} works the account in {ROLE_TEXT[role]}."
         )
     else:
-        out.append(f"{name} is managed directly by Lumen Data with no partner.")
+        by = f" by {t.rules.company}" if t.rules.company else ""
+        out.append(f"{name} is managed directly{by} with no partner.")
     out.append(f"{name} is in the {acc['stage']} stage of the customer lifecycle.")
     return out
 
@@ -201,31 +201,35 @@ def health_section(t: Tables, acc: Row) -> tuple[list[str], int | None]:
     good.sort(key=lambda r: r["month"])
     latest, first = good[-1], good[0]
     score = int(latest["overall"])
-    band = health_band(score)
-    status = "healthy" if is_healthy(score) else "at risk"
-    comps = ", ".join(f"{c} {latest[c]}" for c in COMPONENTS)
-    direction = trend_direction(int(first["overall"]), score)
+    rules = t.rules
+    keys = rules.component_keys
+    band = rules.band_for(score).name
+    status = "healthy" if rules.is_healthy(score) else "at risk"
+    comps = ", ".join(f"{c} {latest[c]}" for c in keys)
+    direction = rules.trend_direction(int(first["overall"]), score)
     lines = [
         f"The latest overall health score of {name} is {score} ({band}) for "
         f"{latest['month']}, so the account counts as {status}.",
-        f"The five health components of {name} for {latest['month']} are {comps}.",
-        f"Over the 12 months from {first['month']} to {latest['month']} the overall health "
-        f"score of {name} moved from {first['overall']} to {score}, {article(direction)} trend.",
+        f"The {count_word(len(keys))} health components of {name} for {latest['month']} are "
+        f"{comps}.",
+        f"Over the {rules.health.trend_months} months from {first['month']} to "
+        f"{latest['month']} the overall health score of {name} moved from "
+        f"{first['overall']} to {score}, {article(direction)} trend.",
     ]
-    lowest = min(COMPONENTS, key=lambda c: (int(latest[c]), c))
+    lowest = min(keys, key=lambda c: (int(latest[c]), c))
     lines.append(f"The weakest health component of {name} is {lowest} at {latest[lowest]}.")
     return lines + out, score
 
 
-def quadrant_sentence(acc: Row, score: int | None, bad_arr: bool) -> list[str]:
+def quadrant_sentence(rules: Rules, acc: Row, score: int | None, bad_arr: bool) -> list[str]:
     if score is None or bad_arr or not acc["arr"]:
         return [
             f"The expansion 2x2 quadrant of {acc['name']} cannot be placed because "
             "ARR or health data is missing."
         ]
-    q = quadrant(score, int(acc["arr"]), int(acc["employees"]))
-    health = "healthy" if is_healthy(score) else "unhealthy"
-    pen = "low" if low_penetration(int(acc["arr"]), int(acc["employees"])) else "high"
+    q = rules.quadrant_for(score, int(acc["arr"]), int(acc["employees"]))
+    health = "healthy" if rules.is_healthy(score) else "unhealthy"
+    pen = "low" if rules.low_penetration(int(acc["arr"]), int(acc["employees"])) else "high"
     return [
         f'In the expansion 2x2, {acc["name"]} is in the "{q}" quadrant ({health}, '
         f"{pen} ARR penetration)."
@@ -237,21 +241,29 @@ def licenses_section(t: Tables, acc: Row) -> list[str]:
     out: list[str] = []
     high: list[str] = []
     rows = rows_for(t.licenses, acc["id"])
-    order: dict[str, int] = {m: i for i, m in enumerate(MODULES)}
+    rules = t.rules
+    top = rules.licenses.levels[0].name
+    order: dict[str, int] = {m: i for i, m in enumerate(rules.modules)}
     for n, row in sorted(rows, key=lambda nr: (order.get(nr[1]["module"], 99), nr[0])):
         module = row["module"]
         licensed, active, assigned = (int(row[k]) for k in ("licensed", "active", "assigned"))
         issue = t.issue("licenses.csv", n)
-        if issue or active > licensed:
+        if issue:
             out.append(
-                f"Data issue: the {module} module of {name} reports {active:,} active "
-                f"users against {licensed:,} licensed users; this over-deployment is a "
-                "compliance issue to confirm with the customer, not an adoption risk, "
-                "so no unused share is given."
+                f"Data issue: the {module} license row of {name} is left out of this note "
+                f"because {issue['reason']}."
             )
             continue
-        risk = license_risk(licensed, active)
-        if risk == "High":
+        risk = rules.license_risk(licensed, active)
+        if active > licensed:
+            out.append(
+                f"The {module} module of {name} has {licensed:,} licensed users, "
+                f"{active:,} active users and {assigned:,} assigned users, so it is "
+                f"{risk} by {active - licensed:,} active users: a compliance issue to raise "
+                "with the customer (a true-up or an expansion quote), not an adoption risk."
+            )
+            continue
+        if risk == top:
             high.append(module)
         delta = licensed - active
         out.append(
@@ -264,10 +276,10 @@ def licenses_section(t: Tables, acc: Row) -> list[str]:
         return [f"No licenses are recorded for {name}."]
     if high:
         out.append(
-            f"{name} has {plural(len(high), 'module')} at High license risk: {', '.join(high)}."
+            f"{name} has {plural(len(high), 'module')} at {top} license risk: {', '.join(high)}."
         )
     else:
-        out.append(f"{name} has no module at High license risk.")
+        out.append(f"{name} has no module at {top} license risk.")
     return out
 
 
@@ -279,12 +291,12 @@ def voice_section(t: Tables, acc: Row) -> list[str]:
     out: list[str] = []
     if nps_rows:
         scores = [int(r["score"]) for r in nps_rows]
-        pro = sum(1 for s in scores if s >= 9)
-        det = sum(1 for s in scores if s <= 6)
+        kinds = [t.rules.surveys.nps.category(s) for s in scores]
+        pro, det = kinds.count("promoter"), kinds.count("detractor")
         out.append(
             f"{name} has {len(scores)} NPS responses between {nps_rows[0]['date']} and "
             f"{nps_rows[-1]['date']}, with {pro} promoters, {len(scores) - pro - det} "
-            f"passives and {det} detractors, which gives an NPS of {nps(scores)}."
+            f"passives and {det} detractors, which gives an NPS of {t.rules.nps(scores)}."
         )
         last = nps_rows[-1]
         out.append(
@@ -310,24 +322,28 @@ def voice_section(t: Tables, acc: Row) -> list[str]:
 
 def support_section(t: Tables, acc: Row) -> list[str]:
     name = acc["name"]
-    months = sorted({r["month"] for _, r in t.health})[-3:]
+    support = t.rules.support
+    window = support.incident_window_months
+    months = sorted({r["month"] for _, r in t.health})[-window:]
     if not months:
         return [f"No incident window can be computed for {name}."]
-    counts = dict.fromkeys(SEVERITIES, 0)
-    year = dict.fromkeys(SEVERITIES, 0)
+    counts = dict.fromkeys(support.severities, 0)
+    year = dict.fromkeys(support.severities, 0)
     for n, row in rows_for(t.incidents, acc["id"]):
         if t.issue("incidents.csv", n) or row["severity"] not in counts:
             continue
         year[row["severity"]] += int(row["count"])
         if row["month"] in months:
             counts[row["severity"]] += int(row["count"])
-    listed = ", ".join(f"{counts[s]} {s}" for s in SEVERITIES[:-1])
+    *first, last = support.severities
+    listed = ", ".join(f"{counts[s]} {s}" for s in first)
+    listed = f"{listed} and {counts[last]} {last}" if first else f"{counts[last]} {last}"
+    severe = " and ".join(f"{year[s]} {s}" for s in support.severe)
     total = sum(counts.values())
     return [
-        f"In the last 3 months ({months[0]} to {months[-1]}) {name} logged {total} support "
-        f"incidents: {listed} and {counts['sev4']} sev4.",
-        f"Over the last 12 months {name} logged {year['sev1']} sev1 and {year['sev2']} sev2 "
-        "incidents.",
+        f"In the last {window} months ({months[0]} to {months[-1]}) {name} logged {total} "
+        f"support incidents: {listed}.",
+        f"Over the last 12 months {name} logged {severe} incidents.",
     ]
 
 
@@ -350,9 +366,9 @@ def outcomes_section(t: Tables, acc: Row) -> list[str]:
     return out
 
 
-def missing_meddicc(opp: dict[str, Any]) -> list[str]:
+def missing_fields(rules: Rules, opp: dict[str, Any]) -> list[str]:
     fields = opp.get("meddicc") or {}
-    return [label.lower() for key, label in MEDDICC_FIELDS if not fields.get(key)]
+    return [f.label.lower() for f in rules.qualification.fields if not fields.get(f.key)]
 
 
 def opportunities_section(t: Tables, acc: Row) -> list[str]:
@@ -369,11 +385,12 @@ def opportunities_section(t: Tables, acc: Row) -> list[str]:
             f"{money(int(o['amount']))} in the {human(str(o['stage']))} stage, closing "
             f"on {o['close_date']}."
         )
-        gaps = missing_meddicc(o)
+        gaps = missing_fields(t.rules, o)
+        framework = t.rules.qualification.name
         if gaps:
-            out.append(f"The MEDDICC record of {o['id']} is missing: {', '.join(gaps)}.")
+            out.append(f"The {framework} record of {o['id']} is missing: {', '.join(gaps)}.")
         else:
-            out.append(f"The MEDDICC record of {o['id']} has all fields captured.")
+            out.append(f"The {framework} record of {o['id']} has all fields captured.")
     return out
 
 
@@ -384,7 +401,7 @@ def render_account(t: Tables, line: int, acc: Row) -> str:
     health_lines, score = health_section(t, acc)
     sections = [
         ("Snapshot", snapshot_section(t, line, acc)),
-        ("Health", health_lines + quadrant_sentence(acc, score, bad_arr)),
+        ("Health", health_lines + quadrant_sentence(t.rules, acc, score, bad_arr)),
         ("Licenses", licenses_section(t, acc)),
         ("Customer voice", voice_section(t, acc)),
         ("Support", support_section(t, acc)),
@@ -411,31 +428,33 @@ def render_meddicc(t: Tables, opp: dict[str, Any]) -> str:
     names = {r["id"]: r["name"] for _, r in t.accounts}
     account = names.get(str(opp["account_id"]), str(opp["account_id"]))
     fields = opp.get("meddicc") or {}
+    framework = t.rules.qualification.name
     head = front_matter(
         [
-            ("title", json.dumps(f"MEDDICC: {opp['name']}", ensure_ascii=False)),
-            ("doc_type", "meddicc"),
-            ("tags", f"[meddicc, {opp['service']}]"),
+            ("title", json.dumps(f"{framework}: {opp['name']}", ensure_ascii=False)),
+            ("doc_type", framework.lower()),
+            ("tags", f"[{framework.lower()}, {opp['service']}]"),
             ("audience", "[sales]"),
             ("accounts", f"[{opp['account_id']}]"),
             ("opportunity", str(opp["id"])),
             ("updated", t.reference_date.isoformat()),
         ]
     )
-    gaps = missing_meddicc(opp)
-    captured = len(MEDDICC_FIELDS) - len(gaps)
+    gaps = missing_fields(t.rules, opp)
+    qual_fields = t.rules.qualification.fields
+    captured = len(qual_fields) - len(gaps)
     summary = (
         f"{opp['id']} is {article(str(opp['service']))} opportunity for {account} "
         f"({opp['account_id']}) worth {money(int(opp['amount']))}, in the "
         f"{human(str(opp['stage']))} stage, with a close date of {opp['close_date']}. "
-        f"The MEDDICC record of {opp['id']} has {captured} of {len(MEDDICC_FIELDS)} "
+        f"The {framework} record of {opp['id']} has {captured} of {len(qual_fields)} "
         "fields captured"
     )
     summary += f"; missing: {', '.join(gaps)}." if gaps else "."
-    body = [f"# MEDDICC: {opp['name']}", "", summary, ""]
-    for key, label in MEDDICC_FIELDS:
-        value = fields.get(key)
-        body += [f"## {label}", "", str(value) if value else "Not captured yet.", ""]
+    body = [f"# {framework}: {opp['name']}", "", summary, ""]
+    for item in qual_fields:
+        value = fields.get(item.key)
+        body += [f"## {item.label}", "", str(value) if value else "Not captured yet.", ""]
     return head + "\n".join(body)
 
 
@@ -444,13 +463,19 @@ def build_notes(t: Tables) -> dict[str, str]:
     files: dict[str, str] = {}
     for line, acc in t.accounts:
         files[f"account-notes/{acc['id'].lower()}.md"] = render_account(t, line, acc)
+    folder = notes_folder(t.rules)
     for opp in t.opportunities:
-        files[f"meddicc/{str(opp['id']).lower()}.md"] = render_meddicc(t, opp)
+        files[f"{folder}/{str(opp['id']).lower()}.md"] = render_meddicc(t, opp)
     return files
 
 
-def write_notes(files: dict[str, str], out_dir: Path) -> None:
-    for sub, pattern in (("account-notes", "acc-*.md"), ("meddicc", "opp-*.md")):
+def notes_folder(rules: Rules) -> str:
+    """The folder of the qualification notes: the framework's name, lower case."""
+    return rules.qualification.name.lower()
+
+
+def write_notes(files: dict[str, str], out_dir: Path, rules: Rules) -> None:
+    for sub, pattern in (("account-notes", "acc-*.md"), (notes_folder(rules), "opp-*.md")):
         folder = out_dir / sub
         folder.mkdir(parents=True, exist_ok=True)
         for stale in folder.glob(pattern):
@@ -464,9 +489,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--accounts-dir", type=Path, default=Path("knowledge/accounts"))
     parser.add_argument("--out-dir", type=Path, default=Path("knowledge"))
+    parser.add_argument("--rules", type=Path, default=None, help="<out-dir>/rules.yaml")
     args = parser.parse_args(argv)
-    files = build_notes(load_tables(args.accounts_dir))
-    write_notes(files, args.out_dir)
+    rules = load_rules(args.rules or args.out_dir / "rules.yaml")
+    files = build_notes(load_tables(args.accounts_dir, rules))
+    write_notes(files, args.out_dir, rules)
     print(f"wrote {len(files)} notes to {args.out_dir}")
     return 0
 

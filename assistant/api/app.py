@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -23,6 +24,8 @@ from assistant.config import Settings, get_settings
 from assistant.services import build_services
 from ingest.embedding import Embedder
 
+log = logging.getLogger(__name__)
+
 
 def create_app(settings: Settings | None = None, embedder: Embedder | None = None) -> FastAPI:
     """Build the app. Heavy resources are created in the lifespan, not here."""
@@ -31,6 +34,8 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = build_services(settings or get_settings(), embedder)
         app.state.services = services
+        for problem in services.rules_problems():
+            log.warning("rules: %s", problem)
         try:
             yield
         finally:

@@ -21,6 +21,7 @@ from assistant.drafts.templates import Lookup, Template
 from assistant.engine.types import ToolCall
 from assistant.errors import NotFoundError
 from assistant.principal import Principal
+from assistant.rules.models import Rules
 from assistant.store.account_store import AccountStore
 from assistant.store.accounts import Outcome
 from assistant.tools.base import ToolResult
@@ -56,6 +57,11 @@ class Context:
     @property
     def principal(self) -> Principal:
         return self.ledger.principal
+
+    @property
+    def rules(self) -> Rules:
+        """The business rules the tools use (windows, fields, modules, cadence)."""
+        return self.ledger.registry.context.rules
 
     def run(self, kind: type[R], name: str, **arguments: object) -> R:
         return self.ledger.run(kind, name, **arguments)

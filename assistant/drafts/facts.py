@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from assistant.drafts.context import OUTCOMES_TOOL, Context
+from assistant.rules.models import Rules
 from assistant.store.accounts import Outcome
 from assistant.tools.health import HealthScore
 from assistant.tools.licenses import LicenseUtilization, ModuleLicense
@@ -27,6 +28,7 @@ ROLES = {"sales_agent": "sales agent", "cs_manager": "customer success manager"}
 
 @dataclass
 class AccountFacts:
+    rules: Rules
     overview: AccountOverview
     health: HealthScore | None
     licenses: list[ModuleLicense]
@@ -38,7 +40,8 @@ class AccountFacts:
 
     @property
     def high_risk(self) -> list[ModuleLicense]:
-        return [m for m in self.licenses if m.risk == "High"]
+        top = self.rules.licenses.levels[0].name
+        return [m for m in self.licenses if m.risk == top]
 
     @property
     def over_deployed(self) -> list[ModuleLicense]:
@@ -55,6 +58,7 @@ def gather(ctx: Context, account_id: str) -> AccountFacts:
     account_id = overview.account_id
     placements = ctx.run(ExpansionTargets, EXPANSION, account_id=account_id).placements
     return AccountFacts(
+        rules=ctx.rules,
         overview=overview,
         health=ctx.health(account_id),
         licenses=ctx.run(LicenseUtilization, LICENSES, account_id=account_id).modules,

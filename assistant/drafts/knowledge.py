@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
@@ -26,7 +27,6 @@ from assistant.principal import Principal
 from assistant.retrieval.filters import SearchFilter
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.retrieval.lexical import LexicalStore, StoredChunk
-from assistant.store.records import MODULES
 from ingest.sentences import split_sentences
 
 GUIDANCE = frozenset({"playbook", "guide"})
@@ -51,7 +51,10 @@ class Knowledge:
         retriever: HybridRetriever,
         composer: GroundedComposer,
         k: int = 8,
+        *,
+        modules: Sequence[str],
     ) -> None:
+        self.modules = tuple(modules)  # the rules' product modules (one-pager tags)
         self.lexical = lexical
         self.retriever = retriever
         self.composer = composer
@@ -170,11 +173,9 @@ class Knowledge:
         best = chunks[max(range(len(chunks)), key=fused.__getitem__)]
         return sentences([best], None, limit)
 
-    def services(
-        self, principal: Principal, modules: tuple[str, ...] = MODULES
-    ) -> list[ServiceDoc]:
+    def services(self, principal: Principal) -> list[ServiceDoc]:
         """The service one-pagers in the index (id = file name without extension); a tag that
-        names one of the product `modules` is a module the service works on."""
+        names one of the product modules (the rules') is a module the service works on."""
         by_source: dict[str, list[StoredChunk]] = defaultdict(list)
         for chunk in self.chunks(principal, frozenset({"one_pager"})):
             by_source[str(chunk.metadata.get("source", ""))].append(chunk)
@@ -186,7 +187,7 @@ class Knowledge:
                     id=PurePosixPath(source).stem,
                     title=str(chunks[0].metadata.get("title", source)),
                     source=source,
-                    modules=tuple(m for m in modules if m in tags),
+                    modules=tuple(m for m in self.modules if m in tags),
                     tags=tuple(sorted(tags)),
                 )
             )

@@ -24,7 +24,7 @@ from assistant.drafts.context import Context
 from assistant.drafts.evidence import known, needed
 from assistant.drafts.facts import OPPORTUNITY, OVERVIEW, human
 from assistant.drafts.models import Deal, FieldReview, MeddiccReview, NextStep, Rating
-from assistant.tools.opportunities import MEDDICC, Opportunities, OpportunityView
+from assistant.tools.opportunities import Opportunities, OpportunityView
 from assistant.tools.overview import AccountOverview
 
 VAGUE = re.compile(
@@ -63,10 +63,12 @@ def build_meddicc_review(ctx: Context, opportunity_id: str) -> MeddiccReview:
     view = ctx.run(Opportunities, OPPORTUNITY, opportunity_id=opportunity_id).opportunities[0]
     o = ctx.run(AccountOverview, OVERVIEW, account_id=view.account_id)
     note_title = _deal_note(ctx, view)
-    fields = [_field(ctx, view, key, note_title, o.partner) for key in MEDDICC]
+    fields = [_field(ctx, view, key, note_title, o.partner) for key in ctx.rules.qualification_keys]
 
     return MeddiccReview(
-        title=ctx.template.title.format(opportunity=view.id, name=view.name),
+        title=ctx.template.title.format(
+            framework=ctx.rules.qualification.name, opportunity=view.id, name=view.name
+        ),
         sections=ctx.template.titles,
         generated_on=ctx.today,
         opportunity_id=view.id,
@@ -102,7 +104,7 @@ def _deal_note(ctx: Context, view: OpportunityView) -> str | None:
 def _field(
     ctx: Context, view: OpportunityView, key: str, note_title: str | None, partner: str | None
 ) -> FieldReview:
-    label = ctx.template.label("fields", key)
+    label = next(f.label for f in ctx.rules.qualification.fields if f.key == key)
     text = view.meddicc.get(key)
     rating, reason = rate(key, text, partner)
     note = ctx.find("fields", "note", title=note_title, field=label) if note_title else []
@@ -112,7 +114,8 @@ def _field(
     else:
         evidence = needed(f"{label.lower()} is not captured", tools=[OPPORTUNITY],
                           citations=cites)  # fmt: skip
-    missing = f"the qualification guide has no question for {label.lower()}"
+    framework = ctx.rules.qualification.name
+    missing = f"the {framework} guide has no question for {label.lower()}"
     question = ctx.guide("fields", "question", field=label, missing=missing)
     return FieldReview(
         field=key, label=label, rating=rating, evidence=evidence, reason=reason, question=question
@@ -126,7 +129,7 @@ def _next_steps(
         o.account_exec,
         tools=[OVERVIEW],
         citations=ctx.cite("next_steps", "owner"),
-        note="account executive, owns the MEDDICC record",
+        note=f"account executive, owns the {ctx.rules.qualification.name} record",
     )
     plan = ctx.cite("next_steps", "plan")
     stage_rule = ctx.cite("next_steps", "stage_rule")

@@ -23,7 +23,6 @@ from assistant.drafts.facts import (
     money,
 )
 from assistant.drafts.models import DateWindow, Milestone, Objective, Stage
-from assistant.store.records import MODULES
 
 Baseline = Callable[[AccountFacts], Evidenced[str]]
 TARGET_NOTE = "agree the target with the customer (each objective has a baseline, a target "
@@ -98,8 +97,10 @@ def _footprint(f: AccountFacts) -> Evidenced[str]:
 
 def _adjacent(f: AccountFacts) -> Evidenced[str]:
     owned = {m.module for m in f.licenses}
-    free = [m for m in MODULES if m not in owned]
-    text = f"not licensed yet: {', '.join(free)}" if free else "all four modules are licensed"
+    modules = f.rules.modules
+    free = [m for m in modules if m not in owned]
+    every = f"all {len(modules)} modules are licensed"
+    text = f"not licensed yet: {', '.join(free)}" if free else every
     return known(text, tools=[LICENSES])
 
 
@@ -233,7 +234,7 @@ def milestones(ctx: Context, f: AccountFacts) -> list[Milestone]:
             _Step("High license risk modules reviewed for the renewal", check, check, csm,
                   "90 days before the renewal", "license_review", (LICENSES,)),
         ]  # fmt: skip
-    if f.warning("detractor_or_low_csat_last_6_months"):
+    if f.warning("alarming_survey_answers"):
         steps.append(_Step("CSM call after a detractor or low CSAT answer", today,
                            add_business_days(today, 5), csm, "within 5 business days of today",
                            "detractor_call", (HEALTH,)))  # fmt: skip

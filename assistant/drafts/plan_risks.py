@@ -96,9 +96,9 @@ def risks(ctx: Context, f: AccountFacts) -> list[RiskItem]:
             _join(ctx, ctx.guide("risks", "incidents"), ctx.guide("risks", "experts")),
             csm,
         )
-    if f.warning("detractor_or_low_csat_last_6_months") and h is not None:
+    if f.warning("alarming_survey_answers") and h is not None:
         count = next(c.value for c in h.churn_indicators
-                     if c.name == "detractor_or_low_csat_last_6_months")  # fmt: skip
+                     if c.name == "alarming_survey_answers")  # fmt: skip
         add(
             known(
                 f"{count} NPS detractor or low CSAT response(s) in the last six months",

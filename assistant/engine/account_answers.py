@@ -35,18 +35,6 @@ def article(word: str) -> str:
     return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
 
 
-WARNINGS = {
-    "declining_trend": "the trend is {value}",
-    "at_risk": "the score of {value} is below 60 (at risk: a documented risk plan is needed)",
-    "declining_within_180_days_of_renewal": "declining with the renewal {value} days away "
-    "(escalate in the monthly portfolio review)",
-    "sev1_sev2_incidents_last_3_months": "{value} sev1/sev2 incidents in the last 3 months, rising",
-    "high_risk_license_modules": "High license risk on {value}",
-    "detractor_or_low_csat_last_6_months": "{value} NPS detractor or low CSAT response(s) in the "
-    "last 6 months (a CSM call is due within 5 business days)",
-}
-
-
 def overview(r: AccountOverview, m: str) -> list[str]:
     partner = (
         f"{r.partner} works the account {ROLE.get(r.partner_role, human(r.partner_role))}"
@@ -80,10 +68,7 @@ def health(r: HealthScore, m: str) -> list[str]:
     ]
     warnings = [i for i in r.churn_indicators if i.warning]
     if warnings:
-        items = "; ".join(
-            WARNINGS.get(i.name, human(i.name) + ": {value}").format(value=i.value)
-            for i in warnings
-        )
+        items = "; ".join(i.warning_text for i in warnings)
         lines.append(f"Churn warnings: {items} [{m}].")
     else:
         lines.append(f"No churn indicator is raising a warning [{m}].")

@@ -76,7 +76,7 @@ class AccountDesk:
         context = next(
             (AccountName(a.id, a.name) for a in visible if a.id == context_account), None
         )
-        plan = route(message, resolver, context)
+        plan = route(message, resolver, self.tools.context.rules, context)
         if plan.intent == "knowledge":
             return None
         if plan.match.status in ("ambiguous", "unknown"):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Literal, TypedDict
 
 from assistant.engine.account_names import AccountName, NameMatch, NameResolver
+from assistant.rules.models import Rules
 
 Intent = Literal[
     "overview",
@@ -123,18 +124,18 @@ DAYS = re.compile(
 )
 MONTHS = re.compile(r"\b(?:last|past|over|previous)\s+(\d{1,2})\s*months?\b", _I)
 OPPORTUNITY_ID = re.compile(r"\bopp-?(\d{3,})\b", _I)
-BANDS = ("red", "orange", "yellow", "green")
 SEGMENTS = (
     ("enterprise", r"enterprise"),
     ("mid_market", r"mid[- _]?market"),
     ("smb", r"\bsmb\b|small business"),
 )
-QUADRANTS = (
-    ("Fix adoption", r"fix[- ]adoption"),
-    ("Expand", r"\bexpand quadrant|\bexpand\b(?! (?:into|our|the))"),
-    ("Advocate", r"advocate"),
-    ("Save", r"\bsave quadrant|\bsave\b"),
-)
+
+
+def _name_pattern(name: str) -> str:
+    """A rules name ("Fix adoption") as a word pattern; a verb-like name is not taken when
+    a preposition or object follows ("expand into", "save the")."""
+    words = r"[- ]".join(re.escape(w) for w in name.lower().split())
+    return rf"\b{words} quadrant|\b{words}\b(?! (?:into|our|the))"
 
 
 class Parameters(TypedDict):
@@ -185,12 +186,15 @@ def _is_term(word: str) -> bool:
     return bare.lower() in NOT_NAMES or (bare.isupper() and len(bare) <= 6)
 
 
-def route(message: str, resolver: NameResolver, context: AccountName | None = None) -> Route:
-    """`context`: the account of the request (`account_id`) or of the previous turn."""
+def route(
+    message: str, resolver: NameResolver, rules: Rules, context: AccountName | None = None
+) -> Route:
+    """`context`: the account of the request (`account_id`) or of the previous turn; band,
+    level and quadrant names come from the business rules."""
     match = resolver.resolve(message)
     rest = _without(message, match.mention)  # "Contoso Health" is a name, not a health question
     intent = detect_intent(rest)
-    params = _parameters(rest, intent)
+    params = _parameters(rest, intent, rules)
     if match.status in ("ambiguous", "unknown"):
         return Route(intent or "overview", match, **params)
     account = match.account
@@ -222,25 +226,35 @@ def _without(message: str, mention: str | None) -> str:
     return re.sub(rf"\b{words}(?:['’]s)?\b", " ", message, count=1, flags=re.I)
 
 
-def _parameters(message: str, intent: Intent | None) -> Parameters:
+def _parameters(message: str, intent: Intent | None, rules: Rules) -> Parameters:
     lowered = message.lower()
     days = DAYS.search(message)
     months = MONTHS.search(message)
-    bands = tuple(b for b in BANDS if re.search(rf"\b{b}\b", lowered))
-    if not bands and re.search(r"at[- ]risk|unhealthy|\brisky\b|below 60", lowered):
-        bands = ("red", "orange")
+    names = rules.band_names
+    bands = tuple(b for b in names if re.search(rf"\b{re.escape(b.lower())}\b", lowered))
+    below = rf"below {rules.health.healthy_from}\b"
+    if not bands and re.search(rf"at[- ]risk|unhealthy|\brisky\b|{below}", lowered):
+        bands = tuple(b.name for b in rules.health.bands if not b.healthy)
     elif not bands and re.search(r"\bhealthy\b", lowered):
-        bands = ("yellow", "green")
+        bands = tuple(b.name for b in rules.health.bands if b.healthy)
+    levels = rules.licenses.levels
     risk: tuple[str, ...] | None = None
     if re.search(r"over-?\s?deploy|compliance|true-?up", lowered):
-        risk = ("over-deployed",)
-    elif re.search(r"under-?\s?deploy|unused|shelfware|high[- ]risk|at risk|\bhigh\b", lowered):
-        risk = ("High",)
-    elif re.search(r"\bmedium\b", lowered):
-        risk = ("Medium",)
+        risk = (rules.licenses.over_deployed,)
+    elif re.search(r"under-?\s?deploy|unused|shelfware|at risk", lowered):
+        risk = (levels[0].name,)
+    else:
+        risk = next(
+            (
+                (level.name,)
+                for level in levels[:-1]  # "low" says low usage as often as low risk
+                if re.search(rf"\b{re.escape(level.name.lower())}(?:[- ]risk)?\b", lowered)
+            ),
+            None,
+        )
     opportunity = OPPORTUNITY_ID.search(message)
     segment = next((s for s, rule in SEGMENTS if re.search(rule, lowered)), None)
-    quadrant = next((q for q, rule in QUADRANTS if re.search(rule, lowered)), None)
+    quadrant = next((q for q in rules.quadrant_names if re.search(_name_pattern(q), lowered)), None)
     return Parameters(
         days=_to_days(int(days.group(1)), days.group(2)) if days else 90,
         bands=bands or None,

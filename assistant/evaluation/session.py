@@ -99,7 +99,7 @@ def ensure_accounts(services: Services, say: Say) -> None:
         say(f"the accounts store is empty and {folder} does not exist: account cases will fail")
         return
     say(f"the accounts store is empty: importing {folder} first")
-    report = AccountImporter(session_factory(services.database)).run(
+    report = AccountImporter(session_factory(services.database), services.rules).run(
         folder, services.settings.clock()
     )
     say(report.summary())

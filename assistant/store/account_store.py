@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from assistant.errors import NotFoundError
+from assistant.errors import InvalidInputError, NotFoundError
 from assistant.store.accounts import (
     Account,
     HealthSnapshot,
@@ -66,6 +66,24 @@ class AccountStore:
         )
         return {row.account_id: row for row in rows}  # later months overwrite earlier ones
 
+    def health_histories(
+        self, account_ids: Sequence[str], since: dt.date, until: dt.date
+    ) -> dict[str, list[HealthSnapshot]]:
+        """Each account's snapshots in [since, until], oldest first (one query)."""
+        rows: list[HealthSnapshot] = self._all(
+            select(HealthSnapshot)
+            .where(
+                HealthSnapshot.account_id.in_(list(account_ids)),
+                HealthSnapshot.month >= since,
+                HealthSnapshot.month <= until,
+            )
+            .order_by(HealthSnapshot.month)
+        )
+        histories: dict[str, list[HealthSnapshot]] = {}
+        for row in rows:
+            histories.setdefault(row.account_id, []).append(row)
+        return histories
+
     def licenses(self, account_ids: Sequence[str]) -> list[License]:
         return self._all(
             select(License)
@@ -109,6 +127,11 @@ class AccountStore:
 
     # live writes -----------------------------------------------------------------------
     def record_health(self, account_id: str, values: HealthValues) -> tuple[HealthSnapshot, bool]:
+        if values.overall is None:
+            raise InvalidInputError(
+                "the overall score is missing: validate the snapshot with the rules "
+                "(records.vocabulary_context) so the formula computes it"
+            )
         data = values.model_dump()
         return self._put(
             HealthSnapshot, (account_id, values.month), {"account_id": account_id, **data}

@@ -7,6 +7,11 @@ Rules (also in the README):
 - A bad row is rejected and reported with file, line and reason; the good rows of the same
   file are imported. Rows of an account whose own row was rejected in this run are skipped
   and counted per account (they are not bad themselves).
+- The vocabularies (modules, health components and the overall formula, qualification
+  fields) are the business rules' (`Vocabulary`); a rule the schema cannot hold (a
+  component without a column) fails that file with the reason.
+- Over-deployed licenses (active above licensed) are imported as they are; the licenses
+  tool flags them.
 - The import is an idempotent upsert by natural key: unchanged rows are left alone and
   nothing is deleted, so metrics recorded through the API survive a re-import. A row
   recorded later than the export (`as_of` after the export's reference date) is kept.
@@ -101,7 +106,8 @@ class FileSpec:
 
 
 def _flatten_opportunity(values: dict[str, Any]) -> dict[str, Any]:
-    return {**{k: v for k, v in values.items() if k != "meddicc"}, **values["meddicc"]}
+    fields = {column: values["meddicc"].get(column) for column in records.QUALIFICATION_COLUMNS}
+    return {**{k: v for k, v in values.items() if k != "meddicc"}, **fields}
 
 
 SPECS = (
@@ -179,16 +185,23 @@ def _json_rows(text: str) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 class AccountImporter:
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: sessionmaker[Session], vocabulary: records.Vocabulary) -> None:
         self._sessions = sessions
+        self._vocabulary = vocabulary
+        self._context = records.vocabulary_context(vocabulary)
 
     def run(self, directory: Path, default_as_of: dt.date) -> ImportReport:
         as_of = export_date(directory, default_as_of)
         report = ImportReport()
         rejected_accounts: set[str] = set()
+        unfit = records.schema_problems(self._vocabulary)
         for spec in SPECS:
             file_report = FileReport(spec.name)
             report.files.append(file_report)
+            problem = unfit.get(str(spec.table.__tablename__))
+            if problem is not None:
+                _reset(file_report, f"the rules do not fit the import schema: {problem}")
+                continue
             try:
                 self._import_file(
                     directory / spec.name, spec, as_of, file_report, rejected_accounts
@@ -243,16 +256,15 @@ class AccountImporter:
                 if spec.table is tables.Account:
                     known.add(values["id"])
 
-    @staticmethod
     def _validate(
-        spec: FileSpec, line: int, raw: dict[str, Any], report: FileReport
+        self, spec: FileSpec, line: int, raw: dict[str, Any], report: FileReport
     ) -> dict[str, Any] | None:
         if "__error__" in raw:
             report.rejected.append(RowIssue(spec.name, line, str(raw["__error__"])))
             return None
         fields = {k: v for k, v in raw.items() if k in spec.record.model_fields}
         try:
-            record = spec.record.model_validate(fields)
+            record = spec.record.model_validate(fields, context=self._context)
         except ValidationError as error:
             report.rejected.append(RowIssue(spec.name, line, records.describe(error)))
             return None

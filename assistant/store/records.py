@@ -1,12 +1,18 @@
 """Validated records: one pydantic model per row kind, shared by the importer and the API.
 
 A row that fails its model is rejected with a reason a person can act on (`describe`).
+The vocabularies (product modules, health components and how the overall score follows
+from them, qualification fields) are business rules: callers pass them in the validation
+context, `model_validate(data, context=vocabulary_context(rules))`. Without that context
+the rule checks are left out (FastAPI's first parse); everything stored is validated with
+it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal, Self, get_args
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal, Protocol, Self
 
 from pydantic import (
     AfterValidator,
@@ -15,6 +21,8 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 
@@ -23,13 +31,67 @@ AccountId = Annotated[
     str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[Aa][Cc][Cc]-\d{3,}$")
 ]
 Segment = Literal["enterprise", "mid_market", "smb"]
-Module = Literal["search", "observability", "security", "genai"]
 Severity = Literal["sev1", "sev2", "sev3", "sev4"]
 SurveyKind = Literal["nps", "csat"]
-MODULES: tuple[Module, ...] = get_args(Module)
-SEVERITIES: tuple[Severity, ...] = get_args(Severity)
-COMPONENTS = ("deployment", "adoption", "breadth", "engagement", "outcomes")
 Component = Annotated[int, Field(ge=0, le=100)]
+# the import schema's columns (README "Account exports"); the rules give them labels/weights
+COMPONENT_COLUMNS = ("deployment", "adoption", "breadth", "engagement", "outcomes")
+QUALIFICATION_COLUMNS = (
+    "metrics",
+    "economic_buyer",
+    "decision_criteria",
+    "decision_process",
+    "identify_pain",
+    "champion",
+    "competition",
+    "compelling_event",
+)
+
+
+class Vocabulary(Protocol):
+    """What the records need from the business rules (`assistant.rules.Rules` is one)."""
+
+    @property
+    def modules(self) -> list[str]: ...
+
+    @property
+    def component_keys(self) -> list[str]: ...
+
+    @property
+    def qualification_keys(self) -> list[str]: ...
+
+    def overall_score(self, components: Mapping[str, int]) -> int: ...
+
+
+def vocabulary_context(vocabulary: Vocabulary) -> dict[str, Any]:
+    return {"vocabulary": vocabulary}
+
+
+def _vocabulary(info: ValidationInfo) -> Vocabulary | None:
+    context = info.context
+    return context.get("vocabulary") if isinstance(context, dict) else None
+
+
+def schema_problems(vocabulary: Vocabulary) -> dict[str, str]:
+    """Rules the import schema cannot hold, by table (components or fields without a
+    column)."""
+    problems: dict[str, str] = {}
+    for table, keys, columns, what in (
+        ("health_snapshots", vocabulary.component_keys, COMPONENT_COLUMNS, "health component"),
+        (
+            "opportunities",
+            vocabulary.qualification_keys,
+            QUALIFICATION_COLUMNS,
+            "qualification field",
+        ),
+    ):
+        extra = [k for k in keys if k not in columns]
+        if extra:
+            problems[table] = (
+                f"{what}(s) {', '.join(extra)} have no column in {table} "
+                f"(columns: {', '.join(columns)})"
+            )
+    return problems
 
 
 def _first_of_month(value: dt.date) -> dt.date:
@@ -73,10 +135,21 @@ class AccountRecord(Record):
 
 
 class LicenseCounts(Record):
-    module: Module
+    """Active above licensed is over-deployment: a real state (a true-up or an upsell),
+    recorded as it is and flagged by the licenses tool."""
+
+    module: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1)]
     licensed: int = Field(ge=1)
     active: int = Field(ge=0)
     assigned: int = Field(ge=0)
+
+    @field_validator("module")
+    @classmethod
+    def _known_module(cls, value: str, info: ValidationInfo) -> str:
+        vocabulary = _vocabulary(info)
+        if vocabulary is not None and value not in vocabulary.modules:
+            raise ValueError(f"unknown module; the rules name {', '.join(vocabulary.modules)}")
+        return value
 
     @model_validator(mode="after")
     def _within_licensed(self) -> Self:
@@ -84,12 +157,6 @@ class LicenseCounts(Record):
             raise ValueError(
                 f"assigned users ({self.assigned}) above licensed ({self.licensed}): the "
                 "license system blocks that, so the counts are wrong"
-            )
-        if self.active > self.licensed:
-            raise ValueError(
-                f"active users ({self.active}) above licensed ({self.licensed}): "
-                "over-deployment is a compliance issue to confirm with the customer "
-                "before the counts are recorded"
             )
         return self
 
@@ -104,14 +171,18 @@ class HealthValues(Record):
     overall: int | None = Field(default=None, description="computed when omitted")
 
     @model_validator(mode="after")
-    def _overall_is_the_mean(self) -> Self:
-        expected = round(sum(getattr(self, c) for c in COMPONENTS) / len(COMPONENTS))
+    def _overall_follows_the_formula(self, info: ValidationInfo) -> Self:
+        vocabulary = _vocabulary(info)
+        if vocabulary is None:
+            return self
+        parts = {c: int(getattr(self, c)) for c in vocabulary.component_keys}
+        expected = vocabulary.overall_score(parts)
         if self.overall is None:
             self.overall = expected
         elif self.overall != expected:
             raise ValueError(
-                f"overall {self.overall} is not the rounded mean of the five components "
-                f"({expected})"
+                f"overall {self.overall} is not the score the rules' formula gives the "
+                f"components ({expected})"
             )
         return self
 
@@ -160,19 +231,6 @@ class OutcomeRecord(OwnedRecord):
     verified_by: NonBlank
 
 
-class Meddicc(Record):
-    """All eight MEDDICC fields must be present; a field not captured yet is null."""
-
-    metrics: str | None
-    economic_buyer: str | None
-    decision_criteria: str | None
-    decision_process: str | None
-    identify_pain: str | None
-    champion: str | None
-    competition: str | None
-    compelling_event: str | None
-
-
 class OpportunityRecord(OwnedRecord):
     id: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^OPP-\d{3,}$")]
     name: NonBlank
@@ -180,7 +238,27 @@ class OpportunityRecord(OwnedRecord):
     stage: Literal["discovery", "demo", "proof_of_concept", "technical_qa", "sizing", "negotiation"]
     amount: int = Field(gt=0)
     close_date: dt.date
-    meddicc: Meddicc
+    meddicc: dict[str, str | None] = Field(
+        description="every qualification field of the rules; null when not captured yet"
+    )
+
+    @field_validator("meddicc")
+    @classmethod
+    def _every_field(
+        cls, value: dict[str, str | None], info: ValidationInfo
+    ) -> dict[str, str | None]:
+        vocabulary = _vocabulary(info)
+        keys = list(vocabulary.qualification_keys) if vocabulary else list(QUALIFICATION_COLUMNS)
+        missing = [k for k in keys if k not in value]
+        unknown = [k for k in value if k not in keys]
+        if missing or unknown:
+            parts = [f"missing {', '.join(missing)}"] if missing else []
+            parts += [f"unknown {', '.join(unknown)}"] if unknown else []
+            raise ValueError(
+                f"{'; '.join(parts)} (give every qualification field of the rules, null when "
+                f"not captured: {', '.join(keys)})"
+            )
+        return {k: (v.strip() or None) if isinstance(v, str) else v for k, v in value.items()}
 
 
 def describe(error: ValidationError, *, values: bool = True) -> str:

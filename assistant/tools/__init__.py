@@ -1,8 +1,10 @@
-"""Account metric tools in one registry (see `registry.py`); `build_registry` wires them."""
+"""Account metric tools and the rule calculators in one registry (see `registry.py`);
+`build_registry` wires them."""
 
 from __future__ import annotations
 
 from assistant.tools.base import ToolContext
+from assistant.tools.calculators import CALCULATORS
 from assistant.tools.health import health_score
 from assistant.tools.licenses import license_utilization
 from assistant.tools.opportunities import opportunity
@@ -21,6 +23,7 @@ TOOLS = (
     support_incidents,
     expansion_targets,
     opportunity,
+    *CALCULATORS,
 )
 
 

@@ -10,6 +10,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from assistant.rules.models import Rules
 from assistant.store.account_store import AccountStore
 
 AccountId = Annotated[
@@ -23,6 +24,7 @@ AccountId = Annotated[
 class ToolContext:
     store: AccountStore
     clock: Callable[[], dt.date]
+    rules: Rules
 
 
 class ToolInput(BaseModel):

@@ -1,4 +1,6 @@
-"""Health score: the five components, overall, band, trend, and the churn indicators."""
+"""Health score: the components, overall, band, trend, and the churn indicators.
+
+Every threshold, window and name comes from the business rules (`ctx.rules`)."""
 
 from __future__ import annotations
 
@@ -8,19 +10,17 @@ from pydantic import BaseModel, Field
 
 from assistant.errors import NotFoundError
 from assistant.principal import Principal
+from assistant.rules.models import Direction, Rules
 from assistant.store.accounts import HealthSnapshot
-from assistant.store.records import COMPONENTS
-from assistant.tools import rules
 from assistant.tools.base import AccountId, ToolContext, ToolInput, ToolResult
-
-INCIDENT_MONTHS = 3  # sev1/sev2 counts: last 3 months against the 3 before
-SURVEY_ALERT_MONTHS = 6  # one NPS wave (NPS is sent twice a year)
-ESCALATION_DAYS = 180  # declining trend within 180 days of renewal: escalated
+from assistant.tools.dates import add_months, window_start
 
 
 class HealthInput(ToolInput):
     account_id: AccountId
-    months: int = Field(default=12, ge=2, le=36, description="trend window in months")
+    months: int | None = Field(
+        default=None, ge=2, le=36, description="trend window in months (the rules' default)"
+    )
 
 
 class MonthScore(BaseModel):
@@ -35,7 +35,7 @@ class Trend(BaseModel):
     to_month: dt.date
     to_score: int
     change: int
-    direction: rules.Direction
+    direction: Direction
     points: list[MonthScore]
 
 
@@ -44,6 +44,7 @@ class ChurnIndicator(BaseModel):
     value: int | str | None
     warning: bool
     rule: str = Field(description="the documented rule the warning follows")
+    warning_text: str = Field(description="what the warning says, in a sentence part")
 
 
 class HealthScore(ToolResult):
@@ -52,14 +53,16 @@ class HealthScore(ToolResult):
     month: dt.date = Field(description="month of the latest snapshot")
     components: dict[str, int]
     overall: int
-    band: rules.Band
-    healthy: bool = Field(description="60 and above")
+    band: str = Field(description="the band of the rules the overall score falls in")
+    colour: str = Field(description="the band's display colour")
+    healthy: bool = Field(description="at or above the rules' healthy_from")
+    healthy_from: int
     weakest_component: str
     trend: Trend
     churn_indicators: list[ChurnIndicator]
 
 
-def trend_of(history: list[HealthSnapshot], months: int) -> Trend:
+def trend_of(rules: Rules, history: list[HealthSnapshot], months: int) -> Trend:
     first, last = history[0], history[-1]
     return Trend(
         months=months,
@@ -74,21 +77,25 @@ def trend_of(history: list[HealthSnapshot], months: int) -> Trend:
 
 
 def health_score(ctx: ToolContext, args: HealthInput, principal: Principal) -> HealthScore:
-    """Health score of one account: the five components (deployment, adoption, breadth,
-    engagement, outcomes), the overall score, its band (below 40 red, 40-59 orange, 60-79
-    yellow, 80+ green), the trend over the last N months (latest against oldest; 5 points
-    or more is improving/declining) and the churn indicators."""
+    """Health score of one account: its components, the overall score, its band (the
+    Health Scoring Guide's bands), the trend over the last N months (latest against
+    oldest; the guide's points make it improving or declining) and the churn indicators."""
+    rules = ctx.rules
+    months = args.months or rules.health.trend_months
     account_id = principal.require(args.account_id)
     today = ctx.clock()
     account = ctx.store.account(account_id)
-    history = ctx.store.health(account_id, rules.window_start(today, args.months), today)
+    history = ctx.store.health(account_id, window_start(today, months), today)
     if not history:
         raise NotFoundError(f"{account.name} ({account_id}) has no health snapshot recorded")
     latest = history[-1]
-    components = {c: int(getattr(latest, c)) for c in COMPONENTS}
-    trend = trend_of(history, args.months)
+    keys = rules.component_keys
+    components = {c: int(getattr(latest, c)) for c in keys}
+    trend = trend_of(rules, history, months)
     indicators = churn_indicators(ctx, account_id, today, latest.overall, trend)
-    indicators.insert(2, _renewal_escalation(trend.direction, (account.renewal_date - today).days))
+    days = (account.renewal_date - today).days
+    indicators.insert(2, _renewal_escalation(rules, trend.direction, days))
+    band = rules.band_for(latest.overall)
     return HealthScore(
         as_of=latest.month,
         source=["health_snapshots", "accounts", "licenses", "surveys", "incidents"],
@@ -97,9 +104,11 @@ def health_score(ctx: ToolContext, args: HealthInput, principal: Principal) -> H
         month=latest.month,
         components=components,
         overall=latest.overall,
-        band=rules.health_band(latest.overall),
+        band=band.name,
+        colour=band.colour,
         healthy=rules.is_healthy(latest.overall),
-        weakest_component=min(COMPONENTS, key=lambda c: (components[c], c)),
+        healthy_from=rules.health.healthy_from,
+        weakest_component=min(keys, key=lambda c: (components[c], c)),
         trend=trend,
         churn_indicators=indicators,
     )
@@ -108,65 +117,85 @@ def health_score(ctx: ToolContext, args: HealthInput, principal: Principal) -> H
 def churn_indicators(
     ctx: ToolContext, account_id: str, today: dt.date, overall: int, trend: Trend
 ) -> list[ChurnIndicator]:
-    store = ctx.store
-    recent_start = rules.window_start(today, INCIDENT_MONTHS)
-    incidents = store.incidents(account_id, rules.add_months(recent_start, -INCIDENT_MONTHS), today)
-    severe = [i for i in incidents if i.severity in ("sev1", "sev2")]
+    store, rules = ctx.store, ctx.rules
+    window = rules.support.incident_window_months
+    severe_ones = rules.support.severe
+    recent_start = window_start(today, window)
+    incidents = store.incidents(account_id, add_months(recent_start, -window), today)
+    severe = [i for i in incidents if i.severity in severe_ones]
     recent = sum(i.count for i in severe if i.month >= recent_start)
     before = sum(i.count for i in severe if i.month < recent_start)
+    top = rules.licenses.levels[0].name
     high = [
         lic.module
         for lic in store.licenses([account_id])
-        if rules.license_risk(lic.licensed, lic.active) == "High"
+        if rules.license_risk(lic.licensed, lic.active) == top
     ]
-    surveys = store.surveys(account_id, rules.window_start(today, SURVEY_ALERT_MONTHS), today)
-    alarming = [
-        s
-        for s in surveys
-        if (s.kind == "nps" and s.score <= 6) or (s.kind == "csat" and s.score <= 2)
-    ]
+    follow = rules.surveys.follow_up
+    alert_months = follow.alert_window_months
+    surveys = store.surveys(account_id, window_start(today, alert_months), today)
+    alarming = [s for s in surveys if rules.alarming_survey(s.kind, s.score)]
+    unhealthy = "/".join(b.name for b in rules.health.bands if not b.healthy)
+    severe_names = " and ".join(severe_ones)
+    detractors = rules.surveys.nps.detractors
+    cut = rules.licenses.levels[0].min_unused
     return [
         ChurnIndicator(
             name="declining_trend",
             value=trend.direction,
             warning=trend.direction == "declining",
-            rule="a declining trend counts as a warning even if the account is yellow or green",
+            rule="a declining trend counts as a warning even if the account is healthy",
+            warning_text=f"the trend is {trend.direction}",
         ),
         ChurnIndicator(
             name="at_risk",
             value=overall,
             warning=not rules.is_healthy(overall),
-            rule="below 60 (red or orange) is at risk and needs a documented risk plan",
+            rule=f"below {rules.health.healthy_from} ({unhealthy}) is at risk and needs a "
+            "documented risk plan",
+            warning_text=f"the score of {overall} is below {rules.health.healthy_from} (at "
+            "risk: a documented risk plan is needed)",
         ),
         ChurnIndicator(
-            name="sev1_sev2_incidents_last_3_months",
+            name="severe_incidents_rising",
             value=recent,
             warning=recent > before,
-            rule=f"a rising count of sev1 and sev2 incidents is an early warning ({before} in "
-            "the 3 months before)",
+            rule=f"a rising count of {severe_names} incidents is an early warning ({before} "
+            f"in the {window} months before)",
+            warning_text=f"{recent} {'/'.join(severe_ones)} incidents in the last {window} "
+            "months, rising",
         ),
         ChurnIndicator(
             name="high_risk_license_modules",
             value=", ".join(high) if high else "none",
             warning=bool(high),
-            rule="modules with 50% or more of licenses unused (High license risk)",
+            rule=f"modules with {round(100 * cut)}% or more of licenses unused ({top} license "
+            "risk)",
+            warning_text=f"{top} license risk on {', '.join(high) if high else 'none'}",
         ),
         ChurnIndicator(
-            name="detractor_or_low_csat_last_6_months",
+            name="alarming_survey_answers",
             value=len(alarming),
             warning=bool(alarming),
-            rule="an NPS detractor (0-6) or a CSAT answer of 2 or less triggers a CSM call "
-            "within 5 business days",
+            rule=f"an NPS detractor ({detractors.min}-{detractors.max}) or a CSAT answer of "
+            f"{follow.csat_at_most:g} or less triggers a CSM call within "
+            f"{follow.business_days} business days",
+            warning_text=f"{len(alarming)} NPS detractor or low CSAT response(s) in the last "
+            f"{alert_months} months (a CSM call is due within {follow.business_days} business "
+            "days)",
         ),
     ]
 
 
-def _renewal_escalation(direction: str, days_to_renewal: int) -> ChurnIndicator:
-    due = 0 <= days_to_renewal <= ESCALATION_DAYS
+def _renewal_escalation(rules: Rules, direction: str, days_to_renewal: int) -> ChurnIndicator:
+    limit = rules.health.escalation_days
+    due = 0 <= days_to_renewal <= limit
     return ChurnIndicator(
-        name="declining_within_180_days_of_renewal",
+        name="declining_near_renewal",
         value=days_to_renewal,
         warning=due and direction == "declining",
-        rule="a declining trend on an account that renews within 180 days is escalated in the "
-        "monthly portfolio review",
+        rule=f"a declining trend on an account that renews within {limit} days is escalated "
+        "in the monthly portfolio review",
+        warning_text=f"declining with the renewal {days_to_renewal} days away (escalate in the "
+        "monthly portfolio review)",
     )

@@ -1,4 +1,5 @@
-"""Open opportunities with their MEDDICC fields and the gaps in them."""
+"""Open opportunities with their qualification fields (the rules' framework, e.g. MEDDICC)
+and the gaps in them."""
 
 from __future__ import annotations
 
@@ -9,19 +10,10 @@ from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from assistant.errors import NotFoundError, PermissionDeniedError
 from assistant.principal import Principal
+from assistant.rules.models import Rules
 from assistant.store.accounts import Opportunity
 from assistant.tools.base import AccountId, ToolContext, ToolInput, ToolResult
 
-MEDDICC = (
-    "metrics",
-    "economic_buyer",
-    "decision_criteria",
-    "decision_process",
-    "identify_pain",
-    "champion",
-    "competition",
-    "compelling_event",
-)
 OpportunityId = Annotated[
     str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[Oo][Pp][Pp]-\d{3,}$")
 ]
@@ -48,10 +40,11 @@ class OpportunityView(BaseModel):
     amount: int
     close_date: dt.date
     days_to_close: int
-    meddicc: dict[str, str | None]
-    captured: int = Field(description="MEDDICC fields captured")
-    total_fields: int = Field(default=len(MEDDICC), description="MEDDICC fields in all")
-    missing: list[str] = Field(description="MEDDICC fields not captured yet")
+    framework: str = Field(description="the qualification framework, e.g. MEDDICC")
+    meddicc: dict[str, str | None] = Field(description="each qualification field by key")
+    captured: int = Field(description="qualification fields captured")
+    total_fields: int = Field(description="qualification fields in all")
+    missing: list[str] = Field(description="qualification fields not captured yet (keys)")
 
 
 class Opportunities(ToolResult):
@@ -60,9 +53,10 @@ class Opportunities(ToolResult):
 
 def opportunity(ctx: ToolContext, args: OpportunityInput, principal: Principal) -> Opportunities:
     """An opportunity (by id) or every open opportunity of an account, with service, stage,
-    amount, close date and the eight MEDDICC fields (metrics, economic buyer, decision
-    criteria, decision process, identify pain, champion, competition, compelling event),
-    listing the fields not captured yet."""
+    amount, close date and the fields of the qualification framework (MEDDICC: metrics,
+    economic buyer, decision criteria, decision process, identify pain, champion,
+    competition, compelling event; or the rules' own), listing the fields not captured
+    yet."""
     today = ctx.clock()
     if args.opportunity_id is not None:
         rows = [_visible_opportunity(ctx, args.opportunity_id, principal)]
@@ -71,7 +65,7 @@ def opportunity(ctx: ToolContext, args: OpportunityInput, principal: Principal) 
         ctx.store.account(account_id)
         rows = ctx.store.opportunities([account_id])
     names = {a.id: a.name for a in ctx.store.accounts(frozenset(r.account_id for r in rows))}
-    views = [_view(row, names[row.account_id], today) for row in rows]
+    views = [_view(ctx.rules, row, names[row.account_id], today) for row in rows]
     as_of = max((row.as_of for row in rows), default=today)
     return Opportunities(as_of=as_of, source=["opportunities"], opportunities=views)
 
@@ -93,9 +87,10 @@ def _visible_opportunity(
     return row
 
 
-def _view(row: Opportunity, account_name: str, today: dt.date) -> OpportunityView:
-    fields = {key: getattr(row, key) for key in MEDDICC}
-    missing = [key for key in MEDDICC if not fields[key]]
+def _view(rules: Rules, row: Opportunity, account_name: str, today: dt.date) -> OpportunityView:
+    keys = rules.qualification_keys
+    fields = {key: getattr(row, key) for key in keys}
+    missing = [key for key in keys if not fields[key]]
     return OpportunityView(
         id=row.id,
         account_id=row.account_id,
@@ -106,7 +101,9 @@ def _view(row: Opportunity, account_name: str, today: dt.date) -> OpportunityVie
         amount=row.amount,
         close_date=row.close_date,
         days_to_close=(row.close_date - today).days,
+        framework=rules.qualification.name,
         meddicc=fields,
-        captured=len(MEDDICC) - len(missing),
+        captured=len(keys) - len(missing),
+        total_fields=len(keys),
         missing=missing,
     )

@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from assistant.principal import Principal
+from assistant.rules.models import Rules
 from assistant.store.accounts import Account
-from assistant.tools import rules
-from assistant.tools.base import AccountInput, ToolContext, ToolInput, ToolResult
-
-Segment = Literal["enterprise", "mid_market", "smb"]
+from assistant.tools.base import AccountInput, ToolContext, ToolResult
+from assistant.tools.filters import PortfolioFilters, PortfolioRow, select_accounts
 
 
 class AccountOverview(ToolResult):
@@ -23,7 +22,9 @@ class AccountOverview(ToolResult):
     employees: int
     arr: int = Field(description="annual recurring revenue in USD")
     arr_per_employee: float = Field(description="ARR penetration in USD per employee")
-    penetration: Literal["low", "high"] = Field(description="low below $150 per employee")
+    penetration: Literal["low", "high"] = Field(
+        description="low below the expansion rules' ARR per employee"
+    )
     contract_start: dt.date
     renewal_date: dt.date
     days_to_renewal: int = Field(description="days from today (the clock) to the renewal")
@@ -34,7 +35,7 @@ class AccountOverview(ToolResult):
     stage: str = Field(description="lifecycle stage: land, onboard, adopt, expand, renew")
 
 
-def overview_of(account: Account, today: dt.date) -> AccountOverview:
+def overview_of(rules: Rules, account: Account, today: dt.date) -> AccountOverview:
     return AccountOverview(
         as_of=today,
         source=["accounts"],
@@ -61,59 +62,39 @@ def account_overview(ctx: ToolContext, args: AccountInput, principal: Principal)
     """Overview of one account: ARR, employees, ARR per employee, renewal date and days to
     renewal, CSM, account executive, partner and partner role, and lifecycle stage."""
     account_id = principal.require(args.account_id)
-    return overview_of(ctx.store.account(account_id), ctx.clock())
+    return overview_of(ctx.rules, ctx.store.account(account_id), ctx.clock())
 
 
-class ListAccountsInput(ToolInput):
-    segment: Segment | None = Field(default=None, description="only accounts of this segment")
-    bands: list[rules.Band] | None = Field(
-        default=None, description="only these health bands, e.g. [red, orange] for at risk"
-    )
+class ListAccountsInput(PortfolioFilters):
+    pass
 
 
-class AccountSummary(BaseModel):
-    account_id: str
-    name: str
-    segment: str
-    arr: int
-    renewal_date: dt.date
-    days_to_renewal: int
-    overall: int | None = Field(description="latest overall health score")
-    band: rules.Band | None
+AccountSummary = PortfolioRow
 
 
 class AccountList(ToolResult):
     count: int
-    accounts: list[AccountSummary]
+    accounts: list[PortfolioRow]
+    total_arr: int
 
 
 def list_accounts(ctx: ToolContext, args: ListAccountsInput, principal: Principal) -> AccountList:
-    """The accounts you may see (id, name, segment, ARR, renewal, latest health score and
-    band), optionally only one segment and some health bands (at risk: red and orange).
-    Use it to find an account's id by its name."""
-    today = ctx.clock()
-    accounts = [
-        a for a in ctx.store.accounts(principal.accounts) if args.segment in (None, a.segment)
-    ]
-    latest = ctx.store.latest_health([a.id for a in accounts], today)
-    summaries = [
-        AccountSummary(
-            account_id=a.id,
-            name=a.name,
-            segment=a.segment,
-            arr=a.arr,
-            renewal_date=a.renewal_date,
-            days_to_renewal=(a.renewal_date - today).days,
-            overall=latest[a.id].overall if a.id in latest else None,
-            band=rules.health_band(latest[a.id].overall) if a.id in latest else None,
-        )
-        for a in accounts
-    ]
-    if args.bands is not None:
-        summaries = [s for s in summaries if s.band in args.bands]
+    """The accounts you may see (id, name, segment, ARR, renewal, CSM, account executive,
+    partner, latest health score, band, trend and expansion quadrant), optionally filtered:
+    by owner (csm, account_exec, partner: a name, case-insensitive), health bands (at risk:
+    the unhealthy bands), score thresholds (health_below, health_at_least), renewal dates
+    (renewal_from, renewal_to), segment, quadrant, license_risk (with any module at that
+    level, or only `module`), sorted (name, arr, health, renewal_date; descending) and cut
+    to the top `limit`. Use it to find an account's id by its name."""
+    rows = select_accounts(ctx, ctx.store.accounts(principal.accounts), args)
     return AccountList(
-        as_of=today,
-        source=["accounts", "health_snapshots"],
-        count=len(summaries),
-        accounts=summaries,
+        as_of=ctx.clock(),
+        source=["accounts", "health_snapshots"] + (["licenses"] if _uses_licenses(args) else []),
+        count=len(rows),
+        accounts=rows,
+        total_arr=sum(r.arr for r in rows),
     )
+
+
+def _uses_licenses(args: PortfolioFilters) -> bool:
+    return args.license_risk is not None or args.module is not None

@@ -1,4 +1,5 @@
-"""Portfolio tools: renewals due in a window, and the expansion 2x2."""
+"""Portfolio tools: renewals due in a window (with the portfolio filters), and the
+expansion 2x2 of the rules (penetration threshold, healthy_from, quadrant names)."""
 
 from __future__ import annotations
 
@@ -8,32 +9,16 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from assistant.principal import Principal
-from assistant.tools import rules
-from assistant.tools.base import AccountId, ToolContext, ToolInput, ToolResult
-
-Segment = Literal["enterprise", "mid_market", "smb"]
-QUADRANTS: tuple[rules.Quadrant, ...] = ("Expand", "Advocate", "Fix adoption", "Save")
+from assistant.tools.base import AccountId, ToolContext, ToolResult
+from assistant.tools.filters import PortfolioFilters, PortfolioRow, check_names, select_accounts
 
 
-class RenewalsInput(ToolInput):
+class RenewalsInput(PortfolioFilters):
     days: int = Field(default=90, ge=1, le=1095, description="renewing within this many days")
-    bands: list[rules.Band] | None = Field(
-        default=None, description="only these health bands, e.g. [red] or [red, orange]"
-    )
-    segment: Segment | None = Field(default=None, description="only this segment")
 
 
-class Renewal(BaseModel):
-    account_id: str
-    name: str
-    segment: str
-    arr: int
-    renewal_date: dt.date
-    days_to_renewal: int
-    overall: int | None
-    band: rules.Band | None
-    trend: rules.Direction | None = Field(description="12-month trend of the overall score")
-    csm: str
+class Renewal(PortfolioRow):
+    pass
 
 
 class Renewals(ToolResult):
@@ -46,39 +31,18 @@ class Renewals(ToolResult):
 
 def renewals_due(ctx: ToolContext, args: RenewalsInput, principal: Principal) -> Renewals:
     """Accounts renewing between today and today + N days (default 90), soonest first, with
-    ARR, days to renewal, latest health score, band and 12-month trend; optionally only
-    some health bands (red, orange, yellow, green) and one segment."""
+    ARR, days to renewal, owners, latest health score, band, trend and quadrant; the same
+    filters as list_accounts (owner, bands, score thresholds, renewal dates inside the
+    window, segment, quadrant, license risk, module) and sort/limit."""
     today = ctx.clock()
     end = today + dt.timedelta(days=args.days)
-    due = [
-        a
-        for a in ctx.store.accounts(principal.accounts)
-        if today <= a.renewal_date <= end and args.segment in (None, a.segment)
-    ]
-    start = rules.window_start(today, 12)
-    renewals: list[Renewal] = []
-    for account in sorted(due, key=lambda a: (a.renewal_date, a.id)):
-        history = ctx.store.health(account.id, start, today)
-        latest = history[-1].overall if history else None
-        band = rules.health_band(latest) if latest is not None else None
-        if args.bands is not None and band not in args.bands:
-            continue
-        renewals.append(
-            Renewal(
-                account_id=account.id,
-                name=account.name,
-                segment=account.segment,
-                arr=account.arr,
-                renewal_date=account.renewal_date,
-                days_to_renewal=(account.renewal_date - today).days,
-                overall=latest,
-                band=band,
-                trend=rules.trend_direction(history[0].overall, history[-1].overall)
-                if history
-                else None,
-                csm=account.csm,
-            )
-        )
+    start = max(today, args.renewal_from) if args.renewal_from else today
+    last = min(end, args.renewal_to) if args.renewal_to else end
+    window = args.model_copy(
+        update={"renewal_from": start, "renewal_to": last, "sort": args.sort or "renewal_date"}
+    )
+    rows = select_accounts(ctx, ctx.store.accounts(principal.accounts), window)
+    renewals = [Renewal(**row.model_dump()) for row in rows]
     return Renewals(
         as_of=today,
         source=["accounts", "health_snapshots"],
@@ -90,8 +54,7 @@ def renewals_due(ctx: ToolContext, args: RenewalsInput, principal: Principal) ->
     )
 
 
-class ExpansionInput(ToolInput):
-    quadrant: rules.Quadrant | None = Field(default=None, description="only this quadrant")
+class ExpansionInput(PortfolioFilters):
     account_id: AccountId | None = Field(default=None, description="only this account")
 
 
@@ -104,60 +67,73 @@ class Placement(BaseModel):
     arr_per_employee: float
     penetration: Literal["low", "high"]
     overall: int
-    band: rules.Band
-    quadrant: rules.Quadrant
+    band: str
+    quadrant: str
+    motion: str | None = Field(default=None, description="what the quadrant calls for")
 
 
 class ExpansionTargets(ToolResult):
-    placements: list[Placement] = Field(description="Expand first, lowest ARR per employee first")
+    placements: list[Placement] = Field(
+        description="in the rules' quadrant order, lowest ARR per employee first"
+    )
     counts: dict[str, int] = Field(description="accounts per quadrant")
-    low_penetration_below: int = Field(description="ARR per employee (USD) that is low")
+    low_penetration_below: float = Field(description="ARR per employee (USD) that is low")
     healthy_from: int = Field(description="health score from which an account is healthy")
 
 
 def expansion_targets(
     ctx: ToolContext, args: ExpansionInput, principal: Principal
 ) -> ExpansionTargets:
-    """The expansion 2x2: ARR per employee (below $150 is low penetration) against the latest
-    health score (60 and above is healthy). Healthy + low = Expand (best expansion targets),
-    healthy + high = Advocate, unhealthy + low = Fix adoption, unhealthy + high = Save.
-    Optionally one quadrant or one account."""
-    today = ctx.clock()
+    """The expansion 2x2 of the Expansion Targeting Playbook: ARR per employee (low
+    penetration below the playbook's threshold) against the latest health score (healthy
+    from the Health Scoring Guide's threshold), each account in its quadrant (e.g. healthy
+    + low penetration = the best expansion targets) with the quadrant's motion. Optionally
+    one quadrant, one account, or the portfolio filters of list_accounts."""
+    rules, today = ctx.rules, ctx.clock()
     if args.account_id is not None:
         accounts = [ctx.store.account(principal.require(args.account_id))]
     else:
         accounts = ctx.store.accounts(principal.accounts)
-    latest = ctx.store.latest_health([a.id for a in accounts], today)
-    placements: list[Placement] = []
-    for account in accounts:
-        snapshot = latest.get(account.id)
-        if snapshot is None:
-            continue
-        low = rules.low_penetration(account.arr, account.employees)
-        placements.append(
-            Placement(
-                account_id=account.id,
-                name=account.name,
-                segment=account.segment,
-                arr=account.arr,
-                employees=account.employees,
-                arr_per_employee=round(account.arr / account.employees, 2),
-                penetration="low" if low else "high",
-                overall=snapshot.overall,
-                band=rules.health_band(snapshot.overall),
-                quadrant=rules.quadrant(snapshot.overall, account.arr, account.employees),
-            )
+    everyone = select_accounts(
+        ctx, accounts, args.model_copy(update={"quadrant": None, "limit": None})
+    )
+    by_id = {a.id: a for a in accounts}
+    order = rules.quadrant_names
+    motions = {q.name: q.motion for q in rules.expansion.quadrants}
+    placements = [
+        Placement(
+            account_id=row.account_id,
+            name=row.name,
+            segment=row.segment,
+            arr=row.arr,
+            employees=by_id[row.account_id].employees,
+            arr_per_employee=round(row.arr / by_id[row.account_id].employees, 2),
+            penetration="low"
+            if rules.low_penetration(row.arr, by_id[row.account_id].employees)
+            else "high",
+            overall=row.overall,
+            band=row.band or "",
+            quadrant=row.quadrant,
+            motion=motions.get(row.quadrant),
         )
-    counts: dict[str, int] = {q: sum(1 for p in placements if p.quadrant == q) for q in QUADRANTS}
-    if args.quadrant is not None:
-        placements = [p for p in placements if p.quadrant == args.quadrant]
-    placements.sort(key=lambda p: (QUADRANTS.index(p.quadrant), p.arr_per_employee, p.account_id))
+        for row in everyone
+        if row.overall is not None and row.quadrant is not None
+    ]
+    counts = {q: sum(1 for p in placements if p.quadrant == q) for q in order}
+    _, quadrant = check_names(rules, args)
+    if quadrant is not None:
+        placements = [p for p in placements if p.quadrant == quadrant]
+    if args.sort is None:
+        placements.sort(key=lambda p: (order.index(p.quadrant), p.arr_per_employee, p.account_id))
+    if args.limit is not None:
+        placements = placements[: args.limit]
+    latest = ctx.store.latest_health([p.account_id for p in placements], today)
     as_of = max((s.month for s in latest.values()), default=today)
     return ExpansionTargets(
         as_of=as_of,
         source=["accounts", "health_snapshots"],
         placements=placements,
         counts=counts,
-        low_penetration_below=rules.PENETRATION_THRESHOLD,
-        healthy_from=rules.HEALTHY_FROM,
+        low_penetration_below=rules.expansion.penetration.low_below,
+        healthy_from=rules.health.healthy_from,
     )

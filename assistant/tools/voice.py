@@ -8,10 +8,9 @@ from pydantic import BaseModel, Field
 
 from assistant.principal import Principal
 from assistant.store.accounts import Survey
-from assistant.tools import rules
 from assistant.tools.base import AccountId, ToolContext, ToolInput, ToolResult
+from assistant.tools.dates import add_months, window_start
 
-SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
 ONE_DAY = dt.timedelta(days=1)
 
 
@@ -67,21 +66,24 @@ def _average(values: list[float]) -> float | None:
 
 def survey_trend(ctx: ToolContext, args: SurveyInput, principal: Principal) -> SurveyTrend:
     """NPS and CSAT of one account over the last N months (default 12): NPS (% promoters
-    9-10 minus % detractors 0-6) with the counts, the average and latest CSAT (1-5), the
-    same figures per period (default 6 months) to show the trend, and every response."""
+    minus % detractors, by the survey guide's ranges) with the counts, the average and
+    latest CSAT (1-5), the same figures per period (default 6 months) to show the trend,
+    and every response."""
     account_id = principal.require(args.account_id)
     today = ctx.clock()
     account = ctx.store.account(account_id)
-    start = rules.window_start(today, args.months)
+    rules = ctx.rules
+    start = window_start(today, args.months)
     rows = ctx.store.surveys(account_id, start, today)
     scores = _nps_scores(rows)
     csat = _csat(rows)
+    categories = [rules.surveys.nps.category(s) for s in scores]
     periods: list[Period] = []
     count = -(-args.months // args.period_months)  # ceil: the last period ends today
     for n in range(count):
-        begin = rules.add_months(start, n * args.period_months)
+        begin = add_months(start, n * args.period_months)
         last = n == count - 1
-        end = today if last else rules.add_months(begin, args.period_months) - ONE_DAY
+        end = today if last else add_months(begin, args.period_months) - ONE_DAY
         inside = [r for r in rows if begin <= r.date <= end]
         periods.append(
             Period(
@@ -100,9 +102,9 @@ def survey_trend(ctx: ToolContext, args: SurveyInput, principal: Principal) -> S
         name=account.name,
         window_start=start,
         nps=rules.nps(scores),
-        promoters=sum(1 for s in scores if s >= 9),
-        passives=sum(1 for s in scores if 7 <= s <= 8),
-        detractors=sum(1 for s in scores if s <= 6),
+        promoters=categories.count("promoter"),
+        passives=categories.count("passive"),
+        detractors=categories.count("detractor"),
         nps_responses=len(scores),
         csat_average=_average(csat),
         csat_responses=len(csat),
@@ -131,33 +133,35 @@ class IncidentSummary(ToolResult):
     months: int
     by_severity: dict[str, int]
     total: int
-    sev1_sev2: int
-    previous_sev1_sev2: int = Field(description="sev1 + sev2 in the N months before")
-    rising: bool = Field(description="more sev1 + sev2 than in the N months before")
+    sev1_sev2: int = Field(description="incidents of the severe severities (e.g. sev1 + sev2)")
+    previous_sev1_sev2: int = Field(description="severe incidents in the N months before")
+    rising: bool = Field(description="more severe incidents than in the N months before")
     monthly: list[IncidentMonth]
 
 
 def support_incidents(
     ctx: ToolContext, args: IncidentInput, principal: Principal
 ) -> IncidentSummary:
-    """Support incidents of one account in the last N months (default 3) by severity (sev1
-    to sev4), per month, and whether sev1 + sev2 are rising against the N months before."""
+    """Support incidents of one account in the last N months (default 3) by severity (e.g.
+    sev1 to sev4), per month, and whether the severe ones (e.g. sev1 + sev2) are rising
+    against the N months before."""
     account_id = principal.require(args.account_id)
     today = ctx.clock()
     account = ctx.store.account(account_id)
-    start = rules.window_start(today, args.months)
-    rows = ctx.store.incidents(account_id, rules.add_months(start, -args.months), today)
+    severities, severe_ones = ctx.rules.support.severities, ctx.rules.support.severe
+    start = window_start(today, args.months)
+    rows = ctx.store.incidents(account_id, add_months(start, -args.months), today)
     current = [r for r in rows if r.month >= start]
-    by_severity = {s: sum(r.count for r in current if r.severity == s) for s in SEVERITIES}
-    previous = sum(r.count for r in rows if r.month < start and r.severity in ("sev1", "sev2"))
-    severe = by_severity["sev1"] + by_severity["sev2"]
+    by_severity = {s: sum(r.count for r in current if r.severity == s) for s in severities}
+    previous = sum(r.count for r in rows if r.month < start and r.severity in severe_ones)
+    severe = sum(by_severity[s] for s in severe_ones)
     months = sorted({r.month for r in current})
     monthly = [
         IncidentMonth(
             month=m,
             counts={
                 s: sum(r.count for r in current if r.month == m and r.severity == s)
-                for s in SEVERITIES
+                for s in severities
             },
         )
         for m in months

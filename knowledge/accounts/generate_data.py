@@ -321,11 +321,9 @@ def main() -> None:
 
     # --- deliberate bad rows -------------------------------------------------------------
     i = line_of(licenses, lambda r: r[0] == "ACC-017" and r[1] == "search")
-    licenses[i - 2][3] = 1260  # active above licensed (1200): over-deployment
-    known.append({"file": "licenses.csv", "line": i, "account_id": "ACC-017",
-                  "field": "active",
-                  "reason": "active users (1260) above licensed (1200): over-deployment, "
-                            "a compliance issue to confirm with the customer"})
+    # active above licensed (1200): over-deployment, a real state (true-up or upsell) that
+    # is imported and flagged, not a bad row
+    licenses[i - 2][3] = 1260
     i = line_of(health, lambda r: r[0] == "ACC-022" and r[1] == "2026-04-01")
     row = health[i - 2]
     row[4] = 130  # breadth out of range

@@ -22,7 +22,7 @@ ADMIN = Principal()
 
 
 def import_into(services: Services, folder: Path = DATA) -> ImportReport:
-    return AccountImporter(session_factory(services.database)).run(folder, TODAY)
+    return AccountImporter(session_factory(services.database), services.rules).run(folder, TODAY)
 
 
 @pytest.fixture

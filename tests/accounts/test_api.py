@@ -231,7 +231,7 @@ def test_metrics_are_recorded_and_seen_by_the_next_question(tmp_path: Path) -> N
                 "overall": 60,
             },
             422,
-            "rounded mean",
+            "formula",
         ),
         (
             {
@@ -245,11 +245,6 @@ def test_metrics_are_recorded_and_seen_by_the_next_question(tmp_path: Path) -> N
             },
             422,
             "after today",
-        ),
-        (
-            {"metric": "licenses", "module": "search", "licensed": 10, "active": 12, "assigned": 5},
-            422,
-            "over-deployment",
         ),
         (
             {"metric": "licenses", "module": "search", "licensed": 0, "active": 0, "assigned": 0},
@@ -315,6 +310,18 @@ def test_bad_metric_values_are_422(
     response = admin.post("/api/accounts/ACC-002/metrics", json=body)
     assert response.status_code == status
     assert fragment in response.text
+
+
+def test_over_deployed_licenses_are_recorded_and_flagged(admin: httpx.Client) -> None:
+    """Active above licensed is a real state (a true-up or an upsell), not a bad value."""
+    body = {"metric": "licenses", "module": "search", "licensed": 10, "active": 12, "assigned": 5}
+    response = admin.post("/api/accounts/ACC-002/metrics", json=body)
+    assert response.status_code in (200, 201), response.text
+    detail = admin.get("/api/accounts/ACC-002").json()
+    search = next(m for m in detail["licenses"]["modules"] if m["module"] == "search")
+    assert (search["licensed"], search["active"]) == (10, 12)
+    assert search["risk"] == "over-deployed" and search["compliance_issue"] is True
+    assert search["over_deployed_by"] == 2 and search["unused_share_pct"] is None
 
 
 def test_unknown_account_is_404(admin: httpx.Client) -> None:

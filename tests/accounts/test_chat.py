@@ -10,7 +10,7 @@ from assistant.engine.account_desk import GUIDANCE_HEADING
 from assistant.errors import NotFoundError, PermissionDeniedError
 from assistant.principal import Principal
 from assistant.services import Services
-from assistant.store.records import HealthValues
+from assistant.store.records import HealthValues, vocabulary_context
 from tests.accounts.numbers import assert_figures_match
 
 ADMIN = Principal()
@@ -116,13 +116,16 @@ def test_the_next_question_sees_a_new_metric(empty_store: Services) -> None:
     import_into(empty_store)
     before = empty_store.chat.chat("What is Contoso Health's health score?", ADMIN)
     assert "**52**" in before.answer
-    snapshot = HealthValues(
-        month=dt.date(2026, 11, 1),
-        deployment=70,
-        adoption=72,
-        breadth=68,
-        engagement=75,
-        outcomes=65,
+    snapshot = HealthValues.model_validate(
+        {
+            "month": dt.date(2026, 11, 1),
+            "deployment": 70,
+            "adoption": 72,
+            "breadth": 68,
+            "engagement": 75,
+            "outcomes": 65,
+        },
+        context=vocabulary_context(empty_store.rules),
     )
     empty_store.accounts.record_health("ACC-002", snapshot)
     after = empty_store.chat.chat("What is Contoso Health's health score?", ADMIN)

@@ -27,13 +27,12 @@ def copy_exports(tmp_path: Path) -> Path:
     return folder
 
 
-def test_good_rows_import_and_the_five_known_bad_rows_are_reported(empty_store: Services) -> None:
+def test_good_rows_import_and_the_known_bad_rows_are_reported(empty_store: Services) -> None:
     report = import_into(empty_store)
     assert {(i.file, i.line) for i in report.rejected} == known_issues()
     reasons = {(i.file, i.line): i.reason for i in report.rejected}
     assert reasons[("accounts.csv", 31)] == "arr is missing"
     assert "not after contract_start" in reasons[("accounts.csv", 27)]
-    assert "above licensed" in reasons[("licenses.csv", 37)]
     assert "breadth" in reasons[("health_snapshots.csv", 259)]
     assert reasons[("surveys.csv", 224)] == "unknown account id ACC-099"
     assert not report.failed_files
@@ -48,20 +47,21 @@ def test_good_rows_import_and_the_five_known_bad_rows_are_reported(empty_store: 
     # rows of the two rejected accounts are skipped and counted, not reported one by one
     licenses = next(f for f in report.files if f.file == "licenses.csv")
     assert set(licenses.skipped) == REJECTED_ACCOUNTS
-    # a rejected row is not in the store
+    # an over-deployed row (1,260 active of 1,200 licensed) is imported as it is
+    assert ("licenses.csv", 37) not in reasons
     with empty_store.database.connect() as connection:
-        assert (
-            connection.scalar(
-                select(License).where(License.account_id == "ACC-017", License.module == "search")
+        row = connection.execute(
+            select(License.licensed, License.active).where(
+                License.account_id == "ACC-017", License.module == "search"
             )
-            is None
-        )
+        ).one()
+    assert tuple(row) == (1200, 1260)
 
 
 def test_reimport_is_idempotent(empty_store: Services) -> None:
     first = import_into(empty_store)
     second = import_into(empty_store)
-    assert sum(f.inserted for f in first.files) == 1700
+    assert sum(f.inserted for f in first.files) == 1701
     assert sum(f.inserted + f.updated for f in second.files) == 0
     assert sum(f.unchanged for f in second.files) == sum(f.inserted for f in first.files)
     assert {(i.file, i.line) for i in second.rejected} == known_issues()

@@ -79,7 +79,7 @@ def test_import_is_idempotent_on_postgres(on_postgres: Services) -> None:
     first = import_into(on_postgres)
     second = import_into(on_postgres)
     assert {(i.file, i.line) for i in first.rejected} == known_issues()
-    assert sum(f.inserted for f in first.files) == 1700
+    assert sum(f.inserted for f in first.files) == 1701
     assert sum(f.inserted + f.updated for f in second.files) == 0
 
 

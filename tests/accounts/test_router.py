@@ -10,12 +10,14 @@ import yaml
 
 from assistant.engine.account_names import AccountName, NameResolver
 from assistant.engine.router import route
+from assistant.rules import load_rules
 from tests.accounts.expected import DATA
 from tests.conftest import REPO
 
 with (DATA / "accounts.csv").open(newline="", encoding="utf-8") as _fh:
     NAMES = [AccountName(r["id"], r["name"]) for r in csv.DictReader(_fh)]
 RESOLVER = NameResolver(NAMES)
+RULES = load_rules(REPO / "knowledge" / "rules.yaml")
 
 
 @pytest.mark.parametrize(
@@ -97,7 +99,7 @@ def test_resolution_only_knows_visible_accounts() -> None:
     ],
 )
 def test_routing(message: str, intent: str, account: str | None, extra: dict[str, object]) -> None:
-    plan = route(message, RESOLVER)
+    plan = route(message, RESOLVER, RULES)
     assert plan.intent == intent
     assert (plan.account.id if plan.account else None) == account
     for key, value in extra.items():
@@ -105,27 +107,31 @@ def test_routing(message: str, intent: str, account: str | None, extra: dict[str
 
 
 def test_unknown_account_gets_suggestions() -> None:
-    plan = route("How is Wingtop Toyz doing?", RESOLVER)
+    plan = route("How is Wingtop Toyz doing?", RESOLVER, RULES)
     assert plan.match.status == "unknown" and plan.match.mention == "Wingtop Toyz"
     assert plan.match.suggestions[0].name == "Wingtip Toys"
-    assert route("How is Globex doing?", RESOLVER).match.status == "unknown"
+    assert route("How is Globex doing?", RESOLVER, RULES).match.status == "unknown"
 
 
 def test_context_account_is_used_for_account_questions_only() -> None:
     context = AccountName("ACC-002", "Contoso Health")
-    assert route("and its licenses?", RESOLVER, context).account == context
-    assert route("What is the NPS?", RESOLVER, context).account == context
-    assert route("How is the health score calculated?", RESOLVER, context).intent == "knowledge"
-    assert route("What is the onboarding timeline?", RESOLVER, context).intent == "knowledge"
-    assert route("Which accounts renew in the next 30 days?", RESOLVER, context).account is None
-    named = route("How is Woodgrove Bank doing?", RESOLVER, context)
+    assert route("and its licenses?", RESOLVER, RULES, context).account == context
+    assert route("What is the NPS?", RESOLVER, RULES, context).account == context
+    assert (
+        route("How is the health score calculated?", RESOLVER, RULES, context).intent == "knowledge"
+    )
+    assert route("What is the onboarding timeline?", RESOLVER, RULES, context).intent == "knowledge"
+    assert (
+        route("Which accounts renew in the next 30 days?", RESOLVER, RULES, context).account is None
+    )
+    named = route("How is Woodgrove Bank doing?", RESOLVER, RULES, context)
     assert named.account is not None and named.account.id == "ACC-005"  # the message wins
 
 
 def test_knowledge_questions_stay_knowledge_questions() -> None:
     """The knowledge suite must not be hijacked by the account router."""
     suite = yaml.safe_load(Path(REPO / "eval/suites/knowledge.yaml").read_text(encoding="utf-8"))
-    routed = {c["ask"]: route(c["ask"], RESOLVER).intent for c in suite["cases"]}
+    routed = {c["ask"]: route(c["ask"], RESOLVER, RULES).intent for c in suite["cases"]}
     hijacked = {ask: intent for ask, intent in routed.items() if intent != "knowledge"}
     # a portfolio question: answered with the 2x2 *and* the playbook's sentence (test_chat)
     assert hijacked == {"Which accounts are the best expansion targets?": "expansion"}

@@ -41,7 +41,7 @@ def load_sparse(services: Services, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     header = (REPO / "knowledge" / "accounts" / "accounts.csv").read_text().splitlines()[0]
     (folder / "accounts.csv").write_text(header + "\n" + SPARSE, encoding="utf-8")
-    AccountImporter(session_factory(services.database)).run(folder, TODAY)
+    AccountImporter(session_factory(services.database), services.rules).run(folder, TODAY)
 
 
 def prepare(data_dir: Path) -> Settings:

@@ -125,8 +125,11 @@ def test_one_pager_tailored_to_an_account(drafting: Services, drafts: DraftServi
     pains = [p.value for p in t.pains]
     opp = x.opportunity("OPP-005")["meddicc"]
     assert pains == [f"OPP-005: {opp['identify_pain']}", f"OPP-005: {opp['metrics']}"]
-    # the search row of ACC-017 is rejected at import (over-deployed), so none is held
-    assert [u.value for u in t.module_usage] == ["search: not licensed", "genai: not licensed"]
+    # the search row of ACC-017 is over-deployed (1,260 active of 1,200): held and flagged
+    assert [u.value for u in t.module_usage] == [
+        "search: 1,260 active users on 1,200 licensed (over-deployed: a compliance issue)",
+        "genai: not licensed",
+    ]
     assert_figures_grounded(drafting, draft)
     plain = drafts.build_draft("one_pager", DraftRequest(service="genai"), ADMIN)
     assert isinstance(plain, OnePager) and plain.tailoring is None

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from assistant.config import get_settings
-from tests.conftest import write_corpus
+from tests.conftest import REPO, write_corpus
 
 ONBOARDING = "knowledge/playbooks/onboarding.md"
 HEALTH = "knowledge/guides/health.md"
@@ -72,6 +72,7 @@ def eval_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         "ASSISTANT_DATA_DIR": str(tmp_path / "data"),
         "ASSISTANT_EMBEDDING_MODEL": "hashing",
         "ASSISTANT_KNOWLEDGE_DIR": "knowledge",
+        "ASSISTANT_RULES_FILE": str(REPO / "knowledge" / "rules.yaml"),  # the corpus has none
         "ASSISTANT_ANSWER_MIN_SIMILARITY": "0.05",
         "ASSISTANT_CHUNK_SIZE": "400",
         "ASSISTANT_CHUNK_OVERLAP": "40",

@@ -76,7 +76,9 @@ def kb_settings(kb: str, data_dir: Path, **overrides: object) -> dict[str, objec
 
 def load_kb(services: Services, kb: str) -> None:
     folder = KBS[kb]
-    AccountImporter(session_factory(services.database)).run(folder / "accounts", TODAY)
+    AccountImporter(session_factory(services.database), services.rules).run(
+        folder / "accounts", TODAY
+    )
     report = services.ingestor().run([folder])
     assert not report.skipped, report.skipped
 

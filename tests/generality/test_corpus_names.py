@@ -18,7 +18,9 @@ OWNED_ELSEWHERE: dict[str, str] = {
     "assistant/engine/router.py": "U2 (planner) replaces the regex router",
     "assistant/engine/account_names.py": "U2 (planner) resolves names against the store",
     "ingest/account_notes.py": "U1 (rules) owns the account-note generator",
-    "assistant/tools/rules.py": "U1 (rules) replaces the hard-coded rules with rules.yaml",
+    "assistant/tools/calculators.py": "U1 (rules): a docstring names a shipped guide's title",
+    "assistant/tools/health.py": "U1 (rules): a docstring names a shipped guide's title",
+    "assistant/tools/portfolio.py": "U1 (rules): docstrings name shipped playbook titles",
 }
 
 

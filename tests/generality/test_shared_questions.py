@@ -56,3 +56,13 @@ def test_both_knowledge_bases_answer_the_same_set() -> None:
     for a, b in zip(shipped, second, strict=True):
         if a.kind != "decline":
             assert a.facts and b.facts and a.facts != b.facts, a.id
+
+
+def test_second_kb_rules_cite_its_own_documents() -> None:
+    """The second KB's rules file loads and every rule's section states its numbers."""
+    from assistant.rules.check import check_rules
+    from assistant.rules.load import load_rules
+
+    rules = load_rules(KBS["second"] / "rules.yaml")
+    assert check_rules(rules, KBS["second"]) == []
+    assert rules.band_for(44).name == "Red" and rules.qualification.name == "MEDDPICC"

@@ -22,7 +22,9 @@ MESSAGE = "Draft a success plan for Contoso Health"
 @pytest.fixture
 def kit(llm_services: Services) -> Iterator[GroundedDraftKit]:
     s = llm_services
-    knowledge = Knowledge(s.lexical, s.retriever, s.chat.composer, s.settings.retrieval_k)
+    knowledge = Knowledge(
+        s.lexical, s.retriever, s.chat.composer, s.settings.retrieval_k, modules=s.rules.modules
+    )
     service = DraftService.build(s.tools, s.accounts, knowledge, s.database, s.settings.clock)
     yield GroundedDraftKit(DraftDesk(service))
 

@@ -7,13 +7,19 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from assistant.api.deps import PrincipalDep, ServicesDep
 from assistant.errors import InvalidInputError, NotFoundError
 from assistant.principal import Principal
 from assistant.services import Services
-from assistant.store.records import HealthValues, LicenseCounts, SurveyResponse
+from assistant.store.records import (
+    HealthValues,
+    LicenseCounts,
+    SurveyResponse,
+    describe,
+    vocabulary_context,
+)
 from assistant.tools.health import HealthScore
 from assistant.tools.licenses import LicenseUtilization
 from assistant.tools.overview import AccountList, AccountOverview
@@ -116,17 +122,30 @@ def _record(
     day = _day_of(metric)
     if day is not None and day > today:
         raise InvalidInputError(f"{day.isoformat()} is after today ({today.isoformat()})")
+    rules = vocabulary_context(services.rules)  # modules, components, the overall formula
+    try:
+        if isinstance(metric, HealthMetric):
+            values = HealthValues.model_validate(
+                metric.model_dump(exclude={"metric"}), context=rules
+            )
+        elif isinstance(metric, LicenseMetric):
+            counts = LicenseCounts.model_validate(
+                metric.model_dump(exclude={"metric", "as_of"}), context=rules
+            )
+        else:
+            response = SurveyResponse.model_validate(
+                metric.model_dump(exclude={"metric"}), context=rules
+            )
+    except ValidationError as error:
+        raise InvalidInputError(describe(error)) from error
     if isinstance(metric, HealthMetric):
-        values = HealthValues.model_validate(metric.model_dump(exclude={"metric"}))
         _, created = store.record_health(account_id, values)
         record = values.model_dump(mode="json")
     elif isinstance(metric, LicenseMetric):
-        counts = LicenseCounts.model_validate(metric.model_dump(exclude={"metric", "as_of"}))
         as_of = metric.as_of or services.settings.clock()
         _, created = store.record_licenses(account_id, counts, as_of)
         record = {**counts.model_dump(mode="json"), "as_of": as_of.isoformat()}
     else:
-        response = SurveyResponse.model_validate(metric.model_dump(exclude={"metric"}))
         _, created = store.record_survey(account_id, response)
         record = response.model_dump(mode="json")
     return MetricRecorded(

@@ -22,12 +22,21 @@ def readyz(services: ServicesDep) -> JSONResponse:
     chunks = services.collection.count()
     lexical = len(services.lexical.index)
     ready = chunks > 0 and lexical == chunks
-    body = {
+    body: dict[str, object] = {
         "status": "ready" if ready else "not ready",
         "chunks": chunks,
         "lexical_chunks": lexical,
         "embedding_model": services.embedder.name,
     }
+    problems = services.rules_problems()
+    body["rules"] = {
+        "file": str(services.settings.rules_path),
+        "problems": [str(problem) for problem in problems],
+    }
+    if problems:
+        body["warning"] = (
+            "some business rules no longer match the sections they cite; see rules.problems"
+        )
     if not ready:
         body["detail"] = "the knowledge index is empty or out of step; run `assistant ingest`"
     return JSONResponse(body, status_code=200 if ready else 503)

@@ -1,0 +1,254 @@
+"""Portfolio filters shared by `list_accounts` and `renewals_due`: owners, bands, score
+thresholds, renewal dates, segment, quadrant, module risk; sort and top-N.
+
+Band, quadrant, level and module values are checked against the business rules when the
+tool runs (a clear tool error lists the valid names), so a customer's rules file with
+other names works without a code change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, Self
+
+from pydantic import BaseModel, Field, model_validator
+
+from assistant.errors import InvalidInputError
+from assistant.rules.models import Rules
+from assistant.store.accounts import Account, HealthSnapshot, License
+from assistant.tools.base import ToolContext, ToolInput
+from assistant.tools.dates import window_start
+from assistant.tools.licenses import known_module, risk_levels
+
+Segment = Literal["enterprise", "mid_market", "smb"]
+SortKey = Literal["name", "arr", "health", "renewal_date"]
+
+
+class PortfolioFilters(ToolInput):
+    csm: str | None = Field(default=None, description="only accounts this CSM manages")
+    account_exec: str | None = Field(default=None, description="only this account executive's")
+    partner: str | None = Field(default=None, description="only accounts this partner works")
+    segment: Segment | None = Field(default=None, description="only accounts of this segment")
+    bands: list[str] | None = Field(
+        default=None, description="only these health bands, e.g. [red, orange] for at risk"
+    )
+    health_below: int | None = Field(
+        default=None, ge=0, le=1000, description="latest overall score below this"
+    )
+    health_at_least: int | None = Field(
+        default=None, ge=0, le=1000, description="latest overall score at least this"
+    )
+    renewal_from: dt.date | None = Field(default=None, description="renewing on or after")
+    renewal_to: dt.date | None = Field(default=None, description="renewing on or before")
+    quadrant: str | None = Field(default=None, description="only this expansion-2x2 quadrant")
+    license_risk: str | None = Field(
+        default=None, description="accounts with any module at this license risk level"
+    )
+    module: str | None = Field(
+        default=None, description="accounts licensing this module (with license_risk: that module)"
+    )
+    sort: SortKey | None = Field(default=None, description="name, arr, health or renewal_date")
+    descending: bool = Field(default=False, description="sort high to low / latest first")
+    limit: int | None = Field(default=None, ge=1, le=500, description="at most this many")
+
+    @model_validator(mode="after")
+    def _ranges(self) -> Self:
+        low, high = self.health_at_least, self.health_below
+        if low is not None and high is not None and low >= high:
+            raise ValueError(f"health_at_least {low} must be below health_below {high}")
+        start, end = self.renewal_from, self.renewal_to
+        if start is not None and end is not None and start > end:
+            raise ValueError(f"renewal_from {start} is after renewal_to {end}")
+        return self
+
+
+class PortfolioRow(BaseModel):
+    """What every portfolio result carries per account."""
+
+    account_id: str
+    name: str
+    segment: str
+    arr: int
+    renewal_date: dt.date
+    days_to_renewal: int
+    csm: str
+    account_exec: str
+    partner: str | None
+    overall: int | None = Field(description="latest overall health score")
+    band: str | None
+    trend: str | None = Field(description="trend of the overall score over the rules' window")
+    quadrant: str | None = Field(description="expansion 2x2 quadrant")
+
+
+@dataclass(frozen=True)
+class Placed:
+    account: Account
+    latest: HealthSnapshot | None
+    history: list[HealthSnapshot]
+    licenses: list[License]
+
+
+def _names(value: str) -> str:
+    return re.sub(r"\s+", " ", value).strip().lower()
+
+
+def owner_matches(wanted: str, name: str | None) -> bool:
+    """Case-insensitive: the whole name, or whole words of it ("maya" for "Maya Chen")."""
+    if not name:
+        return False
+    want, have = _names(wanted), _names(name)
+    return want == have or re.search(rf"(?<!\w){re.escape(want)}(?!\w)", have) is not None
+
+
+def _owner(accounts: Sequence[Account], wanted: str | None, field: str, role: str) -> list[Account]:
+    if wanted is None:
+        return list(accounts)
+    kept = [a for a in accounts if owner_matches(wanted, getattr(a, field))]
+    if not kept:
+        known = sorted({str(getattr(a, field)) for a in accounts if getattr(a, field)})
+        raise InvalidInputError(
+            f"no account you may see has {role} '{wanted}'; {role}s: {', '.join(known)}"
+        )
+    return kept
+
+
+def check_names(rules: Rules, filters: PortfolioFilters) -> tuple[list[str] | None, str | None]:
+    """The rules' own spelling of the bands and the quadrant given (errors list the valid)."""
+    bands: list[str] | None = None
+    if filters.bands is not None:
+        bands = []
+        for name in filters.bands:
+            band = rules.band(name)
+            if band is None:
+                raise InvalidInputError(
+                    f"unknown health band '{name}'; bands: {', '.join(rules.band_names)}"
+                )
+            bands.append(band.name)
+    quadrant = None
+    if filters.quadrant is not None:
+        quadrant = next(
+            (q for q in rules.quadrant_names if q.lower() == filters.quadrant.strip().lower()),
+            None,
+        )
+        if quadrant is None:
+            raise InvalidInputError(
+                f"unknown quadrant '{filters.quadrant}'; quadrants: "
+                f"{', '.join(rules.quadrant_names)}"
+            )
+    return bands, quadrant
+
+
+def select_accounts(
+    ctx: ToolContext, accounts: Sequence[Account], filters: PortfolioFilters
+) -> list[PortfolioRow]:
+    """Filter, sort and cut `accounts` as `filters` say; every row with band, trend and
+    quadrant."""
+    rules, today = ctx.rules, ctx.clock()
+    bands, quadrant = check_names(rules, filters)
+    levels = risk_levels(rules, [filters.license_risk] if filters.license_risk else None)
+    module = known_module(rules, filters.module)
+    chosen = _owner(accounts, filters.csm, "csm", "CSM")
+    chosen = _owner(chosen, filters.account_exec, "account_exec", "account executive")
+    chosen = _owner(chosen, filters.partner, "partner", "partner")
+    chosen = [
+        a
+        for a in chosen
+        if filters.segment in (None, a.segment)
+        and (filters.renewal_from is None or a.renewal_date >= filters.renewal_from)
+        and (filters.renewal_to is None or a.renewal_date <= filters.renewal_to)
+    ]
+    ids = [a.id for a in chosen]
+    histories = ctx.store.health_histories(
+        ids, window_start(today, rules.health.trend_months), today
+    )
+    latest = ctx.store.latest_health(ids, today)
+    licenses: dict[str, list[License]] = {}
+    if levels is not None or module is not None:
+        for lic in ctx.store.licenses(ids):
+            licenses.setdefault(lic.account_id, []).append(lic)
+    rows: list[PortfolioRow] = []
+    for account in chosen:
+        row = _row(rules, account, latest.get(account.id), histories.get(account.id, []), today)
+        if not _keep(row, filters, bands, quadrant):
+            continue
+        if levels is not None or module is not None:
+            held = [lic for lic in licenses.get(account.id, []) if module in (None, lic.module)]
+            if not held or (
+                levels is not None
+                and not any(rules.license_risk(x.licensed, x.active) in levels for x in held)
+            ):
+                continue
+        rows.append(row)
+    return _sorted(rows, filters)
+
+
+def _row(
+    rules: Rules,
+    account: Account,
+    latest: HealthSnapshot | None,
+    history: list[HealthSnapshot],
+    today: dt.date,
+) -> PortfolioRow:
+    overall = latest.overall if latest is not None else None
+    return PortfolioRow(
+        account_id=account.id,
+        name=account.name,
+        segment=account.segment,
+        arr=account.arr,
+        renewal_date=account.renewal_date,
+        days_to_renewal=(account.renewal_date - today).days,
+        csm=account.csm,
+        account_exec=account.account_exec,
+        partner=account.partner,
+        overall=overall,
+        band=rules.band_for(overall).name if overall is not None else None,
+        trend=rules.trend_direction(history[0].overall, history[-1].overall) if history else None,
+        quadrant=rules.quadrant_for(overall, account.arr, account.employees)
+        if overall is not None
+        else None,
+    )
+
+
+def _keep(
+    row: PortfolioRow,
+    filters: PortfolioFilters,
+    bands: list[str] | None,
+    quadrant: str | None,
+) -> bool:
+    if bands is not None and row.band not in bands:
+        return False
+    if quadrant is not None and row.quadrant != quadrant:
+        return False
+    if filters.health_below is not None and (
+        row.overall is None or row.overall >= filters.health_below
+    ):
+        return False
+    return filters.health_at_least is None or (
+        row.overall is not None and row.overall >= filters.health_at_least
+    )
+
+
+def _sorted(rows: list[PortfolioRow], filters: PortfolioFilters) -> list[PortfolioRow]:
+    if filters.sort is not None:
+        key = filters.sort
+        present = [r for r in rows if key != "health" or r.overall is not None]
+        absent = [r for r in rows if key == "health" and r.overall is None]
+        present.sort(
+            key=lambda r: (
+                r.name.lower()
+                if key == "name"
+                else r.arr
+                if key == "arr"
+                else r.overall or 0
+                if key == "health"
+                else r.renewal_date.toordinal()
+            ),
+            reverse=filters.descending,
+        )
+        rows = present + absent  # no score sorts last either way
+    elif filters.descending:
+        rows = rows[::-1]
+    return rows[: filters.limit] if filters.limit is not None else rows

@@ -23,6 +23,7 @@ from assistant.drafts.facts import (
     money,
 )
 from assistant.drafts.models import DateWindow, Milestone, Objective, Stage
+from assistant.rules.models import Window
 
 Baseline = Callable[[AccountFacts], Evidenced[str]]
 TARGET_NOTE = "agree the target with the customer (each objective has a baseline, a target "
@@ -199,6 +200,26 @@ class _Step:
     rule: str
     lookup: str  # the template's `milestones` lookup that states the rule
     tools: tuple[str, ...] = ()
+    source: tuple[str, str] | None = None  # the rule's own section and sentence pattern
+
+
+def _edges(window: Window, renewal: dt.date) -> tuple[dt.date, dt.date]:
+    """The window's dates: `start` .. `end` months or days before the renewal."""
+    if window.unit == "months":
+        return shift_months(renewal, -window.start), shift_months(renewal, -window.end)
+    return renewal - dt.timedelta(days=window.start), renewal - dt.timedelta(days=window.end)
+
+
+def _window_step(
+    name: str, lookup: str, window: Window, renewal: dt.date, owner: Evidenced[str] | None
+) -> _Step:
+    """A milestone over a renewal window of the rules, cited by the sentence stating its
+    two edges ("12-15 months", "60-90 days")."""
+    start, end = _edges(window, renewal)
+    a, b = window.end, window.start
+    states = rf"\b{a}\b\D{{1,12}}\b{b}\b|\b{b}\b\D{{1,12}}\b{a}\b"
+    rule = f"{window.start} to {window.end} {window.unit} before the renewal"
+    return _Step(name, start, end, owner, rule, lookup, (), (window.source.section, states))
 
 
 def milestones(ctx: Context, f: AccountFacts) -> list[Milestone]:
@@ -214,16 +235,22 @@ def milestones(ctx: Context, f: AccountFacts) -> list[Milestone]:
               "within 2 weeks of today", "plan_agreed"),
         _Step("Quarterly business review with the executive sponsor", today,
               shift_months(today, 3), csm, "within the next quarter", "qbr"),
-        _Step("Portfolio review for the renewal", shift_months(renewal, -15),
-              shift_months(renewal, -12), csm, "15 to 12 months before the renewal",
-              "portfolio_review"),
-        _Step("Renewal risk management", shift_months(renewal, -6), shift_months(renewal, -3),
-              csm, "6 to 3 months before the renewal", "risk_management"),
-        _Step("Partner prompted about the renewal", renewal - days(90), renewal - days(60),
-              partner, "90 to 60 days before the renewal", "partner_prompt"),
-        _Step("Renewal execution and signature", shift_months(renewal, -3), renewal, ae,
-              "the last 3 months before the renewal", "execution"),
     ]  # fmt: skip
+    windows = ctx.rules.renewal
+    for key, name, lookup, owner in (
+        ("portfolio_review", "Portfolio review for the renewal", "portfolio_review", csm),
+        ("risk_management", "Renewal risk management", "risk_management", csm),
+        ("partner_notice", "Partner prompted about the renewal", "partner_prompt", partner),
+    ):
+        window = windows.window(key)
+        if window is not None:
+            steps.append(_window_step(name, lookup, window, renewal, owner))
+    risk = windows.window("risk_management")
+    if risk is not None:
+        _, start = _edges(risk, renewal)  # execution follows risk management
+        steps.append(_Step("Renewal execution and signature", start, renewal, ae,
+                           f"the last {risk.end} {risk.unit} before the renewal",
+                           "execution"))  # fmt: skip
     if f.high_risk:
         names = ", ".join(m.module for m in f.high_risk)
         check = renewal - days(90)
@@ -234,10 +261,13 @@ def milestones(ctx: Context, f: AccountFacts) -> list[Milestone]:
             _Step("High license risk modules reviewed for the renewal", check, check, csm,
                   "90 days before the renewal", "license_review", (LICENSES,)),
         ]  # fmt: skip
+    follow = ctx.rules.surveys.follow_up
     if f.warning("alarming_survey_answers"):
+        n = follow.business_days
         steps.append(_Step("CSM call after a detractor or low CSAT answer", today,
-                           add_business_days(today, 5), csm, "within 5 business days of today",
-                           "detractor_call", (HEALTH,)))  # fmt: skip
+                           add_business_days(today, n), csm, f"within {n} business days of today",
+                           "detractor_call", (HEALTH,),
+                           (follow.source.section, rf"\b{n} business days")))  # fmt: skip
     if (today - signed).days < 13 * 7:
         steps.append(_Step("Live and engaged", signed, signed + days(30), csm,
                            "within 30 days of signature", "live"))  # fmt: skip
@@ -254,7 +284,7 @@ def milestones(ctx: Context, f: AccountFacts) -> list[Milestone]:
                 when=known(
                     DateWindow(start=step.start, end=step.end),
                     tools=(OVERVIEW, *step.tools),
-                    citations=ctx.cite("milestones", step.lookup),
+                    citations=_cites(ctx, step),
                     note=step.rule,
                 ),
                 status=status,
@@ -263,3 +293,14 @@ def milestones(ctx: Context, f: AccountFacts) -> list[Milestone]:
         )
     out.sort(key=lambda m: (m.when.value.start if m.when.value else today, m.name))
     return out
+
+
+def _cites(ctx: Context, step: _Step) -> list[int]:
+    """The sentence that states a milestone's rule: the rule's own cited section when the
+    rules file names it, else the template's lookup (found by its question)."""
+    if step.source is not None:
+        section, must = step.source
+        quotes = ctx.knowledge.pick(ctx.principal, section, must=must, limit=1, doc_types=None)
+        if quotes:
+            return [ctx.ledger.cite(quotes[0].chunk)]
+    return ctx.cite("milestones", step.lookup)

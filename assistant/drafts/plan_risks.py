@@ -45,7 +45,7 @@ def risks(ctx: Context, f: AccountFacts) -> list[RiskItem]:
 
     h = f.health
     if h is not None and not h.healthy:
-        if h.band == "red":
+        if h.band == f.rules.health.bands[0].name:  # the lowest band: escalate
             mitigation = _join(
                 ctx, ctx.guide("risks", "red_escalate"), ctx.guide("risks", "levers")
             )

@@ -95,11 +95,12 @@ def licenses(
     )
     if account:
         rows = "\n".join(_module_row(x) for x in r.modules)
-        high = [x.module for x in r.modules if x.risk == "High"]
+        top = r.levels[0]
+        high = [x.module for x in r.modules if x.risk == top]
         verdict = (
-            f"{r.high_risk} module(s) at High risk: {', '.join(high)}"
+            f"{r.high_risk} module(s) at {top} risk: {', '.join(high)}"
             if high
-            else "No module is at High risk"
+            else f"No module is at {top} risk"
         )
         lines = [
             f"License utilization of **{account}** [{m}]:\n\n{header}\n{rows}\n",

@@ -111,9 +111,11 @@ class AccountDesk:
                 turn.lines.append(f"{account.name} has no health snapshot recorded yet.")
                 return None
             turn.lines += render.health(health, m)
-            return _health_query(health)
+            return _health_query(health, self.tools.context.rules.health.bands[0].name)
         if plan.intent in ("overview", "health"):
-            bands = plan.bands or (("red", "orange") if plan.intent == "health" else None)
+            rules = self.tools.context.rules
+            unhealthy = tuple(b.name for b in rules.health.bands if not b.healthy)
+            bands = plan.bands or (unhealthy if plan.intent == "health" else None)
             listing, m = turn.call(
                 AccountList, "list_accounts", segment=plan.segment, bands=_list(bands)
             )
@@ -121,7 +123,8 @@ class AccountDesk:
             turn.lines += render.account_list(listing, m, what)
             return "What do we do with an account at risk? documented risk plan escalation"
         if plan.intent == "licenses":
-            risk = None if account else _list(plan.risk or ("High",))
+            top = self.tools.context.rules.licenses.levels[0].name
+            risk = None if account else _list(plan.risk or (top,))
             lic, m = turn.call(LicenseUtilization, "license_utilization", account_id=aid, risk=risk)
             turn.lines += render.licenses(lic, m, account.name if account else None, risk)
             if any(x.compliance_issue for x in lic.modules):
@@ -187,11 +190,14 @@ QUADRANT_QUERIES = {
 }
 
 
-def _health_query(health: HealthScore) -> str:
-    if health.band == "red":
-        return "health score falls into the red band escalated retention levers"
-    if health.band == "orange":
-        return "health score below 60 at risk documented risk plan stays orange escalated"
+def _health_query(health: HealthScore, lowest_band: str) -> str:
+    if health.band == lowest_band:
+        return f"health score falls into the {health.band} band escalated retention levers"
+    if not health.healthy:
+        return (
+            f"health score below {health.healthy_from} at risk documented risk plan stays "
+            f"{health.band} escalated"
+        )
     if health.trend.direction == "declining":
         return "declining trend counts as a warning escalated monthly portfolio review"
     return "healthy account expansion growth pods references"

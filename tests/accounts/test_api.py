@@ -124,6 +124,13 @@ def test_renewals(admin: httpx.Client, seller: httpx.Client) -> None:
     assert {r["account_id"] for r in scoped["renewals"]} <= {"ACC-002", "ACC-005"}
     for params in ({"days": 0}, {"days": "soon"}, {"band": "purple"}, {"segment": "huge"}):
         assert admin.get("/api/renewals", params=params).status_code == 422
+    purple = admin.get("/api/renewals", params={"band": "purple"})
+    assert "bands: red, orange, yellow, green" in purple.text  # the rules' names
+    top = admin.get("/api/accounts", params={"sort": "arr", "descending": "true", "limit": 2})
+    arrs = [a["arr"] for a in top.json()["accounts"]]
+    assert len(arrs) == 2 and arrs == sorted(arrs, reverse=True)
+    risky = admin.get("/api/renewals", params={"days": 365, "health_below": 50}).json()
+    assert risky["renewals"] and all(r["overall"] < 50 for r in risky["renewals"])
 
 
 def test_openapi_lists_the_account_routes(admin: httpx.Client) -> None:

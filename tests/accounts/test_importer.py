@@ -10,10 +10,15 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from assistant.rules import load_rules
 from assistant.services import Services
 from assistant.store.accounts import Account, HealthSnapshot, License, Opportunity, Survey
+from assistant.store.db import session_factory
+from assistant.store.importer import AccountImporter
+from tests.accounts import expected as x
 from tests.accounts.conftest import import_into
 from tests.accounts.expected import DATA, REJECTED_ACCOUNTS, known_issues, rows
+from tests.rules.test_load import shipped_data, write
 
 
 def count(services: Services, table: type) -> int:
@@ -205,3 +210,25 @@ def test_a_database_error_rolls_the_whole_file_back(empty_store: Services, tmp_p
     assert failed.error is not None and "database error" in failed.error
     assert empty_store.accounts.account("ACC-001").arr == 1150000  # the update rolled back
     assert empty_store.accounts.account("ACC-040").name == "Lakeside Retail Group"
+
+
+def test_vocabularies_come_from_the_rules(empty_store: Services, tmp_path: Path) -> None:
+    """A module the rules do not name is rejected with the rules' modules; rules naming a
+    health component the schema has no column for fail that file, changing nothing."""
+    folder = copy_exports(tmp_path)
+    with (folder / "licenses.csv").open("a", encoding="utf-8") as fh:
+        fh.write("ACC-001,crm,10,5,5\n")
+    report = import_into(empty_store, folder)
+    crm = [i for i in report.rejected if "crm" in i.reason]
+    assert (
+        len(crm) == 1 and "the rules name search, observability, security, genai" in crm[0].reason
+    )
+
+    data = shipped_data()
+    data["health"]["components"].append({"key": "sentiment", "label": "Sentiment"})  # type: ignore[index]
+    rules = load_rules(write(tmp_path, data))
+    fresh = AccountImporter(session_factory(empty_store.database), rules).run(folder, x.TODAY)
+    health = next(f for f in fresh.files if f.file == "health_snapshots.csv")
+    assert (
+        health.error is not None and "sentiment have no column in health_snapshots" in health.error
+    )

@@ -315,13 +315,19 @@ def test_registry_schemas_and_argument_errors(loaded: Services) -> None:
         "support_incidents",
         "expansion_targets",
         "opportunity",
+        "calculate_license_risk",
+        "calculate_health",
+        "calculate_ltv",
+        "calculate_csat_points",
+        "calculate_staffing",
+        "calculate_blocks",
     }
     for schema in schemas.values():
         assert len(schema["description"]) > 40 and schema["parameters"]["type"] == "object"
     assert schemas["renewals_due"]["parameters"]["properties"]["days"]["default"] == 90
     for name, args, fragment in [
         ("renewals_due", {"days": 0}, "days"),
-        ("renewals_due", {"bands": ["purple"]}, "bands"),
+        ("renewals_due", {"bands": ["purple"]}, "unknown health band 'purple'; bands: red"),
         ("health_score", {}, "account_id is missing"),
         ("health_score", {"account_id": "Northwind"}, "account_id"),
         ("opportunity", {}, "exactly one"),

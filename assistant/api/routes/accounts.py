@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field, ValidationError
 
 from assistant.api.deps import PrincipalDep, ServicesDep
+from assistant.api.routes.portfolio_query import PortfolioQuery
 from assistant.errors import InvalidInputError, NotFoundError
 from assistant.principal import Principal
 from assistant.services import Services
@@ -26,8 +27,6 @@ from assistant.tools.overview import AccountList, AccountOverview
 
 router = APIRouter(tags=["accounts"])
 AccountPath = Annotated[str, Path(pattern=r"^[Aa][Cc][Cc]-\d{3,}$", description="e.g. ACC-001")]
-Segment = Literal["enterprise", "mid_market", "smb"]
-Band = Literal["red", "orange", "yellow", "green"]
 
 
 class AccountDetail(BaseModel):
@@ -40,11 +39,11 @@ class AccountDetail(BaseModel):
 def list_accounts(
     services: ServicesDep,
     principal: PrincipalDep,
-    segment: Segment | None = None,
-    band: Annotated[list[Band] | None, Query(description="repeat for several")] = None,
+    filters: PortfolioQuery,
 ) -> AccountList:
-    """The accounts the caller may see, with the latest health score and band."""
-    arguments = {"segment": segment, "bands": band}
+    """The accounts the caller may see, with owners, latest health score, band, trend and
+    quadrant; filtered, sorted and cut by the portfolio filters (see /api/renewals)."""
+    arguments = filters
     result = services.tools.call("list_accounts", arguments, principal)
     assert isinstance(result, AccountList)
     return result

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from assistant.api.deps import PrincipalDep, ServicesDep
+from assistant.api.routes.portfolio_query import PortfolioQuery
 from assistant.tools.portfolio import Renewals
 
 router = APIRouter(tags=["accounts"])
@@ -16,15 +17,12 @@ router = APIRouter(tags=["accounts"])
 def renewals(
     services: ServicesDep,
     principal: PrincipalDep,
+    filters: PortfolioQuery,
     days: Annotated[int, Query(ge=1, le=1095, description="renewing within this many days")] = 90,
-    band: Annotated[
-        list[Literal["red", "orange", "yellow", "green"]] | None,
-        Query(description="health band; repeat for several (band=red&band=orange)"),
-    ] = None,
-    segment: Literal["enterprise", "mid_market", "smb"] | None = None,
 ) -> Renewals:
-    """Accounts the caller may see that renew between today and today + `days`."""
-    arguments = {"days": days, "bands": band, "segment": segment}
+    """Accounts the caller may see that renew between today and today + `days`, with the
+    portfolio filters (band=red&band=orange, csm, health_below, quadrant, sort, limit...)."""
+    arguments = {"days": days, **filters}
     result = services.tools.call("renewals_due", arguments, principal)
     assert isinstance(result, Renewals)
     return result

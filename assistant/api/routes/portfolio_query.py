@@ -1,0 +1,53 @@
+"""The portfolio filters as query parameters, shared by /api/accounts and /api/renewals.
+
+Band, quadrant, level and module names are the rules' (the tool checks them and answers a
+422 listing the valid ones)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, Query
+
+Segment = Literal["enterprise", "mid_market", "smb"]
+
+
+def portfolio_filters(
+    segment: Segment | None = None,
+    band: Annotated[list[str] | None, Query(description="health band; repeat for several")] = None,
+    csm: Annotated[str | None, Query(description="CSM name (case-insensitive)")] = None,
+    account_exec: Annotated[str | None, Query(description="account executive name")] = None,
+    partner: Annotated[str | None, Query(description="partner name")] = None,
+    health_below: Annotated[int | None, Query(ge=0, le=1000)] = None,
+    health_at_least: Annotated[int | None, Query(ge=0, le=1000)] = None,
+    renewal_from: dt.date | None = None,
+    renewal_to: dt.date | None = None,
+    quadrant: str | None = None,
+    license_risk: Annotated[str | None, Query(description="any module at this level")] = None,
+    module: str | None = None,
+    sort: Literal["name", "arr", "health", "renewal_date"] | None = None,
+    descending: bool = False,
+    limit: Annotated[int | None, Query(ge=1, le=500)] = None,
+) -> dict[str, Any]:
+    given = {
+        "segment": segment,
+        "bands": band,
+        "csm": csm,
+        "account_exec": account_exec,
+        "partner": partner,
+        "health_below": health_below,
+        "health_at_least": health_at_least,
+        "renewal_from": renewal_from,
+        "renewal_to": renewal_to,
+        "quadrant": quadrant,
+        "license_risk": license_risk,
+        "module": module,
+        "sort": sort,
+        "limit": limit,
+    }
+    filters = {k: v for k, v in given.items() if v is not None}
+    return {**filters, "descending": descending} if descending else filters
+
+
+PortfolioQuery = Annotated[dict[str, Any], Depends(portfolio_filters)]

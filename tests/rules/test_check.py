@@ -98,3 +98,24 @@ def test_readyz_warns_about_rules_that_drifted(knowledge: Path, tmp_path: Path) 
 def test_shipped_rules_yaml_is_valid_yaml_with_every_block() -> None:
     data = yaml.safe_load(SHIPPED.read_text(encoding="utf-8"))
     assert {"health", "licenses", "expansion", "renewal", "surveys", "qualification"} <= set(data)
+
+
+def test_check_rules_command_exits_1_on_a_problem(
+    knowledge: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+    from assistant.config import get_settings
+
+    monkeypatch.setenv("ASSISTANT_KNOWLEDGE_DIR", str(knowledge))
+    monkeypatch.setenv("ASSISTANT_RULES_FILE", str(SHIPPED))
+    get_settings.cache_clear()
+    try:
+        assert CliRunner().invoke(app, ["check-rules"]).exit_code == 0
+        guide = knowledge / "guides" / "csat-nps.md"
+        guide.write_text(guide.read_text(encoding="utf-8").replace("4.9", "4.95"), "utf-8")
+        result = CliRunner().invoke(app, ["check-rules"])
+        assert result.exit_code == 1 and "surveys.csat" in result.output
+    finally:
+        get_settings.cache_clear()

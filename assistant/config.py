@@ -39,7 +39,13 @@ class Settings(BaseSettings):
     chunk_size: int = Field(default=900, ge=100, description="characters per chunk")
     chunk_overlap: int = Field(default=120, ge=0)
     ingest_exclude: list[str] = Field(
-        default_factory=lambda: ["accounts/*", "accounts/**/*", "*.py", "rules.yaml"],
+        default_factory=lambda: [
+            "accounts/*",
+            "accounts/**/*",
+            "*.py",
+            "*.yaml",
+            "*.yml",
+        ],  # rules and draft templates (YAML) are data the service reads, not documents
         description="glob patterns (relative to an ingested folder) that are not ingested",
     )
 
@@ -125,6 +131,12 @@ class Settings(BaseSettings):
     today: dt.date | None = Field(default=None, description="pinned clock for reproducibility")
     prompts_dir: Path | None = Field(
         default=None, description="draft prompts; prompts/ beside the package when unset"
+    )
+
+    # drafts (templates as data): one YAML file per draft kind, see assistant/drafts/templates.py
+    draft_templates_dir: Path | None = Field(
+        default=None,
+        description="draft templates; <knowledge_dir>/templates when unset (else the shipped)",
     )
 
     # LLM engine: any OpenAI-compatible chat-completions endpoint; grounded when no model

@@ -22,6 +22,7 @@ from assistant.drafts.chat import DraftDesk
 from assistant.drafts.kit import GroundedDraftKit
 from assistant.drafts.knowledge import Knowledge
 from assistant.drafts.service import DraftService
+from assistant.drafts.templates import templates_dir
 from assistant.engine.account_desk import AccountDesk
 from assistant.engine.chat import ChatEngine
 from assistant.engine.composer import ComposerConfig, Composition, GroundedComposer
@@ -202,7 +203,13 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
     tools = build_registry(ToolContext(accounts, settings.clock, rules))
     knowledge = Knowledge(index, retriever, composer, settings.retrieval_k, modules=rules.modules)
     drafts = DraftService.build(
-        tools, accounts, knowledge, database, settings.clock, settings.prompts_dir
+        tools,
+        accounts,
+        knowledge,
+        database,
+        settings.clock,
+        settings.prompts_dir,
+        templates_dir(settings.draft_templates_dir, settings.knowledge_dir),
     )
     chat = ChatEngine(
         retriever,

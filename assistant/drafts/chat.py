@@ -1,5 +1,5 @@
-"""Draft requests in chat: "draft a success plan for Northwind Traders", "pitch our
-observability quick start to Contoso Health", "one-pager for the security jumpstart",
+"""Draft requests in chat: "draft a success plan for <account>", "pitch our <service> to
+<account>", "one-pager for the security jumpstart",
 "review the MEDDICC on deal OPP-007".
 
 A message is a draft request when it names a draft kind (success plan, pitch / 5W, one-pager,
@@ -37,7 +37,7 @@ ASKS = re.compile(r"\b(draft|write|prepare|create|build|generate|make|produce|gi
                   r"together|pitch|review|update|need|want)\b", _I)  # fmt: skip
 CONCEPT = re.compile(r"^\s*(what|why|how|when|who|which|where|does|do|is|are|should|can)\b", _I)
 # A question ("how do I tie an observability pitch to a business problem?") asks for a draft
-# only with an explicit verb ("can you draft a pitch for Contoso?").
+# only with an explicit verb ("can you draft a pitch for <account>?").
 EXPLICIT = re.compile(r"\b(draft|write|prepare|create|build|generate|produce|give me|put "
                       r"together)\b", _I)  # fmt: skip
 
@@ -161,8 +161,8 @@ def _account(match: NameMatch, context: str | None) -> tuple[str | None, str | N
 
 
 def _label(kind: Kind) -> str:
-    return {"success_plan": "success plan", "pitch": "pitch", "one_pager": "one-pager",
-            "meddicc_review": "MEDDICC review"}[kind]  # fmt: skip
+    words = {"one_pager": "one-pager", "meddicc_review": "MEDDICC review"}
+    return words.get(kind, kind.replace("_", " "))
 
 
 def _without(message: str, mention: str | None) -> str:

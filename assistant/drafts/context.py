@@ -1,15 +1,23 @@
 """What a draft builder works with: the evidence ledger, the knowledge index, the accounts
-store and the clock; plus the store reads no tool covers (verified outcomes)."""
+store, the clock and the kind's template; plus the store reads no tool covers (verified
+outcomes).
+
+Guidance is asked for by the template's names: `ctx.guide("risks", "levers")` reads the
+lookup `risks.guidance.levers` of the template (question, optional section hint) and finds
+it in the knowledge base (`find`)."""
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
 from assistant.drafts.evidence import Evidenced, Ledger, Quote, needed
-from assistant.drafts.knowledge import GUIDANCE, Knowledge
+from assistant.drafts.knowledge import Knowledge
+from assistant.drafts.templates import Lookup, Template
 from assistant.engine.types import ToolCall
 from assistant.errors import NotFoundError
 from assistant.principal import Principal
@@ -44,6 +52,7 @@ class Context:
     knowledge: Knowledge
     store: AccountStore
     today: dt.date
+    template: Template
 
     @property
     def principal(self) -> Principal:
@@ -71,61 +80,69 @@ class Context:
             )
             return None
 
-    def pick(
+    def find(
         self,
-        suffix: str,
+        section: str,
+        name: str,
         *,
-        must: str | None = None,
-        limit: int = 2,
-        doc_types: frozenset[str] | None = GUIDANCE,
-        title: str | None = None,
         source: str | None = None,
-        query: str | None = None,
+        title: str | None = None,
+        **fields: str,
     ) -> list[Quote]:
-        return self.knowledge.pick(
-            self.principal,
-            suffix,
-            must=must,
-            limit=limit,
-            doc_types=doc_types,
-            title=title,
-            source=source,
-            query=query,
-        )
+        """The quotes of the template's lookup `section.name`: the hinted section's sentences
+        when the knowledge base has it; else the question, by meaning (within the document
+        when `source` or `title` narrows it to one)."""
+        lookup = self.template.lookup(section, name)
+        return self.lookup(lookup, source=source, title=title, **fields)
 
-    def guidance(
+    def lookup(
+        self, lookup: Lookup, *, source: str | None = None, title: str | None = None, **fields: str
+    ) -> list[Quote]:
+        doc_types = frozenset(lookup.doc_types)
+        quotes: list[Quote] = []
+        if lookup.section:
+            quotes = self.knowledge.pick(
+                self.principal,
+                fill(lookup.section, fields),
+                must=fill(lookup.must, fields, regex=True) if lookup.must else None,
+                limit=lookup.limit,
+                doc_types=doc_types,
+                source=source,
+                title=title,
+            )
+        if quotes:
+            return quotes
+        question = fill(lookup.question, fields)
+        if source is not None or title is not None:
+            return self.knowledge.closest(
+                self.principal, question, lookup.limit, doc_types, source=source, title=title
+            )
+        return self.knowledge.search(self.principal, question, lookup.limit, doc_types)
+
+    def guide(
         self,
-        suffix: str,
+        section: str,
+        name: str,
         *,
-        must: str | None = None,
-        limit: int = 2,
-        tools: tuple[str, ...] = (),
-        query: str | None = None,
+        tools: Sequence[str] = (),
         missing: str = "",
-        doc_types: frozenset[str] | None = GUIDANCE,
-        title: str | None = None,
         source: str | None = None,
+        title: str | None = None,
+        **fields: str,
     ) -> Evidenced[str]:
-        """Quoted guidance of a section, citing its chunks (needs input when none found)."""
-        quotes = self.pick(
-            suffix,
-            must=must,
-            limit=limit,
-            doc_types=doc_types,
-            title=title,
-            source=source,
-            query=query,
+        """Quoted guidance of a template lookup, citing its chunks (needs input when none
+        is found, saying what to write)."""
+        lookup = self.template.lookup(section, name)
+        quotes = self.lookup(lookup, source=source, title=title, **fields)
+        note = (
+            missing or lookup.missing or f"no guidance found for '{fill(lookup.question, fields)}'"
         )
-        return self.ledger.quoted(
-            quotes, tools=tools, missing=missing or f"no guidance on '{suffix}' found"
-        )
+        return self.ledger.quoted(quotes, tools=tools, missing=note)
 
-    def cite_first(
-        self, suffix: str, must: str | None = None, doc_types: frozenset[str] | None = GUIDANCE
-    ) -> list[int]:
-        """Citation markers of the first matching sentence (empty when none matches)."""
-        quotes = self.pick(suffix, must=must, limit=1, doc_types=doc_types)
-        return [self.ledger.cite(q.chunk) for q in quotes]
+    def cite(self, section: str, name: str, **fields: str) -> list[int]:
+        """Citation markers of the first sentence a lookup finds (empty when none)."""
+        lookup = self.template.lookup(section, name).model_copy(update={"limit": 1})
+        return [self.ledger.cite(q.chunk) for q in self.lookup(lookup, **fields)]
 
     def outcomes(self, account_id: str) -> list[Outcome]:
         """Verified outcomes of an account (no tool reads them yet: a scope-checked store
@@ -155,3 +172,13 @@ class Context:
 
     def missing(self, note: str, *tools: str, citations: list[int] | None = None) -> Evidenced[str]:
         return needed(note, tools=tools, citations=citations or [])
+
+
+def fill(text: str, fields: dict[str, str], *, regex: bool = False) -> str:
+    """`text` with each `{name}` replaced by the field and `{Name}` by it capitalised (only
+    these, so a regex quantifier such as `{2}` is left alone)."""
+    for key, value in fields.items():
+        value = re.escape(value) if regex else value
+        text = text.replace("{" + key + "}", value)
+        text = text.replace("{" + key.capitalize() + "}", value[:1].upper() + value[1:])
+    return text

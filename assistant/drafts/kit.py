@@ -21,12 +21,18 @@ from assistant.principal import Principal
 
 
 def bound_model(
-    model: type[DraftBase], citations: list[Citation], tool_calls: list[ToolCall]
+    model: type[DraftBase],
+    citations: list[Citation],
+    tool_calls: list[ToolCall],
+    sections: dict[str, str] | None = None,
 ) -> type[DraftBase]:
-    """`model` whose citation and tool-call lists default to the evidence given."""
+    """`model` whose citation and tool-call lists (and section titles) default to the
+    evidence (and the template) given."""
+    titles = dict(sections or {})
     bound: type[DraftBase] = create_model(
         model.__name__,
         __base__=model,
+        sections=(dict[str, str], Field(default_factory=lambda: dict(titles))),
         citations=(list[Citation], Field(default_factory=lambda: list(citations))),
         tool_calls=(list[ToolCall], Field(default_factory=lambda: list(tool_calls))),
     )
@@ -71,7 +77,9 @@ class GroundedDraftKit:
 
         return DraftJob(
             kind=plan.kind,
-            model=bound_model(type(grounded), grounded.citations, grounded.tool_calls),
+            model=bound_model(
+                type(grounded), grounded.citations, grounded.tool_calls, grounded.sections
+            ),
             prompt=prompt.render(**variables),
             render=render,
             citations=grounded.citations,

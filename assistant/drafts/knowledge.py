@@ -1,12 +1,14 @@
-"""What drafts read from the knowledge index: sections of playbooks, guides and one-pagers,
-and cited guidance picked by the grounded composer.
+"""What drafts read from the knowledge index: sections of the customer's documents, and
+cited guidance found by meaning. The section names and questions come from the draft
+templates (assistant/drafts/templates.py); nothing here knows a heading.
 
-Two ways in, both returning quotes of real chunks:
-- `pick`: the sentences of a named section (matched on the end of the chunk's section path,
-  e.g. "Renew KPIs" or "What you get > Code"), optionally only those matching a pattern.
-  Deterministic and exact when the knowledge base has the structure of KNOWLEDGE.md.
-- `search`: hybrid retrieval + the grounded composer for a free-text query, used when no
-  section matches. The composer's own decline rule applies: weak evidence quotes nothing.
+Three ways in, all returning quotes of real chunks:
+- `pick`: the sentences of a section named by a template hint (matched on the end of the
+  chunk's section path), optionally only those matching a pattern.
+- `search`: hybrid retrieval + the grounded composer for the template's question, used when
+  the hinted section is absent. The composer's own decline rule applies.
+- `closest`: within one document (a service one-pager, a deal note), the section closest in
+  meaning to the question, by the embedder's cosine.
 Only chunks the principal may see are read (account-restricted documents are filtered).
 """
 
@@ -17,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import Any
 
 from assistant.drafts.evidence import Quote
 from assistant.engine.composer import GroundedComposer
@@ -57,6 +60,7 @@ class Knowledge:
         self.retriever = retriever
         self.composer = composer
         self.k = k
+        self._vectors: dict[str, Any] = {}
 
     def chunks(
         self,
@@ -134,9 +138,46 @@ class Knowledge:
         ]
         return quotes[:limit]
 
+    def closest(
+        self,
+        principal: Principal,
+        question: str,
+        limit: int,
+        doc_types: frozenset[str] | None,
+        *,
+        source: str | None = None,
+        title: str | None = None,
+    ) -> list[Quote]:
+        """The sentences of the chunk of one document closest to `question`: dense cosine,
+        BM25 and the overlap of the question's words with the chunk's own heading, each
+        min-max normalised over the document's chunks, summed (the hybrid retriever's
+        convex fusion, within one document; a heading says what its section answers)."""
+        chunks = self.chunks(principal, doc_types, source=source, title=title)
+        if not chunks:
+            return []
+        embedder = self.retriever.embedder
+        todo = [c for c in chunks if c.id not in self._vectors]
+        if todo:
+            texts = [f"{c.metadata.get('section', '')}\n{c.text}" for c in todo]
+            for chunk, vector in zip(todo, embedder.embed(texts), strict=True):
+                self._vectors[chunk.id] = vector
+        query = embedder.embed([question])[0]
+        dense = [float(self._vectors[c.id] @ query) for c in chunks]
+        index = self.lexical.index
+        bm25 = index.scores(question)
+        positions = [index.position(c.id) for c in chunks]
+        lexical = [float(bm25[p]) if bm25 is not None and p is not None else 0.0 for p in positions]
+        heading = [_heading_overlap(question, str(c.metadata.get("section", ""))) for c in chunks]
+        fused = [
+            a + b + h for a, b, h in zip(_unit(dense), _unit(lexical), _unit(heading), strict=True)
+        ]
+        best = chunks[max(range(len(chunks)), key=fused.__getitem__)]
+        return sentences([best], None, limit)
+
     def services(self, principal: Principal) -> list[ServiceDoc]:
-        """The service one-pagers in the index (id = file name without extension); 503 when
-        there is no BM25 index to read them from (not "unknown service": it may exist)."""
+        """The service one-pagers in the index (id = file name without extension); a tag that
+        names one of the product modules (the rules') is a module the service works on. 503
+        when there is no BM25 index to read them from (not "unknown service": it may exist)."""
         if not len(self.lexical.index):
             raise IndexNotReadyError(
                 "the knowledge index is unavailable (no BM25 index is loaded), so service "
@@ -177,3 +218,27 @@ def sentences(
             if limit is not None and len(quotes) >= limit:
                 return quotes
     return quotes
+
+
+def _unit(values: list[float]) -> list[float]:
+    """Min-max normalised to 0..1 (all zeros when the values are equal)."""
+    low, high = min(values), max(values)
+    return [0.0 if high == low else (v - low) / (high - low) for v in values]
+
+
+def _stems(text: str) -> set[str]:
+    """Content words cut to five letters ("costs" and "cost" meet; "the", "what" drop)."""
+    return {w[:5] for w in re.findall(r"[a-z][a-z-]+", text.lower()) if len(w) > 3} - _FUNCTION
+
+
+def _heading_overlap(question: str, section: str) -> float:
+    """Share of the question's content words found in the last heading of `section`."""
+    words = _stems(question)
+    last = section.rsplit(">", 1)[-1]
+    return len(words & _stems(last)) / len(words) if words else 0.0
+
+
+_FUNCTION = frozenset(
+    {"what", "which", "does", "when", "where", "there", "their", "about", "with", "from",
+     "into", "this", "that", "have", "will", "shoul"}
+)  # fmt: skip

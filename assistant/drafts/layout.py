@@ -14,25 +14,16 @@ INTRO = (
     "with the date it holds for) and each piece of guidance the knowledge it quotes ([n]); "
     "fields marked needs input are not in the data and must be filled in."
 )
-SUCCESS_PLAN_SECTIONS = (
-    "Account snapshot", "Lifecycle stage", "Objectives and KPIs", "Milestones",
-    "Risks and mitigations", "Engagement cadence", "Owners", "Verified outcomes",
-)  # fmt: skip
-PITCH_SECTIONS = (
-    "Who will pay", "Why they will pay", "What they will pay for", "When to pitch",
-    "Where and how we deliver",
-)  # fmt: skip
-ONE_PAGER_SECTIONS = (
-    "What the service is", "Is it right for you", "What you get", "What we need from you",
-    "Rough-order price", "Scope and timeline",
-)  # fmt: skip
-MEDDICC_SECTIONS = ("Deal", "Field ratings", "Questions to close the gaps", "Next steps")
-SECTIONS: dict[str, tuple[str, ...]] = {
-    "success_plan": SUCCESS_PLAN_SECTIONS,
-    "pitch": PITCH_SECTIONS,
-    "one_pager": ONE_PAGER_SECTIONS,
-    "meddicc_review": MEDDICC_SECTIONS,
-}
+
+
+def title(draft: DraftBase, key: str) -> str:
+    """The heading of a section: the template's title (kept on the draft), else the key."""
+    return draft.sections.get(key) or key.replace("_", " ").capitalize()
+
+
+def label(field: str) -> str:
+    """A row label from a field name ("economic_buyer" -> "Economic buyer")."""
+    return field.replace("_", " ").capitalize()
 
 
 def _rows(m: Marks, items: list[tuple[str, Evidenced[Any]]], money: tuple[str, ...] = ()) -> Table:
@@ -52,18 +43,18 @@ def success_plan(d: SuccessPlan, m: Marks) -> list[Block]:
     rows += [("NPS (12 months)", s.nps), ("NPS responses", s.nps_responses),
              ("CSAT average (12 months)", s.csat_average),
              ("Sev1/sev2 incidents (3 months)", s.sev1_sev2_last_3_months)]  # fmt: skip
-    blocks: list[Block] = [Heading(2, "Account snapshot"), _rows(m, rows, money=("ARR",))]
-    blocks += [Heading(2, "Lifecycle stage"), Paragraph(m.cell(d.lifecycle_stage))]
+    blocks: list[Block] = [Heading(2, title(d, "snapshot")), _rows(m, rows, money=("ARR",))]
+    blocks += [Heading(2, title(d, "lifecycle")), Paragraph(m.cell(d.lifecycle_stage))]
     blocks += [
-        Heading(2, "Objectives and KPIs"),
+        Heading(2, title(d, "objectives")),
         Table(("KPI", "Baseline", "Target", "Due"),
               tuple((m.cell(o.kpi), m.cell(o.baseline), m.cell(o.target), m.cell(o.due))
                     for o in d.objectives)),
-        Heading(2, "Milestones"),
+        Heading(2, title(d, "milestones")),
         Table(("Milestone", "When", "Status", "Owner"),
               tuple((x.name, m.cell(x.when), x.status, m.cell(x.owner, note=False))
                     for x in d.milestones)),
-        Heading(2, "Risks and mitigations"),
+        Heading(2, title(d, "risks")),
     ]  # fmt: skip
     if d.risks:
         blocks.append(
@@ -74,15 +65,15 @@ def success_plan(d: SuccessPlan, m: Marks) -> list[Block]:
     else:
         blocks.append(Paragraph("No risk rule fires on the current data."))
     blocks += [
-        Heading(2, "Engagement cadence"),
+        Heading(2, title(d, "cadence")),
         Table(("Frequency", "Activities"),
               tuple((c.frequency, m.cell(c.activities)) for c in d.cadence)),
-        Heading(2, "Owners"),
+        Heading(2, title(d, "owners")),
         Table(("Role", "Name", "Responsibility"),
               tuple((o.role, m.cell(o.name), m.cell(o.responsibility)) for o in d.owners)),
-        Heading(2, "Verified outcomes"),
+        Heading(2, title(d, "outcomes")),
         Bullets(tuple(m.cell(v) for v in d.verified_outcomes)),
-        Heading(3, "Outcomes to pursue"),
+        Heading(3, title(d, "to_pursue")),
         Bullets(tuple(m.cell(v) for v in d.outcomes_to_pursue)),
     ]  # fmt: skip
     return blocks
@@ -91,20 +82,20 @@ def success_plan(d: SuccessPlan, m: Marks) -> list[Block]:
 def pitch(d: Pitch, m: Marks) -> list[Block]:
     w, y, t, n, h = d.who, d.why, d.what, d.when, d.where_how
     return [
-        Heading(2, "Who will pay"),
-        _rows(m, [("Economic buyer", w.economic_buyer), ("Champion", w.champion),
+        Heading(2, title(d, "who")),
+        _rows(m, [(label("economic_buyer"), w.economic_buyer), (label("champion"), w.champion),
                   ("Segment", w.segment), ("Buying persona", w.buying_persona)]),
-        Heading(2, "Why they will pay"),
+        Heading(2, title(d, "why")),
         _rows(m, [("Pain", y.pain), ("Metrics", y.metrics), ("Why customers pay", y.guidance)]
               + [("Account signal", s) for s in y.account_signals]),
-        Heading(2, "What they will pay for"),
+        Heading(2, title(d, "what")),
         _rows(m, [("Service", t.service)] + [("Deliverable", x) for x in t.deliverables]
               + [("Scope", t.scope), ("Price", t.price)]),
-        Heading(2, "When to pitch"),
-        _rows(m, [("Compelling event", n.compelling_event), ("Renewal date", n.renewal_date),
+        Heading(2, title(d, "when")),
+        _rows(m, [(label("compelling_event"), n.compelling_event), ("Renewal date", n.renewal_date),
                   ("Days to renewal", n.days_to_renewal), ("Opportunity close date", n.close_date),
                   ("Timing", n.timing)]),
-        Heading(2, "Where and how we deliver"),
+        Heading(2, title(d, "where_how")),
         _rows(m, [("Delivery model", h.delivery_model), ("Partner", h.partner),
                   ("Pricing approach", h.pricing_approach), ("Timeline", h.timeline),
                   ("What the customer provides", h.customer_provides)]),
@@ -112,30 +103,30 @@ def pitch(d: Pitch, m: Marks) -> list[Block]:
 
 
 def one_pager(d: OnePager, m: Marks) -> list[Block]:
-    blocks: list[Block] = [Heading(2, "What the service is")]
+    blocks: list[Block] = [Heading(2, title(d, "service"))]
     for name, field in (("Description", d.description), ("Engagement", d.engagement),
                         ("Outcome", d.outcome)):  # fmt: skip
         blocks += [Heading(3, name), Paragraph(m.cell(field))]
     blocks += [
-        Heading(2, "Is it right for you"),
-        Heading(3, "Top 5 business questions"),
+        Heading(2, title(d, "fit")),
+        Heading(3, title(d, "business_questions")),
         Bullets(tuple(m.cell(q) for q in d.business_questions), numbered=True),
-        Heading(3, "Top 5 technical questions"),
+        Heading(3, title(d, "technical_questions")),
         Bullets(tuple(m.cell(q) for q in d.technical_questions), numbered=True),
-        Heading(2, "What you get"),
+        Heading(2, title(d, "deliverables")),
     ]
     for name, field in d.deliverables.items():
         blocks += [Heading(3, name), Paragraph(m.cell(field))]
-    blocks.append(Heading(2, "What we need from you"))
+    blocks.append(Heading(2, title(d, "customer_provides")))
     for name, field in d.customer_provides.items():
         blocks += [Heading(3, name), Paragraph(m.cell(field))]
-    blocks += [Heading(2, "Rough-order price"), Paragraph(m.cell(d.price))]
-    blocks += [Heading(2, "Scope and timeline"), Paragraph(m.cell(d.scope_and_timeline))]
+    blocks += [Heading(2, title(d, "price")), Paragraph(m.cell(d.price))]
+    blocks += [Heading(2, title(d, "scope")), Paragraph(m.cell(d.scope_and_timeline))]
     if d.tailoring is not None:
         t = d.tailoring
         name = t.account_name.value or "the account"
         blocks += [
-            Heading(2, f"Why it fits {name}"),
+            Heading(2, title(d, "tailoring").replace("{account}", name)),
             _rows(m, [("Account", t.account_name), ("Industry", t.industry)]
                   + [("Pain", p) for p in t.pains]
                   + [("Module usage", u) for u in t.module_usage]),
@@ -146,19 +137,19 @@ def one_pager(d: OnePager, m: Marks) -> list[Block]:
 def meddicc_review(d: MeddiccReview, m: Marks) -> list[Block]:
     x = d.deal
     return [
-        Heading(2, "Deal"),
+        Heading(2, title(d, "deal")),
         _rows(m, [("Opportunity", x.name), ("Account", x.account_name), ("Service", x.service),
                   ("Stage", x.stage), ("Amount", x.amount), ("Close date", x.close_date),
                   ("Days to close", x.days_to_close), ("MEDDICC fields captured", x.captured)],
               money=("Amount",)),
-        Heading(2, "Field ratings"),
+        Heading(2, title(d, "fields")),
         Table(("Field", "Rating", "Evidence", "Why"),
               tuple((f.label, f.rating, m.cell(f.evidence), f.reason) for f in d.fields)),
-        Heading(2, "Questions to close the gaps"),
+        Heading(2, title(d, "questions")),
         Bullets(tuple(f"**{f.label}** ({f.rating}): {m.cell(f.question)}"
                       for f in d.fields if f.rating != "complete")
                 or ("Every field is complete: confirm them with the champion.",)),
-        Heading(2, "Next steps"),
+        Heading(2, title(d, "next_steps")),
         Table(("Action", "Owner", "Due"),
               tuple((m.cell(s.action), m.cell(s.owner, note=False), m.cell(s.due))
                     for s in d.next_steps)),

@@ -4,15 +4,15 @@ The rules, checked in this order (the first that holds gives the stage):
 
 1. renew    the renewal date is 90 days away or less (or has passed): renewal execution
             runs then, and partners are prompted 60-90 days before the renewal date
-            (Renewal Process Playbook > Timeline).
+            (the renewal timeline of the renewal playbook).
 2. land     the contract has not started yet (signed, nothing to onboard yet).
 3. onboard  the contract started less than 13 weeks ago (the target is live within 30 days,
-            and the success debrief at week 13 closes onboarding: Onboarding and Adoption
-            Playbook), or no user is active in any licensed module yet.
+            and the success debrief at week 13 closes onboarding: the onboarding
+            playbook), or no user is active in any licensed module yet.
 4. expand   the account is in the Expand quadrant of the 2x2 (health 60 or above and ARR
             per employee below $150), its health trend is not declining, and it has at
             least one verified outcome: value is proven and there is whitespace
-            (Expansion Targeting Playbook, Verified Outcomes Program).
+            (the expansion playbook and the verified outcomes programme).
 5. adopt    otherwise: live, and growing usage is the job.
 
 The stage recorded in the CRM (`accounts.stage`) is reported beside the derived one; when
@@ -28,15 +28,7 @@ from assistant.drafts.models import Stage
 
 RENEW_WITHIN_DAYS = 90
 ONBOARD_WEEKS = 13
-
-# where each rule comes from: (section suffix, sentence pattern) in the playbooks
-RULE_SOURCES: dict[Stage, tuple[str, str]] = {
-    "renew": ("Timeline", r"60-90 days"),
-    "land": ("Land KPIs", r"footprint"),
-    "onboard": ("Handover", r"week 13"),
-    "expand": ("The 2x2", r"Expand"),
-    "adopt": ("Adopt KPIs", r"adopted users"),
-}
+# where each rule is written: the success plan template's `lifecycle` lookups, one per stage
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 (the opportunity record and its MEDDICC note), the guide's question to close each gap, and
 next steps.
 
-Rating rules (MEDDICC Qualification Guide: "captured, specific and evidenced"):
+The headings and where the guide's questions are looked up come from the template
+(knowledge/templates/meddicc_review.yaml). Rating rules ("captured, specific and evidenced"):
 
     missing   the field is empty
     weak      the text is vague (unknown, unclear, not sure, TBD, none agreed, not known,
@@ -61,12 +62,14 @@ def rate(key: str, text: str | None, partner: str | None) -> tuple[Rating, str]:
 def build_meddicc_review(ctx: Context, opportunity_id: str) -> MeddiccReview:
     view = ctx.run(Opportunities, OPPORTUNITY, opportunity_id=opportunity_id).opportunities[0]
     o = ctx.run(AccountOverview, OVERVIEW, account_id=view.account_id)
-    framework = ctx.rules.qualification.name
-    title = f"{framework}: {view.name}"  # the title of the deal's note (ingest.account_notes)
-    fields = [_field(ctx, view, key, title, o.partner) for key in ctx.rules.qualification_keys]
+    note_title = _deal_note(ctx, view)
+    fields = [_field(ctx, view, key, note_title, o.partner) for key in ctx.rules.qualification_keys]
 
     return MeddiccReview(
-        title=f"{framework} review: {view.id} {view.name}",
+        title=ctx.template.title.format(
+            framework=ctx.rules.qualification.name, opportunity=view.id, name=view.name
+        ),
+        sections=ctx.template.titles,
         generated_on=ctx.today,
         opportunity_id=view.id,
         account_id=view.account_id,
@@ -87,13 +90,24 @@ def build_meddicc_review(ctx: Context, opportunity_id: str) -> MeddiccReview:
     )
 
 
+def _deal_note(ctx: Context, view: OpportunityView) -> str | None:
+    """The title of the deal's note in the knowledge base: the note whose title names the
+    opportunity (its name or id); None when there is none."""
+    names = {view.name.lower(), view.id.lower()}
+    for chunk in ctx.knowledge.chunks(ctx.principal, frozenset({"meddicc"})):
+        title = str(chunk.metadata.get("title", ""))
+        if any(name in title.lower() for name in names):
+            return title
+    return None
+
+
 def _field(
-    ctx: Context, view: OpportunityView, key: str, note_title: str, partner: str | None
+    ctx: Context, view: OpportunityView, key: str, note_title: str | None, partner: str | None
 ) -> FieldReview:
     label = next(f.label for f in ctx.rules.qualification.fields if f.key == key)
     text = view.meddicc.get(key)
     rating, reason = rate(key, text, partner)
-    note = ctx.pick(label, limit=1, doc_types=frozenset({"meddicc"}), title=note_title)
+    note = ctx.find("fields", "note", title=note_title, field=label) if note_title else []
     cites = [ctx.ledger.cite(q.chunk) for q in note]
     if text:
         evidence = known(text, tools=[OPPORTUNITY], citations=cites)
@@ -101,8 +115,8 @@ def _field(
         evidence = needed(f"{label.lower()} is not captured", tools=[OPPORTUNITY],
                           citations=cites)  # fmt: skip
     framework = ctx.rules.qualification.name
-    question = ctx.guidance(label, must=r"Ask:", limit=1, missing=f"the {framework} guide has "
-                            f"no question for {label.lower()}")  # fmt: skip
+    missing = f"the {framework} guide has no question for {label.lower()}"
+    question = ctx.guide("fields", "question", field=label, missing=missing)
     return FieldReview(
         field=key, label=label, rating=rating, evidence=evidence, reason=reason, question=question
     )
@@ -114,12 +128,11 @@ def _next_steps(
     owner = known(
         o.account_exec,
         tools=[OVERVIEW],
-        citations=ctx.cite_first("Growth pods", must=r"account executive owns"),
+        citations=ctx.cite("next_steps", "owner"),
         note=f"account executive, owns the {ctx.rules.qualification.name} record",
     )
-    plan = ctx.cite_first("Reviewing a deal for gaps", must=r"owner and a date")
-    guide = ctx.rules.qualification.source.document
-    stage_rule = ctx.cite_first(guide, must=r"before the deal moves")
+    plan = ctx.cite("next_steps", "plan")
+    stage_rule = ctx.cite("next_steps", "stage_rule")
     due_note = f"agree the date in the opportunity plan (the deal closes on {view.close_date})"
     if view.stage in PAST_DEMO:
         due_note += f"; the deal is past the demo stage ({human(view.stage)}), close it first"
@@ -143,7 +156,7 @@ def _next_steps(
     if not steps:
         steps.append(
             NextStep(
-                action=ctx.guidance("Reviewing a deal for gaps", must=r"captured, specific"),
+                action=ctx.guide("next_steps", "complete"),
                 owner=owner,
                 due=known(view.close_date, tools=[OPPORTUNITY], note="the close date"),
             )

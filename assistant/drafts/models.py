@@ -2,9 +2,9 @@
 the JSON schema of each model (`draft_schema`) is what the LLM path is asked to fill.
 
     success_plan    account snapshot, lifecycle stage, objectives and KPIs, milestones,
-                    risks and mitigations, cadence, owners, verified outcomes
+                    risks with their mitigations, cadence, owners, verified outcomes
     pitch           the 5W lens for an account and a service: who, why, what, when, where/how
-    one_pager       the service one-pager structure of KNOWLEDGE.md (optionally tailored)
+    one_pager       a service's one-pager in its template's sections (optionally tailored)
     meddicc_review  each MEDDICC field rated complete / weak / missing, questions, next steps
 """
 
@@ -36,6 +36,9 @@ class DraftBase(Part):
     title: str = Field(description="the template's title with the names from the data")
     generated_on: dt.date = Field(description="the clock's today")
     engine: str = "grounded"
+    sections: dict[str, str] = Field(
+        default_factory=dict, description="the template's section titles by section key"
+    )
     citations: list[Citation] = Field(default_factory=list)
     tool_calls: list[ToolCall] = Field(default_factory=list)
 
@@ -282,7 +285,7 @@ DRAFT_MODELS: dict[Kind, type[DraftBase]] = {
 Draft = SuccessPlan | Pitch | OnePager | MeddiccReview
 
 
-EVIDENCE_LISTS = ("citations", "tool_calls")
+EVIDENCE_LISTS = ("citations", "tool_calls", "sections")
 
 
 def draft_schema(kind: Kind, *, evidence: bool = True) -> dict[str, Any]:

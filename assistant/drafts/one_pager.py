@@ -1,7 +1,8 @@
-"""The service one-pager (the structure of KNOWLEDGE.md), quoted section by section from the
-service's one-pager in the knowledge base, optionally tailored to an account: its industry,
-the pains recorded on its opportunity for the service, and its usage of the service's
-platform modules."""
+"""The service one-pager, quoted section by section from the service's own one-pager in the
+knowledge base in the sections of its template (knowledge/templates/one_pager.yaml: each
+sub-section found by its heading hint, else the closest section of that one-pager by its
+question), optionally tailored to an account: its industry, the pains recorded on its
+opportunity for the service, and its usage of the service's modules."""
 
 from __future__ import annotations
 
@@ -14,25 +15,20 @@ from assistant.tools.licenses import LicenseUtilization
 from assistant.tools.opportunities import Opportunities, OpportunityView
 from assistant.tools.overview import AccountOverview
 
-ONE_PAGER = frozenset({"one_pager"})
-DELIVERABLES = ("Code", "Strategy", "Outcome")
-CUSTOMER_PROVIDES = (
-    "Documentation", "Infrastructure", "Executive sponsor", "Enterprise architects",
-    "On-demand experts",
-)  # fmt: skip
-
 
 def service_quotes(
-    ctx: Context, service: ServiceDoc, suffix: str, must: str | None = None, limit: int = 20
+    ctx: Context, service: ServiceDoc, section: str, name: str, **fields: str
 ) -> list[Quote]:
-    return ctx.pick(suffix, must=must, limit=limit, doc_types=ONE_PAGER, source=service.source)
+    """A template lookup answered from the service's own one-pager."""
+    return ctx.find(section, name, source=service.source, **fields)
 
 
 def service_field(
-    ctx: Context, service: ServiceDoc, suffix: str, must: str | None = None, limit: int = 20
+    ctx: Context, service: ServiceDoc, section: str, name: str, **fields: str
 ) -> Evidenced[str]:
-    quotes = service_quotes(ctx, service, suffix, must, limit)
-    missing = f"the {service.title} one-pager has no '{suffix}' section: write it"
+    quotes = service_quotes(ctx, service, section, name, **fields)
+    asked = ctx.template.lookup(section, name).question
+    missing = f"the {service.title} one-pager does not answer '{asked}': write it"
     return ctx.ledger.quoted(quotes, missing=missing)
 
 
@@ -45,41 +41,42 @@ def service_opportunity(
 
 
 def build_one_pager(ctx: Context, service: ServiceDoc, account_id: str | None) -> OnePager:
+    t = ctx.template
     questions = {
-        kind: [
-            ctx.ledger.quoted([q])
-            for q in service_quotes(ctx, service, f"Top 5 {kind} questions", limit=5)
-        ]
-        or [needed(f"the one-pager lists no {kind} questions")]
-        for kind in ("business", "technical")
+        kind: [ctx.ledger.quoted([q]) for q in service_quotes(ctx, service, kind, "quote")]
+        or [needed(f"the one-pager lists no {kind.replace('_', ' ')}")]
+        for kind in ("business_questions", "technical_questions")
     }
     tailoring = _tailoring(ctx, service, account_id) if account_id else None
-    title = f"{service.title}: service one-pager"
+    title = t.title.format(service=service.title)
     if tailoring is not None and tailoring.account_name.value:
         title += f" for {tailoring.account_name.value}"
     return OnePager(
         title=title,
         generated_on=ctx.today,
+        sections=t.titles,
         service_id=service.id,
         account_id=account_id,
-        description=service_field(ctx, service, "What the service is > Description"),
-        engagement=service_field(ctx, service, "What the service is > Engagement"),
-        outcome=service_field(ctx, service, "What the service is > Outcome"),
-        business_questions=questions["business"],
-        technical_questions=questions["technical"],
-        deliverables={
-            name: service_field(ctx, service, f"What you get > {name}") for name in DELIVERABLES
-        },
-        customer_provides={
-            name: service_field(ctx, service, f"What we need from you > {name}")
-            for name in CUSTOMER_PROVIDES
-        },
-        price=service_field(ctx, service, "Rough-order price"),
-        scope_and_timeline=service_field(ctx, service, "Scope and timeline"),
+        description=service_field(ctx, service, "service", "description"),
+        engagement=service_field(ctx, service, "service", "engagement"),
+        outcome=service_field(ctx, service, "service", "outcome"),
+        business_questions=questions["business_questions"],
+        technical_questions=questions["technical_questions"],
+        deliverables=_named(ctx, service, "deliverables"),
+        customer_provides=_named(ctx, service, "customer_provides"),
+        price=service_field(ctx, service, "price", "quote"),
+        scope_and_timeline=service_field(ctx, service, "scope", "quote"),
         tailoring=tailoring,
         citations=ctx.ledger.citations,
         tool_calls=ctx.ledger.calls,
     )
+
+
+def _named(ctx: Context, service: ServiceDoc, section: str) -> dict[str, Evidenced[str]]:
+    return {
+        item: service_field(ctx, service, section, "quote", item=item)
+        for item in ctx.template.section(section).items
+    }
 
 
 def module_usage(ctx: Context, account_id: str, service: ServiceDoc) -> list[Evidenced[str]]:

@@ -1,7 +1,8 @@
-"""The 5W seller pitch of a service to an account (The 5W Seller Lens): who will pay, why,
-what, when, where and how. MEDDICC fields come from the account's open opportunity for the
-service; deliverables, scope, price and delivery from the service one-pager; segment,
-renewal, health and licenses from the tools; the lens itself from the guide."""
+"""The 5W seller pitch of a service to an account: who pays, why, what, when, where and how,
+in the sections of its template (knowledge/templates/pitch.yaml). Qualification fields come
+from the account's open opportunity for the service; deliverables, scope, price and delivery
+from the service one-pager; segment, renewal, health and licenses from the tools; the lens
+itself from the guide."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from assistant.drafts.facts import HEALTH, OPPORTUNITY, OVERVIEW, human, partner
 from assistant.drafts.knowledge import ServiceDoc
 from assistant.drafts.models import Pitch, What, When, WhereHow, Who, Why
 from assistant.drafts.one_pager import (
-    DELIVERABLES,
     module_usage,
     service_field,
     service_opportunity,
@@ -19,14 +19,6 @@ from assistant.drafts.one_pager import (
 )
 from assistant.tools.opportunities import OpportunityView
 from assistant.tools.overview import AccountOverview
-
-QUESTION_SECTIONS = {
-    "economic_buyer": "Economic buyer",
-    "champion": "Champion",
-    "identify_pain": "Identify pain",
-    "metrics": "Metrics",
-    "compelling_event": "Compelling event",
-}
 
 
 def build_pitch(ctx: Context, account_id: str, service: ServiceDoc) -> Pitch:
@@ -47,9 +39,11 @@ def build_pitch(ctx: Context, account_id: str, service: ServiceDoc) -> Pitch:
                 tools=[HEALTH],
             )
         )
-    price = service_quotes(ctx, service, "Rough-order price", limit=4)
+    price = service_quotes(ctx, service, "what", "price")
+    t = ctx.template
     return Pitch(
-        title=f"5W pitch: {service.title} for {o.name}",
+        title=t.title.format(service=service.title, account=o.name),
+        sections=t.titles,
         generated_on=ctx.today,
         account_id=o.account_id,
         service_id=service.id,
@@ -61,20 +55,21 @@ def build_pitch(ctx: Context, account_id: str, service: ServiceDoc) -> Pitch:
                 f"{human(o.segment)} {human(o.industry)}, {o.employees:,} employees",
                 tools=[OVERVIEW],
             ),
-            buying_persona=service_field(ctx, service, "What we need from you > Executive sponsor"),
+            buying_persona=service_field(ctx, service, "who", "buying_persona"),
         ),
         why=Why(
             pain=meddicc("identify_pain"),
             metrics=meddicc("metrics"),
             account_signals=signals,
-            guidance=ctx.guidance("Why they will pay", must=r"pain|metric", limit=2),
+            guidance=ctx.guide("why", "lens"),
         ),
         what=What(
-            service=service_field(ctx, service, "What the service is > Description", limit=1),
+            service=service_field(ctx, service, "what", "service"),
             deliverables=[
-                service_field(ctx, service, f"What you get > {name}") for name in DELIVERABLES
+                service_field(ctx, service, "what", "deliverable", item=name)
+                for name in t.section("what").items
             ],
-            scope=service_field(ctx, service, "Scope and timeline", must=r"scope", limit=1),
+            scope=service_field(ctx, service, "what", "scope"),
             price=ctx.ledger.quoted(price[:1], missing="the one-pager states no price"),
         ),
         when=When(
@@ -86,18 +81,16 @@ def build_pitch(ctx: Context, account_id: str, service: ServiceDoc) -> Pitch:
             else needed(
                 f"no open opportunity for {service.id}: agree a close date", tools=[OPPORTUNITY]
             ),
-            timing=ctx.guidance("When to pitch", must=r"good moments|compelling event", limit=2),
+            timing=ctx.guide("when", "timing"),
         ),
         where_how=WhereHow(
-            delivery_model=service_field(ctx, service, "What the service is > Engagement", limit=1),
+            delivery_model=service_field(ctx, service, "where_how", "delivery"),
             partner=_partner(ctx, o),
             pricing_approach=ctx.ledger.quoted(
                 price[1:], missing="the one-pager states no pricing approach"
             ),
-            timeline=service_field(ctx, service, "Scope and timeline", must=r"weeks?", limit=3),
-            customer_provides=service_field(
-                ctx, service, "What we need from you > Infrastructure", limit=1
-            ),
+            timeline=service_field(ctx, service, "where_how", "timeline"),
+            customer_provides=service_field(ctx, service, "where_how", "customer_provides"),
         ),
         citations=ctx.ledger.citations,
         tool_calls=ctx.ledger.calls,
@@ -111,9 +104,9 @@ def _meddicc(
     if opp is not None and text:
         return known(text, tools=[OPPORTUNITY], note=f"MEDDICC of {opp.id}")
     where = f"the MEDDICC of {opp.id}" if opp else f"no open opportunity for {service.id}"
-    question = ctx.cite_first(QUESTION_SECTIONS[key], must=r"Ask:")
+    question = ctx.cite("who", "field_question", field=ctx.template.label("who", key))
     return needed(
-        f"{human(key)} not captured ({where}): ask the question of the MEDDICC guide",
+        f"{human(key)} not captured ({where}): ask the question of the qualification guide",
         tools=[OPPORTUNITY],
         citations=question,
     )
@@ -125,11 +118,7 @@ def _partner(ctx: Context, o: AccountOverview) -> Evidenced[str]:
         return known(
             "none: the account is managed directly",
             tools=[OVERVIEW],
-            citations=ctx.cite_first("How partners take part", must=r"no partner is involved"),
+            citations=ctx.cite("where_how", "direct"),
         )
-    role = r"sales agent owns" if o.partner_role == "sales_agent" else r"CS\) manager runs"
-    return known(
-        text,
-        tools=[OVERVIEW],
-        citations=ctx.cite_first("How partners take part", must=role),
-    )
+    role = "sales_agent" if o.partner_role == "sales_agent" else "cs_manager"
+    return known(text, tools=[OVERVIEW], citations=ctx.cite("where_how", role))

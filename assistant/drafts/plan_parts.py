@@ -152,9 +152,9 @@ BASELINES: tuple[tuple[str, Baseline], ...] = (
 
 
 def objectives(ctx: Context, f: AccountFacts, stage: Stage) -> list[Objective]:
-    kpis = ctx.pick(f"{stage.title()} KPIs", limit=4)
-    kpis += ctx.pick("Objectives and KPIs per stage", must=rf"\b{stage} stage\b", limit=1)
-    target_cites = ctx.cite_first("Objectives and KPIs per stage", must=r"baseline metric")
+    kpis = ctx.find("objectives", "kpis", stage=stage)
+    kpis += [q for q in ctx.find("objectives", "stage", stage=stage) if q not in kpis]
+    target_cites = ctx.cite("objectives", "target")
     result = []
     for quote in kpis:
         lowered = quote.text.lower()
@@ -181,7 +181,7 @@ def _due(ctx: Context, f: AccountFacts, stage: Stage, kpi: str) -> Evidenced[dt.
         return known(
             f.overview.contract_start + dt.timedelta(days=30),
             tools=[OVERVIEW],
-            citations=ctx.cite_first("Onboarding target", must=r"30 days"),
+            citations=ctx.cite("objectives", "go_live"),
             note="contract start + 30 days",
         )
     if stage == "renew":
@@ -198,9 +198,9 @@ class _Step:
     end: dt.date
     owner: Evidenced[str] | None
     rule: str
-    suffix: str
-    must: str
+    lookup: str  # the template's `milestones` lookup that states the rule
     tools: tuple[str, ...] = ()
+    source: tuple[str, str] | None = None  # the rule's own section and sentence pattern
 
 
 def _edges(window: Window, renewal: dt.date) -> tuple[dt.date, dt.date]:
@@ -211,7 +211,7 @@ def _edges(window: Window, renewal: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def _window_step(
-    name: str, window: Window, renewal: dt.date, owner: Evidenced[str] | None
+    name: str, lookup: str, window: Window, renewal: dt.date, owner: Evidenced[str] | None
 ) -> _Step:
     """A milestone over a renewal window of the rules, cited by the sentence stating its
     two edges ("12-15 months", "60-90 days")."""
@@ -219,7 +219,7 @@ def _window_step(
     a, b = window.end, window.start
     states = rf"\b{a}\b\D{{1,12}}\b{b}\b|\b{b}\b\D{{1,12}}\b{a}\b"
     rule = f"{window.start} to {window.end} {window.unit} before the renewal"
-    return _Step(name, start, end, owner, rule, window.source.section, states)
+    return _Step(name, start, end, owner, rule, lookup, (), (window.source.section, states))
 
 
 def milestones(ctx: Context, f: AccountFacts) -> list[Milestone]:
@@ -232,48 +232,45 @@ def milestones(ctx: Context, f: AccountFacts) -> list[Milestone]:
     days = dt.timedelta
     steps = [
         _Step("Success plan agreed with the customer", today, today + days(14), csm,
-              "within 2 weeks of today", "Customer Success Plan Guide",
-              r"within the first 2 weeks"),
+              "within 2 weeks of today", "plan_agreed"),
         _Step("Quarterly business review with the executive sponsor", today,
-              shift_months(today, 3), csm, "within the next quarter", "Cadence",
-              r"quarterly business review"),
+              shift_months(today, 3), csm, "within the next quarter", "qbr"),
     ]  # fmt: skip
     windows = ctx.rules.renewal
-    for key, name, owner in (
-        ("portfolio_review", "Portfolio review for the renewal", csm),
-        ("risk_management", "Renewal risk management", csm),
-        ("partner_notice", "Partner prompted about the renewal", partner),
+    for key, name, lookup, owner in (
+        ("portfolio_review", "Portfolio review for the renewal", "portfolio_review", csm),
+        ("risk_management", "Renewal risk management", "risk_management", csm),
+        ("partner_notice", "Partner prompted about the renewal", "partner_prompt", partner),
     ):
         window = windows.window(key)
         if window is not None:
-            steps.append(_window_step(name, window, renewal, owner))
+            steps.append(_window_step(name, lookup, window, renewal, owner))
     risk = windows.window("risk_management")
     if risk is not None:
         _, start = _edges(risk, renewal)  # execution follows risk management
         steps.append(_Step("Renewal execution and signature", start, renewal, ae,
                            f"the last {risk.end} {risk.unit} before the renewal",
-                           risk.source.section, r"Renewal execution"))  # fmt: skip
+                           "execution"))  # fmt: skip
     if f.high_risk:
         names = ", ".join(m.module for m in f.high_risk)
         check = renewal - days(90)
         steps += [
             _Step(f"Adoption plan for the High license risk module(s): {names}", today,
-                  today + days(30), csm, "within 30 days of today",
-                  "What to do with High risk modules", r"within 30 days", (LICENSES,)),
+                  today + days(30), csm, "within 30 days of today", "adoption_plan",
+                  (LICENSES,)),
             _Step("High license risk modules reviewed for the renewal", check, check, csm,
-                  "90 days before the renewal", "What to do with High risk modules",
-                  r"90 days before renewal", (LICENSES,)),
+                  "90 days before the renewal", "license_review", (LICENSES,)),
         ]  # fmt: skip
     follow = ctx.rules.surveys.follow_up
     if f.warning("alarming_survey_answers"):
         n = follow.business_days
         steps.append(_Step("CSM call after a detractor or low CSAT answer", today,
                            add_business_days(today, n), csm, f"within {n} business days of today",
-                           follow.source.section, rf"\b{n} business days", (HEALTH,)))  # fmt: skip
+                           "detractor_call", (HEALTH,),
+                           (follow.source.section, rf"\b{n} business days")))  # fmt: skip
     if (today - signed).days < 13 * 7:
         steps.append(_Step("Live and engaged", signed, signed + days(30), csm,
-                           "within 30 days of signature", "Onboarding target",
-                           r"30 days"))  # fmt: skip
+                           "within 30 days of signature", "live"))  # fmt: skip
     out = []
     for step in steps:
         if step.owner is None or step.end < today:
@@ -287,7 +284,7 @@ def milestones(ctx: Context, f: AccountFacts) -> list[Milestone]:
                 when=known(
                     DateWindow(start=step.start, end=step.end),
                     tools=(OVERVIEW, *step.tools),
-                    citations=ctx.cite_first(step.suffix, must=step.must),
+                    citations=_cites(ctx, step),
                     note=step.rule,
                 ),
                 status=status,
@@ -296,3 +293,14 @@ def milestones(ctx: Context, f: AccountFacts) -> list[Milestone]:
         )
     out.sort(key=lambda m: (m.when.value.start if m.when.value else today, m.name))
     return out
+
+
+def _cites(ctx: Context, step: _Step) -> list[int]:
+    """The sentence that states a milestone's rule: the rule's own cited section when the
+    rules file names it, else the template's lookup (found by its question)."""
+    if step.source is not None:
+        section, must = step.source
+        quotes = ctx.knowledge.pick(ctx.principal, section, must=must, limit=1, doc_types=None)
+        if quotes:
+            return [ctx.ledger.cite(quotes[0].chunk)]
+    return ctx.cite("milestones", step.lookup)

@@ -1,15 +1,16 @@
 """The success plan's risks: each fires on a documented rule over the tool results, and its
-mitigation is quoted from the playbooks and guides.
+mitigation is quoted from the knowledge base through the template's `risks` lookups
+(knowledge/templates/success_plan.yaml), found by their question when a heading differs.
 
-    health band red or orange            Escalation and Retention > When to escalate /
-                                         Health Scoring > Bands (documented risk plan)
-    declining 12-month trend             Health Scoring > Trends
-    High license risk module             License Compliance > What to do with High risk
-    over-deployed module                 License Compliance > Over-deployment
-    rising sev1/sev2 incidents           Escalation and Retention (sev1, SWAT team)
-    NPS detractor / CSAT of 2 or less    CSAT and NPS > Using the results
-    Save quadrant renewing in 6 months   Escalation and Retention > When to escalate
-    no verified outcome                  Verified Outcomes > How a CSM verifies an outcome
+    health band at risk                  red_escalate + levers (lowest band) or
+                                         at_risk_plan + at_risk_escalate
+    declining trend                      trend
+    High license risk module             high_license
+    over-deployed module                 over_deployed
+    rising sev1/sev2 incidents           incidents + experts
+    NPS detractor / low CSAT             detractor
+    Save quadrant renewing in 6 months   save_quadrant
+    no verified outcome                  outcome
 """
 
 from __future__ import annotations
@@ -29,20 +30,6 @@ from assistant.drafts.facts import (
 from assistant.drafts.models import RiskItem
 
 SAVE_WITHIN_DAYS = 183  # "renews within 6 months"
-# when a knowledge base lacks the section, the grounded composer answers these instead
-Q = {
-    "red": "when is an account escalated health score red band orange three months",
-    "levers": "retention levers executive alignment for an account at risk",
-    "orange": "health score below 60 at risk documented risk plan",
-    "trend": "declining health trend warning escalated in the monthly portfolio review",
-    "high": "High license risk module adoption plan within 30 days recovery target",
-    "over": "over-deployment compliance issue true-up or expansion quote",
-    "sev1": "sev1 incidents repeat escalation",
-    "swat": "SWAT team senior experts fix a technical problem",
-    "detractor": "detractor response or low CSAT answer CSM call within 5 business days",
-    "save": "Save quadrant account renews within 6 months escalation",
-    "outcome": "how does a CSM verify an outcome with a baseline metric",
-}
 
 
 def risks(ctx: Context, f: AccountFacts) -> list[RiskItem]:
@@ -60,17 +47,11 @@ def risks(ctx: Context, f: AccountFacts) -> list[RiskItem]:
     if h is not None and not h.healthy:
         if h.band == f.rules.health.bands[0].name:  # the lowest band: escalate
             mitigation = _join(
-                ctx,
-                ctx.guidance("When to escalate", must=r"red band", limit=1, query=Q["red"]),
-                ctx.guidance(
-                    "Retention levers", must=r"executive alignment", limit=1, query=Q["levers"]
-                ),
+                ctx, ctx.guide("risks", "red_escalate"), ctx.guide("risks", "levers")
             )
         else:
             mitigation = _join(
-                ctx,
-                ctx.guidance("Bands", must=r"documented risk plan", limit=1, query=Q["orange"]),
-                ctx.guidance("When to escalate", must=r"orange", limit=1, query=Q["red"]),
+                ctx, ctx.guide("risks", "at_risk_plan"), ctx.guide("risks", "at_risk_escalate")
             )
         weakest = h.weakest_component
         add(
@@ -89,23 +70,19 @@ def risks(ctx: Context, f: AccountFacts) -> list[RiskItem]:
                 f"to {h.trend.to_score} ({h.trend.to_month.isoformat()}): a declining trend",
                 tools=[HEALTH],
             ),
-            ctx.guidance(
-                "Trends", must=r"counts as a warning|renews within 180 days", query=Q["trend"]
-            ),
+            ctx.guide("risks", "trend"),
             csm,
         )
     for m in f.high_risk:
         add(
             known(license_text(m), tools=[LICENSES]),
-            ctx.guidance(
-                "What to do with High risk modules", must=r"adoption plan|recovery", query=Q["high"]
-            ),
+            ctx.guide("risks", "high_license"),
             csm,
         )
     for m in f.over_deployed:
         add(
             known(license_text(m), tools=[LICENSES]),
-            ctx.guidance("Over-deployment", must=r"compliance issue|true-up", query=Q["over"]),
+            ctx.guide("risks", "over_deployed"),
             pair,
         )
     inc = f.incidents
@@ -116,11 +93,7 @@ def risks(ctx: Context, f: AccountFacts) -> list[RiskItem]:
                 f"{inc.previous_sev1_sev2} in the {inc.months} months before",
                 tools=[INCIDENTS],
             ),
-            _join(
-                ctx,
-                ctx.guidance("When to escalate", must=r"sev1", limit=1, query=Q["sev1"]),
-                ctx.guidance("Retention levers", must=r"SWAT", limit=1, query=Q["swat"]),
-            ),
+            _join(ctx, ctx.guide("risks", "incidents"), ctx.guide("risks", "experts")),
             csm,
         )
     if f.warning("alarming_survey_answers") and h is not None:
@@ -131,9 +104,7 @@ def risks(ctx: Context, f: AccountFacts) -> list[RiskItem]:
                 f"{count} NPS detractor or low CSAT response(s) in the last six months",
                 tools=[HEALTH],
             ),
-            ctx.guidance(
-                "Using the results", must=r"5 business days", limit=1, query=Q["detractor"]
-            ),
+            ctx.guide("risks", "detractor"),
             csm,
         )
     p = f.placement
@@ -144,13 +115,13 @@ def risks(ctx: Context, f: AccountFacts) -> list[RiskItem]:
                 f"with the renewal {o.days_to_renewal} days away",
                 tools=[EXPANSION, OVERVIEW],
             ),
-            ctx.guidance("When to escalate", must=r"Save quadrant", limit=1, query=Q["save"]),
+            ctx.guide("risks", "save_quadrant"),
             pair,
         )
     if not f.outcomes:
         add(
             known("No verified outcome is recorded for the account", tools=[OUTCOMES]),
-            ctx.guidance("How a CSM verifies an outcome", limit=2, query=Q["outcome"]),
+            ctx.guide("risks", "outcome"),
             csm,
         )
     return out
@@ -158,6 +129,8 @@ def risks(ctx: Context, f: AccountFacts) -> list[RiskItem]:
 
 def _join(ctx: Context, first: Evidenced[str], second: Evidenced[str]) -> Evidenced[str]:
     parts = [e for e in (first, second) if e.value is not None]
+    if len(parts) == 2 and str(parts[1].value) in str(parts[0].value):
+        parts = parts[:1]  # both lookups found the same guidance: quote it once
     if not parts:
         return first
     return known(

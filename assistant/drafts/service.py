@@ -36,6 +36,7 @@ from assistant.drafts.resolve import (
 )
 from assistant.drafts.store import DraftStore
 from assistant.drafts.success_plan import build_success_plan
+from assistant.drafts.templates import Template, default_templates_dir, load_templates
 from assistant.engine.types import Citation, ToolCall
 from assistant.errors import InvalidInputError, NotFoundError
 from assistant.principal import Principal
@@ -105,6 +106,7 @@ class DraftService:
     store: DraftStore
     clock: Callable[[], dt.date]
     prompts: dict[str, Prompt]
+    templates: dict[Kind, Template]
 
     @classmethod
     def build(
@@ -115,16 +117,25 @@ class DraftService:
         database: Engine,
         clock: Callable[[], dt.date],
         prompts_dir: Path | None = None,
+        templates_dir: Path | None = None,
     ) -> DraftService:
-        """Loads and validates the draft prompts (ConfigurationError when one is bad)."""
+        """Loads and validates the draft prompts and templates (ConfigurationError when one
+        is bad)."""
         prompts = load_prompts(prompts_dir or default_prompts_dir())
-        return cls(tools, accounts, knowledge, DraftStore(database), clock, prompts)
+        templates = load_templates(templates_dir or default_templates_dir())
+        return cls(tools, accounts, knowledge, DraftStore(database), clock, prompts, templates)
 
     def build_draft(self, kind: Kind, request: DraftRequest, principal: Principal) -> DraftBase:
         missing = [name for name in REQUIRED[kind] if not getattr(request, name)]
         if missing:
             raise InvalidInputError(f"a {kind} draft needs {' and '.join(missing)}")
-        ctx = Context(Ledger(self.tools, principal), self.knowledge, self.accounts, self.clock())
+        ctx = Context(
+            Ledger(self.tools, principal),
+            self.knowledge,
+            self.accounts,
+            self.clock(),
+            self.templates[kind],
+        )
         account_id = (
             resolve_account(self.accounts, principal, request.account_id)
             if request.account_id

@@ -1,5 +1,6 @@
-"""The success plan of an account: snapshot, lifecycle stage, objectives and KPIs,
-milestones, risks and mitigations, cadence, owners and verified outcomes."""
+"""The success plan of an account, filled section by section as its template names them
+(knowledge/templates/success_plan.yaml): snapshot, lifecycle stage, objectives, milestones,
+risks, cadence, owners and verified outcomes."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from assistant.drafts.facts import (
     gather,
     partner_text,
 )
-from assistant.drafts.lifecycle import RULE_SOURCES, StageFacts, derive_stage
+from assistant.drafts.lifecycle import StageFacts, derive_stage
 from assistant.drafts.models import (
     CadenceItem,
     ComponentScore,
@@ -34,13 +35,7 @@ from assistant.drafts.models import (
 from assistant.drafts.plan_parts import milestones, objectives
 from assistant.drafts.plan_risks import risks
 
-CADENCE: tuple[tuple[Frequency, str], ...] = (
-    ("weekly", r"^Every week"),
-    ("monthly", r"^Every month"),
-    ("quarterly", r"^Every quarter"),
-    ("bi-annual", r"^Every six months"),
-    ("annual", r"^Every year"),
-)
+FREQUENCIES: tuple[Frequency, ...] = ("weekly", "monthly", "quarterly", "bi-annual", "annual")
 NO_HEALTH = "no health snapshot is recorded: record the monthly health components"
 
 
@@ -48,7 +43,8 @@ def build_success_plan(ctx: Context, account_id: str) -> SuccessPlan:
     f = gather(ctx, account_id)
     stage, stage_field = lifecycle(ctx, f)
     return SuccessPlan(
-        title=f"Customer success plan: {f.overview.name}",
+        title=ctx.template.title.format(account=f.overview.name),
+        sections=ctx.template.titles,
         generated_on=ctx.today,
         account_id=f.overview.account_id,
         snapshot=snapshot(ctx, f),
@@ -86,7 +82,7 @@ def snapshot(ctx: Context, f: AccountFacts) -> Snapshot:
         renewal_date=known(o.renewal_date, tools=[OVERVIEW]),
         days_to_renewal=known(o.days_to_renewal, tools=[OVERVIEW]),
         health_score=known(h.overall, tools=[HEALTH]) if h else missing,
-        health_band=known(h.band, tools=[HEALTH], citations=ctx.cite_first("Bands", r"below 40"))
+        health_band=known(h.band, tools=[HEALTH], citations=ctx.cite("snapshot", "bands"))
         if h
         else missing,
         health_trend=known(
@@ -150,11 +146,10 @@ def lifecycle(ctx: Context, f: AccountFacts) -> tuple[Stage, Evidenced[Stage]]:
     note = f"lifecycle rule: {reason}; the CRM records '{o.stage}'"
     if o.stage != stage:
         note += ": the two differ, confirm the stage with the CSM"
-    suffix, must = RULE_SOURCES[stage]
     return stage, known(
         stage,
         tools=[OVERVIEW, LICENSES, EXPANSION, OUTCOMES] + ([HEALTH] if f.health else []),
-        citations=ctx.cite_first(suffix, must=must),
+        citations=ctx.cite("lifecycle", stage),
         note=note,
     )
 
@@ -163,11 +158,9 @@ def cadence(ctx: Context) -> list[CadenceItem]:
     return [
         CadenceItem(
             frequency=frequency,
-            activities=ctx.guidance(
-                "BAU cadence", must=pattern, limit=1, missing=f"agree the {frequency} meetings"
-            ),
+            activities=ctx.guide("cadence", frequency, missing=f"agree the {frequency} meetings"),
         )
-        for frequency, pattern in CADENCE
+        for frequency in FREQUENCIES
     ]
 
 
@@ -178,42 +171,41 @@ def owners(ctx: Context, f: AccountFacts) -> list[Owner]:
         partner_name = known(
             "none: sold and managed directly",
             tools=[OVERVIEW],
-            citations=ctx.cite_first("How partners take part", must=r"no partner is involved"),
+            citations=ctx.cite("owners", "direct"),
         )
-        duty = ctx.guidance("How partners take part", must=r"no partner is involved", limit=1)
+        duty = ctx.guide("owners", "direct")
     else:
         partner_name = known(partner, tools=[OVERVIEW])
-        role = r"sales agent owns" if o.partner_role == "sales_agent" else r"CS\) manager runs"
-        duty = ctx.guidance("How partners take part", must=role, limit=1)
+        role = "sales_agent" if o.partner_role == "sales_agent" else "cs_manager"
+        duty = ctx.guide("owners", role)
     sponsor = next((x.meddicc["economic_buyer"] for x in f.opportunities
                     if x.meddicc.get("economic_buyer")), None)  # fmt: skip
     sponsor_note = "name the customer's executive sponsor"
     if sponsor:
         sponsor_note += f" (an open opportunity names the economic buyer: {sponsor.rstrip('.')})"
-    side = ctx.cite_first("Owners", must=r"customer side")
+    side = ctx.cite("owners", "customer_side")
     return [
         Owner(role="CSM", name=known(o.csm, tools=[OVERVIEW]),
-              responsibility=ctx.guidance("Growth pods", must=r"CSM owns", limit=1)),
+              responsibility=ctx.guide("owners", "csm")),
         Owner(role="Account executive", name=known(o.account_exec, tools=[OVERVIEW]),
-              responsibility=ctx.guidance("Growth pods", must=r"account executive owns",
-                                          limit=1)),
+              responsibility=ctx.guide("owners", "account_exec")),
         Owner(role="Partner", name=partner_name, responsibility=duty),
         Owner(role="Engagement lead",
               name=needed("name the engagement lead when services are part of the contract",
-                          citations=ctx.cite_first("Owners", must=r"engagement lead")),
-              responsibility=ctx.guidance("Growth pods", must=r"services lead", limit=1)),
+                          citations=ctx.cite("owners", "engagement_lead")),
+              responsibility=ctx.guide("owners", "services_lead")),
         Owner(role="Customer executive sponsor",
               name=needed(sponsor_note, tools=[OPPORTUNITY] if sponsor else [],
                           citations=side),
-              responsibility=ctx.guidance("Kickoff", must=r"executive sponsor", limit=1)),
+              responsibility=ctx.guide("owners", "sponsor")),
         Owner(role="Customer project lead and technical owners",
               name=needed("name the project lead and the technical owners", citations=side),
-              responsibility=ctx.guidance("Owners", must=r"customer side", limit=1)),
+              responsibility=ctx.guide("owners", "customer_side")),
     ]  # fmt: skip
 
 
 def to_pursue(ctx: Context, f: AccountFacts) -> list[Evidenced[str]]:
-    cites = ctx.cite_first("How a CSM verifies an outcome", must=r"baseline metric")
+    cites = ctx.cite("to_pursue", "verify")
     pursued = [
         known(f"{x.id} ({x.service}): {x.meddicc['metrics']}", tools=[OPPORTUNITY],
               citations=cites)

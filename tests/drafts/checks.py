@@ -96,3 +96,11 @@ def _evidence(
 
 def headings(markdown: str) -> list[str]:
     return [line.lstrip("#").strip() for line in markdown.splitlines() if line.startswith("#")]
+
+
+def template_sections(kind: str) -> tuple[str, ...]:
+    """The section titles of a shipped draft template (those without a name to fill in)."""
+    from assistant.drafts.templates import default_templates_dir, load_templates
+
+    template = load_templates(default_templates_dir())[kind]  # type: ignore[index]
+    return tuple(s.title for s in template.sections if "{" not in s.title)

@@ -8,7 +8,6 @@ import io
 import pytest
 from docx import Document
 
-from assistant.drafts.layout import MEDDICC_SECTIONS
 from assistant.drafts.meddicc import rate
 from assistant.drafts.models import MeddiccReview
 from assistant.drafts.service import DraftRequest, DraftService, docx, markdown
@@ -19,6 +18,7 @@ from tests.drafts.checks import (
     assert_figures_grounded,
     assert_quotes_are_verbatim,
     headings,
+    template_sections,
 )
 from tests.drafts.conftest import ADMIN
 
@@ -54,7 +54,7 @@ def review(drafts: DraftService, opportunity_id: str) -> MeddiccReview:
 def test_review(drafting: Services, drafts: DraftService, opportunity_id: str) -> None:
     draft = review(drafts, opportunity_id)
     assert MeddiccReview.model_validate_json(draft.model_dump_json()) == draft
-    assert set(MEDDICC_SECTIONS) <= set(headings(markdown(draft)))
+    assert set(template_sections("meddicc_review")) <= set(headings(markdown(draft)))
     assert {f.field: f.rating for f in draft.fields} == RATINGS[opportunity_id]
     assert_citations_resolve(drafting, draft)
     assert_quotes_are_verbatim(drafting, draft)
@@ -96,7 +96,7 @@ def test_meddicc_note_sections_are_cited(drafts: DraftService) -> None:
 def test_docx_of_a_review(drafts: DraftService) -> None:
     document = Document(io.BytesIO(docx(review(drafts, "OPP-007"))))
     styled = {p.text for p in document.paragraphs if p.style.name.startswith("Heading")}
-    assert set(MEDDICC_SECTIONS) <= styled
+    assert set(template_sections("meddicc_review")) <= styled
     cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
     assert "weak" in cells and "missing" in cells
 

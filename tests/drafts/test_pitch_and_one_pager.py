@@ -8,7 +8,6 @@ import io
 import pytest
 from docx import Document
 
-from assistant.drafts.layout import ONE_PAGER_SECTIONS, PITCH_SECTIONS
 from assistant.drafts.models import OnePager, Pitch
 from assistant.drafts.service import DraftRequest, DraftService, docx, markdown
 from assistant.services import Services
@@ -19,6 +18,7 @@ from tests.drafts.checks import (
     assert_figures_grounded,
     assert_quotes_are_verbatim,
     headings,
+    template_sections,
 )
 from tests.drafts.conftest import ADMIN
 
@@ -49,7 +49,7 @@ def test_pitch(
 ) -> None:
     draft = pitch(drafts, account, service)
     assert Pitch.model_validate_json(draft.model_dump_json()) == draft
-    assert set(PITCH_SECTIONS) <= set(headings(markdown(draft)))
+    assert set(template_sections("pitch")) <= set(headings(markdown(draft)))
     assert_citations_resolve(drafting, draft)
     assert_quotes_are_verbatim(drafting, draft)
     assert assert_figures_grounded(drafting, draft) > 3
@@ -98,7 +98,7 @@ def test_one_pager_has_the_knowledge_structure(
     draft = drafts.build_draft("one_pager", DraftRequest(service=service_id), ADMIN)
     assert isinstance(draft, OnePager) and draft.tailoring is None and not draft.tool_calls
     assert OnePager.model_validate_json(draft.model_dump_json()) == draft
-    assert set(ONE_PAGER_SECTIONS) <= set(headings(markdown(draft)))
+    assert set(template_sections("one_pager")) <= set(headings(markdown(draft)))
     assert len(draft.business_questions) == 5 and len(draft.technical_questions) == 5
     assert set(draft.deliverables) == {"Code", "Strategy", "Outcome"}
     assert set(draft.customer_provides) == {
@@ -149,7 +149,7 @@ def test_one_pager_for_an_account_without_an_opportunity_flags_the_pains(
 
 def test_pitch_and_one_pager_docx_open(drafts: DraftService) -> None:
     for draft, sections in (
-        (pitch(drafts, "ACC-005", "security jumpstart"), PITCH_SECTIONS),
+        (pitch(drafts, "ACC-005", "security jumpstart"), template_sections("pitch")),
         (drafts.build_draft("one_pager", DraftRequest(service="finops"), ADMIN), ()),
     ):
         document = Document(io.BytesIO(docx(draft)))

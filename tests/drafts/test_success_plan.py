@@ -9,7 +9,6 @@ import io
 import pytest
 from docx import Document
 
-from assistant.drafts.layout import SUCCESS_PLAN_SECTIONS
 from assistant.drafts.models import SuccessPlan
 from assistant.drafts.service import DraftRequest, DraftService, docx
 from assistant.services import Services
@@ -20,6 +19,7 @@ from tests.drafts.checks import (
     assert_figures_grounded,
     assert_quotes_are_verbatim,
     headings,
+    template_sections,
 )
 from tests.drafts.conftest import ADMIN
 
@@ -55,7 +55,7 @@ def test_schema_sections_and_evidence(
     again = SuccessPlan.model_validate_json(plan.model_dump_json())
     assert again == plan
     result = drafts.save(plan, ADMIN)
-    assert set(SUCCESS_PLAN_SECTIONS) <= set(headings(result.markdown))
+    assert set(template_sections("success_plan")) <= set(headings(result.markdown))
     assert plan.objectives and plan.milestones and plan.cadence and plan.owners
     assert [c.frequency for c in plan.cadence] == [
         "weekly", "monthly", "quarterly", "bi-annual", "annual"
@@ -226,6 +226,6 @@ def test_docx_opens_with_the_sections(plans: dict[str, SuccessPlan]) -> None:
     document = Document(io.BytesIO(docx(plans["ACC-002"])))
     styled = [p.text for p in document.paragraphs if p.style.name.startswith(("Heading", "Title"))]
     assert styled[0] == "Customer success plan: Contoso Health"
-    assert set(SUCCESS_PLAN_SECTIONS) <= set(styled)
+    assert set(template_sections("success_plan")) <= set(styled)
     cells = {c.text for t in document.tables for row in t.rows for c in row.cells}
     assert "$880,000 [T1]" in cells

@@ -3,13 +3,13 @@
 Only the accounts the caller may see are candidates, so neither a match nor a suggestion
 can reveal an account outside the caller's scope.
 
-Aliases of an account are its full name, every prefix of two or more words ("Contoso
-Pharma(ceuticals)", "Blue Yonder") and its first word alone ("Northwind", "Woodgrove"). The
+Aliases of an account are its full name, every prefix of two or more words ("Acme
+Pharma(ceuticals)" for "Acme Pharmaceuticals Group") and its first word alone ("Acme"). The
 first word alone counts only when the message writes it as a name (capitalised) or when it
 is no ordinary word of the knowledge base (`ordinary`, from the index's vocabulary), so
 "blue teams" is not an airline. No word list: the data decides. A longer alias beats a
-shorter one, so "Northwind Traders" is one account while "Northwind" alone is ambiguous
-between the two Northwinds.
+shorter one, so "Acme Traders" is one account while "Acme" alone is ambiguous between
+two accounts whose names start with it.
 """
 
 from __future__ import annotations
@@ -159,7 +159,7 @@ def _alias_score(window: list[str], alias: list[str]) -> float | None:
         if word == target:
             scores.append(100.0)
         elif position > 0 and len(word) >= 4 and target.startswith(word):
-            scores.append(95.0)  # "Contoso Pharma" for "Contoso Pharmaceuticals"
+            scores.append(95.0)  # "Acme Pharma" for "Acme Pharmaceuticals"
         elif len(target) > SHORT - 1 and len(word) > SHORT - 2:
             scores.append(fuzz.ratio(word, target))
         else:

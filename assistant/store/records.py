@@ -46,8 +46,9 @@ def not_a_bool(value: object) -> object:
 
 
 def _not_a_number(value: object) -> object:
-    # pydantic reads a number as a Unix timestamp; a date here is ISO text
-    if isinstance(value, int | float):
+    # pydantic reads a number (or a string of digits) as a Unix timestamp; a date here is
+    # ISO text
+    if isinstance(value, int | float) or (isinstance(value, str) and value.strip().isdigit()):
         raise ValueError("must be a date as YYYY-MM-DD, not a number")
     return value
 

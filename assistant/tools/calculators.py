@@ -104,7 +104,7 @@ class HealthResult(Calculation):
 
 def calculate_health(ctx: ToolContext, args: HealthInput, principal: Principal) -> HealthResult:
     """The overall health score, band and healthy/at-risk for the component scores given,
-    by the Health Scoring Guide's formula and bands."""
+    by the rules' formula and bands (the result cites their section)."""
     rules = ctx.rules
     keys = rules.component_keys
     given = {k.strip().lower(): v for k, v in args.components.items()}

@@ -78,8 +78,8 @@ def trend_of(rules: Rules, history: list[HealthSnapshot], months: int) -> Trend:
 
 def health_score(ctx: ToolContext, args: HealthInput, principal: Principal) -> HealthScore:
     """Health score of one account: its components, the overall score, its band (the
-    Health Scoring Guide's bands), the trend over the last N months (latest against
-    oldest; the guide's points make it improving or declining) and the churn indicators."""
+    rules' bands), the trend over the last N months (latest against oldest; the rules'
+    points make it improving or declining) and the churn indicators."""
     rules = ctx.rules
     months = args.months or rules.health.trend_months
     account_id = principal.require(args.account_id)

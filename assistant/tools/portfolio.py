@@ -84,10 +84,10 @@ class ExpansionTargets(ToolResult):
 def expansion_targets(
     ctx: ToolContext, args: ExpansionInput, principal: Principal
 ) -> ExpansionTargets:
-    """The expansion 2x2 of the Expansion Targeting Playbook: ARR per employee (low
-    penetration below the playbook's threshold) against the latest health score (healthy
-    from the Health Scoring Guide's threshold), each account in its quadrant (e.g. healthy
-    + low penetration = the best expansion targets) with the quadrant's motion. Optionally
+    """The expansion 2x2 of the rules: ARR per employee (low penetration below the
+    rules' threshold) against the latest health score (healthy from the rules' threshold),
+    each account in its quadrant (e.g. healthy + low penetration = the best expansion
+    targets) with the quadrant's motion. Optionally
     one quadrant, one account, or the portfolio filters of list_accounts."""
     rules, today = ctx.rules, ctx.clock()
     if args.account_id is not None:

@@ -5,10 +5,11 @@ Band, quadrant, level and module names are the rules' (the tool checks them and 
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Query
+
+from assistant.store.records import Day
 
 Segment = Literal["enterprise", "mid_market", "smb"]
 
@@ -21,8 +22,8 @@ def portfolio_filters(
     partner: Annotated[str | None, Query(description="partner name")] = None,
     health_below: Annotated[int | None, Query(ge=0, le=1000)] = None,
     health_at_least: Annotated[int | None, Query(ge=0, le=1000)] = None,
-    renewal_from: dt.date | None = None,
-    renewal_to: dt.date | None = None,
+    renewal_from: Day | None = None,
+    renewal_to: Day | None = None,
     quadrant: str | None = None,
     license_risk: Annotated[str | None, Query(description="any module at this level")] = None,
     module: str | None = None,

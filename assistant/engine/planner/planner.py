@@ -32,6 +32,7 @@ DATA: tuple[Intent, ...] = (*TOPICS, "actions", "list", "compare")
 PORTFOLIO: tuple[Intent, ...] = ("list", "renewals", "licenses", "expansion", "health", "overview")
 ONE_ACCOUNT: tuple[Intent, ...] = ("surveys", "incidents", "actions", "opportunity")
 PORTFOLIO_LEAD = 0.05  # without an account, a portfolio intent must lead knowledge this much
+PORTFOLIO_SURE = 0.6  # ... and, with no filter named (only "customers"), match this well
 UNKNOWN_MIN = 0.6  # an unmatched name is an account question only when the intent is this sure
 UNKNOWN_GAIN = 0.15  # ... and reading the words as a name made it this much surer
 KNOWLEDGE_LEAD = 0.05  # with an account named, knowledge must lead the data intents this much
@@ -136,7 +137,22 @@ class Planner:
             return self._account(make, ranking, entities, target, state, "reference")
         owners = bool(entities.people) or entities.mine
         portfolio_score = ranking.best(PORTFOLIO)[1]
-        leads = portfolio_score >= knowledge + PORTFOLIO_LEAD
+        filtered = any(
+            (
+                entities.dates,
+                entities.thresholds,
+                entities.bands,
+                entities.segment,
+                entities.quadrant,
+                entities.risk,
+                entities.modules,
+                entities.limit,
+                entities.sort,
+            )
+        )
+        leads = portfolio_score >= knowledge + PORTFOLIO_LEAD and (
+            filtered or portfolio_score >= PORTFOLIO_SURE
+        )
         if owners or (entities.plural and leads):
             return self._portfolio(make, ranking, entities, principal, resolver, state, None, today)
         if context_account is not None and data_score > knowledge and data_intent != "list":
@@ -158,7 +174,7 @@ class Planner:
         short = len(bare) <= CARRY_WORDS and best_score < CARRY_BELOW
         previous = next((t for t in TOPICS if t == state.intent), None)
         if follow_up is None and short and previous is not None:
-            intent = previous  # "what about Contoso?" keeps the topic
+            intent = previous  # "what about <another account>?" keeps the topic
             follow_up = "topic"
         elif best == "actions" or (
             ranking.scores.get("actions", 0.0) >= best_score - MARGIN and best != "opportunity"

@@ -49,10 +49,5 @@ def test_second_kb_declines_off_topic(scores: tuple[float, float]) -> None:
     assert scores[1] >= 0.90
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="U3 composer (lists kept whole, hard-wrapped sentences) and U2 planner (intent "
-    "over the KB's own words): measured 0.667 on this branch",
-)
 def test_second_kb_fact_recall(scores: tuple[float, float]) -> None:
     assert scores[0] >= 0.85

@@ -150,10 +150,15 @@ class Planner:
                 entities.sort,
             )
         )
-        leads = portfolio_score >= knowledge + PORTFOLIO_LEAD and (
-            filtered or portfolio_score >= PORTFOLIO_SURE
+        leads = portfolio_score >= knowledge + PORTFOLIO_LEAD
+        about_set = entities.plural and (
+            (filtered and portfolio_score >= knowledge)
+            or (leads and (filtered or portfolio_score >= PORTFOLIO_SURE))
         )
-        if owners or (entities.plural and leads):
+        # "renewing in the next month", "health under 50": a window or a threshold with a
+        # leading portfolio intent is about the accounts even without the word "accounts"
+        windowed = bool(entities.dates or entities.thresholds) and leads
+        if owners or about_set or windowed:
             return self._portfolio(make, ranking, entities, principal, resolver, state, None, today)
         if context_account is not None and data_score > knowledge and data_intent != "list":
             return self._account(make, ranking, entities, [context_account], state, "context")

@@ -98,7 +98,11 @@ def parse_slots(message: str, vocabulary: Vocabulary, entities: Entities) -> Non
     text = message
     entities.numbers = [float(n) for n in re.findall(r"(?<![\w-])(\d+(?:\.\d+)?)(?![\w-])", text)]
     thresholds = entities.thresholds
-    if HEALTH_WORD.search(text) or not re.search(r"\$|arr|revenue|licen", text, _I):
+    # a bare comparison is a health threshold unless it counts something else ("more than
+    # 50 customers", "$2M ARR", "100 licenses")
+    counted = re.search(rf"{NUMBER}\s+(?!or\b|and\b|points?\b)[a-z]", text, _I)
+    other = re.search(r"\$|arr|revenue|licen", text, _I) or counted
+    if HEALTH_WORD.search(text) or not other:
         if found := BELOW.search(text):
             thresholds["health_below"] = int(_number(found.group(1) or found.group(2)))
         elif found := AT_MOST.search(text):

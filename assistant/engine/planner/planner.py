@@ -157,7 +157,11 @@ class Planner:
         )
         # "renewing in the next month", "health under 50": a window or a threshold with a
         # leading portfolio intent is about the accounts even without the word "accounts"
-        windowed = bool(entities.dates or entities.thresholds) and leads
+        windowed = (
+            bool(entities.dates or entities.thresholds)
+            and leads
+            and portfolio_score >= PORTFOLIO_SURE
+        )
         if owners or about_set or windowed:
             return self._portfolio(make, ranking, entities, principal, resolver, state, None, today)
         if context_account is not None and data_score > knowledge and data_intent != "list":

@@ -7,7 +7,8 @@ Aliases of an account are its full name, every prefix of two or more words ("Acm
 Pharma(ceuticals)" for "Acme Pharmaceuticals Group") and its first word alone ("Acme"). The
 first word alone counts only when the message writes it as a name (capitalised) or when it
 is no ordinary word of the knowledge base (`ordinary`, from the index's vocabulary), so
-"blue teams" is not an airline. No word list: the data decides. A longer alias beats a
+an ordinary word in a question ("red", "summit") does not pick an account whose name
+starts with it. No word list: the data decides. A longer alias beats a
 shorter one, so "Acme Traders" is one account while "Acme" alone is ambiguous between
 two accounts whose names start with it.
 """

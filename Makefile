@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run ingest test test-fast test-load lint lock bench clean
+.PHONY: install system-deps run ingest test test-fast test-load lint lock bench clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,10 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP)
 
+# chromium (browser tests) and redis-server (cluster tests), from Debian, when missing
+system-deps:
+	./scripts/system-deps.sh
+
 run: $(STAMP)
 	$(BIN)/assistant ingest knowledge
 	$(BIN)/assistant import-accounts knowledge/accounts
@@ -25,7 +29,7 @@ run: $(STAMP)
 ingest: $(STAMP)
 	$(BIN)/assistant ingest knowledge
 
-test: $(STAMP)
+test: $(STAMP) system-deps
 	$(BIN)/pytest
 
 test-fast: $(STAMP)

@@ -7,6 +7,8 @@
         accounts: [ACC-001, ACC-002]   # or "*" for every account
         name: Dana Reyes       # optional: the person's name as the account data lists it
                                # (CSM, account executive); "my accounts" resolves through it
+        slack_users: [U012AB3CD]       # optional (Slack bot): Slack user ids of this person
+        emails: [dana@example.com]     # optional (Slack bot): matched to the Slack profile email
 
 Without the file the service runs in single-user local mode (every caller is the local
 admin) and `assistant serve` refuses to bind to anything but loopback.
@@ -39,6 +41,9 @@ class ApiKey(BaseModel):
     role: Literal["seller", "csm", "admin"]
     accounts: list[AccountIdPattern] | Literal["*"]
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] | None = None
+    # Slack bot (issue 14): who this entry is in Slack
+    slack_users: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]] = []
+    emails: list[Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True)]] = []
 
     def principal(self) -> Principal:
         scope = None if self.accounts == "*" else frozenset(self.accounts)
@@ -60,7 +65,17 @@ class KeyRing:
 
     def __init__(self, entries: list[ApiKey]) -> None:
         self._principals: dict[bytes, Principal] = {}
+        self._slack_users: dict[str, Principal] = {}  # Slack bot (issue 14)
+        self._emails: dict[str, Principal] = {}
         for entry in entries:
+            for table, names in (
+                (self._slack_users, entry.slack_users),
+                (self._emails, entry.emails),
+            ):
+                for name in names:
+                    if name in table and table[name] != entry.principal():
+                        raise ConfigurationError(f"Slack user or email '{name}' is listed twice")
+                    table[name] = entry.principal()
             digest = _digest(entry.key)
             if digest in self._principals:
                 raise ConfigurationError(f"API key of user '{entry.user}' is listed twice")
@@ -68,6 +83,18 @@ class KeyRing:
 
     def __len__(self) -> int:
         return len(self._principals)
+
+    @property
+    def lists_emails(self) -> bool:
+        """Whether any entry names people by email (then Slack profiles are looked up)."""
+        return bool(self._emails)
+
+    def slack_principal(self, slack_user: str, email: str | None = None) -> Principal | None:
+        """The principal of a Slack user, by user id or else by profile email; None unmapped."""
+        found = self._slack_users.get(slack_user)
+        if found is None and email:
+            found = self._emails.get(email.strip().lower())
+        return found
 
     def principal(self, authorization: str | None) -> Principal:
         """The principal of an `Authorization: Bearer <key>` header; 401 otherwise."""

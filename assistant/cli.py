@@ -168,3 +168,41 @@ def ask(
     typer.echo(response.answer)
     for citation in response.citations:
         typer.echo(f"[{citation.n}] {citation.section} ({citation.source})")
+
+
+# Slack bot (issue 14): Socket Mode, for a server that Slack cannot reach over HTTP
+@app.command("slack")
+def slack_command(
+    socket: Annotated[bool, typer.Option("--socket", help="connect over Socket Mode")] = False,
+) -> None:
+    """Run the Slack bot over Socket Mode (over HTTP it is part of `assistant serve`)."""
+    import asyncio
+
+    settings = get_settings()
+    if not socket:
+        _fail(
+            "over HTTP the Slack bot is served by `assistant serve` at /slack/events; "
+            "use `assistant slack --socket` for Socket Mode"
+        )
+    if settings.slack_bot_token is None or settings.slack_app_token is None:
+        _fail("Socket Mode needs ASSISTANT_SLACK_BOT_TOKEN and ASSISTANT_SLACK_APP_TOKEN (xapp-)")
+    _writable(settings)
+    from assistant.services import build_services
+    from assistant.slack.surface import SlackSurface, socket_mode_handler
+
+    logging.basicConfig(level=logging.INFO)
+    try:
+        services = build_services(settings)
+        surface = SlackSurface(settings, socket_mode=True)
+    except AssistantError as error:
+        _fail(str(error), 2)
+        return
+    surface.start(services)
+
+    async def run() -> None:
+        await socket_mode_handler(surface).start_async()
+
+    try:
+        asyncio.run(run())
+    finally:
+        services.close()

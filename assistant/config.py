@@ -187,6 +187,40 @@ class Settings(BaseSettings):
         default=0.5, ge=0, description="seconds between checks for a newer index generation"
     )
 
+    # Slack bot (issue 14): the app is mounted at /slack/events only when a bot token is set
+    slack_bot_token: SecretStr | None = Field(
+        default=None, description="xoxb- bot token; without it nothing Slack-related starts"
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, description="verifies the signature of HTTP requests from Slack"
+    )
+    slack_app_token: SecretStr | None = Field(
+        default=None, description="xapp- app-level token for `assistant slack --socket`"
+    )
+    slack_api_url: str = Field(
+        default="https://slack.com/api/", description="the Slack Web API base URL"
+    )
+    slack_user_quota: int = Field(
+        default=60, ge=1, description="questions one Slack user may ask per quota window"
+    )
+    slack_quota_window: float = Field(
+        default=3600.0, gt=0, description="seconds of the per-user quota window"
+    )
+    slack_dedupe_seconds: float = Field(
+        default=900.0, ge=600, description="seconds an event id is kept to drop Slack's retries"
+    )
+    slack_shared_channels: Literal["decline", "knowledge"] = Field(
+        default="decline",
+        description="channels shared with other organisations or guests: decline, or answer "
+        "from knowledge not tagged with any account",
+    )
+    slack_answer_timeout: float = Field(
+        default=120.0, gt=0, description="seconds an answer may take before a reason is posted"
+    )
+    slack_lookup_cache_seconds: float = Field(
+        default=600.0, ge=0, description="seconds users.info / conversations.info are cached"
+    )
+
     @field_validator(
         "chroma_url", "database_url", "embedding_model", "llm_base_url", "llm_model", mode="before"
     )

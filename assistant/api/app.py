@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Depends, FastAPI
 
@@ -25,16 +26,25 @@ from assistant.config import Settings, get_settings
 from assistant.services import build_services
 from ingest.embedding import Embedder
 
+if TYPE_CHECKING:  # Slack bot (issue 14): slack_bolt is imported only when a token is set
+    from assistant.slack.surface import SlackSurface
+
 log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings | None = None, embedder: Embedder | None = None) -> FastAPI:
     """Build the app. Heavy resources are created in the lifespan, not here."""
 
+    # Slack bot (issue 14): mounted only when a bot token is set
+    slack = slack_surface(settings or get_settings())
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = build_services(settings or get_settings(), embedder)
         app.state.services = services
+        if slack is not None:  # Slack bot (issue 14)
+            slack.start(services)
+            app.state.slack = slack
         services.index.watch()  # a new index generation is loaded as soon as it is written
         for problem in services.rules_problems():
             log.warning("rules: %s", problem)
@@ -61,4 +71,15 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     app.include_router(api)
     # the OpenAI-compatible API, with the same authentication
     app.include_router(openai_compat.router, prefix="/v1", dependencies=[Depends(get_principal)])
+    if slack is not None:  # Slack bot (issue 14): Events API, commands, interactivity
+        app.include_router(slack.router())
     return app
+
+
+def slack_surface(settings: Settings) -> SlackSurface | None:
+    """The Slack bot when ASSISTANT_SLACK_BOT_TOKEN is set (issue 14); nothing otherwise."""
+    if settings.slack_bot_token is None:
+        return None
+    from assistant.slack.surface import SlackSurface
+
+    return SlackSurface(settings)

@@ -20,7 +20,6 @@ FEEDBACK_UP = "feedback_up"
 FEEDBACK_DOWN = "feedback_down"
 SHARE = "share_answer"
 COMMENT_VIEW = "feedback_comment"
-SUMMARY_LINES = 6  # a draft is posted as its first lines plus the DOCX
 
 
 def _mrkdwn(text: str) -> dict[str, str]:
@@ -54,11 +53,23 @@ def tool_line(call: ToolCall) -> str:
     return " \u00b7 ".join(parts)
 
 
-def draft_summary(markdown: str) -> str:
-    """The first lines of a draft (its title and opening), for the message beside the DOCX."""
-    lines = [line for line in markdown.splitlines() if line.strip()]
-    head = "\n".join(lines[:SUMMARY_LINES])
-    return head + ("\n\u2026" if len(lines) > SUMMARY_LINES else "")
+def draft_summary(response: ChatResponse) -> str:
+    """A draft in a few lines (Markdown): its title, its opening paragraph and its sections;
+    the full draft goes to the thread as a DOCX."""
+    draft = response.draft or {}
+    paragraphs = [p.strip() for p in response.answer.split("\n\n") if p.strip()]
+    title = str(draft.get("title") or (paragraphs[0].lstrip("# ") if paragraphs else "Draft"))
+    opening = next(
+        (p for p in paragraphs if not p.startswith(("#", "|", "-", "*", ">")) and len(p) < 600),
+        "",
+    )
+    sections = [str(v) for v in (draft.get("sections") or {}).values()]
+    lines = [f"**{title}**"]
+    if opening:
+        lines.append(opening)
+    if sections:
+        lines.append("Sections: " + "; ".join(sections) + ".")
+    return "\n\n".join(lines)
 
 
 def answer_blocks(
@@ -70,7 +81,7 @@ def answer_blocks(
 ) -> list[Block]:
     """The answer message. `rating` is the button value naming the rated message
     ("conversation:message"); `shareable` adds the "share in channel" button (slash command)."""
-    text = draft_summary(response.answer) if response.draft else response.answer
+    text = draft_summary(response) if response.draft else response.answer
     body = to_mrkdwn(text) or escape(text) or "_(no answer)_"
     blocks: list[Block] = [section(piece) for piece in split(body)]
     if response.draft:
@@ -108,7 +119,8 @@ def answer_blocks(
 
 def fallback_text(response: ChatResponse) -> str:
     """The notification text of the message (shown where blocks are not)."""
-    return response.answer[:3000] or "(no answer)"
+    text = draft_summary(response) if response.draft else response.answer
+    return text[:3000] or "(no answer)"
 
 
 def _button(label: str, action_id: str, value: str, style: str | None = None) -> Block:

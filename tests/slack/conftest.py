@@ -29,7 +29,6 @@ from tests.conftest import LiveServer, make_settings, write_corpus
 from tests.slack.fake_slack import BOT_USER, FakeSlack
 
 SECRET = "test-signing-secret"
-QUOTA = 4
 PEOPLE = [  # user -> (role, accounts, slack ids, emails)
     {"key": "dana-key-0123456789abcdef", "user": "dana", "role": "seller",
      "accounts": ["ACC-002"], "slack_users": ["UDANA"]},
@@ -55,7 +54,6 @@ def bot_settings(data_dir: Path, fake: FakeSlack, keys: Path, **overrides: Any) 
         "slack_signing_secret": SECRET,
         "slack_app_token": "xapp-test-token",
         "slack_api_url": fake.api_url,
-        "slack_user_quota": QUOTA,
     }
     values.update(overrides)
     return make_settings(data_dir, **values)

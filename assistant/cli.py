@@ -200,7 +200,7 @@ def slack_command(
     surface.start(services)
 
     async def run() -> None:
-        await socket_mode_handler(surface).start_async()
+        await socket_mode_handler(surface).start_async()  # type: ignore[no-untyped-call]
 
     try:
         asyncio.run(run())

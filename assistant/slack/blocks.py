@@ -88,7 +88,7 @@ def answer_blocks(
         blocks.append(context("The full draft is attached as a DOCX in this thread."))
     figures = [tool_line(call) for call in response.tool_calls]
     if figures:
-        blocks.append(context(*(["Figures from"] + figures)))
+        blocks.append(context("Figures from", *figures))
     if response.citations:
         lines = [citation_line(c) for c in response.citations]
         for start in range(0, len(lines), CONTEXT_ELEMENTS):
@@ -113,7 +113,7 @@ def answer_blocks(
     if actions:
         blocks.append({"type": "actions", "block_id": "answer_actions", "elements": actions})
     if len(blocks) > MAX_BLOCKS:
-        blocks = blocks[: MAX_BLOCKS - 1] + [context("(shortened: the answer is longer)")]
+        blocks = [*blocks[: MAX_BLOCKS - 1], context("(shortened: the answer is longer)")]
     return blocks
 
 

@@ -48,10 +48,16 @@ def reason(error: BaseException, reference: str) -> str:
     if isinstance(error, errors.IndexNotReadyError):
         return f"The knowledge index is not available ({error}). Please try again later."
     if isinstance(error, TimeoutError | asyncio.TimeoutError):
-        return "The answer took too long and was stopped. Please try again, or ask a narrower question."
+        return (
+            "The answer took too long and was stopped. Please try again, or ask a narrower "
+            "question."
+        )
     if isinstance(error, EngineFailed):
         if error.status == 503:
-            return f"The assistant is unavailable right now ({error.detail}). Please try again in a minute."
+            return (
+                f"The assistant is unavailable right now ({error.detail}). "
+                "Please try again in a minute."
+            )
         if 400 <= error.status < 500:
             return f"I can't answer that: {error.detail}."
     if isinstance(error, SlackApiError):

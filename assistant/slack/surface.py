@@ -42,6 +42,7 @@ from assistant.slack.targets import EphemeralTarget, ThreadTarget
 log = logging.getLogger(__name__)
 COMMAND = "/assist"
 SHORTCUT = "ask_about_message"
+SEEN_REACTION = "eyes"
 RETRIES = 2  # per Slack call: 429 (after its Retry-After), 500/503, connection errors
 
 
@@ -111,11 +112,13 @@ class SlackSurface:
         self, body: dict[str, Any], next: Callable[[], Awaitable[None]], req: Any
     ) -> BoltResponse | None:
         event_id = body.get("event_id")
+        first = True
         if body.get("type") == "event_callback" and event_id:
-            if not await self.bot.claim(str(event_id), None):
-                retry = (req.headers.get("x-slack-retry-num") or ["0"])[0]
-                log.info("slack: dropped a repeat of event %s (retry %s)", event_id, retry)
-                return BoltResponse(status=200, body="")
+            first = await self.bot.claim(str(event_id), None)
+        if not first:
+            retry = (req.headers.get("x-slack-retry-num") or ["0"])[0]
+            log.info("slack: dropped a repeat of event %s (retry %s)", event_id, retry)
+            return BoltResponse(status=200, body="")
         await next()
         return None
 
@@ -155,7 +158,15 @@ class SlackSurface:
             shared_flag=bool(body.get("is_ext_shared_channel")),
         )
         thread = str(event.get("thread_ts") or event["ts"])
+        await self._seen(client, channel, str(event["ts"]), question.event_id)
         await self.bot.answer(client, question, ThreadTarget(client, channel, thread))
+
+    async def _seen(self, client: AsyncWebClient, channel: str, ts: str, reference: str) -> None:
+        """An eyes reaction on the question: taken (the answer or a reason always follows)."""
+        try:
+            await client.reactions_add(channel=channel, timestamp=ts, name=SEEN_REACTION)
+        except Exception as error:  # a missing scope must not stop the answer
+            log.info("slack: no reaction on event %s: %r", reference, error)
 
     async def _on_command(
         self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient

@@ -30,13 +30,28 @@ from tests.slack.fake_slack import BOT_USER, FakeSlack
 
 SECRET = "test-signing-secret"
 PEOPLE = [  # user -> (role, accounts, slack ids, emails)
-    {"key": "dana-key-0123456789abcdef", "user": "dana", "role": "seller",
-     "accounts": ["ACC-002"], "slack_users": ["UDANA"]},
-    {"key": "eve-key-0123456789abcdefgh", "user": "eve", "role": "csm",
-     "accounts": ["ACC-002"], "emails": ["Eve@Example.com"]},
-    {"key": "quinn-key-0123456789abcdef", "user": "quinn", "role": "seller",
-     "accounts": ["ACC-002"], "slack_users": ["UQUINN"]},
-]  # fmt: skip
+    {
+        "key": "dana-key-0123456789abcdef",
+        "user": "dana",
+        "role": "seller",
+        "accounts": ["ACC-002"],
+        "slack_users": ["UDANA"],
+    },
+    {
+        "key": "eve-key-0123456789abcdefgh",
+        "user": "eve",
+        "role": "csm",
+        "accounts": ["ACC-002"],
+        "emails": ["Eve@Example.com"],
+    },
+    {
+        "key": "quinn-key-0123456789abcdef",
+        "user": "quinn",
+        "role": "seller",
+        "accounts": ["ACC-002"],
+        "slack_users": ["UQUINN"],
+    },
+]
 SLACK_USERS = {
     "UDANA": {"profile": {"email": "dana@example.com"}},
     "UEVE": {"profile": {"email": "eve@example.com"}},
@@ -129,16 +144,29 @@ class Bot:
     def mention(self, text: str, user: str = "UDANA", channel: str = "CGENERAL", **kw: Any) -> str:
         """A mention at the top of a channel; returns the message ts (= the thread)."""
         ts = self.next_ts()
-        event = {"type": "app_mention", "user": user, "text": f"<@{BOT_USER}> {text}",
-                 "ts": ts, "channel": channel, "event_ts": ts}  # fmt: skip
+        event = {
+            "type": "app_mention",
+            "user": user,
+            "text": f"<@{BOT_USER}> {text}",
+            "ts": ts,
+            "channel": channel,
+            "event_ts": ts,
+        }
         response = self.event(event, **kw)
         assert response.status_code == 200, response.text
         return ts
 
     def message(self, text: str, user: str, channel: str, **fields: Any) -> httpx.Response:
         ts = self.next_ts()
-        event = {"type": "message", "user": user, "text": text, "ts": ts, "channel": channel,
-                 "event_ts": ts, **fields}  # fmt: skip
+        event = {
+            "type": "message",
+            "user": user,
+            "text": text,
+            "ts": ts,
+            "channel": channel,
+            "event_ts": ts,
+            **fields,
+        }
         return self.event(event)
 
     def form(self, fields: dict[str, str], **kw: Any) -> httpx.Response:
@@ -161,9 +189,7 @@ def fake() -> Iterator[FakeSlack]:
         yield server
 
 
-def running_bot(
-    root: Path, fake: FakeSlack, keys: Path, **overrides: Any
-) -> Iterator[Bot]:
+def running_bot(root: Path, fake: FakeSlack, keys: Path, **overrides: Any) -> Iterator[Bot]:
     settings = bot_settings(root / "data", fake, keys, **overrides)
     prepare(settings, root / "knowledge")
     app = create_app(settings, HashingEmbedder())
@@ -172,5 +198,7 @@ def running_bot(
 
 
 @pytest.fixture(scope="module")
-def bot(tmp_path_factory: pytest.TempPathFactory, fake: FakeSlack, keys_file: Path) -> Iterator[Bot]:
+def bot(
+    tmp_path_factory: pytest.TempPathFactory, fake: FakeSlack, keys_file: Path
+) -> Iterator[Bot]:
     yield from running_bot(tmp_path_factory.mktemp("bot"), fake, keys_file)

@@ -84,7 +84,9 @@ class FakeSlack:
         self.server.shutdown()
         self.server.server_close()
 
-    def fail(self, method: str, status: int, times: int = 1, retry_after: int | None = None) -> None:
+    def fail(
+        self, method: str, status: int, times: int = 1, retry_after: int | None = None
+    ) -> None:
         """The next `times` calls of `method` answer `status` (429 with Retry-After)."""
         with self.lock:
             self.faults.setdefault(method, []).append(Fault(status, times, retry_after))
@@ -115,7 +117,9 @@ class FakeSlack:
 
         def done() -> Message | None:
             for message in self.in_thread(channel, thread_ts):
-                if message.ts != thread_ts and not message.text.startswith(("\u23f3", "\U0001f50e", "\U0001f914", "\u270d")):
+                if message.ts != thread_ts and not message.text.startswith(
+                    ("\u23f3", "\U0001f50e", "\U0001f914", "\u270d")
+                ):
                     return message
             return None
 
@@ -134,10 +138,14 @@ class FakeSlack:
                 queue.pop(0)
             return fault
 
-    def answer(self, method: str, args: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def answer(
+        self, method: str, args: dict[str, Any]
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
         fault = self._fault(method)
         if fault is not None:
-            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+            headers = (
+                {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+            )
             error = "ratelimited" if fault.status == 429 else "internal_error"
             return fault.status, {"ok": False, "error": error}, headers
         return 200, self._ok(method, args), {}
@@ -145,13 +153,23 @@ class FakeSlack:
     def _ok(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
             if method == "auth.test":
-                return {"ok": True, "user_id": BOT_USER, "bot_id": "BBOT", "team_id": "T1",
-                        "user": "assistant", "team": "Test"}  # fmt: skip
+                return {
+                    "ok": True,
+                    "user_id": BOT_USER,
+                    "bot_id": "BBOT",
+                    "team_id": "T1",
+                    "user": "assistant",
+                    "team": "Test",
+                }
             if method == "chat.postMessage":
                 ts = f"1800000000.{next(self._ts):06d}"
                 blocks = _blocks(args.get("blocks"))
                 self.messages[ts] = Message(
-                    str(args["channel"]), ts, args.get("thread_ts"), str(args.get("text", "")), blocks
+                    str(args["channel"]),
+                    ts,
+                    args.get("thread_ts"),
+                    str(args.get("text", "")),
+                    blocks,
                 )
                 return {"ok": True, "channel": args["channel"], "ts": ts}
             if method == "chat.update":
@@ -174,10 +192,21 @@ class FakeSlack:
                 return {"ok": True, "channel": {"id": channel, **self.channels.get(channel, {})}}
             if method == "files.getUploadURLExternal":
                 file_id = f"F{next(self._ts)}"
-                return {"ok": True, "file_id": file_id, "upload_url": f"{self.url}/upload/{file_id}"}
+                return {
+                    "ok": True,
+                    "file_id": file_id,
+                    "upload_url": f"{self.url}/upload/{file_id}",
+                }
             if method == "files.completeUploadExternal":
-                files = json.loads(args["files"]) if isinstance(args.get("files"), str) else args.get("files", [])
-                return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
+                files = (
+                    json.loads(args["files"])
+                    if isinstance(args.get("files"), str)
+                    else args.get("files", [])
+                )
+                return {
+                    "ok": True,
+                    "files": [{"id": f["id"], "title": f.get("title")} for f in files],
+                }
             return {"ok": True}
 
 
@@ -210,7 +239,9 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
         def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
             data = body if isinstance(body, bytes) else json.dumps(body).encode()
             self.send_response(status)
-            self.send_header("Content-Type", "application/json" if not isinstance(body, bytes) else "text/plain")
+            self.send_header(
+                "Content-Type", "application/json" if not isinstance(body, bytes) else "text/plain"
+            )
             self.send_header("Content-Length", str(len(data)))
             for key, value in (headers or {}).items():
                 self.send_header(key, value)

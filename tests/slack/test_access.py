@@ -23,7 +23,9 @@ def test_a_user_mapped_by_email_gets_their_accounts(bot: Bot) -> None:
     reply = bot.fake.final_reply("CACCESS", thread)
     assert "$880,000" in reply.text
     figures = [b for b in reply.blocks if b["type"] == "context" and "as of" in str(b)]
-    assert figures and "account_overview" in str(figures[0]) and "as of 2026-11-01" in str(figures[0])
+    assert (
+        figures and "account_overview" in str(figures[0]) and "as of 2026-11-01" in str(figures[0])
+    )
     looked_up = [c.args.get("user") for c in bot.fake.called("users.info")]
     assert "UEVE" in looked_up
 
@@ -58,8 +60,9 @@ def test_the_per_user_quota(bot: Bot, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bot.app.state.slack.bot.settings, "slack_user_quota", quota)
     replies = []
     for _ in range(quota + 1):
-        response = bot.message("What counts as a red health score?", "UQUINN", "DQUINN",
-                               channel_type="im")  # fmt: skip
+        response = bot.message(
+            "What counts as a red health score?", "UQUINN", "DQUINN", channel_type="im"
+        )
         ts = response.request.content.decode().split('"ts": "')[1].split('"')[0]
         replies.append(bot.fake.final_reply("DQUINN", ts))
     assert all("below 40 is red" in r.text for r in replies[:quota]), [r.text for r in replies]

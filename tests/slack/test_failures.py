@@ -61,8 +61,14 @@ def test_an_engine_exception_posts_a_reason(
     monkeypatch.setattr(bot.services.retriever, "search", broken)
     caplog.set_level(logging.WARNING, logger="assistant.slack")
     ts = bot.next_ts()
-    event = {"type": "app_mention", "user": "UDANA", "text": f"<@UBOT> {KNOWLEDGE}",
-             "ts": ts, "channel": "CBROKEN", "event_ts": ts}  # fmt: skip
+    event = {
+        "type": "app_mention",
+        "user": "UDANA",
+        "text": f"<@UBOT> {KNOWLEDGE}",
+        "ts": ts,
+        "channel": "CBROKEN",
+        "event_ts": ts,
+    }
     assert bot.event(event, event_id="EvBROKEN01").status_code == 200
     reply = bot.fake.final_reply("CBROKEN", ts)
     assert "Something went wrong" in reply.text and "EvBROKEN01" in reply.text

@@ -31,8 +31,15 @@ def _click(bot: Bot, action_id: str, value: str, channel: str, user: str = "UDAN
         "trigger_id": f"trigger-{action_id}-{bot.next_ts()}",
         "channel": {"id": channel},
         "container": {"type": "message", "channel_id": channel},
-        "actions": [{"action_id": action_id, "block_id": "answer_actions", "value": value,
-                     "type": "button", "action_ts": bot.next_ts()}],  # fmt: skip
+        "actions": [
+            {
+                "action_id": action_id,
+                "block_id": "answer_actions",
+                "value": value,
+                "type": "button",
+                "action_ts": bot.next_ts(),
+            }
+        ],
         **extra,
     }
     response = bot.interaction(payload)
@@ -42,9 +49,16 @@ def _click(bot: Bot, action_id: str, value: str, channel: str, user: str = "UDAN
 
 def test_the_slash_command_answers_the_asker_only_and_can_be_shared(bot: Bot) -> None:
     url = bot.fake.response_url("slash-1")
-    fields = {"command": "/assist", "text": "How fast should a new customer be onboarded?",
-              "user_id": "UDANA", "channel_id": "CSLASH", "trigger_id": "trig-slash-1",
-              "response_url": url, "team_id": "T1", "api_app_id": "A1"}  # fmt: skip
+    fields = {
+        "command": "/assist",
+        "text": "How fast should a new customer be onboarded?",
+        "user_id": "UDANA",
+        "channel_id": "CSLASH",
+        "trigger_id": "trig-slash-1",
+        "response_url": url,
+        "team_id": "T1",
+        "api_app_id": "A1",
+    }
     response = bot.form(fields)
     assert response.status_code == 200
     assert response.json()["response_type"] == "ephemeral"  # acknowledged at once
@@ -76,11 +90,21 @@ def test_the_slash_command_answers_the_asker_only_and_can_be_shared(bot: Bot) ->
 
 def test_the_message_shortcut_answers_in_the_message_thread(bot: Bot) -> None:
     ts = bot.next_ts()
-    payload = {"type": "message_action", "callback_id": "ask_about_message",
-               "trigger_id": "trig-shortcut-1", "user": {"id": "UDANA"}, "team": {"id": "T1"},
-               "channel": {"id": "CSHORT"}, "response_url": bot.fake.response_url("short-1"),
-               "message": {"type": "message", "user": "UOTHER", "ts": ts,
-                           "text": "What counts as a red health score?"}}  # fmt: skip
+    payload = {
+        "type": "message_action",
+        "callback_id": "ask_about_message",
+        "trigger_id": "trig-shortcut-1",
+        "user": {"id": "UDANA"},
+        "team": {"id": "T1"},
+        "channel": {"id": "CSHORT"},
+        "response_url": bot.fake.response_url("short-1"),
+        "message": {
+            "type": "message",
+            "user": "UOTHER",
+            "ts": ts,
+            "text": "What counts as a red health score?",
+        },
+    }
     assert bot.interaction(payload).status_code == 200
     reply = bot.fake.final_reply("CSHORT", ts)
     assert reply.thread_ts == ts and "below 40 is red" in reply.text
@@ -93,18 +117,36 @@ def test_feedback_buttons_are_recorded_with_the_optional_comment(bot: Bot) -> No
     conversation_id, _, message_id = down["value"].partition(":")
     _click(bot, "feedback_down", down["value"], "CFEEDBACK")
     opened = bot.fake.wait(lambda: bot.fake.called("views.open"))[-1]
-    view = json.loads(opened.args["view"]) if isinstance(opened.args["view"], str) else opened.args["view"]
+    view = (
+        json.loads(opened.args["view"])
+        if isinstance(opened.args["view"], str)
+        else opened.args["view"]
+    )
     assert view["callback_id"] == "feedback_comment"
     store = FeedbackStore(bot.services.database)
     rated = [r for r in store.rated("down") if r.feedback.conversation_id == conversation_id]
     assert len(rated) == 1 and rated[0].feedback.message_id == int(message_id)
     assert rated[0].feedback.user == "dana" and "below 40 is red" in rated[0].answer
-    submission = {"type": "view_submission", "user": {"id": "UDANA"}, "team": {"id": "T1"},
-                  "api_app_id": "A1", "trigger_id": "trig-view-1",
-                  "view": {"id": "V1", "type": "modal", "callback_id": "feedback_comment",
-                           "private_metadata": view["private_metadata"],
-                           "state": {"values": {"comment": {"text": {
-                               "type": "plain_text_input", "value": "needs the orange band"}}}}}}  # fmt: skip
+    submission = {
+        "type": "view_submission",
+        "user": {"id": "UDANA"},
+        "team": {"id": "T1"},
+        "api_app_id": "A1",
+        "trigger_id": "trig-view-1",
+        "view": {
+            "id": "V1",
+            "type": "modal",
+            "callback_id": "feedback_comment",
+            "private_metadata": view["private_metadata"],
+            "state": {
+                "values": {
+                    "comment": {
+                        "text": {"type": "plain_text_input", "value": "needs the orange band"}
+                    }
+                }
+            },
+        },
+    }
     assert bot.interaction(submission).status_code == 200
 
     def commented() -> bool:
@@ -127,7 +169,11 @@ def test_a_draft_is_a_summary_and_a_docx_in_the_thread(bot: Bot) -> None:
     assert "Customer success plan" in reply.text
     assert len(reply.text) < 1500 and "attached as a DOCX" in reply.all_text()
     done = bot.fake.wait(lambda: bot.fake.called("files.completeUploadExternal"), timeout=30)[-1]
-    files = json.loads(done.args["files"]) if isinstance(done.args["files"], str) else done.args["files"]
+    files = (
+        json.loads(done.args["files"])
+        if isinstance(done.args["files"], str)
+        else done.args["files"]
+    )
     assert done.args["channel_id"] == "CDRAFT" and done.args["thread_ts"] == thread
     content = bot.fake.uploads[files[0]["id"]]
     text = "\n".join(p.text for p in Document(io.BytesIO(content)).paragraphs)

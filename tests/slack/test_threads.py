@@ -33,6 +33,8 @@ def test_a_mention_gets_a_threaded_answer_with_citations(bot: Bot) -> None:
     posts = [c for c in bot.fake.called("chat.postMessage") if c.args.get("thread_ts") == thread]
     assert len(posts) == 1 and posts[0].args["text"].startswith("\u23f3")
     assert reply.updates >= 1
+    reacted = [c for c in bot.fake.called("reactions.add") if c.args.get("timestamp") == thread]
+    assert reacted and reacted[0].args["name"] == "eyes"
 
 
 def test_a_follow_up_in_the_thread_keeps_the_conversation(bot: Bot) -> None:
@@ -55,7 +57,9 @@ def test_a_follow_up_in_the_thread_keeps_the_conversation(bot: Bot) -> None:
 def test_a_message_in_a_thread_the_bot_never_answered_is_left_alone(bot: Bot) -> None:
     before = len(bot.fake.called("chat.postMessage"))
     parent = bot.next_ts()
-    assert bot.message("unrelated chatter", "UDANA", "CGENERAL", thread_ts=parent).status_code == 200
+    assert (
+        bot.message("unrelated chatter", "UDANA", "CGENERAL", thread_ts=parent).status_code == 200
+    )
     assert bot.message("top-level chatter", "UDANA", "CGENERAL").status_code == 200
     time.sleep(0.5)
     assert len(bot.fake.called("chat.postMessage")) == before
@@ -73,8 +77,14 @@ def test_a_direct_message_is_answered(bot: Bot) -> None:
 
 def test_the_same_event_three_times_is_answered_once(bot: Bot) -> None:
     ts = bot.next_ts()
-    event = {"type": "app_mention", "user": "UDANA", "text": "<@UBOT> What are the five components?",
-             "ts": ts, "channel": "CRETRY", "event_ts": ts}  # fmt: skip
+    event = {
+        "type": "app_mention",
+        "user": "UDANA",
+        "text": "<@UBOT> What are the five components?",
+        "ts": ts,
+        "channel": "CRETRY",
+        "event_ts": ts,
+    }
     for retry in range(3):
         headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
         response = bot.event(event, event_id="EvRETRY0001", headers=headers if retry else None)
@@ -96,5 +106,7 @@ def test_a_timestamp_older_than_five_minutes_is_401(bot: Bot) -> None:
     body = json.dumps({"type": "event_callback", "event_id": "EvOLD", "event": {}})
     response = bot.post(body, "application/json", timestamp=int(time.time()) - 6 * 60)
     assert response.status_code == 401
-    fresh = bot.post(json.dumps({"type": "url_verification", "challenge": "c1"}), "application/json")
+    fresh = bot.post(
+        json.dumps({"type": "url_verification", "challenge": "c1"}), "application/json"
+    )
     assert fresh.status_code == 200 and fresh.json()["challenge"] == "c1"

@@ -18,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from assistant.drafts.service import docx
 from assistant.engine.events import DeltaEvent, DoneEvent, ErrorEvent, Event, StatusEvent
 from assistant.engine.types import ChatResponse, Citation, ToolCall
+from assistant.errors import NotFoundError
 from assistant.principal import Principal
 from assistant.services import Services
 from assistant.slack import failures
@@ -223,13 +224,19 @@ class SlackBot:
         if principal is None:
             await _ephemeral(client, channel, user, failures.NOT_MAPPED.format(user=user))
             return
-        saved = await asyncio.to_thread(
-            self.feedback.record,
-            conversation_id,
-            "up" if rating == "up" else "down",
-            message_id=int(message) if message.isdigit() else None,
-            user=principal.user,
-        )
+        try:
+            saved = await asyncio.to_thread(
+                self.feedback.record,
+                conversation_id,
+                "up" if rating == "up" else "down",
+                message_id=int(message) if message.isdigit() else None,
+                user=principal.user,
+            )
+        except NotFoundError:  # another person's conversation (or gone)
+            await _ephemeral(
+                client, channel, user, "Only the person who asked can rate this answer."
+            )
+            return
         if trigger_id:
             await client.views_open(trigger_id=trigger_id, view=comment_view(saved.id, rating))
 

@@ -4,6 +4,7 @@ question ends in an answer or a short reason in its thread."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -110,3 +111,17 @@ def test_slack_refusing_the_answer_ends_in_a_reason(bot: Bot) -> None:
         return any("Slack refused" in m.text for m in bot.fake.in_thread("CSLACKERR", thread))
 
     bot.fake.wait(reason)
+
+
+def test_a_slow_answer_is_stopped_with_a_reason(bot: Bot, monkeypatch: pytest.MonkeyPatch) -> None:
+    search = bot.services.retriever.search
+
+    def slow(*args: object, **kwargs: object) -> object:
+        time.sleep(1.5)
+        return search(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(bot.services.retriever, "search", slow)
+    monkeypatch.setattr(bot.app.state.slack.bot.settings, "slack_answer_timeout", 0.5)
+    thread = bot.mention(KNOWLEDGE, channel="CSLOW", user="UEVE")
+    reply = bot.fake.final_reply("CSLOW", thread)
+    assert "took too long" in reply.text

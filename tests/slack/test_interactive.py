@@ -158,7 +158,10 @@ def test_feedback_buttons_are_recorded_with_the_optional_comment(bot: Bot) -> No
     up = _button(reply.blocks, "feedback_up")
     _click(bot, "feedback_up", up["value"], "CFEEDBACK", user="UEVE")
     bot.fake.wait(
-        lambda: any(c.args.get("user") == "UEVE" for c in bot.fake.called("chat.postEphemeral"))
+        lambda: any(
+            c.args.get("user") == "UEVE" and "Only the person who asked can rate" in c.args["text"]
+            for c in bot.fake.called("chat.postEphemeral")
+        )
     )
     assert not [r for r in store.rated("up") if r.feedback.conversation_id == conversation_id]
 

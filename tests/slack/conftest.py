@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -80,6 +81,14 @@ def prepare(settings: Settings, knowledge: Path) -> None:
     import_into(built)
     built.ingestor().run([write_corpus(knowledge)])
     built.close()
+
+
+@pytest.fixture(scope="session")
+def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One data directory with the accounts and the corpus, copied for each bot."""
+    root = tmp_path_factory.mktemp("slack-template")
+    prepare(make_settings(root / "data", today=TODAY), root / "knowledge")
+    return root / "data"
 
 
 @dataclass
@@ -189,9 +198,11 @@ def fake() -> Iterator[FakeSlack]:
         yield server
 
 
-def running_bot(root: Path, fake: FakeSlack, keys: Path, **overrides: Any) -> Iterator[Bot]:
+def running_bot(
+    root: Path, fake: FakeSlack, keys: Path, prepared: Path, **overrides: Any
+) -> Iterator[Bot]:
+    shutil.copytree(prepared, root / "data")
     settings = bot_settings(root / "data", fake, keys, **overrides)
-    prepare(settings, root / "knowledge")
     app = create_app(settings, HashingEmbedder())
     with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=30) as http:
         yield Bot(server.url, app, fake, http)
@@ -199,6 +210,6 @@ def running_bot(root: Path, fake: FakeSlack, keys: Path, **overrides: Any) -> It
 
 @pytest.fixture(scope="module")
 def bot(
-    tmp_path_factory: pytest.TempPathFactory, fake: FakeSlack, keys_file: Path
+    tmp_path_factory: pytest.TempPathFactory, fake: FakeSlack, keys_file: Path, prepared: Path
 ) -> Iterator[Bot]:
-    yield from running_bot(tmp_path_factory.mktemp("bot"), fake, keys_file)
+    yield from running_bot(tmp_path_factory.mktemp("bot"), fake, keys_file, prepared)

@@ -117,8 +117,12 @@ class FakeSlack:
 
         def done() -> Message | None:
             for message in self.in_thread(channel, thread_ts):
-                if message.ts != thread_ts and not message.text.startswith(
-                    ("\u23f3", "\U0001f50e", "\U0001f914", "\u270d")
+                if (
+                    message.ts != thread_ts
+                    and not message.text.endswith("\u2026")
+                    and not message.text.startswith(
+                        ("\u23f3", "\U0001f50e", "\U0001f914", "\u270d")
+                    )
                 ):
                     return message
             return None

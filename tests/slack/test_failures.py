@@ -19,13 +19,14 @@ KNOWLEDGE = "How fast should a new customer be onboarded?"
 
 @pytest.fixture(scope="module")
 def llm_bot(
-    tmp_path_factory: pytest.TempPathFactory, fake: FakeSlack, keys_file: Path
+    tmp_path_factory: pytest.TempPathFactory, fake: FakeSlack, keys_file: Path, prepared: Path
 ) -> Iterator[Bot]:
     """A bot whose model server is down, answering shared channels from knowledge only."""
     yield from running_bot(
         tmp_path_factory.mktemp("llm-bot"),
         fake,
         keys_file,
+        prepared,
         llm_model="test-model",
         llm_base_url=f"http://127.0.0.1:{free_port()}/v1",
         llm_retries=0,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from assistant.cli import app as cli
 from assistant.services import build_services
 from assistant.slack.surface import SlackSurface, socket_mode_handler
 from ingest.embedding import HashingEmbedder
-from tests.slack.conftest import bot_settings, prepare
+from tests.slack.conftest import bot_settings
 from tests.slack.fake_slack import BOT_USER, FakeSlack
 
 
@@ -52,10 +53,10 @@ def _envelope(ts: str, event_id: str) -> dict[str, Any]:
 
 
 def test_socket_mode_runs_the_same_handlers(
-    tmp_path: Path, fake: FakeSlack, keys_file: Path
+    tmp_path: Path, fake: FakeSlack, keys_file: Path, prepared: Path
 ) -> None:
+    shutil.copytree(prepared, tmp_path / "data")
     settings = bot_settings(tmp_path / "data", fake, keys_file)
-    prepare(settings, tmp_path / "knowledge")
     services = build_services(settings, HashingEmbedder())
     surface = SlackSurface(settings, socket_mode=True)
     surface.start(services)

@@ -9,6 +9,7 @@ from assistant.store.conversations import ConversationStore
 from assistant.store.db import session_factory
 from assistant.store.slack import SlackStore
 from tests.slack.conftest import Bot
+from tests.slack.fake_slack import Message
 
 
 def _history(bot: Bot, channel: str, thread: str, user: str = "UDANA") -> list[str]:
@@ -43,15 +44,15 @@ def test_a_follow_up_in_the_thread_keeps_the_conversation(bot: Bot) -> None:
     response = bot.message("and the kickoff?", "UDANA", "CGENERAL", thread_ts=thread)
     assert response.status_code == 200
 
-    def second() -> bool:
-        return len(_history(bot, "CGENERAL", thread)) == 4
+    def second() -> list[Message]:
+        found = bot.fake.in_thread("CGENERAL", thread)
+        return [m for m in found if "kickoff meeting happens" in m.text]
 
-    bot.fake.wait(second)
+    replies = bot.fake.wait(second)
+    assert replies[0].thread_ts == thread
     turns = _history(bot, "CGENERAL", thread)
-    assert turns[2] == "and the kickoff?"
+    assert len(turns) == 4 and turns[2] == "and the kickoff?"
     assert "kickoff meeting happens in the first week" in turns[3]
-    replies = [m for m in bot.fake.in_thread("CGENERAL", thread) if "kickoff meeting" in m.text]
-    assert replies and replies[0].thread_ts == thread
 
 
 def test_a_message_in_a_thread_the_bot_never_answered_is_left_alone(bot: Bot) -> None:

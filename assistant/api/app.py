@@ -13,6 +13,7 @@ from assistant.api.errors import install_error_handlers
 from assistant.api.request_body import RequestBodyGuard
 from assistant.api.routes import (
     accounts,
+    charts,
     chat,
     drafts,
     feedback,
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     for module in (chat, search, accounts, renewals, drafts):
         api.include_router(module.router)
     api.include_router(feedback.router)
+    api.include_router(charts.router)  # charts: health trend, licenses, portfolio 2x2 (d18)
     app.include_router(api)
     # the OpenAI-compatible API, with the same authentication
     app.include_router(openai_compat.router, prefix="/v1", dependencies=[Depends(get_principal)])

@@ -14,6 +14,7 @@ from assistant.api.request_body import RequestBodyGuard
 from assistant.api.routes import (
     accounts,
     admin,
+    charts,
     chat,
     conversations,
     drafts,
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     # web UI (issue 13): the caller's conversations, admin figures; then the pages
     api.include_router(conversations.router)
     api.include_router(admin.router)
+    api.include_router(charts.router)  # charts: health trend, licenses, portfolio 2x2 (d18)
     app.include_router(api)
     # the OpenAI-compatible API, with the same authentication
     app.include_router(openai_compat.router, prefix="/v1", dependencies=[Depends(get_principal)])

@@ -52,6 +52,7 @@ class AnswerView:
     declined: bool
     account_id: str | None = None  # the account the answer is about (its charts)
     portfolio: bool = False  # an expansion question: the 2x2 goes with it
+    portfolio_filters: dict[str, Any] = field(default_factory=dict)  # the tool's own
     draft_html: str | None = None
     draft_id: str | None = None
     charts: list[Any] = field(default_factory=list)  # filled by the page (web.charts)
@@ -130,4 +131,10 @@ def answer_view(
         account_id=str(account).upper() if account and about_account else None,
         portfolio=bool(names & PORTFOLIO_TOOLS),
     )
+    for call in calls:
+        if call.get("name") in PORTFOLIO_TOOLS and isinstance(call.get("arguments"), dict):
+            # the whole 2x2 of the same accounts, not just the quadrant or account asked
+            view.portfolio_filters = {
+                k: v for k, v in call["arguments"].items() if k not in ("quadrant", "account_id")
+            }
     return view

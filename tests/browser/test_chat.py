@@ -14,6 +14,7 @@ from tests.browser.conftest import (
     RecordingOrigin,
     ask,
     axe_violations,
+    SCREENSHOTS,
     screenshot,
 )
 from tests.conftest import LiveServer
@@ -114,6 +115,21 @@ def test_account_picker_sets_the_account_context(admin_page: Any, server: LiveSe
     answer = ask(page, "What is the health score?")
     data_used = answer.locator(".data-used")
     assert account_id in data_used.inner_text()
+    trend = answer.locator("figure.chart").filter(has_text="health score, last 12 months")
+    assert trend.locator("svg").count() == 1  # the chart, drawn
+    table = trend.locator("table")  # and its figures as text
+    assert table.locator("tbody tr").count() == 12
+    stored = httpx.get(
+        f"{server.url}/api/accounts/{account_id}/charts/health-trend.json",
+        headers=bearer(ADMIN_KEY),
+    ).json()
+    last = table.locator("tbody tr").last.locator("td")
+    assert [last.nth(i).text_content() for i in range(2)] == [
+        str(stored["table"]["rows"][-1][0]),
+        str(stored["table"]["rows"][-1][1]),
+    ]
+    assert answer.locator("figure.chart").filter(has_text="licen").count() == 1
+    trend.scroll_into_view_if_needed()
     screenshot(page, "account-answer")
     # an unknown name is refused with a message in the conversation, nothing is asked
     page.get_by_label("Account context").fill("No Such Company")
@@ -198,3 +214,17 @@ def test_chat_page_has_no_serious_accessibility_violation(
     url = admin_page.url  # a chat with an answer, its sources and feedback form
     violations = axe_violations(browser, url, admin_page.context.cookies())
     assert violations == [], [(v["id"], v["help"]) for v in violations]
+
+
+def test_expansion_question_shows_the_2x2(admin_page: Any, server: LiveServer) -> None:
+    page = admin_page
+    answer = ask(page, "Which accounts are the best expansion targets?")
+    quadrant = answer.locator("figure.chart").first
+    assert quadrant.locator("svg").count() == 1
+    listed = httpx.get(f"{server.url}/api/accounts", headers=bearer(ADMIN_KEY)).json()
+    names = [a["name"] for a in listed["accounts"]]
+    hover = quadrant.locator("svg title").all_text_contents()
+    assert sum(any(n in h for h in hover) for n in names) == len(names)  # every account
+    assert quadrant.locator("tbody tr").count() == len(names)
+    quadrant.scroll_into_view_if_needed()
+    quadrant.screenshot(path=str(SCREENSHOTS / "portfolio-2x2.png"))

@@ -22,8 +22,8 @@ from assistant.config import Settings
 from assistant.services import build_services
 from ingest.embedding import HashingEmbedder
 from tests.accounts.conftest import import_into
-from tests.accounts.keys import ADMIN_KEY, write_keys
 from tests.accounts.expected import TODAY
+from tests.accounts.keys import ADMIN_KEY, write_keys
 from tests.conftest import REPO, LiveServer, free_port, make_settings
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -52,7 +52,7 @@ class RecordingOrigin:
         seen = self.requests
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+            def do_GET(self) -> None:
                 seen.append(self.path)
                 self.send_response(200)
                 self.send_header("Content-Type", "image/png")

@@ -11,10 +11,10 @@ import pytest
 from tests.accounts.keys import ADMIN_KEY, bearer
 from tests.browser.conftest import (
     HOSTILE_TITLE,
+    SCREENSHOTS,
     RecordingOrigin,
     ask,
     axe_violations,
-    SCREENSHOTS,
     screenshot,
 )
 from tests.conftest import LiveServer
@@ -156,9 +156,7 @@ def test_feedback_is_stored(admin_page: Any, server: LiveServer) -> None:
     assert stored["messages"][-1]["content"] == rated[0]["answer"]
 
 
-def test_a_hostile_document_renders_inert(
-    admin_page: Any, remote_origin: RecordingOrigin
-) -> None:
+def test_a_hostile_document_renders_inert(admin_page: Any, remote_origin: RecordingOrigin) -> None:
     page = admin_page
     answer = ask(page, "What does an escalation to the vendor need?")
     popovers = answer.locator(".popover")

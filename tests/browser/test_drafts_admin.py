@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -31,12 +32,14 @@ def test_success_plan_preview_and_docx_download(admin_page: Any, browser: Any) -
     text = preview.inner_text()
     assert first.split(" · ")[1] in text  # the account's name
     assert preview.locator("mark.needs-input").count() >= 1  # missing inputs highlighted
-    assert preview.locator("figure.chart .chart-image > svg").count() == 2, preview.inner_html()[:3000]
+    assert preview.locator("figure.chart .chart-image > svg").count() == 2, preview.inner_html()[
+        :3000
+    ]
     screenshot(page, "draft-success-plan", full_page=True)
     with page.expect_download() as info:
         preview.get_by_role("link", name="Download DOCX").click()
     path = info.value.path()
-    document = Document(io.BytesIO(open(path, "rb").read()))
+    document = Document(io.BytesIO(Path(path).read_bytes()))
     body = "\n".join(p.text for p in document.paragraphs)
     assert first.split(" · ")[1] in body
     violations = axe_violations(browser, page.url, page.context.cookies())
@@ -53,9 +56,7 @@ def test_a_draft_that_lacks_its_input_says_what_to_add(admin_page: Any) -> None:
     assert "account" in alert.inner_text().lower()
 
 
-def test_admin_figures_equal_the_store(
-    admin_page: Any, browser: Any, server: LiveServer
-) -> None:
+def test_admin_figures_equal_the_store(admin_page: Any, browser: Any, server: LiveServer) -> None:
     page = admin_page
     ask(page, "When should a new customer be live after signature?")
     ask(page, "What is the capital of France?")  # declined: not in the knowledge
@@ -71,9 +72,7 @@ def test_admin_figures_equal_the_store(
     finally:
         database.dispose()
     shown = page.locator("#fig-questions").inner_text()
-    report = httpx.get(
-        f"{server.url}/api/admin/usage?days=30", headers=bearer(ADMIN_KEY)
-    ).json()
+    report = httpx.get(f"{server.url}/api/admin/usage?days=30", headers=bearer(ADMIN_KEY)).json()
     assert int(shown) == report["questions"] == stored.questions >= 3
     assert int(page.locator("#fig-declined").inner_text()) == len(stored.declined) >= 1
     assert int(page.locator("#fig-down").inner_text()) == len(stored.thumbs_down) >= 1
@@ -87,7 +86,7 @@ def test_admin_figures_equal_the_store(
     assert "capital of France" in page.locator("#declined").inner_text()
     with page.expect_download() as info:
         page.get_by_role("link", name="Export as eval cases").click()
-    exported = open(info.value.path(), encoding="utf-8").read()
+    exported = Path(info.value.path()).read_text(encoding="utf-8")
     assert "needs_review: true" in exported and "missing the checklist" in exported
     violations = axe_violations(browser, page.url, page.context.cookies())
     assert violations == [], [(v["id"], v["help"]) for v in violations]

@@ -62,8 +62,20 @@ def pick_account(services: Services, principal: Principal, picked: str) -> str |
     )
 
 
+class FragmentRefused(Exception):
+    """A fragment request refused before its route ran (e.g. a missing CSRF token): the
+    error is answered as HTML for the page, not as the API's JSON."""
+
+    def __init__(self, error: AssistantError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 def _who(request: Request) -> Visitor:
-    return visitor(request, fragment=True)
+    try:
+        return visitor(request, fragment=True)
+    except AssistantError as error:
+        raise FragmentRefused(error) from error
 
 
 @router.post("/chat")

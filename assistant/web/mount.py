@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.web import fragments, pages
 from assistant.web.access import SignInRequired, redirect_to_sign_in
+from assistant.web.fragments import FragmentRefused, problem
 from assistant.web.stream import UsedTokens
 from assistant.web.templating import STATIC
 
@@ -53,10 +54,16 @@ async def _sign_in_required(_: Request, error: Exception) -> Response:
     return redirect_to_sign_in(error)
 
 
+async def _fragment_refused(_: Request, error: Exception) -> Response:
+    assert isinstance(error, FragmentRefused)
+    return problem(error.error)
+
+
 def mount(app: FastAPI) -> None:
     app.state.web_used_tokens = UsedTokens()
     app.include_router(pages.router)
     app.include_router(fragments.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_exception_handler(SignInRequired, _sign_in_required)
+    app.add_exception_handler(FragmentRefused, _fragment_refused)
     app.add_middleware(SecurityHeaders)

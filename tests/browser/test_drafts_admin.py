@@ -35,7 +35,8 @@ def test_success_plan_preview_and_docx_download(admin_page: Any, browser: Any) -
     assert preview.locator("figure.chart .chart-image > svg").count() == 2, preview.inner_html()[
         :3000
     ]
-    screenshot(page, "draft-success-plan", full_page=True)
+    preview.locator("mark.needs-input").first.scroll_into_view_if_needed()
+    screenshot(page, "draft-success-plan")
     with page.expect_download() as info:
         preview.get_by_role("link", name="Download DOCX").click()
     path = info.value.path()

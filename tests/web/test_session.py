@@ -73,7 +73,9 @@ def test_cookie_requests_need_the_csrf_token(keyed: Served) -> None:
         asked = client.post("/api/chat", json=question, headers={"X-CSRF-Token": csrf})
         assert asked.status_code == 200
         assert client.get("/api/conversations").json()["conversations"]  # reads need none
-        assert client.post("/ui/chat", data=question).status_code == 403
+        refused_ui = client.post("/ui/chat", data=question)
+        assert refused_ui.status_code == 403 and 'role="alert"' in refused_ui.text
+        assert "CSRF" in refused_ui.text
         pending = client.post("/ui/chat", data=question, headers={"X-CSRF-Token": csrf})
         assert pending.status_code == 200 and "sse-connect" in pending.text
         # the seller's scope holds through the cookie as through the key
@@ -108,3 +110,18 @@ def test_ui_pages_carry_a_content_security_policy(keyed: Served) -> None:
             policy = client.get(path).headers["content-security-policy"]
             assert "script-src 'self'" in policy and "img-src 'self' data:" in policy
         assert "content-security-policy" not in client.get("/docs").headers
+
+
+def test_local_mode_has_no_sign_in(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "data", web_session_secret=None)
+    with TestClient(create_app(settings, HashingEmbedder())) as client:
+        page = client.get("/")
+        assert page.status_code == 200 and "Sign out" not in page.text
+        assert COOKIE in client.cookies  # a session without a key, for the CSRF token
+        assert client.get("/sign-in", follow_redirects=False).headers["location"] == "/"
+        token = re.search(r'"X-CSRF-Token": "([^"]+)"', page.text)
+        assert token
+        listed = client.get("/ui/conversations")
+        assert listed.status_code == 200 and "No conversations yet" in listed.text
+        blank = client.post("/ui/chat", data={"message": "  "}, headers={"X-CSRF-Token": token[1]})
+        assert blank.status_code == 422 and "must not be empty" in blank.text

@@ -28,12 +28,6 @@ from assistant.web.templating import page
 from assistant.web.views import AnswerView, answer_view
 
 router = APIRouter(include_in_schema=False)
-KIND_LABELS = {
-    "success_plan": "Success plan",
-    "pitch": "5W pitch",
-    "one_pager": "Service one-pager",
-    "meddicc_review": "MEDDICC review",
-}
 
 
 def account_options(services: Services, principal: Principal) -> list[tuple[str, str]]:
@@ -140,7 +134,7 @@ async def drafts_page(request: Request) -> Response:
         accounts = account_options(services, who.principal)
         opportunities = services.accounts.opportunities([a for a, _ in accounts])
         return {
-            "kinds": [(k, KIND_LABELS.get(k, k)) for k in KINDS],
+            "kinds": [(k, k.replace("_", " ").capitalize()) for k in KINDS],
             "accounts": accounts,
             "services": [(s.id, s.title) for s in offered],
             "opportunities": [(o.id, o.name, o.account_id) for o in opportunities],

@@ -47,24 +47,26 @@ def main() -> None:
         built = build_services(settings, HashingEmbedder())
         built.ingestor().run([write_corpus(root / "knowledge")])
         built.close()
-        with LiveServer(create_app(settings, HashingEmbedder())) as server:
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-                paints: list[float] = []
-                html = ""
-                for _ in range(options.runs + 1):  # the first load warms the server
-                    context = browser.new_context()
-                    page = context.new_page()
-                    page.goto(f"{server.url}/", wait_until="load")
-                    html = page.content()
-                    paint = page.evaluate(
-                        "() => (performance.getEntriesByName('first-contentful-paint')[0]"
-                        " || performance.getEntriesByName('first-paint')[0] || {}).startTime"
-                    )
-                    context.close()
-                    if paint is not None:
-                        paints.append(float(paint))
-                browser.close()
+        with (
+            LiveServer(create_app(settings, HashingEmbedder())) as server,
+            sync_playwright() as playwright,
+        ):
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            paints: list[float] = []
+            html = ""
+            for _ in range(options.runs + 1):  # the first load warms the server
+                context = browser.new_context()
+                page = context.new_page()
+                page.goto(f"{server.url}/", wait_until="load")
+                html = page.content()
+                paint = page.evaluate(
+                    "() => (performance.getEntriesByName('first-contentful-paint')[0]"
+                    " || performance.getEntriesByName('first-paint')[0] || {}).startTime"
+                )
+                context.close()
+                if paint is not None:
+                    paints.append(float(paint))
+            browser.close()
     files = assets(html)
     total_raw = total_gz = 0
     for path in files:

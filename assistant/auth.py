@@ -109,6 +109,18 @@ class KeyRing:
                 return principal
         raise AuthenticationError("invalid API key")
 
+    def by_digest(self, hex_digest: str) -> Principal | None:
+        """The principal of the key whose SHA-256 hex digest this is (a web session holds
+        the digest, never the key); None when no such key is listed any more."""
+        try:
+            digest = bytes.fromhex(hex_digest)
+        except (ValueError, TypeError):
+            return None
+        for known, principal in self._principals.items():
+            if hmac.compare_digest(known, digest):
+                return principal
+        return None
+
 
 def load_keys(path: Path) -> KeyRing:
     """Read and validate the keys file; ConfigurationError names what is wrong."""

@@ -221,6 +221,18 @@ class Settings(BaseSettings):
         default=600.0, ge=0, description="seconds users.info / conversations.info are cached"
     )
 
+    # web chat UI (issue 13): the signed session cookie of the sign-in page
+    web_session_secret: SecretStr | None = Field(
+        default=None,
+        description="signs the web session cookie; required when an API keys file is set",
+    )
+    web_session_hours: float = Field(
+        default=12.0, gt=0, description="hours a web sign-in lasts before it must be renewed"
+    )
+    web_cookie_secure: bool = Field(
+        default=False, description="send the session cookie over HTTPS only (set behind TLS)"
+    )
+
     @field_validator(
         "chroma_url", "database_url", "embedding_model", "llm_base_url", "llm_model", mode="before"
     )

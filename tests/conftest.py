@@ -91,6 +91,7 @@ def make_settings(data_dir: Path, **overrides: object) -> Settings:
         "answer_min_similarity": 0.05,
         "chunk_size": 400,
         "chunk_overlap": 40,
+        "web_session_secret": "test-web-session-secret-0123456789",  # web UI (issue 13)
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -14,7 +14,10 @@ from assistant.api.errors import install_error_handlers
 from assistant.api.request_body import RequestBodyGuard
 from assistant.api.routes import (
     accounts,
+    admin,
+    charts,
     chat,
+    conversations,
     drafts,
     feedback,
     health,
@@ -24,6 +27,8 @@ from assistant.api.routes import (
 )
 from assistant.config import Settings, get_settings
 from assistant.services import build_services
+from assistant.session_cookie import SessionSigner
+from assistant.web.mount import mount as mount_web
 from ingest.embedding import Embedder
 
 if TYPE_CHECKING:  # Slack bot (issue 14): slack_bolt is imported only when a token is set
@@ -40,7 +45,10 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        services = build_services(settings or get_settings(), embedder)
+        chosen = settings or get_settings()
+        # web UI (issue 13): no start without a session secret when a keys file is set
+        app.state.sessions = SessionSigner.from_settings(chosen)
+        services = build_services(chosen, embedder)
         app.state.services = services
         if slack is not None:  # Slack bot (issue 14)
             slack.start(services)
@@ -68,11 +76,16 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     for module in (chat, search, accounts, renewals, drafts):
         api.include_router(module.router)
     api.include_router(feedback.router)
+    # web UI (issue 13): the caller's conversations, admin figures; then the pages
+    api.include_router(conversations.router)
+    api.include_router(admin.router)
+    api.include_router(charts.router)  # charts: health trend, licenses, portfolio 2x2 (d18)
     app.include_router(api)
     # the OpenAI-compatible API, with the same authentication
     app.include_router(openai_compat.router, prefix="/v1", dependencies=[Depends(get_principal)])
     if slack is not None:  # Slack bot (issue 14): Events API, commands, interactivity
         app.include_router(slack.router())
+    mount_web(app)  # web UI (issue 13): pages at /, fragments at /ui, /static
     return app
 
 

@@ -136,7 +136,14 @@ class ChatEngine:
                 )
                 about = drafted.account_id or about
                 return self._record(
-                    conversation_id, principal, text, account_id, response, about, started
+                    conversation_id,
+                    principal,
+                    text,
+                    account_id,
+                    response,
+                    about,
+                    started,
+                    intent="draft",
                 )
         if self.desk is not None:
             context = account_id or state.account_id
@@ -159,6 +166,7 @@ class ChatEngine:
                     reply.account_id or context,
                     started,
                     state,
+                    intent=reply.plan.intent if reply.plan is not None else None,
                 )
         query = retrieval_query(text, history)
         depth = max(self.k, self.composer.config.chunks_considered)
@@ -192,11 +200,15 @@ class ChatEngine:
         about: str | None,
         started: float,
         state: State | None = None,
+        *,
+        intent: str | None = "knowledge",
     ) -> ChatResponse:
-        self.record_turn(conversation_id, principal, text, account_id, response, about, state)
         timings = dict(response.timings_ms)
         timings["total"] = (time.perf_counter() - started) * 1000
         response.timings_ms = _rounded(timings)
+        self.record_turn(
+            conversation_id, principal, text, account_id, response, about, state, intent=intent
+        )
         return response
 
     def record_turn(
@@ -208,6 +220,8 @@ class ChatEngine:
         response: ChatResponse,
         about: str | None,
         state: State | None = None,
+        *,
+        intent: str | None = None,
     ) -> None:
         """Persist the question and `response` in one transaction (a new conversation when
         `conversation_id` is None) and set `response.conversation_id`; the account the answer
@@ -218,6 +232,10 @@ class ChatEngine:
             "tool_calls": [c.model_dump() for c in response.tool_calls],
             "engine": response.engine,
             "account_id": about,
+            # for the admin page (web UI, issue 13): what was asked and how it went
+            "intent": intent,
+            "declined": response.declined,
+            "timings_ms": dict(response.timings_ms),
         }
         if state is not None:
             kept = state.scoped(principal)

@@ -1,0 +1,108 @@
+"""Admin figures: GET /api/admin/usage (questions per day by engine and intent, latency
+p50/p95, declined questions, thumbs-down with comments, most asked-about accounts) and
+GET /api/admin/feedback-export (thumbs-down answers as candidate eval cases, YAML). Admin
+role only (403 otherwise)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+
+from assistant.api.deps import PrincipalDep, ServicesDep
+from assistant.api.errors import RESPONSES
+from assistant.evaluation.feedback_export import export_yaml
+from assistant.services import Services
+from assistant.store.feedback import FeedbackStore
+from assistant.store.usage import Usage, usage
+
+router = APIRouter(prefix="/admin", tags=["admin"], responses=RESPONSES)
+Days = Annotated[int, Query(ge=1, le=3660, description="the last N days, today included")]
+
+
+class DayCountOut(BaseModel):
+    day: dt.date
+    engine: str
+    intent: str
+    questions: int
+
+
+class DeclinedOut(BaseModel):
+    asked_at: dt.datetime
+    user: str
+    question: str
+    answer: str
+
+
+class ThumbsDownOut(BaseModel):
+    feedback_id: int
+    rated_at: dt.datetime
+    user: str
+    question: str
+    answer: str
+    comment: str | None
+
+
+class AccountCount(BaseModel):
+    account_id: str
+    answers: int
+
+
+class UsageReport(BaseModel):
+    since: dt.date
+    questions: int
+    per_day: list[DayCountOut]
+    latency_p50_ms: float | None = Field(description="nearest-rank median of total time")
+    latency_p95_ms: float | None
+    timed: int = Field(description="answers with a recorded total time")
+    declined: list[DeclinedOut]
+    thumbs_down: list[ThumbsDownOut]
+    top_accounts: list[AccountCount]
+
+    @classmethod
+    def of(cls, found: Usage) -> UsageReport:
+        return cls(
+            since=found.since,
+            questions=found.questions,
+            per_day=[DayCountOut(**vars(d)) for d in found.per_day],
+            latency_p50_ms=found.latency_p50_ms,
+            latency_p95_ms=found.latency_p95_ms,
+            timed=found.timed,
+            declined=[DeclinedOut(**vars(d)) for d in found.declined],
+            thumbs_down=[ThumbsDownOut(**vars(t)) for t in found.thumbs_down],
+            top_accounts=[AccountCount(account_id=a, answers=n) for a, n in found.top_accounts],
+        )
+
+
+def usage_report(services: Services, days: int) -> UsageReport:
+    since = services.settings.clock() - dt.timedelta(days=days - 1)
+    return UsageReport.of(usage(services.database, since))
+
+
+@router.get("/usage", response_model=UsageReport)
+async def admin_usage(
+    services: ServicesDep, principal: PrincipalDep, days: Days = 30
+) -> UsageReport:
+    """What was asked and how it went, from the store."""
+    principal.require_role("admin")
+    return await run_in_threadpool(usage_report, services, days)
+
+
+def feedback_export(services: Services) -> str:
+    text, _ = export_yaml(FeedbackStore(services.database).rated("down"))
+    return text
+
+
+@router.get("/feedback-export", response_class=Response)
+async def admin_feedback_export(services: ServicesDep, principal: PrincipalDep) -> Response:
+    """Thumbs-down answers as a candidate eval suite (`assistant eval export-feedback`)."""
+    principal.require_role("admin")
+    text = await run_in_threadpool(feedback_export, services)
+    return Response(
+        text,
+        media_type="application/yaml; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="feedback-cases.yaml"'},
+    )

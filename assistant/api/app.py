@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI
 
+from assistant import heap
 from assistant.api.deps import get_principal
 from assistant.api.errors import install_error_handlers
 from assistant.api.request_body import RequestBodyGuard
@@ -21,7 +22,9 @@ from assistant.api.routes import (
     renewals,
     search,
 )
+from assistant.api.startup import StartupCheck
 from assistant.config import Settings, get_settings
+from assistant.data_dir import check_writable
 from assistant.services import build_services
 from ingest.embedding import Embedder
 
@@ -38,9 +41,13 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         services.index.watch()  # a new index generation is loaded as soon as it is written
         for problem in services.rules_problems():
             log.warning("rules: %s", problem)
+        # hardening (issue 11): full garbage collections no longer walk what start-up built
+        heap.settle()
+        services.index.after_reload = heap.resettle
         try:
             yield
         finally:
+            heap.release()
             services.close()
 
     app = FastAPI(
@@ -51,6 +58,9 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     )
     install_error_handlers(app)
     app.add_middleware(RequestBodyGuard)  # size limit, strict JSON
+    # hardening (issue 11): however the app is started, an unwritable data directory stops
+    # the start-up with one line, as `assistant serve` does
+    app.add_middleware(StartupCheck, check=lambda: check_writable(settings or get_settings()))
     app.include_router(health.router)
     # every /api route needs a valid key (when a keys file is configured), even one that
     # forgets to ask for the principal itself
@@ -62,3 +72,11 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     # the OpenAI-compatible API, with the same authentication
     app.include_router(openai_compat.router, prefix="/v1", dependencies=[Depends(get_principal)])
     return app
+
+
+# hardening (issue 11): `uvicorn assistant.api.app:app` works as well as `--factory
+# assistant.api.app:create_app`; the app is built when the server asks for it, not at import
+def __getattr__(name: str) -> FastAPI:
+    if name == "app":
+        return create_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import openai
 import pytest
 
 from assistant.engine.events import DoneEvent, StatusEvent
@@ -207,6 +208,32 @@ def test_a_failed_stream_already_shown_is_an_error_and_a_flagged_answer(
     assert [t.content for t in answers] == [done.answer]  # the partial text is not stored
     assert answers[0].payload["fallback_reason"] == reason
     assert answers[0].payload["interrupted"] is True
+
+
+def test_a_failed_stream_already_shown_on_v1_is_noted_not_an_sdk_error(
+    hardened: Live, model: ScriptedModel
+) -> None:
+    """Through the OpenAI SDK: the withdrawn text is followed by the note and the grounded
+    answer (no error chunk, which the SDK would raise); the last chunk says `interrupted`."""
+    model.enqueue(content(ANSWER, cut=True))
+    sdk = openai.OpenAI(
+        base_url=f"{hardened.server.url}/v1", api_key=ADMIN_KEY, max_retries=0, timeout=20
+    )
+    chunks = list(
+        sdk.chat.completions.create(
+            model="success-assistant",
+            messages=[{"role": "user", "content": QUESTION}],
+            stream=True,
+        )
+    )
+    sdk.close()
+    text = "".join(c.choices[0].delta.content or "" for c in chunks)
+    model_part, note, grounded = text.partition("The model failed")
+    assert "30 days" in model_part and note and "30 days" in grounded
+    last = chunks[-1]
+    assert last.choices[0].finish_reason == "stop"
+    meta = (last.model_extra or {})["assistant"]
+    assert meta["interrupted"] is True and meta["fallback_reason"] == "incomplete_stream"
 
 
 def test_a_failure_before_any_text_is_no_error_event(hardened: Live, model: ScriptedModel) -> None:

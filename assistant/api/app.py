@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Depends, FastAPI
 
+from assistant import heap
 from assistant.api.deps import get_principal
 from assistant.api.errors import install_error_handlers
 from assistant.api.request_body import RequestBodyGuard
@@ -25,7 +26,9 @@ from assistant.api.routes import (
     renewals,
     search,
 )
+from assistant.api.startup import StartupCheck
 from assistant.config import Settings, get_settings
+from assistant.data_dir import check_writable
 from assistant.services import build_services
 from assistant.session_cookie import SessionSigner
 from assistant.web.mount import mount as mount_web
@@ -56,9 +59,13 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         services.index.watch()  # a new index generation is loaded as soon as it is written
         for problem in services.rules_problems():
             log.warning("rules: %s", problem)
+        # hardening (issue 11): full garbage collections no longer walk what start-up built
+        heap.settle()
+        services.index.after_reload = heap.resettle
         try:
             yield
         finally:
+            heap.release()
             services.close()
 
     app = FastAPI(
@@ -69,6 +76,9 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     )
     install_error_handlers(app)
     app.add_middleware(RequestBodyGuard)  # size limit, strict JSON
+    # hardening (issue 11): however the app is started, an unwritable data directory stops
+    # the start-up with one line, as `assistant serve` does
+    app.add_middleware(StartupCheck, check=lambda: check_writable(settings or get_settings()))
     app.include_router(health.router)
     # every /api route needs a valid key (when a keys file is configured), even one that
     # forgets to ask for the principal itself
@@ -96,3 +106,11 @@ def slack_surface(settings: Settings) -> SlackSurface | None:
     from assistant.slack.surface import SlackSurface
 
     return SlackSurface(settings)
+
+
+# hardening (issue 11): `uvicorn assistant.api.app:app` works as well as `--factory
+# assistant.api.app:create_app`; the app is built when the server asks for it, not at import
+def __getattr__(name: str) -> FastAPI:
+    if name == "app":
+        return create_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

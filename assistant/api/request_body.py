@@ -6,13 +6,15 @@ Before any route sees a body, this ASGI middleware
 - refuses, with 422, JSON that Python's parser takes but JSON (RFC 8259) does not, and that
   would otherwise fail deep in the service: `NaN`/`Infinity`, a lone surrogate escape
   (`"\\ud800"`, not encodable as UTF-8, so not storable or printable), and nesting too deep
-  for the parser.
+  for the parser; and, with 422 too, a NUL character (`"\\u0000"`), which PostgreSQL cannot
+  store.
 Anything else, valid or not, goes on unchanged; the routes' own validation answers it.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -136,19 +138,31 @@ def check_json(body: bytes) -> None:
             f"{where} has a lone surrogate escape (such as \\ud800), which is not a character: "
             "send valid Unicode text",
         )
+    # hardening (issue 11): PostgreSQL cannot store NUL in text (a 500 there), SQLite keeps
+    # it and every reader trips over it later; no field of the API has a use for it
+    where = _first(value, "body", lambda text: "\x00" in text)
+    if where is not None:
+        raise BodyRejected(
+            422, f"{where} has a NUL character (\\u0000), which cannot be stored: remove it"
+        )
 
 
 def _unencodable(value: object, where: str) -> str | None:
     """The location of the first string UTF-8 cannot encode, if any."""
+    return _first(value, where, lambda text: not _encodable(text))
+
+
+def _first(value: object, where: str, bad: Callable[[str], bool]) -> str | None:
+    """The location of the first string (value or key) that is `bad`, if any."""
     stack: list[tuple[object, str]] = [(value, where)]
     while stack:
         item, at = stack.pop()
         if isinstance(item, str):
-            if not _encodable(item):
+            if bad(item):
                 return at
         elif isinstance(item, dict):
             for key, child in item.items():
-                if not _encodable(key):
+                if bad(key):
                     return f"{at} (a key)"
                 stack.append((child, f"{at}.{key}"))
         elif isinstance(item, list):

@@ -42,11 +42,10 @@ def _encoded(event: Event) -> ServerSentEvent:
     return ServerSentEvent(data=json.dumps(payload(event)), event=event.type)
 
 
-async def until_shutdown(
-    events: Iterator[Event], shutdown: anyio.Event
-) -> AsyncIterator[ServerSentEvent]:
-    """Each event as it comes (read in a worker thread); an `error` event and the end as
-    soon as `shutdown` is set."""
+async def until_shutdown(events: Iterator[Event], shutdown: anyio.Event) -> AsyncIterator[Event]:
+    """Each event as it comes (read in a worker thread, errors as `error` events); an `error`
+    event (503, the server is stopping) and the end as soon as `shutdown` is set. Every
+    streaming route relays its engine's events through this."""
     iterator = guarded(events)
     stopping = asyncio.ensure_future(shutdown.wait())
     try:
@@ -56,21 +55,26 @@ async def until_shutdown(
             if not step.done():
                 # the worker finishes its step on its own; the engine's stream is closed then
                 step.add_done_callback(lambda _: iterator.close())
-                yield _encoded(ErrorEvent(status=503, detail=STOPPING))
+                yield ErrorEvent(status=503, detail=STOPPING)
                 return
             event = step.result()
             if event is None:
                 return
-            yield _encoded(event)
+            yield event
     finally:
         stopping.cancel()
+
+
+async def _encoded_all(events: AsyncIterator[Event]) -> AsyncIterator[ServerSentEvent]:
+    async for event in events:
+        yield _encoded(event)
 
 
 def event_stream(events: Iterator[Event]) -> EventSourceResponse:
     """`event: <type>` and `data: <json>` per event (see `assistant.engine.events`)."""
     shutdown = anyio.Event()
     return EventSourceResponse(
-        until_shutdown(events, shutdown),
+        _encoded_all(until_shutdown(events, shutdown)),
         headers={"Cache-Control": "no-store"},
         shutdown_event=shutdown,
         shutdown_grace_period=SHUTDOWN_GRACE,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from assistant.engine.composer import GroundedComposer
 from assistant.engine.planner.state import State
-from assistant.engine.types import ChatResponse, SearchHit, SearchResponse
+from assistant.engine.types import ChatResponse, Fallback, SearchHit, SearchResponse
 from assistant.errors import InvalidInputError, MessageTooLongError
 from assistant.principal import Principal
 from assistant.retrieval.filters import SearchFilter
@@ -110,7 +110,11 @@ class ChatEngine:
         principal: Principal,
         conversation_id: str | None = None,
         account_id: str | None = None,
+        *,
+        fallback: Fallback | None = None,
     ) -> ChatResponse:
+        """The grounded answer, stored as a turn of the conversation; `fallback` (the model
+        failed, this answer replaces it) is set on the response before it is stored."""
         started = time.perf_counter()
         text = self.validate(message)
         if account_id is not None:
@@ -144,6 +148,7 @@ class ChatEngine:
                     about,
                     started,
                     intent="draft",
+                    fallback=fallback,
                 )
         if self.desk is not None:
             context = account_id or state.account_id
@@ -167,6 +172,7 @@ class ChatEngine:
                     started,
                     state,
                     intent=reply.plan.intent if reply.plan is not None else None,
+                    fallback=fallback,
                 )
         query = retrieval_query(text, history)
         depth = max(self.k, self.composer.config.chunks_considered)
@@ -187,7 +193,15 @@ class ChatEngine:
             degraded=result.degraded,
         )
         return self._record(
-            conversation_id, principal, text, account_id, response, None, started, state
+            conversation_id,
+            principal,
+            text,
+            account_id,
+            response,
+            None,
+            started,
+            state,
+            fallback=fallback,
         )
 
     def _record(
@@ -202,7 +216,10 @@ class ChatEngine:
         state: State | None = None,
         *,
         intent: str | None = "knowledge",
+        fallback: Fallback | None = None,
     ) -> ChatResponse:
+        if fallback is not None:
+            fallback.apply(response)
         timings = dict(response.timings_ms)
         timings["total"] = (time.perf_counter() - started) * 1000
         response.timings_ms = _rounded(timings)
@@ -237,6 +254,9 @@ class ChatEngine:
             "declined": response.declined,
             "timings_ms": dict(response.timings_ms),
         }
+        if response.fallback_reason is not None:  # the model failed; this answer replaced it
+            payload["fallback_reason"] = response.fallback_reason
+            payload["interrupted"] = response.interrupted
         if state is not None:
             kept = state.scoped(principal)
             if about and principal.can_see(about):

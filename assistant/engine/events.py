@@ -1,7 +1,11 @@
 """What an engine tells a streaming client while it works, and the contract both engines keep.
 
 A stream is a sequence of events ending in exactly one `done` (the complete response, the
-authority on the answer) or one `error`:
+authority on the answer) or one `error` (`final`). One `error` can come before `done`: when
+the model fails after part of its answer was streamed (`final: false`, with the `reason`),
+the text streamed so far is withdrawn; a `status` fallback, the grounded answer and its
+`done` (`fallback_reason`, `interrupted: true`) follow. A client that stops at the first
+`error` still shows the right thing: the answer failed.
 
     status       {stage, message, engine}      progress; the first event of every stream.
                                                stage "fallback" (with `discard`) means the
@@ -13,7 +17,11 @@ authority on the answer) or one `error`:
     delta        {text}                        the next piece of the answer
     draft        {draft}                       a typed draft (success plan, pitch, ...)
     done         ChatResponse                  the final response, as POST /api/chat returns it
-    error        {status, detail}              the request failed after the stream started
+    error        {status, detail, final, reason}
+                                               the request failed after the stream started
+                                               (final), or the model's streamed answer broke
+                                               off (final false, status 502, reason as in
+                                               `fallback_reason`) and the grounded one follows
 """
 
 from __future__ import annotations
@@ -78,6 +86,8 @@ class ErrorEvent(BaseModel):
     type: Literal["error"] = "error"
     status: int
     detail: str
+    final: bool = True  # false: the stream goes on with the grounded answer and `done`
+    reason: str | None = None  # why the model failed (a fallback reason), when it did
 
 
 Event = (

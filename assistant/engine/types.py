@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -45,6 +46,12 @@ class ChatResponse(BaseModel):
     draft: dict[str, Any] | None = None
     engine: str = "grounded"
     fallback_reason: str | None = None
+    interrupted: bool = Field(
+        default=False,
+        description="the model failed after part of its answer was written (and streamed, "
+        "to a client that asked for a stream): that text is withdrawn; this answer, the "
+        "grounded one (see fallback_reason), replaces it",
+    )
     declined: bool = False
     timings_ms: dict[str, float] = Field(default_factory=dict)
     check: AnswerCheck | None = None
@@ -52,6 +59,20 @@ class ChatResponse(BaseModel):
         default_factory=list,
         description="what retrieval lacked for this answer and why (empty when whole)",
     )
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """Why the grounded engine answers in the model's place: set on the response before it
+    is stored, so the stored turn says so too."""
+
+    reason: str
+    interrupted: bool = False  # the model's text had been streamed when it failed
+
+    def apply(self, response: ChatResponse) -> ChatResponse:
+        response.fallback_reason = self.reason
+        response.interrupted = self.interrupted
+        return response
 
 
 class SearchHit(BaseModel):

@@ -4,9 +4,12 @@ honest, and any failure of the model hands the question to the grounded engine.
 Failure is a `ModelFailure` (timeout, connection error, 429, 5xx, other HTTP errors,
 malformed, cut, truncated, filtered or over-long output, deadline passed, steps exhausted, or
 the model busy); the grounded ChatEngine then answers and the response carries
-`fallback_reason`. At most `max_concurrent` answers wait on the model at once: a request
-beyond that is answered by the grounded engine at once (`model_busy`), so a hanging model
-holds a bounded number of worker threads, each no longer than the deadline. Errors of the
+`fallback_reason`. When part of the model's answer had been streamed already, the stream
+says so first with an `error` event (not final: the text shown is withdrawn) and the
+response, stored and returned, is flagged `interrupted`; the partial text is never stored.
+At most `max_concurrent` answers wait on the model at once: a request beyond that is
+answered by the grounded engine at once (`model_busy`), so a hanging model holds a bounded
+number of worker threads, each no longer than the deadline. Errors of the
 request itself (blank message, account out of scope, unknown conversation) are raised as for
 the grounded engine.
 """
@@ -23,9 +26,16 @@ from typing import Any, TypeVar, cast
 
 from assistant.config import Settings
 from assistant.engine.chat import ChatEngine, conversation_state
-from assistant.engine.events import CitationEvent, DeltaEvent, DoneEvent, Event, StatusEvent
+from assistant.engine.events import (
+    CitationEvent,
+    DeltaEvent,
+    DoneEvent,
+    ErrorEvent,
+    Event,
+    StatusEvent,
+)
 from assistant.engine.streaming import check_request, response_events
-from assistant.engine.types import AnswerCheck, ChatResponse
+from assistant.engine.types import AnswerCheck, ChatResponse, Fallback
 from assistant.llm.client import BUSY, LLMConfig, ModelCaller, ModelFailure, build_client
 from assistant.llm.drafting import DraftKit, GroundedAnswer, LLMDrafter
 from assistant.llm.loop import LoopResult, ToolLoop
@@ -134,6 +144,9 @@ class LLMEngine:
                     result = yield from relay(self.loop.run(messages, principal, deadline))
                     response = self._response(result, text)
         except ModelFailure as failure:
+            fallback = Fallback(failure.reason, interrupted=relay.emitted)
+            if relay.emitted:  # the client has part of the model's answer: withdraw it
+                yield interrupted_error(failure)
             yield StatusEvent(
                 stage="fallback",
                 message=f"the model failed ({failure.reason}); the grounded engine answers",
@@ -141,11 +154,12 @@ class LLMEngine:
                 discard=relay.emitted,
             )
             if job is not None and job.fallback is not None:  # the grounded draft
-                response = job.fallback.model_copy(deep=True)
+                response = fallback.apply(job.fallback.model_copy(deep=True))
                 self._record(conversation_id, principal, text, account_id, response, account)
             else:
-                response = self.grounded.chat(message, principal, conversation_id, account_id)
-            response.fallback_reason = failure.reason
+                response = self.grounded.chat(
+                    message, principal, conversation_id, account_id, fallback=fallback
+                )
             yield from response_events(response)
             return
         self._record(conversation_id, principal, text, account_id, response, account)
@@ -238,6 +252,17 @@ class LLMEngine:
                 None,
             )
         self.grounded.record_turn(conversation_id, principal, text, account_id, response, about)
+
+
+def interrupted_error(failure: ModelFailure) -> ErrorEvent:
+    """The `error` (not final) for a model that failed after its text was streamed."""
+    return ErrorEvent(
+        status=502,
+        detail=f"the model's answer broke off ({failure.reason}): the text shown so far is "
+        "withdrawn; the answer from the knowledge base follows",
+        final=False,
+        reason=failure.reason,
+    )
 
 
 class _Relay:

@@ -98,6 +98,9 @@ class LiveIndex:
         self._kept: list[Generation] = []  # replaced but pinned: stopped on close
         self._current = self._load(self._stamp())
         self.reloads = 0  # generations loaded after the first
+        # run by the thread that swapped a new generation in, after the old one is stopped
+        # (the server frees the retired generation's heap there: `assistant.heap`)
+        self.after_reload: Callable[[], None] | None = None
 
     # reading ---------------------------------------------------------------------------
     @property
@@ -159,6 +162,8 @@ class LiveIndex:
             log.info("index generation %s loaded (was %s)", fresh.number, old.number)
             if done:
                 old.stop()
+            if self.after_reload is not None:
+                self.after_reload()
             return True
         finally:
             self._loading.release()

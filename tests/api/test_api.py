@@ -105,8 +105,11 @@ def test_search_bad_input(
 def test_unicode_and_control_characters_do_not_break(live_client: httpx.Client) -> None:
     for message in [
         "客户成功是什么?",
-        "\x00\x01 onboarding",
+        "\x01\x1f onboarding",
         "🙂" * 100,
         "<script>alert(1)</script>",
     ]:
         assert live_client.post("/api/chat", json={"message": message}).status_code == 200
+    # NUL alone is refused, with a message (PostgreSQL cannot store it): tests/api/test_bad_input
+    refused = live_client.post("/api/chat", json={"message": "\x00\x01 onboarding"})
+    assert refused.status_code == 422 and "NUL character" in refused.json()["detail"]

@@ -76,6 +76,27 @@ def test_a_lone_surrogate_in_any_string_is_422(
     assert client.get("/healthz").status_code == 200
 
 
+def _with_nul(value: object) -> object:
+    """`value` with each lone surrogate replaced by a NUL character."""
+    if isinstance(value, str):
+        return value.replace(LONE, "a\x00b")
+    if isinstance(value, dict):
+        return {_with_nul(k): _with_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_with_nul(v) for v in value]
+    return value
+
+
+@pytest.mark.parametrize(("path", "body"), STRING_FIELDS)
+def test_a_nul_character_in_any_string_is_422_and_not_stored(
+    client: httpx.Client, open_server: Served, path: str, body: dict[str, object]
+) -> None:
+    """PostgreSQL cannot store NUL in text (a 500 there); SQLite kept it. Refused everywhere."""
+    before = {table: open_server.rows(table) for table in ("messages", "feedback")}
+    assert_error(post_raw(client, path, _with_nul(body)), 422, "NUL character")
+    assert {table: open_server.rows(table) for table in before} == before
+
+
 @pytest.mark.parametrize("constant", [float("nan"), float("inf"), float("-inf")])
 @pytest.mark.parametrize(
     ("path", "body", "field"),

@@ -1,7 +1,8 @@
 """A scripted OpenAI-compatible chat model: a real HTTP server for the real SDK to talk to.
 
 `enqueue()` queues what the next request gets: plain content, tool calls, an HTTP error, a
-malformed body, a delay, a hang, a cut stream, a given `finish_reason`. A request with
+malformed body, a delay, a hang, a cut stream, a connection broken mid-stream, a given
+`finish_reason`. A request with
 `"stream": true` gets the same reply as server-sent chunks (content split into pieces, tool
 arguments split into fragments). A hang keeps the connection busy without ever answering (an
 SSE comment, or a space of the JSON body, every 0.2 s), so no read timeout ends it: only the
@@ -49,6 +50,7 @@ class Reply:
     piece: int = 7  # characters of content per streamed chunk
     hang: bool = False  # never answer; keep the connection alive until the client leaves
     cut: bool = False  # the stream stops after the content: no finish_reason, no [DONE]
+    drop: bool = False  # the connection breaks after the content (an incomplete HTTP body)
     finish: str | None = None  # the finish_reason to report (default: stop or tool_calls)
 
 
@@ -172,6 +174,8 @@ class ScriptedModel:
             yield _sse(self._chunk(delta, None))
         if reply.cut:
             return
+        if reply.drop:
+            raise ConnectionResetError("scripted: the connection broke mid-stream")
         yield _sse(self._chunk({}, _finish(reply)))
         yield "data: [DONE]\n\n"
 

@@ -83,7 +83,10 @@ def test_an_error_after_the_start_is_an_error_event(
 
     monkeypatch.setattr(grounded[0].state.services.chat, "chat", fail)
     events = stream_chat(grounded[1], ADMIN_KEY, message="When should a customer be live?")
-    assert events[-1] == ("error", {"status": 404, "detail": "that went missing"})
+    assert events[-1] == (
+        "error",
+        {"status": 404, "detail": "that went missing", "final": True, "reason": None},
+    )
 
 
 @pytest.mark.parametrize(

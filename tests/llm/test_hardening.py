@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import openai
 import pytest
 
 from assistant.engine.events import DoneEvent, StatusEvent
@@ -165,17 +166,90 @@ def test_a_cut_stream_is_no_answer(hardened: Live, model: ScriptedModel) -> None
     assert model.history[0]["max_tokens"] == MAX_TOKENS
 
 
-def test_a_cut_stream_already_shown_is_replaced(hardened: Live, model: ScriptedModel) -> None:
-    model.enqueue(content(ANSWER, cut=True))
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        (content(ANSWER, cut=True), "incomplete_stream"),
+        (content(ANSWER, drop=True), "connection_error"),
+        (content(ANSWER, finish="length"), "output_truncated"),
+        (content(ANSWER, finish="content_filter"), "content_filtered"),
+    ],
+)
+def test_a_failed_stream_already_shown_is_an_error_and_a_flagged_answer(
+    hardened: Live, model: ScriptedModel, reply: Reply, reason: str
+) -> None:
+    """The model's text went out, then the stream failed: an `error` event (not final) says
+    so, the text is withdrawn, the grounded answer follows, flagged, and only it is stored."""
+    model.enqueue(reply, content("never asked for"))
     events = stream_chat(hardened.client, ADMIN_KEY, message=QUESTION)
     names = [name for name, _ in events]
-    fallback = names.index("status", names.index("delta"))  # the text went out first
-    assert events[fallback][1]["stage"] == "fallback" and events[fallback][1]["discard"]
+    shown = "".join(
+        data["text"] for name, data in events[: names.index("error")] if name == "delta"
+    )
+    assert "30 days" in shown  # the model's text went out first
+    error_at = names.index("error")
+    assert events[error_at][1] == {
+        "status": 502,
+        "detail": events[error_at][1]["detail"],
+        "final": False,
+        "reason": reason,
+    }
+    assert "withdrawn" in events[error_at][1]["detail"]
+    assert names.count("error") == 1 and names.count("done") == 1 and names[-1] == "done"
+    fallback = events[error_at + 1]
+    assert fallback[0] == "status" and fallback[1]["stage"] == "fallback"
+    assert fallback[1]["discard"]
     done = ChatResponse.model_validate(events[-1][1])
-    assert names[-1] == "done" and done.fallback_reason == "incomplete_stream"
-    assert done.engine == "grounded" and "30 days" in done.answer
+    assert done.engine == "grounded" and done.fallback_reason == reason and done.interrupted
+    assert "30 days" in done.answer
+    assert model.pending == 1  # text was shown: never retried
     stored = hardened.services.chat.conversations.history(done.conversation_id)
-    assert [t.content for t in stored if t.role == "assistant"] == [done.answer]
+    answers = [t for t in stored if t.role == "assistant"]
+    assert [t.content for t in answers] == [done.answer]  # the partial text is not stored
+    assert answers[0].payload["fallback_reason"] == reason
+    assert answers[0].payload["interrupted"] is True
+
+
+def test_a_failed_stream_already_shown_on_v1_is_noted_not_an_sdk_error(
+    hardened: Live, model: ScriptedModel
+) -> None:
+    """Through the OpenAI SDK: the withdrawn text is followed by the note and the grounded
+    answer (no error chunk, which the SDK would raise); the last chunk says `interrupted`."""
+    model.enqueue(content(ANSWER, cut=True))
+    sdk = openai.OpenAI(
+        base_url=f"{hardened.server.url}/v1", api_key=ADMIN_KEY, max_retries=0, timeout=20
+    )
+    chunks = list(
+        sdk.chat.completions.create(
+            model="success-assistant",
+            messages=[{"role": "user", "content": QUESTION}],
+            stream=True,
+        )
+    )
+    sdk.close()
+    text = "".join(c.choices[0].delta.content or "" for c in chunks)
+    model_part, note, grounded = text.partition("The model failed")
+    assert "30 days" in model_part and note and "30 days" in grounded
+    last = chunks[-1]
+    assert last.choices[0].finish_reason == "stop"
+    meta = (last.model_extra or {})["assistant"]
+    assert meta["interrupted"] is True and meta["fallback_reason"] == "incomplete_stream"
+
+
+def test_a_failure_before_any_text_is_no_error_event(hardened: Live, model: ScriptedModel) -> None:
+    """Nothing was shown: no `error`, the fallback status (nothing to discard) and the
+    grounded answer, not flagged as interrupted."""
+    model.enqueue(error(500), error(500))
+    events = stream_chat(hardened.client, ADMIN_KEY, message=QUESTION)
+    names = [name for name, _ in events]
+    assert "error" not in names and names[-1] == "done"
+    fallback = next(d for n, d in events if n == "status" and d["stage"] == "fallback")
+    assert not fallback["discard"]
+    done = ChatResponse.model_validate(events[-1][1])
+    assert done.fallback_reason == "server_error" and not done.interrupted
+    stored = hardened.services.chat.conversations.history(done.conversation_id)
+    assert stored[-1].payload["fallback_reason"] == "server_error"
+    assert stored[-1].payload["interrupted"] is False
 
 
 @pytest.mark.parametrize(

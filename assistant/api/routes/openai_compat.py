@@ -10,7 +10,11 @@ Extra fields (documented here and in the OpenAPI description):
   stored conversation instead of sending the history).
 - response, at the top level of the completion (streaming: of the final chunk, the one with
   `finish_reason`): `citations` [{n, chunk_id, source, title, section, snippet, score}] and
-  `assistant` {conversation_id, engine, fallback_reason, declined, tool_calls, draft, check}.
+  `assistant` {conversation_id, engine, fallback_reason, interrupted, declined, tool_calls,
+  draft, check}.
+- streaming: when the model fails after part of its answer was sent, a note saying so is
+  sent, then the grounded answer; a failure after the start, or the server stopping (503),
+  is an error chunk `{"error": {message, type, code}}` (the SDKs raise it) and `[DONE]`.
 """
 
 from __future__ import annotations
@@ -19,9 +23,10 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Any, Literal
 
+import anyio
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictBool
@@ -29,7 +34,7 @@ from sse_starlette import EventSourceResponse
 
 from assistant.api.deps import PrincipalDep, ServicesDep
 from assistant.api.errors import RESPONSES
-from assistant.api.sse import guarded
+from assistant.api.sse import SHUTDOWN_GRACE, until_shutdown
 from assistant.config import Settings
 from assistant.engine.events import AnswerEngine, DeltaEvent, DoneEvent, ErrorEvent, StatusEvent
 from assistant.engine.types import ChatResponse, Citation
@@ -129,7 +134,13 @@ async def completions(
     if not request.stream:
         response = await run_in_threadpool(engine.chat, *args)
         return _completion(completion_id, response)
-    return EventSourceResponse(_chunks(completion_id, engine, *args), sep="\n")
+    shutdown = anyio.Event()
+    return EventSourceResponse(
+        _chunks(completion_id, engine, *args, shutdown),
+        sep="\n",
+        shutdown_event=shutdown,
+        shutdown_grace_period=SHUTDOWN_GRACE,
+    )
 
 
 def footnotes(text: str) -> str:
@@ -156,7 +167,15 @@ def _label(citation: Citation) -> str:
 
 def extras(response: ChatResponse) -> dict[str, Any]:
     body = response.model_dump(mode="json")
-    keep = ("conversation_id", "engine", "fallback_reason", "declined", "tool_calls", "draft")
+    keep = (
+        "conversation_id",
+        "engine",
+        "fallback_reason",
+        "interrupted",
+        "declined",
+        "tool_calls",
+        "draft",
+    )
     meta = {key: body[key] for key in keep}
     meta["check"] = body.get("check")
     return {"citations": body["citations"], "assistant": meta}
@@ -215,14 +234,18 @@ def _completion(completion_id: str, response: ChatResponse) -> dict[str, Any]:
     }
 
 
-def _chunks(
+async def _chunks(
     completion_id: str,
     engine: AnswerEngine,
     question: str,
     principal: Principal,
     conversation_id: str | None,
     account_id: str | None,
-) -> Iterator[str]:
+    shutdown: anyio.Event,
+) -> AsyncIterator[str]:
+    """The completion's chunks, then `[DONE]`. A failure after the start, or the server
+    stopping, is an OpenAI-style error chunk (`{"error": {message, type, code}}`, which the
+    OpenAI SDKs raise as `APIError`) before `[DONE]`."""
     created = int(time.time())
 
     def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
@@ -238,7 +261,8 @@ def _chunks(
         return json.dumps(body)
 
     yield chunk({"role": "assistant", "content": ""})
-    for event in guarded(engine.stream(question, principal, conversation_id, account_id)):
+    events = engine.stream(question, principal, conversation_id, account_id)
+    async for event in until_shutdown(events, shutdown):
         if isinstance(event, DeltaEvent):
             yield chunk({"content": footnotes(event.text)})
         elif isinstance(event, StatusEvent) and event.stage == "fallback" and event.discard:
@@ -247,6 +271,14 @@ def _chunks(
             if notes := definitions(event.response.citations):
                 yield chunk({"content": notes})
             yield chunk({}, "stop", **extras(event.response))
-        elif isinstance(event, ErrorEvent):
-            yield json.dumps({"error": {"message": event.detail, "code": event.status}})
+        elif isinstance(event, ErrorEvent) and event.final:  # not final: the note says it
+            yield json.dumps({"error": error_object(event)})
     yield "[DONE]"
+
+
+def error_object(event: ErrorEvent) -> dict[str, Any]:
+    """An `error` event as OpenAI writes errors: message, type, code (here the status)."""
+    kind = "service_unavailable" if event.status == 503 else "server_error"
+    if event.status < 500:
+        kind = "invalid_request_error"
+    return {"message": event.detail, "type": kind, "code": event.status}

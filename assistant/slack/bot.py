@@ -176,6 +176,9 @@ class SlackBot:
             if isinstance(event, DoneEvent):
                 return event.response
             if isinstance(event, ErrorEvent):
+                if not event.final:  # the model's text is withdrawn; the grounded answer follows
+                    streamed = ""
+                    continue
                 raise failures.EngineFailed(event.status, event.detail)
             if isinstance(event, StatusEvent):
                 if event.discard:

@@ -150,5 +150,8 @@ def html_events(
             else:
                 yield ServerSentEvent(data=body, event="done")
         elif isinstance(event, ErrorEvent):
-            yield failed(key, event.detail, event.status)
+            if event.final:
+                yield failed(key, event.detail, event.status)
+            else:  # the model's text is withdrawn; the grounded answer follows in this stream
+                yield _step(event.detail, "status")
     yield ServerSentEvent(data="end", event="end")

@@ -219,6 +219,8 @@ class ChatEngine:
             "engine": response.engine,
             "account_id": about,
         }
+        if response.usage is not None:  # LLM usage (issue 16), read by the admin figures
+            payload["usage"] = response.usage
         if state is not None:
             kept = state.scoped(principal)
             if about and principal.can_see(about):

@@ -29,7 +29,7 @@ from assistant.engine.types import AnswerCheck, ChatResponse
 from assistant.llm.client import BUSY, LLMConfig, ModelCaller, ModelFailure, build_client
 from assistant.llm.drafting import DraftKit, GroundedAnswer, LLMDrafter
 from assistant.llm.loop import LoopResult, ToolLoop
-from assistant.llm.postcheck import MARKER, cited, support, unsupported_numbers
+from assistant.llm.postcheck import MARKER, cited, enforce_numbers, support
 from assistant.llm.transport import ModelClient
 from assistant.principal import Principal
 from assistant.prompts import Prompt, default_prompts_dir, load_prompt
@@ -201,21 +201,27 @@ class LLMEngine:
         return f"The question as the planner resolved it (use it, verify with tools): {summary}"
 
     def _response(self, result: LoopResult, question: str) -> ChatResponse:
+        """The answer, its figures held to what it cites (a sentence with a figure the
+        model was not given is removed or marked, per ASSISTANT_LLM_UNSUPPORTED_NUMBERS)."""
         given = result.given
         citations = [given.chunks[n][0] for n in sorted(cited(result.answer)) if n in given.chunks]
         numbers = support(
             [given.chunks[c.n][1] for c in citations] + [question],
             [call.result for call in given.calls],
+            result.answer,
         )
+        answer, flagged = enforce_numbers(result.answer, numbers, self.config.numbers)
+        cited_now = set(cited(answer))
         return ChatResponse(
             conversation_id="",
-            answer=result.answer,
-            citations=citations,
+            answer=answer,
+            citations=[c for c in citations if c.n in cited_now],
             tool_calls=given.calls,
             engine=self.name,
+            usage=given.usage.as_payload(self.config.model, self.config.prices),
             check=AnswerCheck(
                 dropped_citations=sorted(set(result.dropped)),
-                unsupported_numbers=unsupported_numbers(result.answer, numbers),
+                unsupported_numbers=flagged,
             ),
         )
 

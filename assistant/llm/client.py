@@ -519,7 +519,11 @@ def _parse(completion: Any) -> ModelTurn:
         RequestedCall(call.id or f"call_{i}", call.function.name, call.function.arguments or "{}")
         for i, call in enumerate(message.tool_calls or [])
     ]
-    return ModelTurn(message.content or "", calls, choice.finish_reason)
+    turn = ModelTurn(message.content or "", calls, choice.finish_reason)
+    if completion.usage is not None:
+        usage = completion.usage
+        turn.usage = Usage(usage.prompt_tokens or 0, usage.completion_tokens or 0, 1)
+    return turn
 
 
 def _status_failure(error: openai.APIStatusError) -> ModelFailure:

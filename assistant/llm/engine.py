@@ -141,7 +141,7 @@ class LLMEngine:
                 discard=relay.emitted,
             )
             if job is not None and job.fallback is not None:  # the grounded draft
-                response = job.fallback.model_copy(deep=True)
+                response = job.fallback()  # kept only now, when it is the answer
                 self._record(conversation_id, principal, text, account_id, response, account)
             else:
                 response = self.grounded.chat(message, principal, conversation_id, account_id)

@@ -21,6 +21,7 @@ from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+from assistant import tracing
 from assistant.config import Settings
 from assistant.engine.chat import ChatEngine, conversation_state
 from assistant.engine.events import CitationEvent, DeltaEvent, DoneEvent, Event, StatusEvent
@@ -273,5 +274,6 @@ def build_llm_engine(
     config = LLMConfig.from_settings(settings)
     if config is None:
         return None
+    tracing.configure(settings.otel_exporter, settings.otel_endpoint)
     prompt = answer_prompt(settings.prompts_dir)
     return LLMEngine(config, build_client(config), grounded, tools, drafts=drafts, prompt=prompt)

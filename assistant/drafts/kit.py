@@ -86,7 +86,8 @@ class GroundedDraftKit:
             composers = {
                 name: "grounded"
                 for name, value in kept.draft.items()
-                if isinstance(value, dict | list) and name not in ("sections", "citations", "tool_calls")
+                if isinstance(value, dict | list)
+                and name not in ("sections", "citations", "tool_calls")
             }
             return ChatResponse(
                 conversation_id="",

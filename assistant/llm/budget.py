@@ -77,9 +77,7 @@ def _size(value: Any) -> int:
     return len(json.dumps(value, default=str))
 
 
-def fit_messages(
-    messages: list[dict[str, Any]], tools: list[dict[str, Any]], budget: int
-) -> bool:
+def fit_messages(messages: list[dict[str, Any]], tools: list[dict[str, Any]], budget: int) -> bool:
     """Shrink `messages` in place to fit `budget` tokens with the tool schemas; False when
     even the shrunk prompt does not fit."""
 

@@ -110,7 +110,9 @@ def _ask(
     response_format: dict[str, Any] | None = None,
 ) -> ModelTurn:
     messages = [_SYSTEM, {"role": "user", "content": question}]
-    stream = caller.turn(messages, tools, time.monotonic() + caller.config.deadline, response_format)
+    stream = caller.turn(
+        messages, tools, time.monotonic() + caller.config.deadline, response_format
+    )
     while True:
         try:
             next(stream)
@@ -120,7 +122,9 @@ def _ask(
 
 
 def _auth(failure: ModelFailure) -> bool:
-    return failure.reason == HTTP_ERROR and ("HTTP 401" in failure.detail or "HTTP 403" in failure.detail)
+    return failure.reason == HTTP_ERROR and (
+        "HTTP 401" in failure.detail or "HTTP 403" in failure.detail
+    )
 
 
 def _tools(turn: ModelTurn, rejected: bool) -> Capability:

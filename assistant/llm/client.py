@@ -235,9 +235,7 @@ class ModelCaller:
         while True:
             progress = _Progress()
             try:
-                return (
-                    yield from self._once(messages, tools, deadline, progress, response_format)
-                )
+                return (yield from self._once(messages, tools, deadline, progress, response_format))
             except ModelFailure as failure:
                 if failure.adapted is not None and not progress.streamed:
                     log.warning("the endpoint rejects %s; sent again without it", failure.adapted)
@@ -271,9 +269,9 @@ class ModelCaller:
         elif tools:
             request["messages"] = _text_messages(messages, tools)
         else:
-            request["messages"] = _text_messages(messages, []) if self._text_history(
-                messages
-            ) else messages
+            request["messages"] = (
+                _text_messages(messages, []) if self._text_history(messages) else messages
+            )
         if response_format is not None:
             request["response_format"] = response_format
         if self.config.stream:
@@ -449,7 +447,9 @@ def _read_text_calls(turn: ModelTurn, names: set[str]) -> None:
     text, calls = parse_text_calls(turn.content, names)
     if calls:
         turn.content = text
-        turn.calls = [RequestedCall(f"text_call_{i}", c.name, c.arguments) for i, c in enumerate(calls)]
+        turn.calls = [
+            RequestedCall(f"text_call_{i}", c.name, c.arguments) for i, c in enumerate(calls)
+        ]
         turn.text_calls = True
         if turn.finish_reason == "stop":
             turn.finish_reason = "tool_calls"

@@ -38,7 +38,7 @@ class DraftCheck:
 
 def evidenced_fields(value: Any, path: Path = ()) -> Iterator[tuple[Path, dict[str, Any]]]:
     if isinstance(value, dict):
-        if _FIELD_KEYS <= set(value):
+        if set(value) >= _FIELD_KEYS:
             yield path, value
             return
         for key, item in value.items():
@@ -53,7 +53,7 @@ def plain_values(
 ) -> Iterator[tuple[Path, Any]]:
     """Numbers and texts outside evidenced fields (and outside the `meta` keys)."""
     if isinstance(value, dict):
-        if _FIELD_KEYS <= set(value):
+        if set(value) >= _FIELD_KEYS:
             return
         for key, item in value.items():
             if not path and key in meta:
@@ -117,7 +117,7 @@ def check_draft(
         check.flagged += [b for b in bad if b not in check.flagged]
         replaced[top].append(policy == "remove")
         if policy == "remove":
-            if isinstance(theirs, dict) and _FIELD_KEYS <= set(theirs):
+            if isinstance(theirs, dict) and set(theirs) >= _FIELD_KEYS:
                 _set(out, path, copy.deepcopy(theirs))
             else:
                 note = f"the model's figure {', '.join(bad)} is in none of its evidence"

@@ -41,9 +41,7 @@ from assistant.llm.usage import Usage
 from assistant.principal import Principal
 
 # the draft's own fields, not sections written by a composer
-META = frozenset(
-    {"kind", "title", "generated_on", "engine", "sections", "citations", "tool_calls"}
-)
+META = frozenset({"kind", "title", "generated_on", "engine", "sections", "citations", "tool_calls"})
 
 _FENCE = re.compile(r"^\s*```(?:json)?\s*|\s*```\s*$", re.I)
 

@@ -124,9 +124,7 @@ def _named(record: dict[str, Any], answer: str) -> bool:
     )
 
 
-def support(
-    texts: Iterable[str], results: Iterable[Any], answer: str | None = None
-) -> set[float]:
+def support(texts: Iterable[str], results: Iterable[Any], answer: str | None = None) -> set[float]:
     """Every number in the texts and in the (JSON) tool results; with `answer`, only the
     records of a long list that the answer names."""
     numbers = {v for text in texts for _, v in _values(text)}

@@ -25,7 +25,9 @@ from typing import Any
 
 _HERMES = re.compile(r"<tool_call>\s*(.*?)\s*(?:</tool_call>|$)", re.S)
 _MISTRAL = re.compile(r"\[TOOL_CALLS\]\s*(.*)$", re.S)
-_MISTRAL_V11 = re.compile(r"([A-Za-z_][\w.-]*)\[ARGS\]\s*(\{.*?\})(?=\s*(?:\[TOOL_CALLS\]|$))", re.S)
+_MISTRAL_V11 = re.compile(
+    r"([A-Za-z_][\w.-]*)\[ARGS\]\s*(\{.*?\})(?=\s*(?:\[TOOL_CALLS\]|$))", re.S
+)
 _PYTHON_TAG = re.compile(r"<\|python_tag\|>\s*(.*?)\s*(?:<\|eom_id\|>|<\|eot_id\|>|$)", re.S)
 _FUNCTION = re.compile(r"<function=([\w.-]+)>\s*(\{.*?\})\s*</function>", re.S)
 OPENERS = ("<tool_call>", "[TOOL_CALLS]", "<|python_tag|>", "<function=")

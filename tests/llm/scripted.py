@@ -149,7 +149,9 @@ class ScriptedModel:
             return refusal
         if reply is None:
             return JSONResponse({"error": {"message": "no scripted reply"}}, status_code=599)
-        if "ollama_ctx" in self.quirks and _tokens([body["messages"], body.get("tools")]) > _num_ctx(body):
+        if "ollama_ctx" in self.quirks and _tokens(
+            [body["messages"], body.get("tools")]
+        ) > _num_ctx(body):
             reply = Reply(content="I have no instructions; what would you like to know?")
         if reply.delay:
             await asyncio.sleep(reply.delay)
@@ -180,10 +182,15 @@ class ScriptedModel:
         if "no_sampling" in self.quirks:
             for name, hint in (("temperature", ""), ("max_tokens", " Use 'max_completion_tokens'")):
                 if name in body:
-                    message = f"Unsupported parameter: '{name}' is not supported with this model.{hint}"
+                    message = (
+                        f"Unsupported parameter: '{name}' is not supported with this model.{hint}"
+                    )
                     return _refuse(400, message, name, "unsupported_parameter")
         if "no_tools" in self.quirks and "tools" in body:
-            message = '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set'
+            message = (
+                '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser '
+                "to be set"
+            )
             return _refuse(400, message, None, None)
         if "no_json_schema" in self.quirks and "response_format" in body:
             return _refuse(400, "response_format json_schema is not supported", None, None)

@@ -65,7 +65,9 @@ def test_a_reasoning_model(check_env: pytest.MonkeyPatch, model: ScriptedModel) 
     model.quirks = {"no_sampling"}
     code, lines = run(model, PING, content("OK"), JSON)
     assert code == 1
-    assert lines["sampling"].startswith("NO") and "ASSISTANT_LLM_REASONING=true" in lines["sampling"]
+    assert (
+        lines["sampling"].startswith("NO") and "ASSISTANT_LLM_REASONING=true" in lines["sampling"]
+    )
     assert lines["tools"].startswith("yes")
     check_env.setenv("ASSISTANT_LLM_REASONING", "true")
     get_settings.cache_clear()

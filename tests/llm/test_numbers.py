@@ -13,9 +13,9 @@ from tests.llm.scripted import Call, ScriptedModel, content, tools
 
 def rows(make_engine: EngineFactory, model: ScriptedModel) -> list[dict[str, Any]]:
     model.enqueue(tools(Call("list_accounts", {})), content("Listed."))
-    listed: list[dict[str, Any]] = make_engine().chat("list accounts", ADMIN).tool_calls[0].result[
-        "accounts"
-    ]
+    listed: list[dict[str, Any]] = (
+        make_engine().chat("list accounts", ADMIN).tool_calls[0].result["accounts"]
+    )
     model.reset()
     return listed
 

@@ -177,7 +177,8 @@ def test_usage_and_cost_per_answer(
         if stream:
             assert all(h["stream_options"] == {"include_usage": True} for h in model.history)
     else:
-        expected_in = sum(len(json.dumps([h["messages"], h["tools"] if "tools" in h else None])) // 4 for h in model.history)
+        sizes = [len(json.dumps([h["messages"], h.get("tools")])) for h in model.history]
+        expected_in = sum(size // 4 for size in sizes)
         assert usage["estimated"] is False and usage["calls"] == 2
         assert usage["prompt_tokens"] == expected_in
     cost = (usage["prompt_tokens"] * 2.0 + usage["completion_tokens"] * 8.0) / 1e6

@@ -162,7 +162,6 @@ def build_client(config: LLMConfig) -> ModelClient:
         config.base_url,
         config.api_key,
         config.api_version,
-        config.model,
         config.request_timeout,
     )
     shape = Shape(

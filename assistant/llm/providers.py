@@ -29,6 +29,8 @@ from typing import Any
 
 import openai
 
+from assistant.errors import ConfigurationError
+
 PROVIDERS = ("openai", "azure", "ollama", "vllm", "llamacpp", "lmstudio", "other")
 DEFAULT_URLS = {
     "ollama": "http://localhost:11434/v1",
@@ -46,7 +48,14 @@ _DROPPABLE: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("parallel_tool_calls", re.compile(r"\bparallel_tool_calls\b", re.I)),
     ("tool_choice", re.compile(r"\btool_choice\b|auto-tool-choice", re.I)),
     ("response_format", re.compile(r"\bresponse_format\b|json_schema", re.I)),
-    ("tools", re.compile(r"\btools?\b|\bfunction(s| calling)\b|--jinja", re.I)),
+    (
+        "tools",
+        re.compile(
+            r"\btools\b|\btool choice\b|--jinja|function calling|"
+            r"tool[_ ]?call(s|ing)? (is |are )?not supported",
+            re.I,
+        ),
+    ),
 )
 
 
@@ -131,14 +140,14 @@ def build_sdk(
     base_url: str | None,
     api_key: str | None,
     api_version: str,
-    model: str,
     timeout: float,
 ) -> openai.AsyncOpenAI:
     """The SDK client for the provider, its own retries off (ours are deadline-aware). Local
-    servers need no key; the SDK insists on one, so they get a placeholder."""
+    servers need no key; the SDK insists on one, so they get a placeholder. Azure's client
+    puts the request's model (the deployment) into the path itself."""
     if provider == "azure":
         if not base_url:
-            raise ValueError(
+            raise ConfigurationError(
                 "ASSISTANT_LLM_PROVIDER=azure needs ASSISTANT_LLM_BASE_URL, the resource "
                 "endpoint (https://<resource>.openai.azure.com)"
             )

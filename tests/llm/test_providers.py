@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 
 from assistant.engine.events import DeltaEvent, ToolCallEvent
+from assistant.errors import ConfigurationError
+from assistant.llm.providers import build_sdk
 from tests.llm.conftest import ADMIN, SELLER, EngineFactory
 from tests.llm.scripted import Call, ScriptedModel, content, tools
 
@@ -203,3 +205,16 @@ def test_tool_choice_and_parallel_calls_are_sent_when_set(
     assert model.history[0]["tool_choice"] == "auto"
     assert model.history[0]["parallel_tool_calls"] is False
     assert "tool_choice" not in model.history[1] and "parallel_tool_calls" not in model.history[1]
+
+
+def test_azure_without_an_endpoint_is_a_configuration_error(
+    make_engine: EngineFactory,
+) -> None:
+    with pytest.raises(ConfigurationError, match="ASSISTANT_LLM_BASE_URL"):
+        make_engine(provider="azure", base_url=None)
+
+
+def test_local_providers_default_to_their_urls() -> None:
+    for provider, port in (("ollama", 11434), ("vllm", 8000), ("llamacpp", 8080)):
+        sdk = build_sdk(provider, None, None, "2024-10-21", 1.0)
+        assert str(sdk.base_url) == f"http://localhost:{port}/v1/"

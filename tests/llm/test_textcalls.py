@@ -10,18 +10,20 @@ from assistant.llm.textcalls import TextCallGuard, parse_text_calls
 
 KNOWN = {"search_knowledge", "account_overview"}
 ARGS = {"query": "live"}
+CALL = '{"name": "search_knowledge", "arguments": {"query": "live"}}'
+LLAMA = '{"name": "search_knowledge", "parameters": {"query": "live"}}'
 
 
 @pytest.mark.parametrize(
     ("content", "text"),
     [
-        ('<tool_call>\n{"name": "search_knowledge", "arguments": {"query": "live"}}\n</tool_call>', ""),
-        ('Let me look. <tool_call>{"name": "search_knowledge", "arguments": {"query": "live"}}</tool_call>', "Let me look."),
-        ('[TOOL_CALLS] [{"name": "search_knowledge", "arguments": {"query": "live"}}]', ""),
+        (f"<tool_call>\n{CALL}\n</tool_call>", ""),
+        (f"Let me look. <tool_call>{CALL}</tool_call>", "Let me look."),
+        (f"[TOOL_CALLS] [{CALL}]", ""),
         ('[TOOL_CALLS]search_knowledge[ARGS]{"query": "live"}', ""),
-        ('<|python_tag|>{"name": "search_knowledge", "parameters": {"query": "live"}}<|eom_id|>', ""),
-        ('{"name": "search_knowledge", "parameters": {"query": "live"}}', ""),
-        ('```json\n{"type": "function", "function": {"name": "search_knowledge", "arguments": {"query": "live"}}}\n```', ""),
+        (f"<|python_tag|>{LLAMA}<|eom_id|>", ""),
+        (LLAMA, ""),
+        (f'```json\n{{"type": "function", "function": {CALL}}}\n```', ""),
         ('<function=search_knowledge>{"query": "live"}</function>', ""),
     ],
     ids=["hermes", "hermes-after-text", "mistral", "mistral-v11", "llama-tag", "llama-bare",

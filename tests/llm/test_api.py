@@ -199,3 +199,17 @@ def test_openai_client_through_the_llm_engine(with_llm: httpx.Client, model: Scr
     assert text.startswith("A new customer should be live within 30 days of signature [^1].")
     assert "[^1]: Onboarding Playbook" in text
     assert (chunks[-1].model_extra or {})["assistant"]["engine"] == "llm:scripted-1"
+
+
+def test_usage_through_the_api(with_llm: httpx.Client, model: ScriptedModel) -> None:
+    model.enqueue(content("Hello."), content("Hello."))
+    messages: Any = [{"role": "user", "content": "hello there"}]
+    completion = sdk(with_llm).chat.completions.create(model="x", messages=messages)
+    assert completion.usage is not None and completion.usage.prompt_tokens > 0
+    assert completion.usage.total_tokens == (
+        completion.usage.prompt_tokens + completion.usage.completion_tokens
+    )
+    body = with_llm.post(
+        "/api/chat", json={"message": "hello there"}, headers=bearer(ADMIN_KEY)
+    ).json()
+    assert body["usage"]["prompt_tokens"] > 0 and "cost_usd" in body["usage"]

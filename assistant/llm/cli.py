@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from assistant.config import get_settings
+from assistant.errors import AssistantError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 
@@ -22,7 +23,11 @@ def check() -> None:
     if config is None:
         typer.secho("error: no model configured (ASSISTANT_LLM_MODEL)", fg="red", err=True)
         raise typer.Exit(2)
-    report = check_endpoint(config)
+    try:
+        report = check_endpoint(config)
+    except AssistantError as error:  # e.g. azure without its endpoint
+        typer.secho(f"error: {error}", fg="red", err=True)
+        raise typer.Exit(2) from error
     for line in report.lines():
         typer.echo(line)
     if not report.reachable:

@@ -138,3 +138,10 @@ def test_no_model(monkeypatch: pytest.MonkeyPatch) -> None:
     finally:
         get_settings.cache_clear()
     assert result.exit_code == 2 and "ASSISTANT_LLM_MODEL" in result.output
+
+
+def test_azure_without_its_endpoint(check_env: pytest.MonkeyPatch) -> None:
+    check_env.setenv("ASSISTANT_LLM_PROVIDER", "azure")
+    check_env.delenv("ASSISTANT_LLM_BASE_URL")
+    result = CliRunner().invoke(app, ["llm", "check"])
+    assert result.exit_code == 2 and "ASSISTANT_LLM_BASE_URL" in result.output

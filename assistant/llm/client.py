@@ -45,7 +45,7 @@ from pydantic import ValidationError
 from assistant import tracing
 from assistant.config import Settings
 from assistant.llm.providers import Shape, build_sdk, estimate_tokens
-from assistant.llm.textcalls import TextCallGuard, parse_text_calls, tool_response, tools_prompt
+from assistant.llm.textcalls import TextCallGuard, parse_text_calls, text_messages
 from assistant.llm.transport import ModelClient
 from assistant.llm.usage import Usage
 
@@ -266,10 +266,10 @@ class ModelCaller:
             request["messages"] = messages
             request["tools"] = [{"type": "function", "function": schema} for schema in tools]
         elif tools:
-            request["messages"] = _text_messages(messages, tools)
+            request["messages"] = text_messages(messages, tools)
         else:
             request["messages"] = (
-                _text_messages(messages, []) if self._text_history(messages) else messages
+                text_messages(messages, []) if self._text_history(messages) else messages
             )
         if response_format is not None:
             request["response_format"] = response_format
@@ -452,60 +452,6 @@ def _read_text_calls(turn: ModelTurn, names: set[str]) -> None:
         turn.text_calls = True
         if turn.finish_reason == "stop":
             turn.finish_reason = "tool_calls"
-
-
-def _text_messages(
-    messages: list[dict[str, Any]], tools: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """The conversation for an endpoint without native tools: the tools described in the
-    first system message, earlier calls as <tool_call> text, results as <tool_response>."""
-    out: list[dict[str, Any]] = []
-    names = {
-        call["id"]: call["function"]["name"]
-        for message in messages
-        for call in message.get("tool_calls") or []
-    }
-    for message in messages:
-        role = message["role"]
-        if role == "assistant" and message.get("tool_calls"):
-            blocks = [
-                "<tool_call>"
-                + json.dumps(
-                    {
-                        "name": c["function"]["name"],
-                        "arguments": _loads_or_text(c["function"]["arguments"]),
-                    }
-                )
-                + "</tool_call>"
-                for c in message["tool_calls"]
-            ]
-            text = "\n".join([message.get("content") or "", *blocks]).strip()
-            out.append({"role": "assistant", "content": text})
-        elif role == "tool":
-            name = names.get(message.get("tool_call_id", ""), "tool")
-            response = tool_response(name, str(message["content"]))
-            if out and out[-1]["role"] == "user" and out[-1].get("tool_results"):
-                out[-1]["content"] += "\n" + response
-            else:
-                out.append({"role": "user", "content": response, "tool_results": True})
-        else:
-            out.append(dict(message))
-    for message in out:
-        message.pop("tool_results", None)
-    if tools:
-        described = tools_prompt(tools)
-        if out and out[0]["role"] == "system":
-            out[0] = {**out[0], "content": f"{out[0]['content']}\n\n{described}"}
-        else:
-            out.insert(0, {"role": "system", "content": described})
-    return out
-
-
-def _loads_or_text(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return text
 
 
 def _parse(completion: Any) -> ModelTurn:

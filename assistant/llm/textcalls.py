@@ -12,7 +12,8 @@ common formats are read from the reply's content.
 Only calls of tools that were offered count; anything else stays text. `TextCallGuard`
 holds back streamed text that may be the start of a call, so call syntax never reaches the
 user as answer text. `tools_prompt` describes the tools in the Hermes format when they
-cannot be sent natively.
+cannot be sent natively, and `text_messages` rewrites the conversation for such an endpoint
+(earlier calls as <tool_call> text, results as <tool_response> user messages).
 """
 
 from __future__ import annotations
@@ -184,3 +185,57 @@ def tools_prompt(schemas: list[dict[str, Any]]) -> str:
 
 def tool_response(name: str, content: str) -> str:
     return f'<tool_response name="{name}">\n{content}\n</tool_response>'
+
+
+def text_messages(
+    messages: list[dict[str, Any]], tools: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The conversation for an endpoint without native tools: the tools described in the
+    first system message, earlier calls as <tool_call> text, results as <tool_response>."""
+    out: list[dict[str, Any]] = []
+    names = {
+        call["id"]: call["function"]["name"]
+        for message in messages
+        for call in message.get("tool_calls") or []
+    }
+    for message in messages:
+        role = message["role"]
+        if role == "assistant" and message.get("tool_calls"):
+            blocks = [
+                "<tool_call>"
+                + json.dumps(
+                    {
+                        "name": c["function"]["name"],
+                        "arguments": _loads_or_text(c["function"]["arguments"]),
+                    }
+                )
+                + "</tool_call>"
+                for c in message["tool_calls"]
+            ]
+            text = "\n".join([message.get("content") or "", *blocks]).strip()
+            out.append({"role": "assistant", "content": text})
+        elif role == "tool":
+            name = names.get(message.get("tool_call_id", ""), "tool")
+            response = tool_response(name, str(message["content"]))
+            if out and out[-1]["role"] == "user" and out[-1].get("tool_results"):
+                out[-1]["content"] += "\n" + response
+            else:
+                out.append({"role": "user", "content": response, "tool_results": True})
+        else:
+            out.append(dict(message))
+    for message in out:
+        message.pop("tool_results", None)
+    if tools:
+        described = tools_prompt(tools)
+        if out and out[0]["role"] == "system":
+            out[0] = {**out[0], "content": f"{out[0]['content']}\n\n{described}"}
+        else:
+            out.insert(0, {"role": "system", "content": described})
+    return out
+
+
+def _loads_or_text(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text

@@ -5,7 +5,7 @@ grounded composer's value for the same field (it read the same evidence). Otherw
 
     remove   the field becomes the grounded composer's field (or, when it has none, a
              field that needs input and says why)
-    mark     a text value gets "(unverified: <figure>)", any other value a note saying so
+    mark     a text value gets "(unverified figure)", any other value a note naming it
     flag     nothing changes; the figures are listed in `check`
 
 Fields are found by their shape in the draft's JSON (an evidenced field holds `value`,
@@ -124,7 +124,7 @@ def check_draft(
                 _set(out, path, {**item, "value": None, "needs_input": True, "note": note})
         elif policy == "mark":
             if isinstance(item["value"], str):
-                item["value"] = f"{item['value'].rstrip()} (unverified: {', '.join(bad)})"
+                item["value"] = f"{item['value'].rstrip()} (unverified figure)"
             else:
                 lead = f"unverified: {', '.join(bad)} is in none of the cited evidence"
                 item["note"] = f"{lead}; {item['note']}" if item.get("note") else lead
@@ -139,7 +139,7 @@ def check_draft(
         if policy == "remove" and theirs is not None and type(theirs) is type(value):
             _set(out, path, theirs)
         elif policy == "mark" and isinstance(value, str):
-            _set(out, path, f"{value.rstrip()} (unverified: {', '.join(bad)})")
+            _set(out, path, f"{value.rstrip()} (unverified figure)")
     for top in out:
         if top in meta:
             continue

@@ -154,6 +154,7 @@ def unsupported_numbers(answer: str, numbers: set[float]) -> list[str]:
     return flagged
 
 
+MARK = "_(unverified figure)_"  # the figure itself is not repeated: `check` names it
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9*_(\[\"'])")
 _STRUCTURED = re.compile(r"^\s*([-*+]\s|\d+[.)]\s|\||#)")
 
@@ -174,7 +175,7 @@ def enforce_numbers(text: str, numbers: set[float], policy: str) -> tuple[str, l
             if not bad:
                 kept.append(unit)
             elif policy == "mark":
-                kept.append(f"{unit.rstrip()} _(unverified: {', '.join(bad)})_")
+                kept.append(f"{unit.rstrip()} {MARK}")
         if kept or not line.strip():
             lines.append(" ".join(kept) if len(units) > 1 else (kept[0] if kept else ""))
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip(), flagged

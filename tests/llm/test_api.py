@@ -120,7 +120,7 @@ def test_llm_stream_and_plain(with_llm: httpx.Client, model: ScriptedModel) -> N
     assert "account_id is missing" in bad_call[0]["error"]
     done = ChatResponse.model_validate(events[-1][1])
     # chunk [1] here is the handover section: the "30" it does not hold is marked
-    assert done.engine == "llm:scripted-1" and done.answer == f"{LIVE_ANSWER} _(unverified: 30)_"
+    assert done.engine == "llm:scripted-1" and done.answer == f"{LIVE_ANSWER} _(unverified figure)_"
     assert done.check is not None and done.check.unsupported_numbers == ["30"]
 
     model.enqueue(error(503))

@@ -34,7 +34,7 @@ def test_a_figure_of_an_unnamed_record_is_no_support(
     assert response.check.unsupported_numbers == [str(other["arr"])]
     expected = {
         "remove": named,
-        "mark": f"{named} {invented} _(unverified: {other['arr']})_",
+        "mark": f"{named} {invented} _(unverified figure)_",
         "flag": f"{named} {invented}",
     }[numbers]
     assert response.answer == expected

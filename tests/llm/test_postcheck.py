@@ -95,8 +95,8 @@ def test_short_lists_and_scalars_count_whole() -> None:
         ("remove", "Firm B has an ARR of 200,000 [1].\n\n- Firm B renews soon"),
         (
             "mark",
-            "Firm B has an ARR of 200,000 [1]. It grew 35% last year. _(unverified: 35%)_\n\n"
-            "- Firm B renews soon\n- 12 seats idle _(unverified: 12)_",
+            "Firm B has an ARR of 200,000 [1]. It grew 35% last year. _(unverified figure)_\n\n"
+            "- Firm B renews soon\n- 12 seats idle _(unverified figure)_",
         ),
         ("flag", None),
     ],

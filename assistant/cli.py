@@ -16,11 +16,13 @@ from assistant.data_dir import check_writable
 from assistant.drafts.cli import app as draft_app
 from assistant.errors import AssistantError, DataDirError
 from assistant.evaluation.cli import eval_app
+from assistant.llm.cli import app as llm_app
 from assistant.rules import Rules, check_rules, load_rules
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 app.add_typer(draft_app, name="draft")
 app.add_typer(eval_app, name="eval")
+app.add_typer(llm_app, name="llm")  # the LLM endpoint (issue 16): `assistant llm check`
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:

@@ -172,6 +172,46 @@ class Settings(BaseSettings):
         description="answers waiting on the model at once; more are answered grounded at once",
     )
 
+    # LLM providers, usage, budget, numbers and tracing (issue 16)
+    llm_provider: Literal["openai", "azure", "ollama", "vllm", "llamacpp", "lmstudio", "other"] = (
+        Field(default="other", description="the endpoint kind: its client, headers and defaults")
+    )
+    llm_api_version: str = Field(
+        default="2024-10-21", description="Azure OpenAI api-version (provider azure)"
+    )
+    llm_reasoning: bool = Field(
+        default=False,
+        description="a reasoning model: no sampling parameters, max_completion_tokens",
+    )
+    llm_context_tokens: int = Field(
+        default=32_768, ge=1024, description="the model's context window, prompts sized to fit"
+    )
+    llm_tool_calls: Literal["auto", "native", "text"] = Field(
+        default="auto",
+        description="native tools; text: tools described in the prompt, calls parsed from text",
+    )
+    llm_tool_choice: Literal["auto", "required", "none"] | None = Field(
+        default=None, description="tool_choice sent with tools (not sent when unset)"
+    )
+    llm_parallel_tool_calls: bool | None = Field(
+        default=None, description="parallel_tool_calls sent with tools (not sent when unset)"
+    )
+    llm_json_schema: bool = Field(
+        default=True, description="drafts ask for response_format json_schema"
+    )
+    llm_prices: dict[str, tuple[float, float]] = Field(
+        default_factory=dict,
+        description='USD per 1M tokens (in, out) per model, JSON: {"gpt-4o": [2.5, 10]}',
+    )
+    llm_unsupported_numbers: Literal["remove", "mark", "flag"] = Field(
+        default="mark",
+        description="a sentence with a figure the model was not given: removed, marked, listed",
+    )
+    otel_exporter: Literal["none", "console", "otlp"] = Field(
+        default="none", description="OpenTelemetry spans (retrieval, tools, model calls)"
+    )
+    otel_endpoint: str | None = Field(default=None, description="OTLP endpoint (otlp exporter)")
+
     # serving (issue 11): CPU-bound work off the web server's threads, SQLite under load,
     # shutdown of open streams
     cpu_workers: int = Field(

@@ -3,6 +3,10 @@ request, gather the evidence the grounded builder uses (its tool calls and the c
 cites), and render the kind's prompt from `prompts/` with that evidence. The model's JSON
 is validated by `bound_model`: the draft model with the given citations and tool calls
 attached, so every marker and tool name it uses must resolve to the evidence it was given.
+
+The grounded draft is built for its evidence but kept only when it is the answer (the model
+failed); the model's draft is kept with its own id through `DraftJob.save`, so either one
+downloads as DOCX from `GET /api/drafts/{id}.docx`.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from typing import Any, cast
 from pydantic import BaseModel, Field, create_model
 
 from assistant.drafts.chat import DraftDesk
-from assistant.drafts.models import DraftBase
+from assistant.drafts.models import DraftBase, draft_schema
 from assistant.drafts.service import markdown
 from assistant.engine.types import ChatResponse, Citation, ToolCall
 from assistant.llm.drafting import DraftJob
@@ -51,7 +55,6 @@ class GroundedDraftKit:
             return None
         service = self.desk.service
         grounded = service.build_draft(plan.kind, plan.request, principal)
-        kept = service.save(grounded, principal)
         index = service.knowledge.lexical.index
         texts = {}
         for citation in grounded.citations:
@@ -75,6 +78,26 @@ class GroundedDraftKit:
         def render(draft: BaseModel) -> str:
             return markdown(cast(DraftBase, draft))
 
+        def save(draft: BaseModel) -> str:
+            return service.save(cast(DraftBase, draft), principal).draft_id
+
+        def fallback() -> ChatResponse:
+            kept = service.save(grounded, principal)
+            composers = {
+                name: "grounded"
+                for name, value in kept.draft.items()
+                if isinstance(value, dict | list)
+                and name not in ("sections", "citations", "tool_calls")
+            }
+            return ChatResponse(
+                conversation_id="",
+                answer=kept.markdown,
+                citations=kept.citations,
+                tool_calls=kept.tool_calls,
+                draft={"draft_id": kept.draft_id, "composers": composers, **kept.draft},
+                engine="grounded",
+            )
+
         return DraftJob(
             kind=plan.kind,
             model=bound_model(
@@ -85,12 +108,8 @@ class GroundedDraftKit:
             citations=grounded.citations,
             chunk_texts=texts,
             tool_calls=grounded.tool_calls,
-            fallback=ChatResponse(
-                conversation_id="",
-                answer=kept.markdown,
-                citations=kept.citations,
-                tool_calls=kept.tool_calls,
-                draft={"draft_id": kept.draft_id, **kept.draft},
-                engine="grounded",
-            ),
+            fallback=fallback,
+            grounded=grounded.model_dump(mode="json"),
+            schema=draft_schema(plan.kind, evidence=False),
+            save=save,
         )

@@ -257,6 +257,8 @@ class ChatEngine:
         if response.fallback_reason is not None:  # the model failed; this answer replaced it
             payload["fallback_reason"] = response.fallback_reason
             payload["interrupted"] = response.interrupted
+        if response.usage is not None:  # LLM usage (issue 16), read by the admin figures
+            payload["usage"] = response.usage
         if state is not None:
             kept = state.scoped(principal)
             if about and principal.can_see(about):

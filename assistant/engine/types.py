@@ -59,6 +59,11 @@ class ChatResponse(BaseModel):
         default_factory=list,
         description="what retrieval lacked for this answer and why (empty when whole)",
     )
+    # LLM usage (issue 16): tokens in/out and cost of the model calls behind this answer
+    usage: dict[str, Any] | None = Field(
+        default=None,
+        description="prompt_tokens, completion_tokens, cost_usd (None without a price)",
+    )
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,14 @@ to Markdown (report.md, for a pull request) and self-contained HTML (report.html
 Structure of report.json (version 1):
     {version, created, engine, settings, tolerance, baseline, compare, passed,
      suites: [{suite, split, path, today, thresholds, summary, below_thresholds, deltas,
-               regressions, passed, cases: [case],
+               regressions, passed, usage, cases: [case],
                compare: {naive: {summary, ratios, below_thresholds, cases: [case]}},
                by_split: {dev|test: {summary, compare: {naive: summary}}}}]}
     case: {id, ask, account, expect, tools, draft, answer, declined, citations, tool_calls,
-           draft_output, retrieved, scores, failures, details, error, latency_ms, regressed}
+           draft_output, retrieved, scores, failures, details, error, latency_ms, regressed,
+           usage}
+    usage (LLM engine): {prompt_tokens, completion_tokens, cost_usd, calls, estimated}; the
+           suite's is the sum over its cases (cost None when no case had a price)
 """
 
 from __future__ import annotations
@@ -71,6 +74,23 @@ def case_record(
         "error": result.error,
         "latency_ms": round(result.latency_ms, 2),
         "regressed": regressed,
+        "usage": response.usage,
+    }
+
+
+def usage_total(cases: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
+    """The model usage of a suite's cases added up (LLM usage, issue 16); None when no case
+    called a model."""
+    used = [c["usage"] for c in cases if c.get("usage")]
+    if not used:
+        return None
+    costs = [u["cost_usd"] for u in used if u.get("cost_usd") is not None]
+    return {
+        "prompt_tokens": sum(int(u.get("prompt_tokens", 0)) for u in used),
+        "completion_tokens": sum(int(u.get("completion_tokens", 0)) for u in used),
+        "cost_usd": round(sum(costs), 6) if costs else None,
+        "calls": sum(int(u.get("calls", 0)) for u in used),
+        "estimated": any(u.get("estimated") for u in used),
     }
 
 
@@ -122,6 +142,7 @@ def suite_record(
         "compare": {},
         "by_split": _by_split(run),
     }
+    record["usage"] = usage_total(record["cases"])
     for name, other in run.others.items():
         record["compare"][name] = {
             "summary": other.summary,

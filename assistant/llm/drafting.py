@@ -5,8 +5,13 @@ answers with the grounded draft instead.
 The drafts package supplies a `DraftKit`: it recognises a draft request, gathers the
 evidence (tool results, retrieved chunks) the grounded builder uses, and renders the draft
 kind's prompt file from `prompts/` (instructions, output schema, evidence) into a `DraftJob`.
-The output is asked for as a JSON object in the message text, which every chat-completions
-server can produce (no vendor-specific `response_format` is needed).
+The output is asked for as a JSON object: with `response_format` `json_schema` where the
+endpoint takes it (`ASSISTANT_LLM_JSON_SCHEMA`; an endpoint that rejects it is asked in the
+message text only, which every chat-completions server can answer). The validated draft's
+figures are checked field by field against the evidence each field cites (`draft_check`),
+the draft is kept with its own id through the kit's `save` (so its DOCX downloads like every
+draft's), and the response says which composer wrote each section (`draft["composers"]`).
+A prompt beyond the model's context is a `context_exceeded` failure (the grounded draft).
 """
 
 from __future__ import annotations
@@ -15,15 +20,28 @@ import json
 import re
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 from pydantic import BaseModel, ValidationError
 
 from assistant.engine.events import Event, StatusEvent
 from assistant.engine.types import AnswerCheck, ChatResponse, Citation, ToolCall
-from assistant.llm.client import MALFORMED, ModelCaller, ModelFailure, ModelTurn, TurnStream
-from assistant.llm.postcheck import CitationFilter, cited, support, unsupported_numbers
+from assistant.llm.client import (
+    CONTEXT,
+    MALFORMED,
+    ModelCaller,
+    ModelFailure,
+    ModelTurn,
+    TurnStream,
+)
+from assistant.llm.draft_check import check_draft
+from assistant.llm.postcheck import CitationFilter, cited
+from assistant.llm.providers import estimate_tokens
+from assistant.llm.usage import Usage
 from assistant.principal import Principal
+
+# the draft's own fields, not sections written by a composer
+META = frozenset({"kind", "title", "generated_on", "engine", "sections", "citations", "tool_calls"})
 
 _FENCE = re.compile(r"^\s*```(?:json)?\s*|\s*```\s*$", re.I)
 
@@ -38,7 +56,11 @@ class DraftJob:
     chunk_texts: dict[int, str] = field(default_factory=dict)
     tool_calls: list[ToolCall] = field(default_factory=list)
     request: str = "Write the draft now as one JSON object, and nothing else."
-    fallback: ChatResponse | None = None  # the grounded draft, when the kit built it already
+    # the grounded draft, kept and told when the model fails (the kit builds it for evidence)
+    fallback: Callable[[], ChatResponse] | None = None
+    grounded: dict[str, Any] | None = None  # the grounded draft's JSON, field by field
+    schema: dict[str, Any] | None = None  # the JSON schema the model fills
+    save: Callable[[BaseModel], str] | None = None  # keeps a draft, returns its id
 
 
 class DraftKit(Protocol):
@@ -92,7 +114,21 @@ class LLMDrafter:
             {"role": "system", "content": job.prompt},
             {"role": "user", "content": job.request},
         ]
-        reply = self._complete(messages, deadline)
+        usage = Usage()
+        config = self.caller.config
+        if estimate_tokens(messages) > config.prompt_budget:
+            raise ModelFailure(
+                CONTEXT,
+                f"the {job.kind} prompt does not fit {config.context_tokens} tokens "
+                "(ASSISTANT_LLM_CONTEXT_TOKENS)",
+            )
+        response_format = None
+        if config.json_schema and job.schema is not None:
+            response_format = {
+                "type": "json_schema",
+                "json_schema": {"name": job.kind, "schema": job.schema, "strict": False},
+            }
+        reply = self._complete(messages, deadline, response_format, usage)
         try:
             draft = parse_draft(reply, job.model)
         except DraftInvalidError as error:
@@ -105,35 +141,61 @@ class LLMDrafter:
                     "JSON object only, following the schema exactly.",
                 },
             ]
-            reply = self._complete(messages, deadline)
+            reply = self._complete(messages, deadline, response_format, usage)
             try:
                 draft = parse_draft(reply, job.model)
             except DraftInvalidError as again:
                 raise ModelFailure(MALFORMED, f"the draft did not validate: {again}") from again
-        return self._response(job, draft)
+        response = self._response(job, draft)
+        response.usage = usage.as_payload(config.model, config.prices)
+        return response
 
-    def _complete(self, messages: list[dict[str, str]], deadline: float) -> str:
-        return _drain(self.caller.turn(list(messages), [], deadline)).content
+    def _complete(
+        self,
+        messages: list[dict[str, str]],
+        deadline: float,
+        response_format: dict[str, Any] | None,
+        usage: Usage,
+    ) -> str:
+        turn = _drain(self.caller.turn(list(messages), [], deadline, response_format))
+        usage.add(turn.usage)
+        return turn.content
 
     def _response(self, job: DraftJob, draft: BaseModel) -> ChatResponse:
+        """The draft with its figures checked, kept (its own id), rendered."""
+        config = self.caller.config
+        data = json.loads(draft.model_dump_json())
+        if "engine" in data:
+            data["engine"] = f"llm:{config.model}"
+        results: dict[str, list[Any]] = {}
+        for call in job.tool_calls:
+            results.setdefault(call.name, []).append(call.result)
+        texts = {c.n: job.chunk_texts.get(c.n, c.snippet) for c in job.citations}
+        checked = check_draft(data, job.grounded, texts, results, config.numbers, META)
+        try:
+            draft = job.model.model_validate(checked.data)
+        except ValidationError as error:
+            raise ModelFailure(MALFORMED, f"the checked draft did not validate: {error}") from error
         given = {c.n: c for c in job.citations}
         filtered = CitationFilter(set(given))
         answer = (filtered.feed(job.render(draft)) + filtered.flush()).strip()
         citations = [given[n] for n in sorted(cited(answer)) if n in given]
-        numbers = support(
-            [job.chunk_texts.get(c.n, c.snippet) for c in citations],
-            [call.result for call in job.tool_calls],
-        )
         payload = json.loads(draft.model_dump_json())
+        if "kind" not in payload:
+            payload = {"kind": job.kind, **payload}
+        head: dict[str, Any] = {}
+        if job.save is not None:
+            head["draft_id"] = job.save(draft)
+        head["composers"] = checked.composers
         return ChatResponse(
             conversation_id="",
             answer=answer,
             citations=citations,
             tool_calls=job.tool_calls,
-            draft={"kind": job.kind, **payload} if "kind" not in payload else payload,
+            draft={**head, **payload},
             check=AnswerCheck(
                 dropped_citations=sorted(set(filtered.dropped)),
-                unsupported_numbers=unsupported_numbers(answer, numbers),
+                unsupported_numbers=checked.flagged,
             ),
         )
 

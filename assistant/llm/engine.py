@@ -24,6 +24,7 @@ from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+from assistant import tracing
 from assistant.config import Settings
 from assistant.engine.chat import ChatEngine, conversation_state
 from assistant.engine.events import (
@@ -39,7 +40,7 @@ from assistant.engine.types import AnswerCheck, ChatResponse, Fallback
 from assistant.llm.client import BUSY, LLMConfig, ModelCaller, ModelFailure, build_client
 from assistant.llm.drafting import DraftKit, GroundedAnswer, LLMDrafter
 from assistant.llm.loop import LoopResult, ToolLoop
-from assistant.llm.postcheck import MARKER, cited, support, unsupported_numbers
+from assistant.llm.postcheck import MARKER, cited, enforce_numbers, support
 from assistant.llm.transport import ModelClient
 from assistant.principal import Principal
 from assistant.prompts import Prompt, default_prompts_dir, load_prompt
@@ -154,7 +155,7 @@ class LLMEngine:
                 discard=relay.emitted,
             )
             if job is not None and job.fallback is not None:  # the grounded draft
-                response = fallback.apply(job.fallback.model_copy(deep=True))
+                response = fallback.apply(job.fallback())  # kept only now, when it is the answer
                 self._record(conversation_id, principal, text, account_id, response, account)
             else:
                 response = self.grounded.chat(
@@ -215,21 +216,27 @@ class LLMEngine:
         return f"The question as the planner resolved it (use it, verify with tools): {summary}"
 
     def _response(self, result: LoopResult, question: str) -> ChatResponse:
+        """The answer, its figures held to what it cites (a sentence with a figure the
+        model was not given is removed or marked, per ASSISTANT_LLM_UNSUPPORTED_NUMBERS)."""
         given = result.given
         citations = [given.chunks[n][0] for n in sorted(cited(result.answer)) if n in given.chunks]
         numbers = support(
             [given.chunks[c.n][1] for c in citations] + [question],
             [call.result for call in given.calls],
+            result.answer,
         )
+        answer, flagged = enforce_numbers(result.answer, numbers, self.config.numbers)
+        cited_now = set(cited(answer))
         return ChatResponse(
             conversation_id="",
-            answer=result.answer,
-            citations=citations,
+            answer=answer,
+            citations=[c for c in citations if c.n in cited_now],
             tool_calls=given.calls,
             engine=self.name,
+            usage=given.usage.as_payload(self.config.model, self.config.prices),
             check=AnswerCheck(
                 dropped_citations=sorted(set(result.dropped)),
-                unsupported_numbers=unsupported_numbers(result.answer, numbers),
+                unsupported_numbers=flagged,
             ),
         )
 
@@ -292,5 +299,6 @@ def build_llm_engine(
     config = LLMConfig.from_settings(settings)
     if config is None:
         return None
+    tracing.configure(settings.otel_exporter, settings.otel_endpoint)
     prompt = answer_prompt(settings.prompts_dir)
     return LLMEngine(config, build_client(config), grounded, tools, drafts=drafts, prompt=prompt)

@@ -8,6 +8,10 @@ message it can act on. Every tool runs with the caller's principal, so nothing t
 writes can widen what the caller may see. Retrieved chunks go to the model numbered, inside
 <document> delimiters, marked as untrusted data; the answer's markers are filtered against
 the chunks actually given (see `postcheck`).
+
+The prompt is held to the context budget (`budget`): the best chunks that fit, tool results
+shortened by whole items, the oldest turns left out first; a prompt that cannot fit is a
+`context_exceeded` failure. The tokens of every call add up in the result's `usage`.
 """
 
 from __future__ import annotations
@@ -22,11 +26,14 @@ from typing import Any
 
 from pydantic import Field, ValidationError
 
+from assistant import tracing
 from assistant.engine.events import DeltaEvent, Event, StatusEvent, ToolCallEvent, ToolResultEvent
 from assistant.engine.types import Citation, SearchHit, SearchResponse, ToolCall
 from assistant.errors import AssistantError, InvalidInputError
-from assistant.llm.client import MAX_STEPS, ModelCaller, ModelFailure, RequestedCall
+from assistant.llm.budget import fit_hits, fit_messages, fit_result
+from assistant.llm.client import CONTEXT, MAX_STEPS, ModelCaller, ModelFailure, RequestedCall
 from assistant.llm.postcheck import CitationFilter, dumps
+from assistant.llm.usage import Usage
 from assistant.principal import Principal
 from assistant.store.records import describe
 from assistant.tools.base import ToolInput
@@ -61,6 +68,7 @@ class Given:
     chunks: dict[int, tuple[Citation, str]] = field(default_factory=dict)
     numbers: dict[str, int] = field(default_factory=dict)  # chunk id -> n
     calls: list[ToolCall] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
 
     def number(self, hit: SearchHit) -> int:
         n = self.numbers.get(hit.chunk_id)
@@ -109,13 +117,21 @@ class ToolLoop:
         for step in range(self.max_steps):
             last = step == self.max_steps - 1
             yield StatusEvent(stage="thinking", message=f"asking the model (step {step + 1})")
-            turn_stream = self.caller.turn(messages, [] if last else self.schemas(), deadline)
+            schemas = [] if last else self.schemas()
+            if not fit_messages(messages, schemas, self.caller.config.prompt_budget):
+                raise ModelFailure(
+                    CONTEXT,
+                    f"the prompt does not fit {self.caller.config.context_tokens} tokens "
+                    "(ASSISTANT_LLM_CONTEXT_TOKENS)",
+                )
+            turn_stream = self.caller.turn(messages, schemas, deadline)
             streamed = False
             while True:
                 try:
                     piece = next(turn_stream)
                 except StopIteration as stop:
                     turn = stop.value
+                    given.usage.add(turn.usage)
                     break
                 if not streamed and answer:
                     piece = "\n\n" + piece
@@ -149,6 +165,14 @@ class ToolLoop:
         with contextlib.suppress(json.JSONDecodeError):
             arguments = json.loads(call.arguments or "{}")
         yield ToolCallEvent(id=call.id, name=call.name, arguments=arguments)
+        with tracing.span("tool.call", tool=call.name) as span:
+            content = yield from self._guarded(call, arguments, principal, given)
+            span.set(ok=not content.startswith('{"error"'))
+        return content
+
+    def _guarded(
+        self, call: RequestedCall, arguments: Any, principal: Principal, given: Given
+    ) -> Generator[Event, None, str]:
         try:
             if not isinstance(arguments, dict):
                 raise InvalidInputError(
@@ -170,7 +194,9 @@ class ToolLoop:
             as_of=record.as_of,
             source=record.source,
         )
-        return dumps({"result": record.result, "as_of": record.as_of, "source": record.source})
+        share = self.caller.config.prompt_budget // 4
+        result = fit_result(record.result, share)
+        return dumps({"result": result, "as_of": record.as_of, "source": record.source})
 
     def _search(
         self, call: RequestedCall, arguments: dict[str, Any], principal: Principal, given: Given
@@ -179,7 +205,10 @@ class ToolLoop:
             args = SearchKnowledgeInput.model_validate(arguments)
         except ValidationError as error:
             raise InvalidInputError(f"bad arguments for {SEARCH}: {describe(error)}") from error
-        hits = self.search(args.query, principal, args.k).hits
+        with tracing.span("retrieval.search", k=args.k) as span:
+            hits = self.search(args.query, principal, args.k).hits
+            span.set(hits=len(hits))
+        hits = fit_hits(hits, self.caller.config.prompt_budget // 3)
         numbered = [(given.number(hit), hit) for hit in hits]
         yield ToolResultEvent(
             id=call.id,

@@ -5,7 +5,12 @@ should come from what it was given.
   text streams (it holds back an unfinished `[` and trailing spaces, so a marker is never
   split across pieces and the filtered pieces join to the filtered whole).
 - `unsupported_numbers` flags each number in the answer that appears in neither a tool
-  result, a cited chunk nor the question (rounding and "85%" for 0.85 are tolerated).
+  result, a cited chunk nor the question (rounding and "85%" for 0.85 are tolerated). Of a
+  tool result's list of records (the rows of `list_accounts`, say), only the records the
+  answer names count: after a long list almost any integer would otherwise be "supported".
+- `enforce_numbers` then removes each sentence holding such a number, or marks it
+  (`ASSISTANT_LLM_UNSUPPORTED_NUMBERS=remove|mark|flag`); a list item or table row is one
+  sentence, so no structure is cut.
 """
 
 from __future__ import annotations
@@ -90,7 +95,10 @@ def _values(text: str) -> list[tuple[str, float]]:
     return [(written, value) for _, written, value in sorted(found)]
 
 
-def _json_numbers(value: Any) -> Iterable[float]:
+_FREE_LIST = 3  # a list of this many records or fewer counts whole
+
+
+def _json_numbers(value: Any, answer: str | None = None) -> Iterable[float]:
     if isinstance(value, bool):
         return
     if isinstance(value, int | float):
@@ -99,16 +107,29 @@ def _json_numbers(value: Any) -> Iterable[float]:
         yield from (v for _, v in _values(value))
     elif isinstance(value, dict):
         for item in value.values():
-            yield from _json_numbers(item)
+            yield from _json_numbers(item, answer)
     elif isinstance(value, list):
+        records = answer is not None and len(value) > _FREE_LIST
         for item in value:
-            yield from _json_numbers(item)
+            if records and isinstance(item, dict) and not _named(item, str(answer)):
+                continue
+            yield from _json_numbers(item, answer)
 
 
-def support(texts: Iterable[str], results: Iterable[Any]) -> set[float]:
-    """Every number in the texts and in the (JSON) tool results."""
+def _named(record: dict[str, Any], answer: str) -> bool:
+    """Whether the answer names the record (one of its ids or names)."""
+    return any(
+        isinstance(v, str) and len(v) >= 3 and re.search(r"[A-Za-z]", v) and v.lower() in answer
+        for v in record.values()
+    )
+
+
+def support(texts: Iterable[str], results: Iterable[Any], answer: str | None = None) -> set[float]:
+    """Every number in the texts and in the (JSON) tool results; with `answer`, only the
+    records of a long list that the answer names."""
     numbers = {v for text in texts for _, v in _values(text)}
-    numbers.update(v for result in results for v in _json_numbers(result))
+    lowered = answer.lower() if answer is not None else None
+    numbers.update(v for result in results for v in _json_numbers(result, lowered))
     return numbers
 
 
@@ -131,6 +152,33 @@ def unsupported_numbers(answer: str, numbers: set[float]) -> list[str]:
         if not _supported(value, written, numbers) and written not in flagged:
             flagged.append(written)
     return flagged
+
+
+MARK = "_(unverified figure)_"  # the figure itself is not repeated: `check` names it
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9*_(\[\"'])")
+_STRUCTURED = re.compile(r"^\s*([-*+]\s|\d+[.)]\s|\||#)")
+
+
+def enforce_numbers(text: str, numbers: set[float], policy: str) -> tuple[str, list[str]]:
+    """(the text with each sentence holding an unsupported number removed or marked, those
+    numbers). A list item, table row or heading is one unit; prose lines split into
+    sentences. `flag` changes nothing."""
+    flagged = unsupported_numbers(text, numbers)
+    if not flagged or policy == "flag":
+        return text, flagged
+    lines: list[str] = []
+    for line in text.split("\n"):
+        units = [line] if _STRUCTURED.match(line) else _SENTENCE.split(line)
+        kept: list[str] = []
+        for unit in units:
+            bad = unsupported_numbers(unit, numbers)
+            if not bad:
+                kept.append(unit)
+            elif policy == "mark":
+                kept.append(f"{unit.rstrip()} {MARK}")
+        if kept or not line.strip():
+            lines.append(" ".join(kept) if len(units) > 1 else (kept[0] if kept else ""))
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip(), flagged
 
 
 def dumps(result: Any) -> str:

@@ -20,14 +20,18 @@ from typing import Any, TypeVar
 
 import openai
 
+from assistant.llm.providers import Shape
+
 T = TypeVar("T")
 
 
 class ModelClient:
-    """The SDK's async client and the loop its calls run on (started at the first call)."""
+    """The SDK's async client, how requests are shaped for its endpoint, and the loop its
+    calls run on (started at the first call)."""
 
-    def __init__(self, sdk: openai.AsyncOpenAI) -> None:
+    def __init__(self, sdk: openai.AsyncOpenAI, shape: Shape | None = None) -> None:
         self.sdk = sdk
+        self.shape = shape or Shape()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()

@@ -70,8 +70,7 @@ def model_server() -> Iterator[tuple[ScriptedModel, LiveServer]]:
 @pytest.fixture
 def model(model_server: tuple[ScriptedModel, LiveServer]) -> ScriptedModel:
     scripted = model_server[0]
-    scripted.queue.clear()
-    scripted.history.clear()
+    scripted.reset()
     return scripted
 
 

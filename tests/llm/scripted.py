@@ -7,7 +7,24 @@ malformed body, a delay, a hang, a cut stream, a connection broken mid-stream, a
 arguments split into fragments). A hang keeps the connection busy without ever answering (an
 SSE comment, or a space of the JSON body, every 0.2 s), so no read timeout ends it: only the
 client giving up does. Every request body
-is kept in `.history`. Without a queued reply the server answers 599, which no test expects.
+is kept in `.history` (its path, query and headers in `.requests`). Without a queued reply
+the server answers 599, which no test expects.
+
+`quirks` make it behave like a real provider that is not OpenAI (set per test):
+
+    azure          only /openai/deployments/<deployment>/chat/completions, with an
+                   `api-version` query and an `api-key` header (else 404 / 401)
+    no_sampling    a reasoning model: 400 for `temperature` and for `max_tokens`
+    ollama_ctx     a context of `options.num_ctx` tokens (2048 when unset): a longer prompt
+                   (messages and tool schemas)
+                   is cut silently, from the start, so the model never sees its instructions
+    no_tools       400 for `tools` (vLLM without --enable-auto-tool-choice, llama.cpp
+                   without --jinja)
+    no_usage       no usage chunk in a stream, whatever `stream_options` asks
+    no_json_schema 400 for `response_format`
+
+Usage is counted as a real server would: prompt tokens from the request size, completion
+tokens from the reply.
 """
 
 from __future__ import annotations
@@ -83,11 +100,18 @@ class ScriptedModel:
         self.model = model
         self.queue: deque[Reply] = deque()
         self.history: list[dict[str, Any]] = []
+        self.requests: list[dict[str, Any]] = []
+        self.quirks: set[str] = set()
         self.lock = threading.Lock()
         self.app = Starlette(
             routes=[
                 Route("/v1/chat/completions", self._complete, methods=["POST"]),
                 Route("/v1/models", self._models, methods=["GET"]),
+                Route(
+                    "/openai/deployments/{deployment}/chat/completions",
+                    self._complete,
+                    methods=["POST"],
+                ),
             ]
         )
 
@@ -103,13 +127,34 @@ class ScriptedModel:
     async def _models(self, _: Request) -> Response:
         return JSONResponse({"object": "list", "data": [{"id": self.model, "object": "model"}]})
 
+    def reset(self) -> None:
+        with self.lock:
+            self.queue.clear()
+            self.history.clear()
+            self.requests.clear()
+            self.quirks = set()
+
     async def _complete(self, request: Request) -> Response:
         body = await request.json()
         with self.lock:
             self.history.append(body)
-            reply = self.queue.popleft() if self.queue else None
+            self.requests.append(
+                {
+                    "path": request.url.path,
+                    "query": dict(request.query_params),
+                    "headers": dict(request.headers),
+                }
+            )
+            refusal = self._refusal(request, body)
+            reply = self.queue.popleft() if self.queue and refusal is None else None
+        if refusal is not None:
+            return refusal
         if reply is None:
             return JSONResponse({"error": {"message": "no scripted reply"}}, status_code=599)
+        if "ollama_ctx" in self.quirks and _tokens(
+            [body["messages"], body.get("tools")]
+        ) > _num_ctx(body):
+            reply = Reply(content="I have no instructions; what would you like to know?")
         if reply.delay:
             await asyncio.sleep(reply.delay)
         if reply.hang:
@@ -124,10 +169,45 @@ class ScriptedModel:
             media = "application/json"
             return Response(reply.body, reply.status, reply.headers, media_type=media)
         if body.get("stream"):
-            return StreamingResponse(self._chunks(reply), media_type="text/event-stream")
-        return JSONResponse(self._completion(reply), headers=reply.headers)
+            return StreamingResponse(self._chunks(body, reply), media_type="text/event-stream")
+        return JSONResponse(self._completion(body, reply), headers=reply.headers)
 
-    def _completion(self, reply: Reply) -> dict[str, Any]:
+    def _refusal(self, request: Request, body: dict[str, Any]) -> Response | None:
+        """What a provider with these quirks answers instead of a completion (or None)."""
+        azure = request.url.path.startswith("/openai/deployments/")
+        if "azure" in self.quirks and not azure:
+            return _refuse(404, "Resource not found", None, "404")
+        if azure and "api-version" not in request.query_params:
+            return _refuse(404, "Resource not found (no api-version)", None, "404")
+        if azure and request.headers.get("api-key") is None:
+            return _refuse(401, "Access denied due to missing api-key header", None, "401")
+        if "no_sampling" in self.quirks:
+            for name, hint in (("temperature", ""), ("max_tokens", " Use 'max_completion_tokens'")):
+                if name in body:
+                    message = (
+                        f"Unsupported parameter: '{name}' is not supported with this model.{hint}"
+                    )
+                    return _refuse(400, message, name, "unsupported_parameter")
+        if "no_tools" in self.quirks and "tools" in body:
+            message = (
+                '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser '
+                "to be set"
+            )
+            return _refuse(400, message, None, None)
+        if "no_json_schema" in self.quirks and "response_format" in body:
+            return _refuse(400, "response_format json_schema is not supported", None, None)
+        return None
+
+    def usage(self, body: dict[str, Any], reply: Reply) -> dict[str, int]:
+        prompt = _tokens([body.get("messages"), body.get("tools")])
+        completion = _tokens(reply.content or "") + sum(_tokens(c.raw) for c in reply.calls)
+        return {
+            "prompt_tokens": prompt,
+            "completion_tokens": completion,
+            "total_tokens": prompt + completion,
+        }
+
+    def _completion(self, body: dict[str, Any], reply: Reply) -> dict[str, Any]:
         message: dict[str, Any] = {"role": "assistant", "content": reply.content}
         if reply.calls:
             message["tool_calls"] = [
@@ -150,10 +230,10 @@ class ScriptedModel:
                     "finish_reason": _finish(reply),
                 }
             ],
-            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+            **({} if "no_usage" in self.quirks else {"usage": self.usage(body, reply)}),
         }
 
-    async def _chunks(self, reply: Reply) -> AsyncIterator[str]:
+    async def _chunks(self, body: dict[str, Any], reply: Reply) -> AsyncIterator[str]:
         deltas: list[dict[str, Any]] = [{"role": "assistant", "content": ""}]
         text = reply.content or ""
         step = reply.piece
@@ -177,6 +257,10 @@ class ScriptedModel:
         if reply.drop:
             raise ConnectionResetError("scripted: the connection broke mid-stream")
         yield _sse(self._chunk({}, _finish(reply)))
+        wants = (body.get("stream_options") or {}).get("include_usage")
+        if wants and "no_usage" not in self.quirks:
+            usage = {**self._chunk({}, None), "choices": [], "usage": self.usage(body, reply)}
+            yield _sse(usage)
         yield "data: [DONE]\n\n"
 
     async def _trickle(self, request: Request, stream: bool) -> AsyncIterator[str]:
@@ -202,3 +286,18 @@ def _finish(reply: Reply) -> str:
 
 def _sse(payload: dict[str, Any]) -> str:
     return f"data: {json.dumps(payload)}\n\n"
+
+
+def _refuse(status: int, message: str, param: str | None, code: str | None) -> Response:
+    error = {"message": message, "type": "invalid_request_error", "param": param, "code": code}
+    return JSONResponse({"error": error}, status_code=status)
+
+
+def _tokens(value: Any) -> int:
+    text = value if isinstance(value, str) else json.dumps(value)
+    return len(text) // 4
+
+
+def _num_ctx(body: dict[str, Any]) -> int:
+    options = body.get("options") or {}
+    return int(options.get("num_ctx", 2048))

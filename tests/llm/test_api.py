@@ -122,7 +122,9 @@ def test_llm_stream_and_plain(with_llm: httpx.Client, model: ScriptedModel) -> N
     bad_call = [d for n, d in events if n == "tool_result" and not d["ok"]]
     assert "account_id is missing" in bad_call[0]["error"]
     done = ChatResponse.model_validate(events[-1][1])
-    assert done.engine == "llm:scripted-1" and done.answer == LIVE_ANSWER
+    # chunk [1] here is the handover section: the "30" it does not hold is marked
+    assert done.engine == "llm:scripted-1" and done.answer == f"{LIVE_ANSWER} _(unverified figure)_"
+    assert done.check is not None and done.check.unsupported_numbers == ["30"]
 
     model.enqueue(error(503))
     plain = with_llm.post(
@@ -200,3 +202,17 @@ def test_openai_client_through_the_llm_engine(with_llm: httpx.Client, model: Scr
     assert text.startswith("A new customer should be live within 30 days of signature [^1].")
     assert "[^1]: Onboarding Playbook" in text
     assert (chunks[-1].model_extra or {})["assistant"]["engine"] == "llm:scripted-1"
+
+
+def test_usage_through_the_api(with_llm: httpx.Client, model: ScriptedModel) -> None:
+    model.enqueue(content("Hello."), content("Hello."))
+    messages: Any = [{"role": "user", "content": "hello there"}]
+    completion = sdk(with_llm).chat.completions.create(model="x", messages=messages)
+    assert completion.usage is not None and completion.usage.prompt_tokens > 0
+    assert completion.usage.total_tokens == (
+        completion.usage.prompt_tokens + completion.usage.completion_tokens
+    )
+    body = with_llm.post(
+        "/api/chat", json={"message": "hello there"}, headers=bearer(ADMIN_KEY)
+    ).json()
+    assert body["usage"]["prompt_tokens"] > 0 and "cost_usd" in body["usage"]

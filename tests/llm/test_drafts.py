@@ -76,7 +76,7 @@ def test_valid_draft(
     events = list(engine_with_kit(make_engine, llm_services).stream("Draft a plan", SELLER))
     response = events[-1].response  # type: ignore[union-attr]
     assert response.engine == "llm:scripted-1" and response.fallback_reason is None
-    assert response.draft == {"kind": "success_plan", **GOOD}
+    assert response.draft == {"kind": "success_plan", **GOOD, "composers": {}}
     assert [e.draft for e in events if isinstance(e, DraftEvent)] == [response.draft]
     assert "ARR: 880000" in response.answer and response.citations[0].n == 1
     assert response.check.unsupported_numbers == [] and len(model.history) == 1
@@ -89,7 +89,7 @@ def test_one_repair_attempt(
     broken = {**GOOD, "arr": "lots", "extra": 1}
     model.enqueue(content(json.dumps(broken)), content(json.dumps(GOOD)))
     response = engine_with_kit(make_engine, llm_services).chat("Draft a plan", SELLER)
-    assert response.draft == {"kind": "success_plan", **GOOD}
+    assert response.draft == {"kind": "success_plan", **GOOD, "composers": {}}
     repair = model.history[1]["messages"][-1]["content"]
     assert "arr" in repair and "extra" in repair and "corrected JSON" in repair
 

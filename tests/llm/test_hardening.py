@@ -294,7 +294,7 @@ def test_a_cut_stream_of_tool_calls_is_retried(
         tools(Call("search_knowledge", {"query": "live"})),
         content("Live within 30 days [1]."),
     )
-    response = make_engine(retries=1).chat(QUESTION, ADMIN)
+    response = make_engine(retries=1, numbers="flag").chat(QUESTION, ADMIN)
     assert response.engine == "llm:scripted-1" and response.answer == "Live within 30 days [1]."
     assert len(model.history) == 3
     assert model.history[1]["messages"] == model.history[0]["messages"]  # the same request

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.llm.postcheck import CitationFilter, cited, support, unsupported_numbers
+from assistant.llm.postcheck import (
+    CitationFilter,
+    cited,
+    enforce_numbers,
+    support,
+    unsupported_numbers,
+)
 
 
 def filtered(text: str, known: set[int], piece: int | None = None) -> tuple[str, list[int]]:
@@ -60,3 +66,48 @@ def test_ids_markers_and_indexes_are_not_numbers() -> None:
     text = "Account ACC-001 looks fine [3]. Sev1 is open; see objectives[0].kpi."
     assert unsupported_numbers(text, numbers) == []
     assert unsupported_numbers("A 30-day window.", numbers) == ["30"]
+
+
+# numbers held to what the answer cites (issue 16) -----------------------------------------
+
+ROWS = {
+    "count": 5,
+    "accounts": [{"id": f"ACC-00{i}", "name": f"Firm {c}", "arr": 100_000 * i} for i, c in
+                 zip(range(1, 6), "ABCDE", strict=True)],
+}  # fmt: skip
+
+
+def test_a_long_list_supports_only_the_records_the_answer_names() -> None:
+    answer = "Firm B has an ARR of 200,000 and another account has 400,000."
+    numbers = support([], [ROWS], answer)
+    assert unsupported_numbers(answer, numbers) == ["400,000"]
+    assert unsupported_numbers(answer, support([], [ROWS])) == []  # the old, loose set
+
+
+def test_short_lists_and_scalars_count_whole() -> None:
+    result = {"total": 7, "items": [{"n": 3}, {"n": 4}]}
+    assert unsupported_numbers("7 in all, 3 and 4.", support([], [result], "x")) == []
+
+
+@pytest.mark.parametrize(
+    ("policy", "expected"),
+    [
+        ("remove", "Firm B has an ARR of 200,000 [1].\n\n- Firm B renews soon"),
+        (
+            "mark",
+            "Firm B has an ARR of 200,000 [1]. It grew 35% last year. _(unverified figure)_\n\n"
+            "- Firm B renews soon\n- 12 seats idle _(unverified figure)_",
+        ),
+        ("flag", None),
+    ],
+)
+def test_a_sentence_with_an_invented_figure_is_removed_or_marked(
+    policy: str, expected: str | None
+) -> None:
+    text = (
+        "Firm B has an ARR of 200,000 [1]. It grew 35% last year.\n\n"
+        "- Firm B renews soon\n- 12 seats idle"
+    )
+    answer, flagged = enforce_numbers(text, support([], [ROWS], text), policy)
+    assert flagged == ["35%", "12"]
+    assert answer == (expected if expected is not None else text)

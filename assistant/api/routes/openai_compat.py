@@ -215,6 +215,17 @@ def _replay(services: Services, principal: Principal, earlier: list[Message]) ->
     )
 
 
+def _usage(response: ChatResponse) -> dict[str, int]:
+    """The model's tokens behind the answer (LLM usage, issue 16); zeros when grounded."""
+    used = response.usage or {}
+    prompt, completion = int(used.get("prompt_tokens", 0)), int(used.get("completion_tokens", 0))
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
+
+
 def _completion(completion_id: str, response: ChatResponse) -> dict[str, Any]:
     content = footnotes(response.answer) + definitions(response.citations)
     return {
@@ -229,7 +240,7 @@ def _completion(completion_id: str, response: ChatResponse) -> dict[str, Any]:
                 "finish_reason": "stop",
             }
         ],
-        "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+        "usage": _usage(response),
         **extras(response),
     }
 

@@ -17,7 +17,6 @@ from assistant.engine.planner.execute import Run
 from assistant.engine.planner.intents import IntentMatcher
 from assistant.engine.planner.plan import Plan
 from assistant.engine.planner.planner import Planner
-from assistant.engine.planner.signals import SignalRule
 from assistant.engine.planner.slots import Vocabulary
 from assistant.engine.planner.state import Row, State
 from assistant.engine.planner.vocabulary import from_rules
@@ -26,6 +25,7 @@ from assistant.errors import InvalidInputError, NotFoundError, PermissionDeniedE
 from assistant.principal import Principal
 from assistant.retrieval.filters import SearchFilter
 from assistant.retrieval.hybrid import HybridRetriever
+from assistant.rules import Rules
 from assistant.tools.base import ToolResult
 from assistant.tools.health import HealthScore
 from assistant.tools.licenses import LicenseUtilization
@@ -59,16 +59,19 @@ class AccountDesk:
         composer: GroundedComposer,
         k: int = 8,
         matcher: IntentMatcher | None = None,
-        signals: list[SignalRule] | None = None,
     ) -> None:
         self.tools = tools
         self.retriever = retriever
         self.composer = composer
         self.k = k
         self._matcher = matcher
-        self.signals = signals if signals is not None else rule_signals(tools)
         self._lock = threading.Lock()
         self._ordinary: tuple[object, frozenset[str]] | None = None
+
+    @property
+    def rules(self) -> Rules:
+        """The knowledge base's rules: its signals drive the action lists."""
+        return self.tools.context.rules
 
     @property
     def matcher(self) -> IntentMatcher:
@@ -264,14 +267,6 @@ class AccountDesk:
         if composition.declined:
             return "", []
         return composition.answer, composition.citations
-
-
-def rule_signals(tools: ToolRegistry) -> list[SignalRule]:
-    """The rules file's signal -> guidance mapping."""
-    return [
-        SignalRule.model_validate(signal.model_dump(mode="json", exclude_none=True))
-        for signal in tools.context.rules.signals
-    ]
 
 
 def _about(state: State, account: AccountName) -> State:

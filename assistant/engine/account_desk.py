@@ -14,6 +14,7 @@ from assistant.engine.composer import GroundedComposer
 from assistant.engine.planner import actions
 from assistant.engine.planner.entities import EntityResolver, Owner
 from assistant.engine.planner.execute import Run
+from assistant.engine.planner.fields import overview_fields
 from assistant.engine.planner.intents import IntentMatcher
 from assistant.engine.planner.plan import Plan
 from assistant.engine.planner.planner import Planner
@@ -278,6 +279,8 @@ def _render(result: ToolResult, m: str, plan: Plan) -> tuple[list[str], list[Row
     account = plan.account
     name = account.name if account else None
     if isinstance(result, AccountOverview):
+        if plan.fields:
+            return [overview_fields().sentence(result, plan.fields, m)], None
         return render.overview(result, m), None
     if isinstance(result, HealthScore):
         return render.health(result, m), None

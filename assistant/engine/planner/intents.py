@@ -26,6 +26,9 @@ class ExemplarFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     intents: dict[str, list[str]] = Field(description="intent -> phrasings")
+    fields: dict[str, object] = Field(
+        default_factory=dict, description="record fields a question names (planner/fields.py)"
+    )
 
 
 def load_exemplars(path: Path = EXEMPLARS) -> dict[Intent, list[str]]:

@@ -21,6 +21,7 @@ from typing import Any
 from assistant.engine.account_names import AccountName, words_of
 from assistant.engine.planner.dates import parse_window
 from assistant.engine.planner.entities import EntityResolver, Found
+from assistant.engine.planner.fields import overview_fields
 from assistant.engine.planner.intents import MARGIN, IntentMatcher, Ranking
 from assistant.engine.planner.plan import TOPICS, Clarify, Entities, Intent, Person, Plan, ToolStep
 from assistant.engine.planner.slots import Vocabulary, identity_in, parse_slots
@@ -203,6 +204,12 @@ class Planner:
         if intent == "actions":
             return make("actions", "actions", targets=targets, follow_up=follow_up)
         account_id = targets[0].id
+        fields = overview_fields().named(entities.masked) if intent == "overview" else ()
+        if fields:  # "who is their CSM?": that field of the record, not the whole overview
+            step = ToolStep("account_overview", {"account_id": account_id})
+            return make(
+                intent, "account", targets=targets, follow_up=follow_up, tools=[step], fields=fields
+            )
         return make(
             intent,
             "account",

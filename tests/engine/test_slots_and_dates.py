@@ -91,6 +91,8 @@ def test_identity() -> None:
         ("by March", "2026-11-01", "2027-03-31"),
         ("in June", "2027-06-01", "2027-06-30"),
         ("next month", "2026-12-01", "2026-12-31"),
+        ("renewing in the next month", "2026-11-01", "2026-12-01"),  # one month from today
+        ("within a week", "2026-11-01", "2026-11-08"),
         ("before 2027-02-15", "2026-11-01", "2027-02-14"),
     ],
 )

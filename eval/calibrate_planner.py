@@ -3,8 +3,9 @@
     python eval/calibrate_planner.py eval/suites/knowledge.yaml eval/suites/portfolio.yaml \
         eval/suites/accounts.yaml --data-dir /tmp/calibration --today 2026-11-01
 
-Every single-turn dev case is planned under every setting of the grid (the intent scores of
-a message are embedded once and cached, so a setting costs a re-plan, not a model call). A
+Every single-turn dev case is planned under each setting of the grid, one margin varied at
+a time with the others in place (the intent scores of a message are embedded once and
+cached, so a setting costs a re-plan, not a model call). A
 plan is right when its scope is the suite's: a knowledge question stays knowledge (a
 question to decline stays knowledge or is declined), a portfolio question is planned over
 the portfolio, an account question's planned tools include the tools the case requires. The
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import itertools
 from pathlib import Path
 
 from assistant.config import Settings
@@ -90,13 +90,15 @@ def main() -> None:
         return len(cases) - len(wrong), wrong
 
     base, wrong = score(current)
-    print(f"in place: {base}/{len(cases)} right; wrong: {wrong}")
+    print(f"in place: {base}/{len(cases)} right; wrong: {wrong}", flush=True)
     best = (base, current, wrong)
-    for values in itertools.product(*GRID.values()):
-        margins = current.model_copy(update=dict(zip(GRID, values, strict=True)))
-        n, wrong = score(margins)
-        if n > best[0]:
-            best = (n, margins, wrong)
+    for name, values in GRID.items():
+        for value in values:
+            margins = best[1].model_copy(update={name: value})
+            n, wrong = score(margins)
+            print(f"  {name}={value}: {n}/{len(cases)}", flush=True)
+            if n > best[0]:
+                best = (n, margins, wrong)
     n, margins, wrong = best
     print(f"best: {n}/{len(cases)} right with {margins.model_dump()}; wrong: {wrong}")
     services.close()

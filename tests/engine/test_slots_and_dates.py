@@ -141,3 +141,17 @@ def test_keys_file_may_name_the_person(tmp_path: Path) -> None:
     )
     principal = load_keys(keys).principal("Bearer abcdefghijklmnop1234")
     assert principal.name == "Tom Becker"
+
+
+def test_planner_margins_are_validated_data(tmp_path: Path) -> None:
+    import pytest
+
+    from assistant.engine.planner.margins import load_margins, shipped_margins
+    from assistant.errors import ConfigurationError
+
+    assert 0 < shipped_margins().portfolio_sure < 1
+    bad = tmp_path / "margins.yaml"
+    bad.write_text("portfolio_lead: 0.05\nportfolio_sure: 3\n", encoding="utf-8")
+    with pytest.raises(ConfigurationError, match="portfolio_sure") as raised:
+        load_margins(bad)
+    assert "knowledge_lead" in str(raised.value)  # a missing margin is named too

@@ -14,10 +14,10 @@ from assistant.engine.composer import GroundedComposer
 from assistant.engine.planner import actions
 from assistant.engine.planner.entities import EntityResolver, Owner
 from assistant.engine.planner.execute import Run
+from assistant.engine.planner.fields import overview_fields
 from assistant.engine.planner.intents import IntentMatcher
 from assistant.engine.planner.plan import Plan
 from assistant.engine.planner.planner import Planner
-from assistant.engine.planner.signals import SignalRule
 from assistant.engine.planner.slots import Vocabulary
 from assistant.engine.planner.state import Row, State
 from assistant.engine.planner.vocabulary import from_rules
@@ -26,6 +26,7 @@ from assistant.errors import InvalidInputError, NotFoundError, PermissionDeniedE
 from assistant.principal import Principal
 from assistant.retrieval.filters import SearchFilter
 from assistant.retrieval.hybrid import HybridRetriever
+from assistant.rules import Rules
 from assistant.tools.base import ToolResult
 from assistant.tools.health import HealthScore
 from assistant.tools.licenses import LicenseUtilization
@@ -59,16 +60,19 @@ class AccountDesk:
         composer: GroundedComposer,
         k: int = 8,
         matcher: IntentMatcher | None = None,
-        signals: list[SignalRule] | None = None,
     ) -> None:
         self.tools = tools
         self.retriever = retriever
         self.composer = composer
         self.k = k
         self._matcher = matcher
-        self.signals = signals if signals is not None else rule_signals(tools)
         self._lock = threading.Lock()
         self._ordinary: tuple[object, frozenset[str]] | None = None
+
+    @property
+    def rules(self) -> Rules:
+        """The knowledge base's rules: its signals drive the action lists."""
+        return self.tools.context.rules
 
     @property
     def matcher(self) -> IntentMatcher:
@@ -266,14 +270,6 @@ class AccountDesk:
         return composition.answer, composition.citations
 
 
-def rule_signals(tools: ToolRegistry) -> list[SignalRule]:
-    """The rules file's signal -> guidance mapping."""
-    return [
-        SignalRule.model_validate(signal.model_dump(mode="json", exclude_none=True))
-        for signal in tools.context.rules.signals
-    ]
-
-
 def _about(state: State, account: AccountName) -> State:
     return State(state.intent, account.id, state.rows, state.opportunity, state.identity)
 
@@ -283,6 +279,8 @@ def _render(result: ToolResult, m: str, plan: Plan) -> tuple[list[str], list[Row
     account = plan.account
     name = account.name if account else None
     if isinstance(result, AccountOverview):
+        if plan.fields:
+            return [overview_fields().sentence(result, plan.fields, m)], None
         return render.overview(result, m), None
     if isinstance(result, HealthScore):
         return render.health(result, m), None

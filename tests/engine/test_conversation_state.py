@@ -42,11 +42,48 @@ def test_their_csm_and_what_about_follow_the_account(guided: Services) -> None:
     first = guided.chat.chat("How is Woodgrove Bank doing?", ADMIN)
     csm = guided.chat.chat("who is their CSM?", ADMIN, first.conversation_id)
     assert csm.tool_calls[0].arguments["account_id"] == "ACC-005"
-    assert "CSM: Aisha Bello" in csm.answer
+    assert "CSM: Aisha Bello [T1]" in csm.answer
     licenses = guided.chat.chat("License utilization of Relecloud", ADMIN, first.conversation_id)
     other = guided.chat.chat("what about Fourth Coffee?", ADMIN, licenses.conversation_id)
     assert other.tool_calls[0].name == "license_utilization"
     assert other.tool_calls[0].arguments["account_id"] == "ACC-017"
+
+
+def test_a_field_question_answers_just_that_field(guided: Services) -> None:
+    first = guided.chat.chat("How is Woodgrove Bank doing?", ADMIN)
+    assert "$1,900,000" in first.answer and "Aisha Bello" in first.answer  # the overview
+    csm = guided.chat.chat("Who is their CSM?", ADMIN, first.conversation_id)
+    assert [c.name for c in csm.tool_calls] == ["account_overview"]
+    assert "Aisha Bello [T1]" in csm.answer
+    assert "1,900,000" not in csm.answer and "Ben Carter" not in csm.answer
+    renew = guided.chat.chat("when do they renew?", ADMIN, first.conversation_id)
+    assert re.search(r"renewal date: 2027-03-31, in \d+ days \[T1\]", renew.answer)
+    assert "Aisha Bello" not in renew.answer
+    # the account in context (the request's account_id), no earlier turn
+    arr = guided.chat.chat("what's their ARR?", ADMIN, account_id="ACC-005")
+    assert "ARR: $1,900,000 [T1]" in arr.answer and "2027-03-31" not in arr.answer
+    assert arr.tool_calls[0].result["arr"] == 1_900_000
+    both = guided.chat.chat("Who are the AE and CSM of Woodgrove Bank?", ADMIN)
+    assert "account executive: Ben Carter; CSM: Aisha Bello [T1]" in both.answer
+
+
+def test_record_field_words_are_checked_against_the_record() -> None:
+    import pytest
+
+    from assistant.engine.planner.fields import FieldEntry, RecordFields
+    from assistant.errors import ConfigurationError
+    from assistant.tools.overview import AccountOverview
+
+    with pytest.raises(ConfigurationError, match="not fields of AccountOverview"):
+        RecordFields(AccountOverview, {"budget": FieldEntry(aliases=["spend"])})
+    with pytest.raises(ConfigurationError, match="unknown fields"):
+        RecordFields(AccountOverview, {"arr": FieldEntry(say="{value} of {budget}")})
+    fields = RecordFields(AccountOverview, {"csm": FieldEntry(aliases=["success manager"])})
+    assert fields.named("who is the success manager and what is the segment?") == (
+        "csm",
+        "segment",
+    )  # an entry adds words; a record field is known by its own name
+    assert fields.named("how is ACCOUNT doing?") == ()
 
 
 def test_a_process_question_stays_knowledge_with_an_account_in_context(guided: Services) -> None:

@@ -91,6 +91,8 @@ def test_identity() -> None:
         ("by March", "2026-11-01", "2027-03-31"),
         ("in June", "2027-06-01", "2027-06-30"),
         ("next month", "2026-12-01", "2026-12-31"),
+        ("renewing in the next month", "2026-11-01", "2026-12-01"),  # one month from today
+        ("within a week", "2026-11-01", "2026-11-08"),
         ("before 2027-02-15", "2026-11-01", "2027-02-14"),
     ],
 )
@@ -104,20 +106,28 @@ def test_no_window_without_a_date_phrase() -> None:
     assert parse_window("which accounts are at risk", TODAY) is None
 
 
-def test_signals_hold_on_the_facts_they_name() -> None:
-    from assistant.engine.planner.signals import AccountFacts, Condition, holds, load_signals
+def test_active_signals_cite_the_tool_results_their_facts_come_from() -> None:
+    from assistant.engine.planner.signals import marks_of
+    from assistant.rules import AccountFacts, active_signals, load_rules
     from tests.conftest import REPO
 
-    facts = AccountFacts(band="red", healthy=False, trend="declining", days_to_renewal=12)
-    facts.license_risks = {"High": ["security"]}
-    assert holds(Condition(healthy=False), facts)
-    assert holds(Condition(days_to_renewal_below=30, band_in=["red"]), facts)
-    assert not holds(Condition(days_to_renewal_below=10), facts)
-    assert holds(Condition(license_risk_in=["High"]), facts)
-    assert not holds(Condition(nps_below=0), facts)  # no NPS: the condition fails
-    assert not holds(Condition(), facts)  # an empty condition never holds
-    shipped = load_signals(REPO / "knowledge" / "rules.yaml")  # the rules file's section
-    assert shipped and all(s.guidance.query and s.guidance.action for s in shipped)
+    rules = load_rules(REPO / "knowledge" / "rules.yaml")
+    facts = AccountFacts(
+        account_id="A-1", band="red", overall=40, trend="declining", days_to_renewal=12,
+        license_risks=("High",),
+    )  # fmt: skip
+    marks = {"band": "T2", "overall": "T2", "trend": "T2", "days_to_renewal": "T1"}
+    active = {s.id: s for s in active_signals(rules, facts)}
+    assert active, "a red, declining account renewing in 12 days has signals"
+    for signal in active.values():
+        cited = marks_of(signal, marks)
+        read = signal.when.model_dump(exclude_none=True)
+        if "days_to_renewal_below" in read:
+            assert "T1" in cited
+        if {"band_in", "healthy", "trend"} & set(read):
+            assert "T2" in cited
+        if set(read) == {"license_risk_in"}:
+            assert cited == []  # no marker recorded for the licenses: nothing to cite
 
 
 def test_keys_file_may_name_the_person(tmp_path: Path) -> None:
@@ -131,3 +141,17 @@ def test_keys_file_may_name_the_person(tmp_path: Path) -> None:
     )
     principal = load_keys(keys).principal("Bearer abcdefghijklmnop1234")
     assert principal.name == "Tom Becker"
+
+
+def test_planner_margins_are_validated_data(tmp_path: Path) -> None:
+    import pytest
+
+    from assistant.engine.planner.margins import load_margins, shipped_margins
+    from assistant.errors import ConfigurationError
+
+    assert 0 < shipped_margins().portfolio_sure < 1
+    bad = tmp_path / "margins.yaml"
+    bad.write_text("portfolio_lead: 0.05\nportfolio_sure: 3\n", encoding="utf-8")
+    with pytest.raises(ConfigurationError, match="portfolio_sure") as raised:
+        load_margins(bad)
+    assert "knowledge_lead" in str(raised.value)  # a missing margin is named too

@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from assistant.engine.account_names import AccountName
 from assistant.engine.planner.dates import parse_window
 from assistant.engine.planner.execute import Run
-from assistant.engine.planner.signals import AccountFacts, SignalRule, active_signals, marks_of
+from assistant.engine.planner.signals import marks_of
 from assistant.engine.types import Citation
 from assistant.errors import NotFoundError
 from assistant.principal import Principal
+from assistant.rules import AccountFacts, Rules, active_signals
 from assistant.tools.health import HealthScore
 from assistant.tools.licenses import LicenseUtilization
 from assistant.tools.opportunities import Opportunities
@@ -34,22 +36,29 @@ _SENTENCE_END = re.compile(r"[.!?](?:\s*\[\d+\])+")
 
 
 class Guide(Protocol):
-    signals: list[SignalRule]
+    @property
+    def rules(self) -> Rules: ...
 
     def guidance(self, query: str, principal: Principal) -> tuple[str, list[Citation]]: ...
 
 
-def facts_of(run: Run, account_id: str) -> tuple[AccountFacts, list[str]]:
+@dataclass(frozen=True)
+class Observed:
+    """An account's facts, the tool-result marker of each fact, and its renewal date."""
+
+    facts: AccountFacts
+    marks: dict[str, str]
+    renewal_date: dt.date
+
+
+def facts_of(run: Run, account_id: str) -> tuple[Observed, list[str]]:
     """Call the tools an action list rests on; the facts and the lines stating them."""
-    facts = AccountFacts()
+    found: dict[str, Any] = {}
+    marks: dict[str, str] = {}
     lines: list[str] = []
     overview, m = run.call("account_overview", {"account_id": account_id})
     assert isinstance(overview, AccountOverview)
-    facts.days_to_renewal, facts.renewal_date = (
-        overview.days_to_renewal,
-        overview.renewal_date.isoformat(),
-    )
-    facts.marks["days_to_renewal"] = m
+    found["days_to_renewal"], marks["days_to_renewal"] = overview.days_to_renewal, m
     lines.append(
         f"Renews on {overview.renewal_date.isoformat()}, in {overview.days_to_renewal} days; "
         f"ARR ${overview.arr:,} [{m}]."
@@ -57,9 +66,8 @@ def facts_of(run: Run, account_id: str) -> tuple[AccountFacts, list[str]]:
     try:
         health, m = run.call("health_score", {"account_id": account_id})
         assert isinstance(health, HealthScore)
-        facts.band, facts.healthy, facts.trend = health.band, health.healthy, health.trend.direction
-        for key in ("band", "healthy", "trend"):
-            facts.marks[key] = m
+        found.update(band=health.band, overall=health.overall, trend=health.trend.direction)
+        marks.update(band=m, overall=m, trend=m)
         lines.append(
             f"Health **{health.overall}** ({health.band}), trend {health.trend.direction} "
             f"({health.trend.change:+d} points over {health.trend.months} months); weakest "
@@ -69,9 +77,8 @@ def facts_of(run: Run, account_id: str) -> tuple[AccountFacts, list[str]]:
         pass
     licenses, m = run.call("license_utilization", {"account_id": account_id})
     assert isinstance(licenses, LicenseUtilization)
-    for module in licenses.modules:
-        facts.license_risks.setdefault(module.risk, []).append(module.module)
-    facts.marks["license_risks"] = m
+    found["license_risks"] = tuple(module.risk for module in licenses.modules)
+    marks["license_risks"] = m
     flagged = [x for x in licenses.modules if x.risk != "Low"]
     if flagged:
         lines.append(
@@ -84,7 +91,7 @@ def facts_of(run: Run, account_id: str) -> tuple[AccountFacts, list[str]]:
         )
     support, m = run.call("support_incidents", {"account_id": account_id, "months": 3})
     assert isinstance(support, IncidentSummary)
-    facts.sev1_incidents = next(
+    found["sev1_incidents"] = next(
         (
             count
             for sev, count in support.by_severity.items()
@@ -92,7 +99,7 @@ def facts_of(run: Run, account_id: str) -> tuple[AccountFacts, list[str]]:
         ),
         0,
     )
-    facts.marks["sev1_incidents"] = m
+    marks["sev1_incidents"] = m
     if support.total:
         lines.append(
             f"Support: {support.total} incidents in {support.months} months, "
@@ -100,15 +107,13 @@ def facts_of(run: Run, account_id: str) -> tuple[AccountFacts, list[str]]:
         )
     voice, m = run.call("survey_trend", {"account_id": account_id, "months": 12})
     assert isinstance(voice, SurveyTrend)
-    facts.nps = voice.nps
-    facts.marks["nps"] = m
+    found["nps"], marks["nps"] = voice.nps, m
     if voice.nps is not None:
         lines.append(f"NPS {voice.nps} ({voice.detractors} detractors) [{m}].")
     opportunities, m = run.call("opportunity", {"account_id": account_id})
     assert isinstance(opportunities, Opportunities)
-    gaps = sum(len(o.missing) for o in opportunities.opportunities)
-    facts.qualification_gaps = gaps
-    facts.marks["qualification_gaps"] = m
+    found["qualification_gaps"] = sum(len(o.missing) for o in opportunities.opportunities)
+    marks["qualification_gaps"] = m
     if opportunities.opportunities:
         lines.append(
             "Open deals: "
@@ -121,10 +126,10 @@ def facts_of(run: Run, account_id: str) -> tuple[AccountFacts, list[str]]:
     placement, m = run.call("expansion_targets", {"account_id": account_id})
     assert isinstance(placement, ExpansionTargets)
     if placement.placements:
-        facts.quadrant = placement.placements[0].quadrant
-        facts.marks["quadrant"] = m
-        lines.append(f"Expansion quadrant: {facts.quadrant} [{m}].")
-    return facts, lines
+        found["quadrant"], marks["quadrant"] = placement.placements[0].quadrant, m
+        lines.append(f"Expansion quadrant: {found['quadrant']} [{m}].")
+    facts = AccountFacts(account_id=account_id, **found)
+    return Observed(facts, marks, overview.renewal_date), lines
 
 
 def action_list(
@@ -133,16 +138,16 @@ def action_list(
     """The facts paragraph (tool-cited) and, under `heading`, the numbered actions."""
     today = run.registry.context.clock()
     first = len(run.calls) + 1
-    facts, evidence = facts_of(run, account.id)
-    signals = active_signals(guide.signals, facts)[:MAX_ACTIONS]
+    observed, evidence = facts_of(run, account.id)
+    signals = active_signals(guide.rules, observed.facts)[:MAX_ACTIONS]
     citations: list[Citation] = []
     items: list[str] = []
     for n, signal in enumerate(signals, 1):
         text, found = guide.guidance(signal.guidance.query, principal)
         sentence, cited = _first_sentence(text, found, len(citations))
         citations += cited
-        due = _due(sentence, facts, today)
-        rests = "".join(f"[{mark}]" for mark in marks_of(signal, facts))
+        due = _due(sentence, observed.renewal_date, today)
+        rests = "".join(f"[{mark}]" for mark in marks_of(signal, observed.marks))
         line = f"{n}. **{signal.guidance.action}**, by {due.isoformat()} {rests}".rstrip()
         if sentence:
             line += f": {sentence}"
@@ -183,11 +188,8 @@ def _first_sentence(
     return renumbered, kept
 
 
-def _due(sentence: str, facts: AccountFacts, today: dt.date) -> dt.date:
+def _due(sentence: str, renewal: dt.date, today: dt.date) -> dt.date:
     window = parse_window(sentence, today) if sentence else None
     if window is not None and window.end >= today:
         return window.end
-    if facts.renewal_date:
-        renewal = dt.date.fromisoformat(facts.renewal_date)
-        return max(renewal, today)  # no time in the guidance: before the renewal
-    return today
+    return max(renewal, today)  # no time in the guidance: before the renewal

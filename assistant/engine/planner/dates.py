@@ -48,6 +48,13 @@ _I = re.I
 AHEAD = re.compile(
     rf"\b(?:next|within|coming|upcoming|in|over)\s+(?:the\s+)?(?:next\s+)?{_COUNT}\s+{_UNIT}\b", _I
 )
+# "in the next month", "within a week": one unit from today (as "the next two months" is two);
+# a bare "next month" / "this quarter" is the calendar unit
+ROLLING_ONE = re.compile(
+    r"\b(?:(?:in|within|over|during)\s+the\s+(?:next|coming)|within\s+(?:a|one|the))\s+"
+    r"(week|month|quarter|year)\b",
+    _I,
+)
 AHEAD_ONE = re.compile(r"\b(?:the\s+)?(next|this|coming)\s+(week|month|quarter|year)\b", _I)
 QUARTER = re.compile(r"\bq([1-4])(?:\s*(?:of\s+)?(\d{4}))?\b", _I)
 ISO = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
@@ -114,6 +121,9 @@ def parse_window(message: str, today: dt.date) -> DateRange | None:
             start = _quarter_start(year + 1, quarter)
         end = start + relativedelta(months=3, days=-1)
         return DateRange(max(start, today), end, found.group(0))
+    found = ROLLING_ONE.search(message)
+    if found:
+        return DateRange(today, today + _span(found.group(1), 1), found.group(0))
     found = AHEAD_ONE.search(message)
     if found:
         which, unit = found.group(1).lower(), found.group(2).lower()

@@ -18,7 +18,6 @@ from assistant.errors import ConfigurationError
 from ingest.embedding import Embedder
 
 EXEMPLARS = Path(__file__).with_name("exemplars.yaml")
-MARGIN = 0.03  # the best intent must lead the runner-up by this much to count as sure
 CACHE = 512  # messages whose intent scores are kept (repeated questions, eval runs)
 
 
@@ -26,6 +25,9 @@ class ExemplarFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     intents: dict[str, list[str]] = Field(description="intent -> phrasings")
+    fields: dict[str, object] = Field(
+        default_factory=dict, description="record fields a question names (planner/fields.py)"
+    )
 
 
 def load_exemplars(path: Path = EXEMPLARS) -> dict[Intent, list[str]]:

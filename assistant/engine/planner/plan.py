@@ -105,6 +105,7 @@ class Plan:
     restrict_to: list[str] | None = None  # account ids of a follow-up on a result set
     follow_up: str | None = None  # what of the previous turn it builds on
     identity: str | None = None  # "I'm <name>": the caller's name for the conversation
+    fields: tuple[str, ...] = ()  # record fields asked for alone ("who is their CSM?")
 
     @property
     def account(self) -> AccountName | None:
@@ -130,4 +131,5 @@ class Plan:
             "tools": [{"name": t.name, "arguments": t.arguments} for t in self.tools],
             "knowledge_queries": self.knowledge_queries,
             "follow_up": self.follow_up,
+            "fields": list(self.fields),
         }

@@ -21,7 +21,9 @@ from typing import Any
 from assistant.engine.account_names import AccountName, words_of
 from assistant.engine.planner.dates import parse_window
 from assistant.engine.planner.entities import EntityResolver, Found
-from assistant.engine.planner.intents import MARGIN, IntentMatcher, Ranking
+from assistant.engine.planner.fields import overview_fields
+from assistant.engine.planner.intents import IntentMatcher, Ranking
+from assistant.engine.planner.margins import Margins, shipped_margins
 from assistant.engine.planner.plan import TOPICS, Clarify, Entities, Intent, Person, Plan, ToolStep
 from assistant.engine.planner.slots import Vocabulary, identity_in, parse_slots
 from assistant.engine.planner.state import State, refer
@@ -31,20 +33,18 @@ Make = Callable[..., Plan]
 DATA: tuple[Intent, ...] = (*TOPICS, "actions", "list", "compare")
 PORTFOLIO: tuple[Intent, ...] = ("list", "renewals", "licenses", "expansion", "health", "overview")
 ONE_ACCOUNT: tuple[Intent, ...] = ("surveys", "incidents", "actions", "opportunity")
-PORTFOLIO_LEAD = 0.05  # without an account, a portfolio intent must lead knowledge this much
-PORTFOLIO_SURE = 0.6  # ... and, with no filter named (only "customers"), match this well
-UNKNOWN_MIN = 0.6  # an unmatched name is an account question only when the intent is this sure
-UNKNOWN_GAIN = 0.15  # ... and reading the words as a name made it this much surer
-KNOWLEDGE_LEAD = 0.05  # with an account named, knowledge must lead the data intents this much
 FOLLOW_UP_DAYS = 365  # the renewal window of a follow-up on a result set (the coming year)
 CARRY_WORDS = 3  # "what about X?": a message this short about an account keeps the topic
-CARRY_BELOW = 0.7  # ... when no intent matches it this well
+# the intent-score margins are data: margins.yaml (chosen on the dev splits)
 
 
 class Planner:
-    def __init__(self, matcher: IntentMatcher, vocabulary: Vocabulary) -> None:
+    def __init__(
+        self, matcher: IntentMatcher, vocabulary: Vocabulary, margins: Margins | None = None
+    ) -> None:
         self.matcher = matcher
         self.vocabulary = vocabulary
+        self.margins = margins or shipped_margins()
 
     def plan(
         self,
@@ -83,7 +83,7 @@ class Planner:
             guess = self.matcher.rank(found.masked_unknown)
             best, score = guess.best(DATA)
             before = ranking.best(DATA)[1]
-            sure = score >= UNKNOWN_MIN and score >= before + UNKNOWN_GAIN
+            sure = score >= self.margins.unknown_min and score >= before + self.margins.unknown_gain
             foreign = [  # words the knowledge base never uses: not a question about its data
                 w
                 for w in words_of(found.masked_unknown)
@@ -116,7 +116,7 @@ class Planner:
                 follow_up=None,
             )
         if found.accounts or entities.opportunities:
-            if knowledge >= data_score + KNOWLEDGE_LEAD and not entities.opportunities:
+            if knowledge >= data_score + self.margins.knowledge_lead and not entities.opportunities:
                 return make("knowledge", "knowledge", knowledge_queries=[message])
             target = found.accounts[:1]
             return self._account(make, ranking, entities, target, state, None)
@@ -150,17 +150,17 @@ class Planner:
                 entities.sort,
             )
         )
-        leads = portfolio_score >= knowledge + PORTFOLIO_LEAD
+        leads = portfolio_score >= knowledge + self.margins.portfolio_lead
         about_set = entities.plural and (
             (filtered and portfolio_score >= knowledge)
-            or (leads and (filtered or portfolio_score >= PORTFOLIO_SURE))
+            or (leads and (filtered or portfolio_score >= self.margins.portfolio_sure))
         )
         # "renewing in the next month", "health under 50": a window or a threshold with a
         # leading portfolio intent is about the accounts even without the word "accounts"
         windowed = (
             bool(entities.dates or entities.thresholds)
             and leads
-            and portfolio_score >= PORTFOLIO_SURE
+            and portfolio_score >= self.margins.portfolio_sure
         )
         if owners or about_set or windowed:
             return self._portfolio(make, ranking, entities, principal, resolver, state, None, today)
@@ -180,13 +180,14 @@ class Planner:
         intent = _topic(ranking, exclude=("list", "compare"))
         best, best_score = ranking.best(DATA)
         bare = [w for w in words_of(entities_text(entities)) if w != "account"]
-        short = len(bare) <= CARRY_WORDS and best_score < CARRY_BELOW
+        short = len(bare) <= CARRY_WORDS and best_score < self.margins.carry_below
         previous = next((t for t in TOPICS if t == state.intent), None)
         if follow_up is None and short and previous is not None:
             intent = previous  # "what about <another account>?" keeps the topic
             follow_up = "topic"
         elif best == "actions" or (
-            ranking.scores.get("actions", 0.0) >= best_score - MARGIN and best != "opportunity"
+            ranking.scores.get("actions", 0.0) >= best_score - self.margins.actions_margin
+            and best != "opportunity"
         ):
             intent = "actions"
         if intent == "renewals":
@@ -203,6 +204,12 @@ class Planner:
         if intent == "actions":
             return make("actions", "actions", targets=targets, follow_up=follow_up)
         account_id = targets[0].id
+        fields = overview_fields().named(entities.masked) if intent == "overview" else ()
+        if fields:  # "who is their CSM?": that field of the record, not the whole overview
+            step = ToolStep("account_overview", {"account_id": account_id})
+            return make(
+                intent, "account", targets=targets, follow_up=follow_up, tools=[step], fields=fields
+            )
         return make(
             intent,
             "account",
@@ -293,7 +300,7 @@ class Planner:
                 tools=[ToolStep("expansion_targets", arguments)],
                 knowledge_queries=[],
             )
-        if intent == "health" and "bands" not in filters and not e.thresholds:
+        if intent == "health" and "bands" not in filters and not e.thresholds and not e.sort:
             filters["bands"] = list(self.vocabulary.at_risk_bands)
         return make(
             "list",

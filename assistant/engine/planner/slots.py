@@ -66,6 +66,12 @@ TOP = re.compile(
     rf"\b(top|first|bottom|last|lowest|highest|biggest|largest|smallest)\s+(\d{{1,3}}|{'|'.join(NUMBER_WORDS)})\b",
     _I,
 )
+# "the 5 accounts with the lowest health scores": the count first, the order word after it
+COUNT_THEN_ORDER = re.compile(
+    rf"\b(\d{{1,3}}|{'|'.join(NUMBER_WORDS)})\s+(?:\w+\s+)?(?:accounts|customers|clients)\s+"
+    r"(?:\w+\s+){0,3}?(lowest|highest|biggest|largest|smallest)\b",
+    _I,
+)
 SORT_KEYS = (
     ("arr", re.compile(r"\barr\b|revenue|biggest|largest|smallest", _I)),
     ("health", re.compile(r"health|score|healthiest|riskiest|lowest|highest", _I)),
@@ -132,6 +138,9 @@ def parse_slots(message: str, vocabulary: Vocabulary, entities: Entities) -> Non
         ]
     if found := TOP.search(text):
         word, count = found.group(1).lower(), found.group(2)
+    elif found := COUNT_THEN_ORDER.search(text):
+        count, word = found.group(1), found.group(2).lower()
+    if found:
         entities.limit = int(count) if count.isdigit() else NUMBER_WORDS[count.lower()]
         entities.descending = word in ("top", "highest", "biggest", "largest")
         entities.sort = next((key for key, rule in SORT_KEYS if rule.search(text)), "arr")

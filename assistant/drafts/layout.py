@@ -6,8 +6,16 @@ from collections.abc import Callable
 from typing import Any
 
 from assistant.drafts.evidence import Evidenced
-from assistant.drafts.models import DraftBase, MeddiccReview, OnePager, Pitch, SuccessPlan
+from assistant.drafts.models import (
+    DraftBase,
+    MeddiccReview,
+    Objective,
+    OnePager,
+    Pitch,
+    SuccessPlan,
+)
 from assistant.drafts.render import Block, Bullets, Heading, Marks, Paragraph, Table, closing
+from assistant.engine.types import ToolCall
 
 INTRO = (
     "Drafted by the grounded composer. Each figure cites the tool result it comes from ([Tn], "
@@ -30,6 +38,29 @@ def _rows(m: Marks, items: list[tuple[str, Evidenced[Any]]], money: tuple[str, .
     return Table(("Item", "Value"), tuple((k, m.cell(v, money=k in money)) for k, v in items))
 
 
+def _kpi(m: Marks, o: Objective) -> str:
+    """The KPI's short name (the template's) citing the sentence that states it."""
+    return f"{o.name}{m.of(o.kpi)}" if o.name else m.cell(o.kpi)
+
+
+def _calls(d: DraftBase, field: Evidenced[Any]) -> list[ToolCall]:
+    return [c for c in d.tool_calls if c.name in field.tools]
+
+
+def _current(d: DraftBase, m: Marks, field: Evidenced[Any]) -> str:
+    """Today's figure with the date it holds for (the tool results' as-of)."""
+    dates = sorted({c.as_of for c in _calls(d, field) if c.as_of})
+    text = m.cell(field)
+    return f"{text} (as of {', '.join(dates)})" if dates and not field.needs_input else text
+
+
+def _source(d: DraftBase, field: Evidenced[Any]) -> str:
+    calls = _calls(d, field)
+    if not calls:
+        return "not in the account data" if field.needs_input else "knowledge base"
+    return "; ".join(f"{c.name} ({c.source})" if c.source else c.name for c in calls)
+
+
 def success_plan(d: SuccessPlan, m: Marks) -> list[Block]:
     s = d.snapshot
     rows: list[tuple[str, Evidenced[Any]]] = [
@@ -47,9 +78,9 @@ def success_plan(d: SuccessPlan, m: Marks) -> list[Block]:
     blocks += [Heading(2, title(d, "lifecycle")), Paragraph(m.cell(d.lifecycle_stage))]
     blocks += [
         Heading(2, title(d, "objectives")),
-        Table(("KPI", "Baseline", "Target", "Due"),
-              tuple((m.cell(o.kpi), m.cell(o.baseline), m.cell(o.target), m.cell(o.due))
-                    for o in d.objectives)),
+        Table(("KPI", "Target", "Current value", "Source", "Due"),
+              tuple((_kpi(m, o), m.cell(o.target), _current(d, m, o.baseline),
+                     _source(d, o.baseline), m.cell(o.due)) for o in d.objectives)),
         Heading(2, title(d, "milestones")),
         Table(("Milestone", "When", "Status", "Owner"),
               tuple((x.name, m.cell(x.when), x.status, m.cell(x.owner, note=False))

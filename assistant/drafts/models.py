@@ -117,6 +117,7 @@ class Objective(Part):
     baseline: Evidenced[str] = Field(description="today's figure from the tools")
     target: Evidenced[str] = Field(description="agreed with the customer")
     due: Evidenced[dt.date]
+    name: str | None = Field(default=None, description="the KPI's short name (the template's)")
 
 
 class Milestone(Part):

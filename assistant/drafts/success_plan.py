@@ -141,8 +141,13 @@ def lifecycle(ctx: Context, f: AccountFacts) -> tuple[Stage, Evidenced[Stage]]:
         quadrant=f.placement.quadrant if f.placement else None,
         trend=f.health.trend.direction if f.health else None,
         verified_outcomes=len(f.outcomes),
+        expand_quadrant=next(
+            (q.name for q in ctx.rules.expansion.quadrants if q.healthy and q.low_penetration),
+            None,
+        ),
     )
-    stage, reason = derive_stage(facts, ctx.today)
+    numbers = ctx.template.section("lifecycle").stages
+    stage, reason = derive_stage(facts, ctx.today, numbers)
     note = f"lifecycle rule: {reason}; the CRM records '{o.stage}'"
     if o.stage != stage:
         note += ": the two differ, confirm the stage with the CSM"

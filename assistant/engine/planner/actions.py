@@ -58,7 +58,8 @@ def facts_of(run: Run, account_id: str) -> tuple[AccountFacts, list[str]]:
         health, m = run.call("health_score", {"account_id": account_id})
         assert isinstance(health, HealthScore)
         facts.band, facts.healthy, facts.trend = health.band, health.healthy, health.trend.direction
-        for key in ("band", "healthy", "trend"):
+        facts.months_in_band = health.months_in_band
+        for key in ("band", "healthy", "trend", "months_in_band"):
             facts.marks[key] = m
         lines.append(
             f"Health **{health.overall}** ({health.band}), trend {health.trend.direction} "

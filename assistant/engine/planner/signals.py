@@ -30,6 +30,7 @@ class Condition(BaseModel):
     nps_below: int | None = None
     quadrant_in: list[str] | None = None
     qualification_gaps_at_least: int | None = Field(default=None, ge=1)
+    months_in_band_at_least: int | None = Field(default=None, ge=1)  # drafts (d18)
 
 
 class Guidance(BaseModel):
@@ -76,6 +77,7 @@ class AccountFacts:
     nps: float | None = None
     quadrant: str | None = None
     qualification_gaps: int | None = None
+    months_in_band: int | None = None  # the latest monthly snapshots in a row in `band`
     marks: dict[str, str] = field(default_factory=dict)
 
 
@@ -89,6 +91,7 @@ CONDITION_FACT = {
     "nps_below": "nps",
     "quadrant_in": "quadrant",
     "qualification_gaps_at_least": "qualification_gaps",
+    "months_in_band_at_least": "months_in_band",
 }
 
 
@@ -105,6 +108,7 @@ def holds(when: Condition, facts: AccountFacts) -> bool:
         "nps_below": lambda v: facts.nps is not None and facts.nps < v,
         "quadrant_in": lambda v: facts.quadrant in v,
         "qualification_gaps_at_least": lambda v: (facts.qualification_gaps or 0) >= v,
+        "months_in_band_at_least": lambda v: (facts.months_in_band or 0) >= v,
     }
     given = when.model_dump(exclude_none=True)
     return bool(given) and all(checks[key](value) for key, value in given.items())

@@ -123,7 +123,9 @@ def test_objectives_are_the_stage_kpis_with_baselines(plans: dict[str, SuccessPl
     assert renew[0].target.citations == renew[0].kpi.citations
     assert all(o.target.needs_input for o in renew[1:])
     assert [o.name for o in renew][:3] == [
-        "Renewal rate", "Services expansion at renewal", "CSAT and NPS at renewal"
+        "Renewal rate",
+        "Services expansion at renewal",
+        "CSAT and NPS at renewal",
     ]  # the template's short names
     assert all(o.due.value == x.renewal("ACC-002") for o in renew)
     adopt = plans["ACC-013"].objectives

@@ -13,11 +13,11 @@ from assistant.drafts.context import add_business_days, shift_months
 from assistant.drafts.evidence import Evidenced, known, needed, walk
 from assistant.drafts.knowledge import ServiceDoc
 from assistant.drafts.lifecycle import StageFacts, derive_stage
-from assistant.drafts.templates import StageRules
 from assistant.drafts.models import DRAFT_MODELS, KINDS, Deal, draft_schema
 from assistant.drafts.render import Bullets, Heading, Paragraph, Table, show, to_markdown
 from assistant.drafts.resolve import find_service, resolve_service
 from assistant.drafts.service import parse_kind
+from assistant.drafts.templates import StageRules
 from assistant.engine.types import Citation, ToolCall
 from assistant.errors import NotFoundError
 

@@ -4,6 +4,7 @@ risks, cadence, owners and verified outcomes."""
 
 from __future__ import annotations
 
+from assistant.charts import ChartSpec, health_trend, license_bars
 from assistant.drafts.context import Context
 from assistant.drafts.evidence import Evidenced, known, needed
 from assistant.drafts.facts import (
@@ -65,9 +66,22 @@ def build_success_plan(ctx: Context, account_id: str) -> SuccessPlan:
         ]
         or [needed("no verified outcome is recorded yet", tools=[OUTCOMES])],
         outcomes_to_pursue=to_pursue(ctx, f),
+        charts=charts(ctx, f),
         citations=ctx.ledger.citations,
         tool_calls=ctx.ledger.calls,
     )
+
+
+def charts(ctx: Context, f: AccountFacts) -> list[ChartSpec]:
+    """The health trend (when snapshots are recorded) and license utilization (when licenses
+    are), the same charts the web UI draws, from the same tools."""
+    registry, principal, account_id = ctx.ledger.registry, ctx.principal, f.overview.account_id
+    out: list[ChartSpec] = []
+    if f.health is not None:
+        out.append(health_trend(registry, principal, account_id, f.health.trend.months))
+    if f.licenses:
+        out.append(license_bars(registry, principal, account_id))
+    return out
 
 
 def snapshot(ctx: Context, f: AccountFacts) -> Snapshot:

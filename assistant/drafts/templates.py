@@ -150,6 +150,9 @@ class Section(BaseModel):
     guidance: dict[str, Lookup] = Field(default_factory=dict)
     measures: tuple[Measure, ...] = Field(default=(), description="objectives: KPI figures")
     stages: StageRules | None = Field(default=None, description="lifecycle: the rule's numbers")
+    audience: Literal["customer", "internal"] = Field(
+        default="internal", description="customer: prose the buyer reads (the readability check)"
+    )
 
 
 class Template(BaseModel):
@@ -182,6 +185,10 @@ class Template(BaseModel):
     @property
     def titles(self) -> dict[str, str]:
         return {s.key: s.title for s in self.sections}
+
+    @property
+    def customer_facing(self) -> list[str]:
+        return [s.key for s in self.sections if s.audience == "customer"]
 
 
 def default_templates_dir() -> Path:

@@ -218,3 +218,14 @@ def test_chat_stream_tells_the_draft(admin: httpx.Client) -> None:
         ]
     assert "draft" in events and events[-1] == "done"
     assert events.index("citation") < events.index("delta") < events.index("draft")
+
+
+def test_names_resolve_as_in_chat(admin: httpx.Client, seller: httpx.Client) -> None:
+    """A partial, lower-case name resolves; an unknown one gets the closest names in scope."""
+    body = admin.post("/api/drafts/success_plan", json={"account_id": "alpine ski"}).json()
+    assert body["draft"]["account_id"] == "ACC-010"
+    missing = seller.post("/api/drafts/success_plan", json={"account_id": "woodgrove"})
+    assert missing.status_code == 404  # one word of two is not enough to be sure
+    assert "closest: Woodgrove Bank (ACC-005)" in missing.json()["detail"]
+    hidden = seller.post("/api/drafts/success_plan", json={"account_id": "northwind"})
+    assert hidden.status_code == 404 and "Northwind" not in hidden.json()["detail"]

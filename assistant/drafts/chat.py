@@ -156,7 +156,11 @@ def _account(match: NameMatch, context: str | None) -> tuple[str | None, str | N
         return None, f"\u201c{match.mention}\u201d matches more than one account: {names}. " \
                      "Which one do you mean?"  # fmt: skip
     if match.status == "unknown":
-        return None, f"I can't find the account {match.mention} among the accounts you can see."
+        near = "; ".join(f"{a.name} ({a.id})" for a in match.suggestions)
+        hint = f" The closest: {near}." if near else ""
+        return None, (
+            f"I can't find the account {match.mention} among the accounts you can see.{hint}"
+        )
     return context, None
 
 

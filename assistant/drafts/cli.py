@@ -7,6 +7,7 @@ The local command line runs as the single local user (every account visible).
 
 from __future__ import annotations
 
+import getpass
 import json
 from pathlib import Path
 from typing import Annotated
@@ -46,7 +47,7 @@ def _draft(kind: str, out: Path | None, as_json: bool, **parameters: str | None)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         if out.suffix.lower() == ".docx":
-            out.write_bytes(docx(parse_draft(result.draft)))
+            out.write_bytes(docx(parse_draft(result.draft), getpass.getuser()))
         else:
             out.write_text(result.markdown, encoding="utf-8")
         typer.secho(f"wrote {out} (draft {result.draft_id})", err=True)

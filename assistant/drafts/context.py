@@ -137,7 +137,10 @@ class Context:
         note = (
             missing or lookup.missing or f"no guidance found for '{fill(lookup.question, fields)}'"
         )
-        return self.ledger.quoted(quotes, tools=tools, missing=note)
+        quoted = self.ledger.quoted(quotes, tools=tools, missing=note)
+        if lookup.clause and isinstance(quoted.value, str):
+            quoted.value = own_clause(quoted.value, lookup.clause)
+        return quoted
 
     def cite(self, section: str, name: str, **fields: str) -> list[int]:
         """Citation markers of the first sentence a lookup finds (empty when none)."""
@@ -172,6 +175,21 @@ class Context:
 
     def missing(self, note: str, *tools: str, citations: list[int] | None = None) -> Evidenced[str]:
         return needed(note, tools=tools, citations=citations or [])
+
+
+_CLAUSE_BREAK = re.compile(r",\s+(?:and\s+|while\s+)?|;\s+|\s+while\s+")
+
+
+def own_clause(sentence: str, pattern: str) -> str:
+    """Of a sentence naming several people's duties ("the AE owns X, the SA shapes Y, and
+    the CSM owns Z."), the one clause matching `pattern` as a sentence ("The CSM owns Z.");
+    the sentence itself when no single clause matches (or it has one clause only)."""
+    clauses = [c.strip() for c in _CLAUSE_BREAK.split(sentence.strip()) if c.strip()]
+    hits = [c for c in clauses if re.search(pattern, c, re.IGNORECASE)]
+    if len(clauses) < 2 or len(hits) != 1:
+        return sentence
+    clause = hits[0].rstrip(".")
+    return clause[:1].upper() + clause[1:] + "."
 
 
 def fill(text: str, fields: dict[str, str], *, regex: bool = False) -> str:

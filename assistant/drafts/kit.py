@@ -29,17 +29,20 @@ def bound_model(
     citations: list[Citation],
     tool_calls: list[ToolCall],
     sections: dict[str, str] | None = None,
+    charts: list[Any] | None = None,
 ) -> type[DraftBase]:
-    """`model` whose citation and tool-call lists (and section titles) default to the
-    evidence (and the template) given."""
+    """`model` whose citation and tool-call lists (and section titles, and a success plan's
+    charts) default to the evidence (and the template) given."""
     titles = dict(sections or {})
-    bound: type[DraftBase] = create_model(
-        model.__name__,
-        __base__=model,
-        sections=(dict[str, str], Field(default_factory=lambda: dict(titles))),
-        citations=(list[Citation], Field(default_factory=lambda: list(citations))),
-        tool_calls=(list[ToolCall], Field(default_factory=lambda: list(tool_calls))),
-    )
+    fields: dict[str, Any] = {
+        "sections": (dict[str, str], Field(default_factory=lambda: dict(titles))),
+        "citations": (list[Citation], Field(default_factory=lambda: list(citations))),
+        "tool_calls": (list[ToolCall], Field(default_factory=lambda: list(tool_calls))),
+    }
+    if charts is not None and "charts" in model.model_fields:
+        kind = model.model_fields["charts"].annotation
+        fields["charts"] = (kind, Field(default_factory=lambda: list(charts)))
+    bound: type[DraftBase] = create_model(model.__name__, __base__=model, **fields)
     return bound
 
 
@@ -101,7 +104,11 @@ class GroundedDraftKit:
         return DraftJob(
             kind=plan.kind,
             model=bound_model(
-                type(grounded), grounded.citations, grounded.tool_calls, grounded.sections
+                type(grounded),
+                grounded.citations,
+                grounded.tool_calls,
+                grounded.sections,
+                getattr(grounded, "charts", None),
             ),
             prompt=prompt.render(**variables),
             render=render,

@@ -6,8 +6,27 @@ from collections.abc import Callable
 from typing import Any
 
 from assistant.drafts.evidence import Evidenced
-from assistant.drafts.models import DraftBase, MeddiccReview, OnePager, Pitch, SuccessPlan
-from assistant.drafts.render import Block, Bullets, Heading, Marks, Paragraph, Table, closing
+from assistant.drafts.models import (
+    DraftBase,
+    MeddiccReview,
+    Objective,
+    OnePager,
+    Pitch,
+    SuccessPlan,
+)
+from assistant.drafts.render import (
+    NEEDS_INPUT,
+    Block,
+    Bullets,
+    Chart,
+    Heading,
+    Marks,
+    Paragraph,
+    Table,
+    closing,
+    show,
+)
+from assistant.engine.types import ToolCall
 
 INTRO = (
     "Drafted by the grounded composer. Each figure cites the tool result it comes from ([Tn], "
@@ -30,6 +49,29 @@ def _rows(m: Marks, items: list[tuple[str, Evidenced[Any]]], money: tuple[str, .
     return Table(("Item", "Value"), tuple((k, m.cell(v, money=k in money)) for k, v in items))
 
 
+def _kpi(m: Marks, o: Objective) -> str:
+    """The KPI's short name (the template's) citing the sentence that states it."""
+    return f"{o.name}{m.of(o.kpi)}" if o.name else m.cell(o.kpi)
+
+
+def _calls(d: DraftBase, field: Evidenced[Any]) -> list[ToolCall]:
+    return [c for c in d.tool_calls if c.name in field.tools]
+
+
+def _current(d: DraftBase, m: Marks, field: Evidenced[Any]) -> str:
+    """Today's figure with the date it holds for (the tool results' as-of)."""
+    dates = sorted({c.as_of for c in _calls(d, field) if c.as_of})
+    text = m.cell(field)
+    return f"{text} (as of {', '.join(dates)})" if dates and not field.needs_input else text
+
+
+def _source(d: DraftBase, field: Evidenced[Any]) -> str:
+    calls = _calls(d, field)
+    if not calls:
+        return "not in the account data" if field.needs_input else "knowledge base"
+    return "; ".join(f"{c.name} ({c.source})" if c.source else c.name for c in calls)
+
+
 def success_plan(d: SuccessPlan, m: Marks) -> list[Block]:
     s = d.snapshot
     rows: list[tuple[str, Evidenced[Any]]] = [
@@ -44,12 +86,13 @@ def success_plan(d: SuccessPlan, m: Marks) -> list[Block]:
              ("CSAT average (12 months)", s.csat_average),
              ("Sev1/sev2 incidents (3 months)", s.sev1_sev2_last_3_months)]  # fmt: skip
     blocks: list[Block] = [Heading(2, title(d, "snapshot")), _rows(m, rows, money=("ARR",))]
+    blocks += [Chart(spec) for spec in d.charts]
     blocks += [Heading(2, title(d, "lifecycle")), Paragraph(m.cell(d.lifecycle_stage))]
     blocks += [
         Heading(2, title(d, "objectives")),
-        Table(("KPI", "Baseline", "Target", "Due"),
-              tuple((m.cell(o.kpi), m.cell(o.baseline), m.cell(o.target), m.cell(o.due))
-                    for o in d.objectives)),
+        Table(("KPI", "Target", "Current value", "Source", "Due"),
+              tuple((_kpi(m, o), m.cell(o.target), _current(d, m, o.baseline),
+                     _source(d, o.baseline), m.cell(o.due)) for o in d.objectives)),
         Heading(2, title(d, "milestones")),
         Table(("Milestone", "When", "Status", "Owner"),
               tuple((x.name, m.cell(x.when), x.status, m.cell(x.owner, note=False))
@@ -79,23 +122,91 @@ def success_plan(d: SuccessPlan, m: Marks) -> list[Block]:
     return blocks
 
 
+def _say(m: Marks, field: Evidenced[Any], frame: str = "{}", *, lower: bool = False) -> str | None:
+    """One sentence for the reader from a field, with its markers; None when the field
+    needs input (the worksheet and the checklist name it) or holds nothing to say. A quoted
+    sentence is used as it is; a figure from the tools goes in the frame."""
+    if field.needs_input or field.value is None:
+        return None
+    text = show(field.value).strip()
+    if not text:
+        return None
+    if frame != "{}":
+        text = text.rstrip(".")
+        if lower:
+            text = text[:1].lower() + text[1:]
+    sentence = frame.format(text)
+    sentence = sentence[:1].upper() + sentence[1:]
+    if sentence[-1] not in ".?!":
+        sentence += "."
+    return sentence + m.of(field)
+
+
+def _paragraph(*sentences: str | None) -> Paragraph:
+    said = [s for s in sentences if s]
+    return Paragraph(" ".join(said) if said else f"{NEEDS_INPUT} see the worksheet below.")
+
+
 def pitch(d: Pitch, m: Marks) -> list[Block]:
+    """One short paragraph per W, written for the buyer, each sentence citing its evidence;
+    the evidence worksheet (with the seller's notes) follows as an appendix."""
     w, y, t, n, h = d.who, d.why, d.what, d.when, d.where_how
+    partner = h.partner.value if not h.partner.needs_input else None
+    with_partner = (
+        _say(m, h.partner, "we deliver it together with {}")
+        if partner and "(" in str(partner) and not str(partner).startswith("none")
+        else None
+    )
+    if with_partner:
+        with_partner = with_partner.replace(f" ({str(partner).split(' (', 1)[1]}", "", 1)
     return [
         Heading(2, title(d, "who")),
+        _paragraph(
+            _say(m, w.economic_buyer, "this proposal is for {}"),
+            _say(m, w.champion, "{} is our point of contact"),
+            _say(m, w.buying_persona),
+        ),
+        Heading(2, title(d, "why")),
+        _paragraph(_say(m, y.pain), _say(m, y.metrics)),
+        Heading(2, title(d, "what")),
+        _paragraph(
+            _say(m, t.service), *(_say(m, x) for x in t.deliverables), _say(m, t.scope),
+            _say(m, t.price),
+        ),
+        Heading(2, title(d, "when")),
+        _paragraph(
+            _say(m, n.compelling_event, "the timing matters because of the {}", lower=True),
+            _say(m, n.close_date, "we plan to start by {}"),
+            _say(m, n.renewal_date, "your current subscription renews on {}"),
+        ),
+        Heading(2, title(d, "where_how")),
+        _paragraph(
+            _say(m, h.delivery_model), _say(m, h.timeline), with_partner,
+            _say(m, h.customer_provides), _say(m, h.pricing_approach),
+        ),
+        Heading(2, "Appendix: evidence worksheet"),
+        *pitch_worksheet(d, m),
+    ]  # fmt: skip
+
+
+def pitch_worksheet(d: Pitch, m: Marks) -> list[Block]:
+    """The evidence worksheet (each W's fields, with the notes for the seller)."""
+    w, y, t, n, h = d.who, d.why, d.what, d.when, d.where_how
+    return [
+        Heading(3, "Worksheet: " + title(d, "who")),
         _rows(m, [(label("economic_buyer"), w.economic_buyer), (label("champion"), w.champion),
                   ("Segment", w.segment), ("Buying persona", w.buying_persona)]),
-        Heading(2, title(d, "why")),
+        Heading(3, "Worksheet: " + title(d, "why")),
         _rows(m, [("Pain", y.pain), ("Metrics", y.metrics), ("Why customers pay", y.guidance)]
               + [("Account signal", s) for s in y.account_signals]),
-        Heading(2, title(d, "what")),
+        Heading(3, "Worksheet: " + title(d, "what")),
         _rows(m, [("Service", t.service)] + [("Deliverable", x) for x in t.deliverables]
               + [("Scope", t.scope), ("Price", t.price)]),
-        Heading(2, title(d, "when")),
+        Heading(3, "Worksheet: " + title(d, "when")),
         _rows(m, [(label("compelling_event"), n.compelling_event), ("Renewal date", n.renewal_date),
                   ("Days to renewal", n.days_to_renewal), ("Opportunity close date", n.close_date),
                   ("Timing", n.timing)]),
-        Heading(2, title(d, "where_how")),
+        Heading(3, "Worksheet: " + title(d, "where_how")),
         _rows(m, [("Delivery model", h.delivery_model), ("Partner", h.partner),
                   ("Pricing approach", h.pricing_approach), ("Timeline", h.timeline),
                   ("What the customer provides", h.customer_provides)]),

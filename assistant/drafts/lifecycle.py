@@ -2,6 +2,9 @@
 
 The rules, checked in this order (the first that holds gives the stage):
 
+The numbers are the success plan template's (`lifecycle.stages`: renew_within_days,
+onboard_weeks) and the expansion quadrant is the rules' healthy, low-penetration one.
+
 1. renew    the renewal date is 90 days away or less (or has passed): renewal execution
             runs then, and partners are prompted 60-90 days before the renewal date
             (the renewal timeline of the renewal playbook).
@@ -25,9 +28,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from assistant.drafts.models import Stage
+from assistant.drafts.templates import StageRules
 
-RENEW_WITHIN_DAYS = 90
-ONBOARD_WEEKS = 13
 # where each rule is written: the success plan template's `lifecycle` lookups, one per stage
 
 
@@ -39,26 +41,37 @@ class StageFacts:
     quadrant: str | None
     trend: str | None
     verified_outcomes: int
+    expand_quadrant: str | None = None  # the rules' healthy, low-penetration quadrant
 
 
-def derive_stage(facts: StageFacts, today: dt.date) -> tuple[Stage, str]:
+def derive_stage(
+    facts: StageFacts, today: dt.date, numbers: StageRules | None = None
+) -> tuple[Stage, str]:
     """The stage and the rule that gave it, stated with the figures it used."""
+    numbers = numbers or StageRules()
     started = (today - facts.contract_start).days
     start = facts.contract_start.isoformat()
-    if facts.days_to_renewal <= RENEW_WITHIN_DAYS:
+    if facts.days_to_renewal <= numbers.renew_within_days:
         return "renew", f"the renewal is {facts.days_to_renewal} days away"
     if started < 0:
         return "land", f"the contract starts on {start}"
-    if started < ONBOARD_WEEKS * 7:
-        return "onboard", f"the contract started on {start}, less than 13 weeks ago"
+    weeks = numbers.onboard_weeks
+    if started < weeks * 7:
+        return "onboard", f"the contract started on {start}, less than {weeks} weeks ago"
     if facts.active_users == 0:
         return "onboard", "no user is active in any licensed module yet"
-    if facts.quadrant == "Expand" and facts.trend != "declining" and facts.verified_outcomes:
+    expand = facts.expand_quadrant
+    if (
+        expand is not None
+        and facts.quadrant == expand
+        and facts.trend != "declining"
+        and facts.verified_outcomes
+    ):
         return "expand", (
-            f"Expand quadrant, {facts.trend} health trend, verified outcomes recorded"
+            f"{expand} quadrant, {facts.trend} health trend, verified outcomes recorded"
         )
     reasons = []
-    if facts.quadrant != "Expand":
+    if facts.quadrant != expand:
         reasons.append(f"{facts.quadrant or 'no'} quadrant")
     if facts.trend == "declining":
         reasons.append("declining health trend")

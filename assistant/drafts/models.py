@@ -15,6 +15,7 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from assistant.charts.specs import ChartSpec
 from assistant.drafts.evidence import Evidenced, walk
 from assistant.engine.types import Citation, ToolCall
 
@@ -41,6 +42,9 @@ class DraftBase(Part):
     )
     citations: list[Citation] = Field(default_factory=list)
     tool_calls: list[ToolCall] = Field(default_factory=list)
+    customer_facing: list[str] = Field(
+        default_factory=list, description="keys of the sections written for the customer"
+    )
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Self:
@@ -117,6 +121,7 @@ class Objective(Part):
     baseline: Evidenced[str] = Field(description="today's figure from the tools")
     target: Evidenced[str] = Field(description="agreed with the customer")
     due: Evidenced[dt.date]
+    name: str | None = Field(default=None, description="the KPI's short name (the template's)")
 
 
 class Milestone(Part):
@@ -155,6 +160,10 @@ class SuccessPlan(DraftBase):
     owners: list[Owner]
     verified_outcomes: list[Evidenced[VerifiedOutcome]]
     outcomes_to_pursue: list[Evidenced[str]]
+    charts: list[ChartSpec] = Field(
+        default_factory=list,
+        description="the health trend and license charts (the tools' figures, drawn in the DOCX)",
+    )
 
 
 # 5W pitch ----------------------------------------------------------------------------------
@@ -285,7 +294,7 @@ DRAFT_MODELS: dict[Kind, type[DraftBase]] = {
 Draft = SuccessPlan | Pitch | OnePager | MeddiccReview
 
 
-EVIDENCE_LISTS = ("citations", "tool_calls", "sections")
+EVIDENCE_LISTS = ("citations", "tool_calls", "sections", "charts", "customer_facing")
 
 
 def draft_schema(kind: Kind, *, evidence: bool = True) -> dict[str, Any]:

@@ -23,9 +23,9 @@ from assistant.drafts.facts import (
     money,
 )
 from assistant.drafts.models import DateWindow, Milestone, Objective, Stage
+from assistant.drafts.templates import MEASURE_NAMES, Measure
 from assistant.rules.models import Window
 
-Baseline = Callable[[AccountFacts], Evidenced[str]]
 TARGET_NOTE = "agree the target with the customer (each objective has a baseline, a target "
 TARGET_NOTE += "and a date)"
 
@@ -68,7 +68,7 @@ def _active(f: AccountFacts) -> Evidenced[str]:
     return known(f"active of licensed users: {text}", tools=[LICENSES])
 
 
-def _feature(f: AccountFacts) -> Evidenced[str]:
+def _feature(f: AccountFacts, component: str | None = None) -> Evidenced[str]:
     if not f.licenses:
         return needed("no license counts are recorded", tools=[LICENSES])
     text = "; ".join(
@@ -76,17 +76,18 @@ def _feature(f: AccountFacts) -> Evidenced[str]:
         else f"{m.module} over-deployed"
         for m in f.licenses
     )  # fmt: skip
-    if f.health is None:
+    if f.health is None or component not in f.health.components:
         return known(text, tools=[LICENSES])
-    breadth = f.health.components.get("breadth")
-    return known(f"{text}; breadth component {breadth}", tools=[LICENSES, HEALTH])
+    value = f.health.components[component]
+    return known(f"{text}; {component} component {value}", tools=[LICENSES, HEALTH])
 
 
-def _touch(f: AccountFacts) -> Evidenced[str]:
+def _component(f: AccountFacts, component: str | None) -> Evidenced[str]:
     if f.health is None:
         return needed("no health snapshot is recorded", tools=[HEALTH])
-    value = f.health.components.get("engagement")
-    return known(f"engagement component {value}", tools=[HEALTH])
+    if component not in f.health.components:
+        return needed(f"the health components hold no '{component}'", tools=[HEALTH])
+    return known(f"{component} component {f.health.components[component]}", tools=[HEALTH])
 
 
 def _footprint(f: AccountFacts) -> Evidenced[str]:
@@ -129,26 +130,28 @@ def _term(f: AccountFacts) -> Evidenced[str]:
     )
 
 
-def _not_held(what: str) -> Baseline:
-    return lambda _f: needed(f"{what} is not in the account data")
+# each measure a template may name (templates.MEASURE_NAMES) -> today's figure from the tools
+MEASURES: dict[str, Callable[[AccountFacts, Measure], Evidenced[str]]] = {
+    "not_held": lambda _f, m: needed(f"{m.note or m.label} is not in the account data"),
+    "open_opportunities": lambda f, _m: _opportunities(f),
+    "survey_scores": lambda f, _m: _voice(f),
+    "latest_outcome": lambda f, _m: _outcomes(f),
+    "active_users": lambda f, _m: _active(f),
+    "unused_share": lambda f, m: _feature(f, m.component),
+    "health_component": lambda f, m: _component(f, m.component),
+    "licensed_users": lambda f, _m: _footprint(f),
+    "unlicensed_modules": lambda f, _m: _adjacent(f),
+    "competition": lambda f, _m: _competition(f),
+    "contract_live": lambda f, _m: _live(f),
+    "contract_term": lambda f, _m: _term(f),
+}
+assert set(MEASURES) == set(MEASURE_NAMES)
 
 
-BASELINES: tuple[tuple[str, Baseline], ...] = (
-    (r"renewal rate", _not_held("the renewal rate (a team or partner figure)")),
-    (r"services expansion", _opportunities),
-    (r"verified outcome", _outcomes),
-    (r"csat|nps", _voice),
-    (r"adopted users", _active),
-    (r"feature adoption", _feature),
-    (r"touch regularity", _touch),
-    (r"adjacent", _adjacent),
-    (r"competitive displacement|competitor", _competition),
-    (r"expansion rate|footprint", _footprint),
-    (r"live and engaged|go-live", _live),
-    (r"trial", _not_held("trial conversion")),
-    (r"net-new logos", _not_held("the count of net-new logos (a portfolio figure)")),
-    (r"multi-year", _term),
-)
+def measure_for(ctx: Context, kpi: str) -> Measure | None:
+    """The template's first measure whose pattern the KPI sentence matches."""
+    measures = ctx.template.section("objectives").measures
+    return next((m for m in measures if re.search(m.match, kpi, re.IGNORECASE)), None)
 
 
 def objectives(ctx: Context, f: AccountFacts, stage: Stage) -> list[Objective]:
@@ -157,17 +160,30 @@ def objectives(ctx: Context, f: AccountFacts, stage: Stage) -> list[Objective]:
     target_cites = ctx.cite("objectives", "target")
     result = []
     for quote in kpis:
-        lowered = quote.text.lower()
-        baseline = next(
-            (make(f) for pattern, make in BASELINES if re.search(pattern, lowered)),
-            needed("no figure in the account data for this KPI: record the baseline"),
+        measure = measure_for(ctx, quote.text)
+        baseline = (
+            MEASURES[measure.measure](f, measure)
+            if measure is not None
+            else needed("no figure in the account data for this KPI: record the baseline")
+        )
+        kpi = ctx.ledger.quoted([quote])
+        stated = (
+            re.search(measure.target, quote.text, re.IGNORECASE)
+            if measure and measure.target
+            else None
+        )
+        target = (
+            known(stated.group(0), citations=kpi.citations, note="as the playbooks state it")
+            if stated is not None
+            else needed(TARGET_NOTE, citations=target_cites)
         )
         result.append(
             Objective(
-                kpi=ctx.ledger.quoted([quote]),
+                kpi=kpi,
                 baseline=baseline,
-                target=needed(TARGET_NOTE, citations=target_cites),
-                due=_due(ctx, f, stage, lowered),
+                target=target,
+                due=_due(ctx, f, stage, measure),
+                name=measure.label if measure is not None else None,
             )
         )
     if not result:
@@ -176,15 +192,17 @@ def objectives(ctx: Context, f: AccountFacts, stage: Stage) -> list[Objective]:
     return result
 
 
-def _due(ctx: Context, f: AccountFacts, stage: Stage, kpi: str) -> Evidenced[dt.date]:
-    if "30 days of signature" in kpi:
+def _due(
+    ctx: Context, f: AccountFacts, stage: Stage, measure: Measure | None
+) -> Evidenced[dt.date]:
+    if measure is not None and measure.due == "signature":
         return known(
-            f.overview.contract_start + dt.timedelta(days=30),
+            f.overview.contract_start + dt.timedelta(days=measure.due_days),
             tools=[OVERVIEW],
             citations=ctx.cite("objectives", "go_live"),
-            note="contract start + 30 days",
+            note=f"contract start + {measure.due_days} days",
         )
-    if stage == "renew":
+    if stage == "renew" or (measure is not None and measure.due == "renewal"):
         return known(f.overview.renewal_date, tools=[OVERVIEW], note="measured at the renewal")
     return needed("agree the date with the customer")
 

@@ -11,6 +11,11 @@ mitigation is quoted from the knowledge base through the template's `risks` look
     NPS detractor / low CSAT             detractor
     Save quadrant renewing in 6 months   save_quadrant
     no verified outcome                  outcome
+
+Then the rules file's signals: each signal whose condition holds for the account says so in
+the risk it belongs to ("orange for 5 months in a row (the rule: 3): the rule 'Escalate the
+account' applies"), citing the section the rule comes from; a signal no risk covers gets
+its own row, its mitigation found by the signal's question.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from assistant.drafts.facts import (
     license_text,
 )
 from assistant.drafts.models import RiskItem
+from assistant.drafts.rule_signals import apply_signals
 
 SAVE_WITHIN_DAYS = 183  # "renews within 6 months"
 
@@ -39,9 +45,13 @@ def risks(ctx: Context, f: AccountFacts) -> list[RiskItem]:
         f"{o.account_exec} and {o.csm}", tools=[OVERVIEW], note="account executive and CSM"
     )
     out: list[RiskItem] = []
+    topics: list[str] = []
 
-    def add(risk: Evidenced[str], mitigation: Evidenced[str], owner: Evidenced[str]) -> None:
+    def add(
+        risk: Evidenced[str], mitigation: Evidenced[str], owner: Evidenced[str], topic: str = ""
+    ) -> None:
         out.append(RiskItem(risk=risk, mitigation=mitigation, owner=owner))
+        topics.append(topic)
 
     h = f.health
     if h is not None and not h.healthy:
@@ -62,6 +72,7 @@ def risks(ctx: Context, f: AccountFacts) -> list[RiskItem]:
             ),
             mitigation,
             csm,
+            "health",
         )
     if h is not None and h.trend.direction == "declining":
         add(
@@ -72,18 +83,21 @@ def risks(ctx: Context, f: AccountFacts) -> list[RiskItem]:
             ),
             ctx.guide("risks", "trend"),
             csm,
+            "trend",
         )
     for m in f.high_risk:
         add(
             known(license_text(m), tools=[LICENSES]),
             ctx.guide("risks", "high_license"),
             csm,
+            f"license:{m.risk}",
         )
     for m in f.over_deployed:
         add(
             known(license_text(m), tools=[LICENSES]),
             ctx.guide("risks", "over_deployed"),
             pair,
+            f"license:{m.risk}",
         )
     inc = f.incidents
     if inc.rising and inc.sev1_sev2 > 0:
@@ -95,6 +109,7 @@ def risks(ctx: Context, f: AccountFacts) -> list[RiskItem]:
             ),
             _join(ctx, ctx.guide("risks", "incidents"), ctx.guide("risks", "experts")),
             csm,
+            "incidents",
         )
     if f.warning("alarming_survey_answers") and h is not None:
         count = next(c.value for c in h.churn_indicators
@@ -106,25 +121,32 @@ def risks(ctx: Context, f: AccountFacts) -> list[RiskItem]:
             ),
             ctx.guide("risks", "detractor"),
             csm,
+            "survey",
         )
     p = f.placement
-    if p is not None and p.quadrant == "Save" and o.days_to_renewal <= SAVE_WITHIN_DAYS:
+    save = next(
+        (q.name for q in f.rules.expansion.quadrants if not q.healthy and not q.low_penetration),
+        None,
+    )
+    if p is not None and p.quadrant == save and o.days_to_renewal <= SAVE_WITHIN_DAYS:
         add(
             known(
-                f"Save quadrant (health {p.overall}, ARR per employee ${p.arr_per_employee:,.2f}) "
-                f"with the renewal {o.days_to_renewal} days away",
+                f"{save} quadrant (health {p.overall}, ARR per employee "
+                f"${p.arr_per_employee:,.2f}) with the renewal {o.days_to_renewal} days away",
                 tools=[EXPANSION, OVERVIEW],
             ),
             ctx.guide("risks", "save_quadrant"),
             pair,
+            "quadrant",
         )
     if not f.outcomes:
         add(
             known("No verified outcome is recorded for the account", tools=[OUTCOMES]),
             ctx.guide("risks", "outcome"),
             csm,
+            "outcome",
         )
-    return out
+    return apply_signals(ctx, f, out, topics, csm)
 
 
 def _join(ctx: Context, first: Evidenced[str], second: Evidenced[str]) -> Evidenced[str]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from assistant.charts.specs import ChartBase
 from assistant.drafts.evidence import Evidenced
 from assistant.drafts.models import (
     ComponentScore,
@@ -52,7 +53,18 @@ class Table:
     rows: tuple[tuple[str, ...], ...]
 
 
-Block = Heading | Paragraph | Bullets | Table
+@dataclass(frozen=True)
+class Chart:
+    """A chart of the tools' figures: a PNG in the DOCX, its summary line in Markdown."""
+
+    spec: ChartBase
+
+
+Block = Heading | Paragraph | Bullets | Table | Chart
+
+
+def chart_caption(spec: ChartBase) -> str:
+    return f"{spec.title}. {spec.summary} (as of {spec.as_of.isoformat()}, {spec.tool})"
 
 
 def show(value: Any, *, money: bool = False) -> str:
@@ -152,6 +164,8 @@ def to_markdown(blocks: list[Block]) -> str:
             parts.append(f"{'#' * block.level} {block.text}")
         elif isinstance(block, Paragraph):
             parts.append(block.text)
+        elif isinstance(block, Chart):
+            parts.append(f"*Chart: {chart_caption(block.spec)}*")
         elif isinstance(block, Bullets):
             parts.append(
                 "\n".join(

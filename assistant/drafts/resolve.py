@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from rapidfuzz import fuzz, process
 
 from assistant.drafts.knowledge import ServiceDoc
+from assistant.engine.account_names import AccountName, NameResolver
 from assistant.errors import NotFoundError
 from assistant.principal import Principal
 from assistant.store.account_store import AccountStore
@@ -58,6 +59,10 @@ def resolve_account(store: AccountStore, principal: Principal, query: str) -> st
     exact = [a.id for a in visible if a.name.casefold() == wanted]
     if exact:
         return exact[0]
+    # as chat resolves names (partial, lower-case, typos: the planner's entity resolution)
+    match = NameResolver([AccountName(a.id, a.name) for a in visible]).resolve(query)
+    if match.status == "found" and match.account is not None:
+        return match.account.id
     names = {a.name: a.id for a in visible}
     found = process.extract(query, list(names), scorer=fuzz.WRatio, limit=2)
     if found and found[0][1] >= ACCEPT and (len(found) == 1 or found[1][1] < found[0][1]):

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 
 from assistant.drafts.context import Context
-from assistant.drafts.docx_render import to_docx
+from assistant.drafts.docx_render import Properties, to_docx
 from assistant.drafts.evidence import Ledger
 from assistant.drafts.knowledge import Knowledge
 from assistant.drafts.layout import layout
@@ -141,6 +141,18 @@ class DraftService:
             if request.account_id
             else None
         )
+        draft = self._build(ctx, kind, request, principal, account_id)
+        draft.customer_facing = ctx.template.customer_facing
+        return draft
+
+    def _build(
+        self,
+        ctx: Context,
+        kind: Kind,
+        request: DraftRequest,
+        principal: Principal,
+        account_id: str | None,
+    ) -> DraftBase:
         if kind == "success_plan":
             assert account_id is not None
             return build_success_plan(ctx, account_id)
@@ -175,5 +187,35 @@ def markdown(draft: DraftBase) -> str:
     return to_markdown(layout(draft))
 
 
-def docx(draft: DraftBase) -> bytes:
-    return to_docx(layout(draft))
+SUBJECTS = {
+    "success_plan": "Customer success plan",
+    "pitch": "5W pitch",
+    "one_pager": "Service one-pager",
+    "meddicc_review": "MEDDICC review",
+}
+
+
+def properties(draft: DraftBase, author: str) -> Properties:
+    """The DOCX properties of a draft: its title, a subject naming the kind and the records it
+    is about, the caller as author, the draft's day as created, the sources for the footer."""
+    about = [
+        str(getattr(draft, name))
+        for name in ("account_id", "service_id", "opportunity_id")
+        if getattr(draft, name, None)
+    ]
+    subject = SUBJECTS[draft.kind] + (f" ({', '.join(about)})" if about else "")
+    sources = [f"[{c.n}] {c.title} > {c.section}" if c.title else f"[{c.n}] {c.section}"
+               for c in draft.citations]  # fmt: skip
+    sources += [f"[T{n}] {c.name} as of {c.as_of}" for n, c in enumerate(draft.tool_calls, 1)]
+    return Properties(
+        title=draft.title,
+        subject=subject,
+        author=author,
+        created=draft.generated_on,
+        keywords=", ".join([draft.kind.replace("_", " "), *about]),
+        sources=sources,
+    )
+
+
+def docx(draft: DraftBase, author: str = "success-assistant") -> bytes:
+    return to_docx(layout(draft), properties(draft, author))

@@ -4,6 +4,7 @@ risks, cadence, owners and verified outcomes."""
 
 from __future__ import annotations
 
+from assistant.charts import ChartSpec, health_trend, license_bars
 from assistant.drafts.context import Context
 from assistant.drafts.evidence import Evidenced, known, needed
 from assistant.drafts.facts import (
@@ -65,9 +66,22 @@ def build_success_plan(ctx: Context, account_id: str) -> SuccessPlan:
         ]
         or [needed("no verified outcome is recorded yet", tools=[OUTCOMES])],
         outcomes_to_pursue=to_pursue(ctx, f),
+        charts=charts(ctx, f),
         citations=ctx.ledger.citations,
         tool_calls=ctx.ledger.calls,
     )
+
+
+def charts(ctx: Context, f: AccountFacts) -> list[ChartSpec]:
+    """The health trend (when snapshots are recorded) and license utilization (when licenses
+    are), the same charts the web UI draws, from the same tools."""
+    registry, principal, account_id = ctx.ledger.registry, ctx.principal, f.overview.account_id
+    out: list[ChartSpec] = []
+    if f.health is not None:
+        out.append(health_trend(registry, principal, account_id, f.health.trend.months))
+    if f.licenses:
+        out.append(license_bars(registry, principal, account_id))
+    return out
 
 
 def snapshot(ctx: Context, f: AccountFacts) -> Snapshot:
@@ -141,8 +155,13 @@ def lifecycle(ctx: Context, f: AccountFacts) -> tuple[Stage, Evidenced[Stage]]:
         quadrant=f.placement.quadrant if f.placement else None,
         trend=f.health.trend.direction if f.health else None,
         verified_outcomes=len(f.outcomes),
+        expand_quadrant=next(
+            (q.name for q in ctx.rules.expansion.quadrants if q.healthy and q.low_penetration),
+            None,
+        ),
     )
-    stage, reason = derive_stage(facts, ctx.today)
+    numbers = ctx.template.section("lifecycle").stages
+    stage, reason = derive_stage(facts, ctx.today, numbers)
     note = f"lifecycle rule: {reason}; the CRM records '{o.stage}'"
     if o.stage != stage:
         note += ": the two differ, confirm the stage with the CSM"

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -66,8 +67,12 @@ class Lookup(BaseModel):
     limit: int = Field(default=2, ge=1, le=50)
     doc_types: tuple[str, ...] = ("playbook", "guide")
     missing: str | None = Field(default=None, description="what to ask for when none is found")
+    clause: str | None = Field(
+        default=None,
+        description="regex: of a sentence naming several roles, keep the clause matching it",
+    )
 
-    @field_validator("must")
+    @field_validator("must", "clause")
     @classmethod
     def _compiles(cls, value: str | None) -> str | None:
         if value is not None:
@@ -76,6 +81,61 @@ class Lookup(BaseModel):
             except re.error as error:
                 raise ValueError(f"'{value}' is not a regular expression: {error}") from error
         return value
+
+
+# the figures a KPI's current value can be read from (plan_parts.MEASURES implements them)
+MEASURE_NAMES = (
+    "not_held", "open_opportunities", "survey_scores", "latest_outcome", "active_users",
+    "unused_share", "health_component", "licensed_users", "unlicensed_modules",
+    "competition", "contract_live", "contract_term",
+)  # fmt: skip
+
+
+class Measure(BaseModel):
+    """Which figure of the tools is a KPI's current value: the first measure whose `match`
+    the KPI sentence (found by the objectives lookups) matches."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    match: str = Field(description="regex over the KPI sentence, case-insensitive")
+    label: str = Field(min_length=1, description="the KPI's short name in the table")
+    measure: str = Field(description=f"one of: {', '.join(MEASURE_NAMES)}")
+    component: str | None = Field(default=None, description="health_component: its key")
+    target: str | None = Field(
+        default=None, description="regex: the part of the KPI sentence stating its target"
+    )
+    note: str | None = Field(default=None, description="not_held: which figure is missing")
+    due: Literal["renewal", "signature"] | None = Field(
+        default=None, description="dated from the renewal or from the signature"
+    )
+    due_days: int = Field(default=0, description="days after the due anchor")
+
+    @field_validator("match", "target")
+    @classmethod
+    def _match_compiles(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        try:
+            re.compile(value)
+        except re.error as error:
+            raise ValueError(f"'{value}' is not a regular expression: {error}") from error
+        return value
+
+    @field_validator("measure")
+    @classmethod
+    def _known_measure(cls, value: str) -> str:
+        if value not in MEASURE_NAMES:
+            raise ValueError(f"unknown measure '{value}'; measures: {', '.join(MEASURE_NAMES)}")
+        return value
+
+
+class StageRules(BaseModel):
+    """The lifecycle rule's numbers (see lifecycle.py), as the playbooks state them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    renew_within_days: int = Field(default=90, ge=0, description="renew this close to renewal")
+    onboard_weeks: int = Field(default=13, ge=1, description="onboarding ends after this")
 
 
 class Section(BaseModel):
@@ -88,6 +148,11 @@ class Section(BaseModel):
     labels: dict[str, str] = Field(default_factory=dict)
     items: tuple[str, ...] = Field(default=(), description="named sub-sections, in order")
     guidance: dict[str, Lookup] = Field(default_factory=dict)
+    measures: tuple[Measure, ...] = Field(default=(), description="objectives: KPI figures")
+    stages: StageRules | None = Field(default=None, description="lifecycle: the rule's numbers")
+    audience: Literal["customer", "internal"] = Field(
+        default="internal", description="customer: prose the buyer reads (the readability check)"
+    )
 
 
 class Template(BaseModel):
@@ -120,6 +185,10 @@ class Template(BaseModel):
     @property
     def titles(self) -> dict[str, str]:
         return {s.key: s.title for s in self.sections}
+
+    @property
+    def customer_facing(self) -> list[str]:
+        return [s.key for s in self.sections if s.audience == "customer"]
 
 
 def default_templates_dir() -> Path:

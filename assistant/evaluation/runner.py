@@ -21,6 +21,7 @@ from assistant.evaluation.grounding import (
     grounding,
 )
 from assistant.evaluation.numeric import numeric_consistency, unsupported_numbers
+from assistant.evaluation.readability import fragments, readability
 from assistant.evaluation.suite import Case, Suite, split_of
 from assistant.principal import Principal
 
@@ -40,6 +41,8 @@ METRICS: dict[str, str] = {
     "numeric_consistency": "every number in the answer appears in a tool result or cited chunk",
     "tool_recall": "share of the expected tools called (with the case's account)",
     "draft_completeness": "share of the draft's required fields filled or flagged needs-input",
+    "readability": "share of whole sentences written for the reader in the draft's "
+    "customer-facing sections (not list fragments)",
     "judge_faithfulness": "LLM judge (--judge): share of the answer's statements it finds "
     "supported by the evidence",
     "judge_relevance": "LLM judge (--judge): how well the answer addresses the question (1-5 "
@@ -187,6 +190,16 @@ def score_case(
             scores["tool_recall"] = value
     if case.draft:
         scores["draft_completeness"] = draft_completeness(response.draft, case.draft)
+        draft = response.draft or {}
+        titles = [
+            str(draft.get("sections", {}).get(key, "")) for key in draft.get("customer_facing", [])
+        ]
+        readable = readability(response.answer, titles) if titles else None
+        if readable is not None:
+            scores["readability"] = readable
+            loose = fragments(response.answer, titles)
+            if loose:
+                notes["fragments"] = loose
     if not response.declined:
         scorer = scorer or Scorer()
         evidence = scorer.evidence(response)

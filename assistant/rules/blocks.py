@@ -410,6 +410,8 @@ class Condition(RuleModel):
     nps_below: int | None = None
     quadrant_in: list[Name] | None = None
     qualification_gaps_at_least: int | None = Field(default=None, ge=1)
+    # drafts (d18): "stays orange for 3 months in a row": consecutive latest months in the band
+    months_in_band_at_least: int | None = Field(default=None, ge=1)
 
     @model_validator(mode="after")
     def _not_empty(self) -> Self:

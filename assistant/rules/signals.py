@@ -21,6 +21,7 @@ class AccountFacts:
     nps: int | None = None
     quadrant: str | None = None
     qualification_gaps: int | None = None
+    months_in_band: int | None = None  # consecutive latest monthly snapshots in `band`
 
 
 def holds(condition: Condition, facts: AccountFacts, rules: Rules) -> bool:
@@ -50,6 +51,9 @@ def holds(condition: Condition, facts: AccountFacts, rules: Rules) -> bool:
     if condition.qualification_gaps_at_least is not None:
         gaps = facts.qualification_gaps
         checks.append(gaps is not None and gaps >= condition.qualification_gaps_at_least)
+    if condition.months_in_band_at_least is not None:
+        months = facts.months_in_band
+        checks.append(months is not None and months >= condition.months_in_band_at_least)
     return bool(checks) and all(checks)
 
 

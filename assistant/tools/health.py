@@ -58,6 +58,10 @@ class HealthScore(ToolResult):
     healthy: bool = Field(description="at or above the rules' healthy_from")
     healthy_from: int
     weakest_component: str
+    months_in_band: int = Field(
+        default=1,
+        description="the latest monthly snapshots in a row in this band (within the window)",
+    )
     trend: Trend
     churn_indicators: list[ChurnIndicator]
 
@@ -74,6 +78,17 @@ def trend_of(rules: Rules, history: list[HealthSnapshot], months: int) -> Trend:
         direction=rules.trend_direction(first.overall, last.overall),
         points=[MonthScore(month=s.month, overall=s.overall) for s in history],
     )
+
+
+def months_in_band(rules: Rules, history: list[HealthSnapshot]) -> int:
+    """How many of the latest snapshots in a row fall in the latest one's band."""
+    band = rules.band_for(history[-1].overall).name
+    count = 0
+    for snapshot in reversed(history):
+        if rules.band_for(snapshot.overall).name != band:
+            break
+        count += 1
+    return count
 
 
 def health_score(ctx: ToolContext, args: HealthInput, principal: Principal) -> HealthScore:
@@ -109,6 +124,7 @@ def health_score(ctx: ToolContext, args: HealthInput, principal: Principal) -> H
         healthy=rules.is_healthy(latest.overall),
         healthy_from=rules.health.healthy_from,
         weakest_component=min(keys, key=lambda c: (components[c], c)),
+        months_in_band=months_in_band(rules, history),
         trend=trend,
         churn_indicators=indicators,
     )

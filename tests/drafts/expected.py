@@ -80,3 +80,22 @@ def one_pager(service_id: str) -> dict[str, Any]:
     meta = dict(post.metadata)
     meta["price_number"] = int(re.sub(r"[^\d]", "", str(meta["price"]).split()[0]))
     return meta
+
+
+def band(score: int) -> str:
+    return "red" if score < 40 else "orange" if score < 60 else "yellow" if score < 80 else "green"
+
+
+def latest_overall(account_id: str) -> int:
+    return int(latest_health(account_id)["overall"])
+
+
+def months_in_latest_band(account_id: str) -> int:
+    """The latest snapshots in a row (of the last 12 months) in the latest one's band."""
+    history = [int(r["overall"]) for r in health_rows(account_id)][-12:]
+    count = 0
+    for score in reversed(history):
+        if band(score) != band(history[-1]):
+            break
+        count += 1
+    return count

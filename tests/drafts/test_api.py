@@ -11,6 +11,7 @@ import pytest
 from docx import Document
 
 from assistant.drafts.models import KINDS, parse_draft
+from assistant.drafts.service import SUBJECTS
 from tests.accounts.keys import ADMIN_KEY, SELLER_KEY, bearer, write_keys
 from tests.conftest import LiveServer
 from tests.drafts.conftest import prepare
@@ -64,10 +65,38 @@ def test_draft_then_download_docx(admin: httpx.Client, kind: str) -> None:
     assert "attachment" in downloaded.headers["content-disposition"]
     document = Document(io.BytesIO(downloaded.content))
     assert document.paragraphs[0].text == draft.title
+    core = document.core_properties
+    assert core.title == draft.title and core.author == "ada"  # the caller (admin key's user)
+    assert core.created is not None and core.created.date() == draft.generated_on
+    assert core.subject.startswith(SUBJECTS[kind])
+    footer = document.sections[0].footer.paragraphs[0].text
+    assert footer.startswith("Sources: [1] ") and "[T1] " in footer
+    assert len(document.tables) >= 1 and document.tables[0].style.name == "Light Grid Accent 1"
+    pictures = document.inline_shapes
+    assert len(pictures) == (2 if kind == "success_plan" else 0)
     again = admin.get(f"/api/drafts/{body['draft_id']}")
     assert again.status_code == 200 and again.json()["markdown"] == body["markdown"]
     text = admin.get(f"/api/drafts/{body['draft_id']}.md")
     assert text.status_code == 200 and text.text == body["markdown"]
+
+
+def test_success_plan_charts_are_the_web_uis(admin: httpx.Client) -> None:
+    """The plan's charts are the chart routes' figures, drawn as PNG in the DOCX."""
+    body = admin.post("/api/drafts/success_plan", json=BODIES["success_plan"]).json()
+    charts = body["draft"]["charts"]
+    assert [c["kind"] for c in charts] == ["health_trend", "licenses"]
+    assert charts[0] == admin.get("/api/accounts/ACC-002/charts/health-trend.json").json()
+    assert charts[1] == admin.get("/api/accounts/ACC-002/charts/licenses.json").json()
+    assert f"*Chart: {charts[0]['title']}." in body["markdown"]
+    document = Document(io.BytesIO(admin.get(f"/api/drafts/{body['draft_id']}.docx").content))
+    blobs = [
+        document.part.related_parts[shape._inline.graphic.graphicData.pic.blipFill.blip.embed].blob
+        for shape in document.inline_shapes
+    ]
+    png = admin.get("/api/accounts/ACC-002/charts/health-trend.png").content
+    assert blobs[0] == png  # the same picture the chart route draws
+    captions = [p.text for p in document.paragraphs if p.style.name == "Caption"]
+    assert captions[0].startswith(charts[0]["title"])
 
 
 def test_unknown_kind_lists_the_kinds(admin: httpx.Client) -> None:
@@ -189,3 +218,14 @@ def test_chat_stream_tells_the_draft(admin: httpx.Client) -> None:
         ]
     assert "draft" in events and events[-1] == "done"
     assert events.index("citation") < events.index("delta") < events.index("draft")
+
+
+def test_names_resolve_as_in_chat(admin: httpx.Client, seller: httpx.Client) -> None:
+    """A partial, lower-case name resolves; an unknown one gets the closest names in scope."""
+    body = admin.post("/api/drafts/success_plan", json={"account_id": "alpine ski"}).json()
+    assert body["draft"]["account_id"] == "ACC-010"
+    missing = seller.post("/api/drafts/success_plan", json={"account_id": "woodgrove"})
+    assert missing.status_code == 404  # one word of two is not enough to be sure
+    assert "closest: Woodgrove Bank (ACC-005)" in missing.json()["detail"]
+    hidden = seller.post("/api/drafts/success_plan", json={"account_id": "northwind"})
+    assert hidden.status_code == 404 and "Northwind" not in hidden.json()["detail"]

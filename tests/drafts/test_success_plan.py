@@ -118,7 +118,15 @@ def test_objectives_are_the_stage_kpis_with_baselines(plans: dict[str, SuccessPl
         == "open: OPP-003 platform-health-cost-review $30,000 (technical qa)"
     )
     assert "NPS -50 from 4 response(s)" in str(renew[2].baseline.value)
-    assert all(o.target.needs_input for o in renew)  # agreed with the customer, never invented
+    # the target the KPI sentence states, else agreed with the customer (never invented)
+    assert renew[0].target.value == "minimum renewal rate agreed per team or partner"
+    assert renew[0].target.citations == renew[0].kpi.citations
+    assert all(o.target.needs_input for o in renew[1:])
+    assert [o.name for o in renew][:3] == [
+        "Renewal rate",
+        "Services expansion at renewal",
+        "CSAT and NPS at renewal",
+    ]  # the template's short names
     assert all(o.due.value == x.renewal("ACC-002") for o in renew)
     adopt = plans["ACC-013"].objectives
     assert "search 51 of 60; observability 81 of 90" in str(adopt[0].baseline.value)
@@ -167,9 +175,16 @@ def test_risks_follow_the_metrics(plans: dict[str, SuccessPlan]) -> None:
 
     contoso = risks("ACC-002")
     assert any(t.startswith("Health score 52 is orange") for t in contoso)
-    assert "security: 150 of 400 licensed users active (62.5% unused, High license risk)" in contoso
+    assert any(
+        t.startswith("security: 150 of 400 licensed users active (62.5% unused, High license risk)")
+        for t in contoso
+    )
+    # the rules that apply to this account, with its own figures against the rule's
+    health = next(t for t in contoso if t.startswith("Health score 52"))
+    assert "Orange for 5 months in a row (the rule: 3 or more): the rule 'Escalate the " in health
+    assert "renewal in 49 days (the rule: within 180)" in health
     assert any("fell from 69 (2025-11-01) to 52 (2026-10-01)" in t for t in contoso)
-    assert "No verified outcome is recorded for the account" in contoso
+    assert any(t.startswith("No verified outcome is recorded for the account") for t in contoso)
     tailspin = risks("ACC-006")
     assert any(t.startswith("Health score 31 is red") for t in tailspin)
     assert any(t.startswith("Save quadrant") and "12 days away" in t for t in tailspin)
@@ -229,3 +244,24 @@ def test_docx_opens_with_the_sections(plans: dict[str, SuccessPlan]) -> None:
     assert set(template_sections("success_plan")) <= set(styled)
     cells = {c.text for t in document.tables for row in t.rows for c in row.cells}
     assert "$880,000 [T1]" in cells
+
+
+def test_owners_get_their_own_responsibility(plans: dict[str, SuccessPlan]) -> None:
+    """A sentence naming several roles' duties is cut to each role's own clause."""
+    duties = {o.role: str(o.responsibility.value) for o in plans["ACC-002"].owners}
+    assert duties["CSM"] == "The CSM owns adoption and verified outcomes."
+    assert duties["Account executive"].startswith("The account executive owns the expansion")
+    assert "CSM" not in duties["Account executive"]
+    assert len(set(duties.values())) == len(duties)  # no pasted sentence shared by owners
+
+
+def test_a_rule_applies_only_when_its_condition_holds(plans: dict[str, SuccessPlan]) -> None:
+    for account_id, plan in plans.items():
+        texts = " ".join(str(r.risk.value) for r in plan.risks)
+        if not x.health_rows(account_id):  # no snapshot: no band rule can apply
+            assert "months in a row" not in texts
+            continue
+        months = x.months_in_latest_band(account_id)
+        band = x.band(x.latest_overall(account_id))
+        escalate = band == "orange" and months >= 3
+        assert ("the rule 'Escalate the account' applies" in texts) == escalate, account_id

@@ -17,6 +17,7 @@ from assistant.drafts.models import DRAFT_MODELS, KINDS, Deal, draft_schema
 from assistant.drafts.render import Bullets, Heading, Paragraph, Table, show, to_markdown
 from assistant.drafts.resolve import find_service, resolve_service
 from assistant.drafts.service import parse_kind
+from assistant.drafts.templates import StageRules
 from assistant.engine.types import Citation, ToolCall
 from assistant.errors import NotFoundError
 
@@ -86,6 +87,7 @@ def facts(**overrides: Any) -> StageFacts:
         "quadrant": "Expand",
         "trend": "stable",
         "verified_outcomes": 1,
+        "expand_quadrant": "Expand",
     }
     values.update(overrides)
     return StageFacts(**values)
@@ -109,6 +111,19 @@ def facts(**overrides: Any) -> StageFacts:
 def test_lifecycle_rule(overrides: dict[str, Any], stage: str) -> None:
     derived, reason = derive_stage(facts(**overrides), TODAY)
     assert derived == stage and reason
+
+
+def test_lifecycle_numbers_and_quadrant_are_data() -> None:
+    """The template's numbers and the rules' quadrant name drive the rule, not constants."""
+    assert derive_stage(facts(days_to_renewal=100), TODAY)[0] == "expand"
+    wider = StageRules(renew_within_days=120, onboard_weeks=20)
+    assert derive_stage(facts(days_to_renewal=100), TODAY, wider)[0] == "renew"
+    started = facts(contract_start=dt.date(2026, 8, 2))  # 91 days ago: within 20 weeks
+    stage, reason = derive_stage(started, TODAY, wider)
+    assert stage == "onboard" and "20 weeks" in reason
+    renamed = facts(quadrant="Cultivate", expand_quadrant="Cultivate")
+    assert derive_stage(renamed, TODAY)[0] == "expand"
+    assert derive_stage(facts(expand_quadrant="Cultivate"), TODAY)[0] == "adopt"
 
 
 def test_date_arithmetic() -> None:

@@ -126,3 +126,36 @@ def test_milestones_follow_the_second_kbs_renewal_windows(second: Services) -> N
     assert notes["Partner prompted about the renewal"] == "120 to 120 days before the renewal"
     assert notes["Renewal risk management"] == "4 to 2 months before the renewal"
     assert not any("90 to 60 days" in n or "6 to 3 months" in n for n in notes.values())
+
+
+def test_charts_and_docx_on_the_second_kb(second: Services, drafts: dict[str, DraftBase]) -> None:
+    """The plan's charts use the second KB's rules (bands, quadrants); the DOCX has them."""
+    import io
+
+    from docx import Document
+
+    from assistant.charts import portfolio_quadrant
+    from assistant.drafts.service import docx
+
+    plan = drafts["success_plan"]
+    assert isinstance(plan, SuccessPlan)
+    rules = second.rules
+    kinds = [c.kind for c in plan.charts]
+    assert kinds == ["health_trend", "licenses"]
+    trend = plan.charts[0]
+    assert [b.name for b in trend.bands] == rules.band_names  # type: ignore[union-attr]
+    quadrant = portfolio_quadrant(second.tools, ADMIN)
+    assert [q.name for q in quadrant.quadrants] == rules.quadrant_names
+    assert quadrant.low_penetration_below == rules.expansion.penetration.low_below
+    document = Document(io.BytesIO(docx(plan, "reviewer")))
+    assert document.core_properties.author == "reviewer"
+    assert document.core_properties.title == plan.title
+    assert len(document.inline_shapes) == 2
+
+
+def test_pitch_reads_as_a_pitch_on_the_second_kb(drafts: dict[str, DraftBase]) -> None:
+    from assistant.evaluation.readability import readability
+
+    pitch = drafts["pitch"]
+    titles = [pitch.sections[k] for k in pitch.customer_facing]
+    assert titles and (readability(markdown(pitch), titles) or 0) >= 0.9

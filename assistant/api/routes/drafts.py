@@ -67,7 +67,7 @@ async def create_draft(
 async def draft_docx(draft_id: DraftId, services: ServicesDep, principal: PrincipalDep) -> Response:
     """The DOCX of a draft made earlier."""
     draft = await run_in_threadpool(_drafts(services).load, draft_id, principal)
-    content = await run_in_threadpool(docx, draft)
+    content = await run_in_threadpool(docx, draft, principal.name or principal.user)
     filename = f"{draft.kind.replace('_', '-')}-{draft_id[:8]}.docx"
     return Response(
         content,

@@ -66,8 +66,13 @@ def facts_of(run: Run, account_id: str) -> tuple[Observed, list[str]]:
     try:
         health, m = run.call("health_score", {"account_id": account_id})
         assert isinstance(health, HealthScore)
-        found.update(band=health.band, overall=health.overall, trend=health.trend.direction)
-        marks.update(band=m, overall=m, trend=m)
+        found.update(
+            band=health.band,
+            overall=health.overall,
+            trend=health.trend.direction,
+            months_in_band=health.months_in_band,
+        )
+        marks.update(band=m, overall=m, trend=m, months_in_band=m)
         lines.append(
             f"Health **{health.overall}** ({health.band}), trend {health.trend.direction} "
             f"({health.trend.change:+d} points over {health.trend.months} months); weakest "

@@ -22,6 +22,7 @@ CONDITION_FACT = {
     "nps_below": "nps",
     "quadrant_in": "quadrant",
     "qualification_gaps_at_least": "qualification_gaps",
+    "months_in_band_at_least": "months_in_band",
 }
 
 

@@ -146,7 +146,7 @@ class Services:
             self.index,
             collection,
             self.embedder,
-            s.manifest_path,
+            self.database,
             s.lexical_path,
             chunk_size=s.chunk_size,
             chunk_overlap=s.chunk_overlap,

@@ -23,6 +23,7 @@ from typing import cast
 from chromadb.api.models.Collection import Collection
 from chromadb.api.types import Where
 from rich.console import Console
+from sqlalchemy import Engine
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from assistant.errors import LoaderError
@@ -104,7 +105,7 @@ class Ingestor:
         self,
         collection: Collection,
         embedder: Embedder,
-        manifest_path: Path,
+        database: Engine,
         lexical_path: Path,
         *,
         chunk_size: int,
@@ -115,7 +116,7 @@ class Ingestor:
     ) -> None:
         self.collection = collection
         self.embedder = embedder
-        self.manifest_path = manifest_path
+        self.database = database  # the store's: the manifest tables live there
         self.lexical_path = lexical_path
         self.chunk_size = chunk_size
         self.chunk_overlap = chunk_overlap
@@ -126,7 +127,7 @@ class Ingestor:
         # stored, so a killed run redoes at most one group (about 2 minutes on 2 cores).
         self.batch_chunks = batch_chunks
         self.policy = policy or IngestPolicy()
-        self.lock_path = manifest_path.parent / "ingest.lock"
+        self.lock_path = lexical_path.parent / "ingest.lock"
 
     def run(self, roots: Sequence[Path], *, progress: bool = False) -> IngestReport:
         """Index `roots`; raises `IngestLockedError` when another run holds the data dir."""
@@ -134,7 +135,7 @@ class Ingestor:
         report = IngestReport()
         with (
             WriterLock(self.lock_path, self.policy.lock_timeout),
-            Manifest(self.manifest_path) as manifest,
+            Manifest(self.database) as manifest,
         ):
             report.repaired = self._repair(manifest)
             found = discover(roots, self.exclude)

@@ -16,11 +16,15 @@ from assistant.data_dir import check_writable
 from assistant.drafts.cli import app as draft_app
 from assistant.errors import AssistantError, DataDirError
 from assistant.evaluation.cli import eval_app
+from assistant.jobs.commands import db_app, enqueue_ingest, show_status, worker
 from assistant.rules import Rules, check_rules, load_rules
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 app.add_typer(draft_app, name="draft")
 app.add_typer(eval_app, name="eval")
+# cluster profile (issue 17): migrations, ingest workers, the cluster side of `ingest`
+app.add_typer(db_app, name="db")
+app.command()(worker)
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -75,15 +79,31 @@ def serve(
 @app.command()
 def ingest(
     paths: Annotated[list[Path] | None, typer.Argument(help="files or folders")] = None,
+    status: Annotated[
+        bool, typer.Option("--status", help="show the ingest jobs and the index, do nothing")
+    ] = False,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="cluster profile: wait for the jobs to finish")
+    ] = False,
 ) -> None:
-    """Ingest documents into the knowledge index (incremental; unchanged files are skipped)."""
+    """Ingest documents into the knowledge index (incremental; unchanged files are skipped).
+
+    Embedded profile: runs here. Cluster profile: enqueues jobs for the ingest workers
+    (`assistant worker`); `--status` shows their progress."""
     from assistant.services import build_services
 
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("bm25s").setLevel(logging.WARNING)
     settings = get_settings()
-    _writable(settings)
+    if settings.profile == "embedded":
+        _writable(settings)
     try:
+        if status:
+            show_status(settings)
+            return
+        if settings.profile == "cluster":
+            enqueue_ingest(settings, paths or [settings.knowledge_dir], wait)
+            return
         services = build_services(settings)
         report = services.ingestor().run(
             paths or [settings.knowledge_dir], progress=sys.stderr.isatty()

@@ -14,11 +14,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy import Engine, Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from assistant.store.db import session_factory
@@ -26,9 +26,9 @@ from assistant.store.manifest import IngestChunk, IngestFile, IngestState
 from ingest.chunking import Chunk
 from ingest.embedding import Vectors
 
-_FILES = IngestFile.__table__
-_CHUNKS = IngestChunk.__table__
-_STATE = IngestState.__table__
+_FILES = cast(Table, IngestFile.__table__)
+_CHUNKS = cast(Table, IngestChunk.__table__)
+_STATE = cast(Table, IngestState.__table__)
 _GENERATION = "generation"
 _IN_BATCH = 500  # paths per `in (...)`
 

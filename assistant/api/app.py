@@ -36,6 +36,8 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         services = build_services(settings or get_settings(), embedder)
         app.state.services = services
         services.index.watch()  # a new index generation is loaded as soon as it is written
+        if services.dependencies is not None:  # cluster profile (issue 17): /readyz per dependency
+            services.dependencies.watch()
         for problem in services.rules_problems():
             log.warning("rules: %s", problem)
         try:

@@ -102,6 +102,11 @@ def follow(cluster: Cluster, generation: int, timeout: float = 60) -> None:
             time.sleep(0.2)
 
 
+def figures(result: SuiteResult) -> dict[str, object]:
+    """The suite's scores (latencies aside: they are the machine's, not the answers')."""
+    return {k: v for k, v in result.summary.items() if not k.endswith("_ms")}
+
+
 @pytest.fixture(scope="module")
 def ingested(cluster: Cluster) -> int:
     out = assistant(cluster, "ingest", "knowledge", "--wait")
@@ -125,10 +130,11 @@ def embedded_result(tmp_path_factory: pytest.TempPathFactory) -> SuiteResult:
 def test_the_knowledge_suite_through_either_api_worker_scores_as_embedded(
     cluster: Cluster, ingested: int, embedded_result: SuiteResult
 ) -> None:
-    expected = embedded_result.summary()
+    expected = figures(embedded_result)
+    assert expected["cases"] > 100 and expected["hit_at_5"] > 0.5
     for server in cluster.api:
         result = run_suite(HttpEngine(server.url), load_suite(SUITE))
-        assert result.summary()["metrics"] == expected["metrics"], server.url
+        assert figures(result) == expected, server.url
         assert [c.retrieved for c in result.cases] == [c.retrieved for c in embedded_result.cases]
 
 

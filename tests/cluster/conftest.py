@@ -17,8 +17,6 @@ from assistant.store import migrate
 from tests.cluster.servers import IngestWorker, chroma, postgres, redis
 from tests.serving.processes import ENV, ServerProcess, child_env
 
-pytestmark = pytest.mark.cluster
-
 
 @dataclass
 class Cluster:

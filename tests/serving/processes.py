@@ -82,7 +82,9 @@ class ServerProcess:
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
-        raise RuntimeError("server did not start")
+        self.process.kill()  # never leave a half-started server behind
+        self.process.wait()
+        raise RuntimeError(f"server did not start within {self.start_timeout:g}s")
 
     def terminate(self) -> None:
         assert self.process is not None

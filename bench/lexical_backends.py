@@ -104,6 +104,7 @@ def postgres_run(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chunks", type=int, default=100_000)
+    parser.add_argument("--only", nargs="*", help="backend names to run (default: all)")
     args = parser.parse_args()
     qrels = read_qrels(DATA / "qrels" / "test.tsv")
     every = {q["_id"]: q["text"] for q in read_jsonl(DATA / "queries.jsonl")}
@@ -118,10 +119,12 @@ def main() -> None:
     with postgres() as url:
         runs = {
             "bm25s": lambda i, t: bm25s_run(i, t, queries),
-            "postgres ts_rank_cd": lambda i, t: postgres_run(url, i, t, queries, "ts_rank_cd"),
-            "postgres ts_rank": lambda i, t: postgres_run(url, i, t, queries, "ts_rank"),
+            "postgres-ts_rank_cd": lambda i, t: postgres_run(url, i, t, queries, "ts_rank_cd"),
+            "postgres-ts_rank": lambda i, t: postgres_run(url, i, t, queries, "ts_rank"),
         }
         for name, run in runs.items():
+            if args.only and name not in args.only:
+                continue
             rankings, _, _ = run(base_ids, base_texts)
             quality = mean_ndcg(rankings, qrels)
             _, times, built = run(big_ids, big_texts)

@@ -104,6 +104,21 @@ def latency(url: str, queries: list[str]) -> tuple[float, float]:
     return statistics.median(times) * 1000, times[int(0.95 * (len(times) - 1))] * 1000
 
 
+def ready_workers(env: dict[str, str], count: int, timeout: float = 600) -> None:
+    """Wait until `count` ingest workers answer a Celery ping."""
+    from assistant.config import Settings
+    from assistant.jobs.queue import celery_app
+
+    app = celery_app(Settings(_env_file=None, redis_url=env["ASSISTANT_REDIS_URL"]))  # type: ignore[call-arg]
+    deadline = time.monotonic() + timeout
+    try:
+        while len(app.control.ping(timeout=1.0)) < count:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the ingest workers did not start")
+    finally:
+        app.close()
+
+
 def wait_ready(url: str, timeout: float = 1800) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -153,7 +168,7 @@ def main() -> None:
                     )
                     started = [IngestWorker(f"w{n}", env) for n in range(workers)]
                     try:
-                        time.sleep(5)  # the workers import and connect
+                        ready_workers(env, workers)  # start-up is not ingestion
                         begin = time.perf_counter()
                         command(env, "ingest", str(corpus.relative_to(ROOT)), "--wait")
                         seconds = time.perf_counter() - begin

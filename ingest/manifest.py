@@ -19,6 +19,7 @@ from typing import Any, cast
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy import Engine, Table, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from assistant.store.db import session_factory
@@ -171,7 +172,13 @@ def _bump(session: Session) -> None:
         update(_STATE).where(_STATE.c.key == _GENERATION).values(value=_STATE.c.value + 1)
     )
     if not bumped.rowcount:  # type: ignore[attr-defined]
-        session.execute(insert(_STATE).values(key=_GENERATION, value=1))
+        # the first change: two workers may get here at once, so insert-or-nothing, then bump
+        dialect = session.get_bind().dialect.name
+        insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        session.execute(insert_(_STATE).values(key=_GENERATION, value=0).on_conflict_do_nothing())
+        session.execute(
+            update(_STATE).where(_STATE.c.key == _GENERATION).values(value=_STATE.c.value + 1)
+        )
 
 
 def _batches(items: list[str]) -> Iterator[list[str]]:

@@ -135,6 +135,10 @@ class Ingestor:
             raise RuntimeError("this ingestor was built without an embedder: it cannot index")
         return self._embedder
 
+    @embedder.setter
+    def embedder(self, embedder: Embedder) -> None:
+        self._embedder = embedder
+
     def run(self, roots: Sequence[Path], *, progress: bool = False) -> IngestReport:
         """Index `roots`; raises `IngestLockedError` when another run holds the data dir."""
         start = time.perf_counter()

@@ -15,6 +15,7 @@ from typing import Any
 
 from celery import Celery
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from assistant.config import Settings
 from assistant.jobs.enqueue import FileSpec, source_file
@@ -96,7 +97,15 @@ def build_worker(settings: Settings, embedder: Embedder | None = None) -> Celery
     app = celery_app(settings)
     resources = WorkerResources(settings, embedder)
 
-    @app.task(name=SHARD_TASK, bind=True)  # type: ignore[untyped-decorator]
+    # a database or broker hiccup (a lost connection, a conflicting first write) is tried
+    # again, a few times, before the job counts as failed
+    @app.task(  # type: ignore[untyped-decorator]
+        name=SHARD_TASK,
+        bind=True,
+        autoretry_for=(SQLAlchemyError, ConnectionError),
+        max_retries=3,
+        retry_backoff=True,
+    )
     def ingest_shard(task: Any, run_id: str, shard: int, files: list[FileSpec]) -> dict[str, Any]:
         worker = str(task.request.hostname or socket.gethostname())
         return run_shard(resources, run_id, shard, files, worker)

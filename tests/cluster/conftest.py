@@ -50,7 +50,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             "ASSISTANT_CHROMA_URL": chroma_url,
             "ASSISTANT_REDIS_URL": redis_url,
             "ASSISTANT_INGEST_SHARD_FILES": "4",
-            "ASSISTANT_INGEST_VISIBILITY_TIMEOUT": "6",
+            "ASSISTANT_INGEST_VISIBILITY_TIMEOUT": "15",
             "ASSISTANT_INDEX_CHECK_INTERVAL": "0.2",
             **{k: v for k, v in ENV.items() if k.startswith("ASSISTANT_")},
         }

@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install system-deps run ingest test test-fast test-load lint lock bench clean
+.PHONY: install system-deps run ingest test test-fast test-load test-cluster lint lock bench clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ test: $(STAMP) system-deps
 
 test-fast: $(STAMP)
 	$(BIN)/pytest -m "not slow"
+
+# cluster profile (issue 17): Postgres, Redis, Chroma server, 2 Celery + 2 API workers on
+# loopback (also part of `make test`)
+test-cluster: $(STAMP) system-deps
+	$(BIN)/pytest -m cluster
 
 # 50 clients for 60 s against a real server on a temporary data dir (not part of `test`)
 test-load: $(STAMP)

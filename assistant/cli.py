@@ -16,6 +16,7 @@ from assistant.data_dir import check_writable
 from assistant.drafts.cli import app as draft_app
 from assistant.errors import AssistantError, DataDirError
 from assistant.evaluation.cli import eval_app
+from assistant.jobs.commands import db_app, enqueue_ingest, show_status, worker
 from assistant.llm.cli import app as llm_app
 from assistant.rules import Rules, check_rules, load_rules
 
@@ -23,6 +24,9 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 app.add_typer(draft_app, name="draft")
 app.add_typer(eval_app, name="eval")
 app.add_typer(llm_app, name="llm")  # the LLM endpoint (issue 16): `assistant llm check`
+# cluster profile (issue 17): migrations, ingest workers, the cluster side of `ingest`
+app.add_typer(db_app, name="db")
+app.command()(worker)
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -77,15 +81,31 @@ def serve(
 @app.command()
 def ingest(
     paths: Annotated[list[Path] | None, typer.Argument(help="files or folders")] = None,
+    status: Annotated[
+        bool, typer.Option("--status", help="show the ingest jobs and the index, do nothing")
+    ] = False,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="cluster profile: wait for the jobs to finish")
+    ] = False,
 ) -> None:
-    """Ingest documents into the knowledge index (incremental; unchanged files are skipped)."""
+    """Ingest documents into the knowledge index (incremental; unchanged files are skipped).
+
+    Embedded profile: runs here. Cluster profile: enqueues jobs for the ingest workers
+    (`assistant worker`); `--status` shows their progress."""
     from assistant.services import build_services
 
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("bm25s").setLevel(logging.WARNING)
     settings = get_settings()
-    _writable(settings)
+    if settings.profile == "embedded":
+        _writable(settings)
     try:
+        if status:
+            show_status(settings)
+            return
+        if settings.profile == "cluster":
+            enqueue_ingest(settings, paths or [settings.knowledge_dir], wait)
+            return
         services = build_services(settings)
         report = services.ingestor().run(
             paths or [settings.knowledge_dir], progress=sys.stderr.isatty()

@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -272,9 +272,58 @@ class Settings(BaseSettings):
     web_cookie_secure: bool = Field(
         default=False, description="send the session cookie over HTTPS only (set behind TLS)"
     )
+    # cluster profile (issue 17): Postgres, a Chroma server, Celery ingest workers on Redis.
+    # `embedded` (default): one machine, migrations applied at start-up, ingestion in the
+    # caller's process. `cluster`: the three URLs are required, the schema is upgraded by
+    # `assistant db upgrade` only, `assistant ingest` enqueues jobs for the workers, and the
+    # data dir (BM25 snapshots) is a volume every API and ingest worker shares.
+    profile: Literal["embedded", "cluster"] = "embedded"
+    redis_url: str | None = Field(
+        default=None, description="Celery broker and result store (redis://host:port/0)"
+    )
+    ingest_shard_files: int = Field(
+        default=8, ge=1, description="files per ingest job (cluster): a killed job redoes these"
+    )
+    ingest_visibility_timeout: float = Field(
+        default=900.0,
+        gt=0,
+        description="seconds before a job a worker took and never acknowledged (the worker "
+        "died) goes to another worker; longer than any one job takes",
+    )
+    migrate_on_start: bool | None = Field(
+        default=None, description="apply migrations at start-up; the profile decides when unset"
+    )
+
+    @model_validator(mode="after")
+    def _cluster_needs_servers(self) -> Settings:
+        if self.profile == "cluster":
+            missing = [
+                f"ASSISTANT_{name.upper()}"
+                for name in ("database_url", "chroma_url", "redis_url")
+                if getattr(self, name) is None
+            ]
+            if missing:
+                raise ValueError(
+                    "ASSISTANT_PROFILE=cluster needs " + ", ".join(missing) + " (Postgres, "
+                    "the Chroma server and Redis; see deploy/README.md), or use the embedded "
+                    "profile"
+                )
+        return self
+
+    @property
+    def migrates_on_start(self) -> bool:
+        if self.migrate_on_start is not None:
+            return self.migrate_on_start
+        return self.profile == "embedded"
 
     @field_validator(
-        "chroma_url", "database_url", "embedding_model", "llm_base_url", "llm_model", mode="before"
+        "chroma_url",
+        "database_url",
+        "embedding_model",
+        "llm_base_url",
+        "llm_model",
+        "redis_url",
+        mode="before",
     )
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
@@ -289,8 +338,8 @@ class Settings(BaseSettings):
         return self.data_dir / "bm25"
 
     @property
-    def manifest_path(self) -> Path:
-        return self.data_dir / "manifest.sqlite3"
+    def ingest_lock_path(self) -> Path:
+        return self.data_dir / "ingest.lock"
 
     @property
     def rules_path(self) -> Path:

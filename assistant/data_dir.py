@@ -66,7 +66,7 @@ def check_writable(settings: Settings) -> None:
         folders.append(settings.chroma_path)
     for folder in folders:
         _probe_folder(folder, data_dir)
-    files = [settings.manifest_path, settings.lexical_path / "generation.json"]
+    files = [settings.lexical_path / "generation.json"]
     if not settings.chroma_url:
         files.append(settings.chroma_path / "chroma.sqlite3")
     if settings.database_url is None:

@@ -2,7 +2,8 @@
 
     AssistantError                  base of every error the service raises on purpose
     ├── ConfigurationError          settings that cannot work (missing model, bad URL)
-    │   └── RulesError              the business-rules file is missing or invalid
+    │   ├── RulesError              the business-rules file is missing or invalid
+    │   └── SchemaOutdatedError     the database is behind the migrations: `assistant db upgrade`
     ├── LoaderError                 one file cannot be read; ingestion reports it and skips it
     │   └── UnsupportedFileError    no loader for this file type
     ├── IndexNotReadyError          the knowledge index is not built yet or unavailable (503)
@@ -31,6 +32,10 @@ class ConfigurationError(AssistantError):
 
 class RulesError(ConfigurationError):
     """The rules file cannot be used; the message names the file, the key and the fix."""
+
+
+class SchemaOutdatedError(ConfigurationError):
+    """The database's schema revision is not the code's (cluster profile, not upgraded)."""
 
 
 class LoaderError(AssistantError):

@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from assistant.auth import KeyRing, load_keys
 from assistant.config import Settings
+from assistant.dependencies import Dependencies
 from assistant.drafts.chat import DraftDesk
 from assistant.drafts.kit import GroundedDraftKit
 from assistant.drafts.knowledge import Knowledge
@@ -92,6 +93,8 @@ class Services:
     cpu: CpuPool
     llm: LLMEngine | None = None  # when a model is configured
     drafts: DraftService | None = None  # success plans, pitches, one-pagers, MEDDICC reviews
+    # cluster profile (issue 17): each dependency's last check, for /readyz
+    dependencies: Dependencies | None = None
     _closed: bool = field(default=False, repr=False)
     _rules_problems: list[Problem] | None = field(default=None, repr=False)
 
@@ -146,7 +149,7 @@ class Services:
             self.index,
             collection,
             self.embedder,
-            s.manifest_path,
+            self.database,
             s.lexical_path,
             chunk_size=s.chunk_size,
             chunk_overlap=s.chunk_overlap,
@@ -161,6 +164,8 @@ class Services:
         if self.llm is not None:
             self.llm.close()
         self.cpu.close()
+        if self.dependencies is not None:
+            self.dependencies.close()
         self.index.close()
         self.database.dispose()
 
@@ -220,7 +225,7 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
         desk=AccountDesk(tools, retriever, composer, settings.retrieval_k),
         drafts=DraftDesk(drafts),
     )
-    return Services(
+    services = Services(
         settings,
         embedder,
         index,
@@ -234,3 +239,5 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
         build_llm_engine(settings, chat, tools, GroundedDraftKit(DraftDesk(drafts))),
         drafts,
     )
+    services.dependencies = Dependencies(settings, database, index)
+    return services

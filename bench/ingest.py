@@ -127,7 +127,7 @@ def run_trial(
         embed_s = embedder.seconds
         if report.skipped:
             print(f"  ({len(report.skipped)} files skipped, e.g. {report.skipped[0]})")
-        with Manifest(settings.manifest_path) as manifest:
+        with Manifest(services.database) as manifest:
             stored = [index_text for _, _, index_text, _ in manifest.all_chunks()]
     finally:
         services.close()

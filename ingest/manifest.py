@@ -1,8 +1,10 @@
 """The ingestion manifest: which file (path, content hash) produced which chunks.
 
-SQLite in the data directory. A file is marked `pending` before its chunks are touched and
-`done` (with its chunks) after they are all in Chroma, in one transaction each; a run that
-dies in between leaves `pending` rows, and the next run deletes whatever those files left in
+Tables of the store (`assistant.store.manifest`): the data directory's SQLite database in the
+embedded profile, Postgres in the cluster one, where every ingest worker shares it. A file is
+marked `pending` before its chunks are touched and `done` (with its chunks) after they are
+all in Chroma, in one transaction each; a run that dies in between leaves `pending` rows,
+and the next run (or the job redone by another worker) deletes whatever those files left in
 Chroma before indexing them again. The chunk table also feeds the BM25 rebuild, and the
 generation counter tells the lexical index whether it is current.
 """
@@ -10,37 +12,26 @@ generation counter tells the lexical index whether it is current.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
+from sqlalchemy import Engine, Table, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
+from assistant.store.db import session_factory
+from assistant.store.manifest import IngestChunk, IngestFile, IngestState
 from ingest.chunking import Chunk
 from ingest.embedding import Vectors
 
-_SCHEMA = """
-create table if not exists files (
-    path text primary key,
-    file_hash text not null,
-    status text not null check (status in ('pending', 'done')),
-    chunk_count integer not null default 0
-);
-create table if not exists chunks (
-    id text primary key,
-    path text not null references files(path) on delete cascade,
-    position integer not null,
-    text text not null,
-    index_text text not null,
-    metadata text not null,
-    sentence_vectors blob
-);
-create index if not exists chunks_path on chunks(path);
-create table if not exists meta (key text primary key, value text not null);
-"""
+_FILES = cast(Table, IngestFile.__table__)
+_CHUNKS = cast(Table, IngestChunk.__table__)
+_STATE = cast(Table, IngestState.__table__)
+_GENERATION = "generation"
+_IN_BATCH = 500  # paths per `in (...)`
 
 
 @dataclass(frozen=True)
@@ -52,20 +43,11 @@ class FileRecord:
 
 
 class Manifest:
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), isolation_level=None)
-        self._db.execute("pragma journal_mode=wal")
-        # WAL + NORMAL: a commit no longer waits for an fsync (one per file adds up), and a
-        # killed process still loses nothing; a power cut may take back the last commits,
-        # which leaves files `pending` or chunks Chroma has and the manifest lacks: exactly
-        # what the next run's repair (pending rows, count check, orphans) already undoes.
-        self._db.execute("pragma synchronous=normal")
-        self._db.execute("pragma foreign_keys=on")
-        self._db.executescript(_SCHEMA)
+    def __init__(self, engine: Engine) -> None:
+        self._sessions = session_factory(engine)
 
     def close(self) -> None:
-        self._db.close()
+        """Nothing to release: the engine belongs to the caller."""
 
     def __enter__(self) -> Manifest:
         return self
@@ -74,17 +56,25 @@ class Manifest:
         self.close()
 
     def files(self) -> dict[str, FileRecord]:
-        rows = self._db.execute("select path, file_hash, status, chunk_count from files")
-        return {row[0]: FileRecord(*row) for row in rows}
+        query = select(_FILES.c.path, _FILES.c.file_hash, _FILES.c.status, _FILES.c.chunk_count)
+        with self._sessions() as session:
+            return {row[0]: FileRecord(*row) for row in session.execute(query)}
 
     def mark_pending(self, paths: Sequence[str]) -> None:
-        with self._transaction():
-            self._db.executemany(
-                "insert into files(path, file_hash, status) values (?, '', 'pending') "
-                "on conflict(path) do update set status = 'pending'",
-                [(path,) for path in paths],
-            )
-            self._bump()
+        with self._sessions.begin() as session:
+            known = self._known(session, paths)
+            for part in _batches([p for p in paths if p in known]):
+                session.execute(
+                    update(_FILES).where(_FILES.c.path.in_(part)).values(status="pending")
+                )
+            fresh = [
+                {"path": p, "file_hash": "", "status": "pending", "chunk_count": 0}
+                for p in dict.fromkeys(paths)
+                if p not in known
+            ]
+            if fresh:
+                session.execute(insert(_FILES), fresh)
+            _bump(session)
 
     def commit_file(
         self,
@@ -95,82 +85,102 @@ class Manifest:
     ) -> None:
         """Record a file as done with its chunks (and each chunk's sentence vectors)."""
         vectors = sentence_vectors if sentence_vectors is not None else [None] * len(chunks)
-        with self._transaction():
-            self._db.execute("delete from chunks where path = ?", (path,))
-            self._db.execute(
-                "insert into files(path, file_hash, status, chunk_count) values (?, ?, 'done', ?) "
-                "on conflict(path) do update set file_hash = excluded.file_hash, "
-                "status = 'done', chunk_count = excluded.chunk_count",
-                (path, file_hash, len(chunks)),
-            )
-            self._db.executemany(
-                "insert into chunks(id, path, position, text, index_text, metadata, "
-                "sentence_vectors) values (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        c.id,
-                        path,
-                        n,
-                        c.text,
-                        c.index_text,
-                        json.dumps(c.metadata),
-                        None if v is None else v.astype(np.float16).tobytes(),
-                    )
-                    for n, (c, v) in enumerate(zip(chunks, vectors, strict=True))
-                ],
-            )
-            self._bump()
+        with self._sessions.begin() as session:
+            session.execute(delete(_CHUNKS).where(_CHUNKS.c.path == path))
+            values = {"file_hash": file_hash, "status": "done", "chunk_count": len(chunks)}
+            if self._known(session, [path]):
+                session.execute(update(_FILES).where(_FILES.c.path == path).values(**values))
+            else:
+                session.execute(insert(_FILES).values(path=path, **values))
+            rows = [
+                {
+                    "id": c.id,
+                    "path": path,
+                    "position": n,
+                    "text": c.text,
+                    "index_text": c.index_text,
+                    "metadata": json.dumps(c.metadata),
+                    "sentence_vectors": None if v is None else v.astype(np.float16).tobytes(),
+                }
+                for n, (c, v) in enumerate(zip(chunks, vectors, strict=True))
+            ]
+            if rows:
+                session.execute(insert(_CHUNKS), rows)
+            _bump(session)
 
     def forget(self, paths: Sequence[str]) -> None:
-        with self._transaction():
-            self._db.executemany("delete from files where path = ?", [(p,) for p in paths])
-            self._bump()
+        with self._sessions.begin() as session:
+            for part in _batches(list(paths)):
+                # chunks first: SQLite cascades only with foreign keys on, Postgres always
+                session.execute(delete(_CHUNKS).where(_CHUNKS.c.path.in_(part)))
+                session.execute(delete(_FILES).where(_FILES.c.path.in_(part)))
+            _bump(session)
 
     def chunk_ids(self, path: str) -> list[str]:
-        rows = self._db.execute("select id from chunks where path = ? order by position", (path,))
-        return [row[0] for row in rows]
+        query = select(_CHUNKS.c.id).where(_CHUNKS.c.path == path).order_by(_CHUNKS.c.position)
+        with self._sessions() as session:
+            return list(session.scalars(query))
 
     def all_chunks(self) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
-        """(id, text, index_text, metadata) of every chunk, in a stable order."""
-        rows = self._db.execute(
-            "select id, text, index_text, metadata from chunks order by path, position"
+        """(id, text, index_text, metadata) of every chunk, in a stable order (path, then
+        position; sorted here, so SQLite and Postgres collations give the same order)."""
+        query = select(
+            _CHUNKS.c.path,
+            _CHUNKS.c.position,
+            _CHUNKS.c.id,
+            _CHUNKS.c.text,
+            _CHUNKS.c.index_text,
+            _CHUNKS.c.metadata,
         )
-        for chunk_id, text, index_text, metadata in rows:
+        with self._sessions() as session:
+            rows = sorted(session.execute(query), key=lambda row: (row[0], row[1]))
+        for _, _, chunk_id, text, index_text, metadata in rows:
             yield chunk_id, text, index_text, json.loads(metadata)
 
     def all_sentence_vectors(self, dimension: int) -> Iterator[npt.NDArray[np.float16] | None]:
         """Each chunk's sentence vectors (float16 on disk), in the order of `all_chunks`."""
-        rows = self._db.execute("select sentence_vectors from chunks order by path, position")
-        for (blob,) in rows:
+        query = select(_CHUNKS.c.path, _CHUNKS.c.position, _CHUNKS.c.sentence_vectors)
+        with self._sessions() as session:
+            rows = sorted(session.execute(query), key=lambda row: (row[0], row[1]))
+        for _, _, blob in rows:
             if blob is None:
                 yield None
             else:
                 yield np.frombuffer(blob, dtype=np.float16).reshape(-1, dimension)
 
     def chunk_count(self) -> int:
-        return int(self._db.execute("select count(*) from chunks").fetchone()[0])
+        with self._sessions() as session:
+            return int(session.scalar(select(func.count()).select_from(_CHUNKS)) or 0)
 
     @property
     def generation(self) -> int:
-        row = self._db.execute("select value from meta where key = 'generation'").fetchone()
-        return int(row[0]) if row else 0
+        query = select(_STATE.c.value).where(_STATE.c.key == _GENERATION)
+        with self._sessions() as session:
+            return int(session.scalar(query) or 0)
 
-    def _bump(self) -> None:
-        self._db.execute(
-            "insert into meta(key, value) values ('generation', '1') on conflict(key) "
-            "do update set value = cast(value as integer) + 1"
+    @staticmethod
+    def _known(session: Session, paths: Sequence[str]) -> set[str]:
+        known: set[str] = set()
+        for part in _batches(list(paths)):
+            known.update(session.scalars(select(_FILES.c.path).where(_FILES.c.path.in_(part))))
+        return known
+
+
+def _bump(session: Session) -> None:
+    """One more generation (a row lock on Postgres: concurrent workers take turns)."""
+    bumped = session.execute(
+        update(_STATE).where(_STATE.c.key == _GENERATION).values(value=_STATE.c.value + 1)
+    )
+    if not bumped.rowcount:  # type: ignore[attr-defined]
+        # the first change: two workers may get here at once, so insert-or-nothing, then bump
+        dialect = session.get_bind().dialect.name
+        insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        session.execute(insert_(_STATE).values(key=_GENERATION, value=0).on_conflict_do_nothing())
+        session.execute(
+            update(_STATE).where(_STATE.c.key == _GENERATION).values(value=_STATE.c.value + 1)
         )
 
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self._db)
 
-
-class _Transaction:
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
-
-    def __enter__(self) -> None:
-        self._db.execute("begin immediate")
-
-    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
-        self._db.execute("rollback" if kind else "commit")
+def _batches(items: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(items), _IN_BATCH):
+        yield items[start : start + _IN_BATCH]

@@ -24,12 +24,13 @@ from chromadb.api.models.Collection import Collection
 from chromadb.api.types import Where
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import Engine
 
 from assistant.errors import LoaderError
 from assistant.retrieval.lexical import LexicalIndex, StoredChunk
 from ingest.archives import over_unpacked_limit
 from ingest.chunking import Chunk, chunk_document
-from ingest.discovery import SourceFile, discover
+from ingest.discovery import Discovery, SourceFile, discover
 from ingest.embedding import Embedder, Vectors
 from ingest.loaders import load_document
 from ingest.manifest import FileRecord, Manifest
@@ -103,8 +104,8 @@ class Ingestor:
     def __init__(
         self,
         collection: Collection,
-        embedder: Embedder,
-        manifest_path: Path,
+        embedder: Embedder | None,  # None: plans and repairs only (the cluster's enqueuer)
+        database: Engine,
         lexical_path: Path,
         *,
         chunk_size: int,
@@ -114,8 +115,8 @@ class Ingestor:
         policy: IngestPolicy | None = None,
     ) -> None:
         self.collection = collection
-        self.embedder = embedder
-        self.manifest_path = manifest_path
+        self._embedder = embedder
+        self.database = database  # the store's: the manifest tables live there
         self.lexical_path = lexical_path
         self.chunk_size = chunk_size
         self.chunk_overlap = chunk_overlap
@@ -126,7 +127,17 @@ class Ingestor:
         # stored, so a killed run redoes at most one group (about 2 minutes on 2 cores).
         self.batch_chunks = batch_chunks
         self.policy = policy or IngestPolicy()
-        self.lock_path = manifest_path.parent / "ingest.lock"
+        self.lock_path = lexical_path.parent / "ingest.lock"
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            raise RuntimeError("this ingestor was built without an embedder: it cannot index")
+        return self._embedder
+
+    @embedder.setter
+    def embedder(self, embedder: Embedder) -> None:
+        self._embedder = embedder
 
     def run(self, roots: Sequence[Path], *, progress: bool = False) -> IngestReport:
         """Index `roots`; raises `IngestLockedError` when another run holds the data dir."""
@@ -134,32 +145,72 @@ class Ingestor:
         report = IngestReport()
         with (
             WriterLock(self.lock_path, self.policy.lock_timeout),
-            Manifest(self.manifest_path) as manifest,
+            Manifest(self.database) as manifest,
         ):
             report.repaired = self._repair(manifest)
-            found = discover(roots, self.exclude)
-            report.skipped.extend(found.skipped)
-            report.seen = len(found.files)
-            known = manifest.files()
-            todo = [item for file in found.files if (item := self._check(file, known, report))]
-            present = {file.source for file in found.files}
-            gone = [
-                p
-                for p in known
-                if _under(p, found.root_names)
-                and p not in present
-                and (p in found.refused or not Path(p).exists())
-            ]
-            if gone:
-                self.collection.delete(where=_sources(gone))
-                manifest.forget(gone)
-                report.removed = len(gone)
-
-            loaded = self._load(todo, report)
-            self._embed_and_store(manifest, loaded, report, progress)
+            found = self.discover(roots, manifest, report)
+            self._index(manifest, found.files, report, progress)
             self._refresh_lexical(manifest)
         report.seconds = time.perf_counter() - start
         return report
+
+    # the pieces the cluster profile's jobs run apart (assistant.jobs) ---------------------
+    def discover(
+        self, roots: Sequence[Path], manifest: Manifest, report: IngestReport
+    ) -> Discovery:
+        """The files under `roots`; the chunks of files gone from them are removed."""
+        found = discover(roots, self.exclude)
+        report.skipped.extend(found.skipped)
+        report.seen = len(found.files)
+        known = manifest.files()
+        present = {file.source for file in found.files}
+        gone = [
+            p
+            for p in known
+            if _under(p, found.root_names)
+            and p not in present
+            and (p in found.refused or not Path(p).exists())
+        ]
+        if gone:
+            self.collection.delete(where=_sources(gone))
+            manifest.forget(gone)
+            report.removed = len(gone)
+        return found
+
+    def run_files(self, files: Sequence[SourceFile]) -> IngestReport:
+        """Index these files (one job's share: no lock, no removal, no BM25 rebuild); a
+        file left `pending` by a killed job is redone, its leftovers in Chroma deleted."""
+        start = time.perf_counter()
+        report = IngestReport(seen=len(files))
+        with Manifest(self.database) as manifest:
+            self._index(manifest, files, report, progress=False)
+        report.seconds = time.perf_counter() - start
+        return report
+
+    def repair(self) -> int:
+        """What interrupted runs left behind, undone (see `_repair`); the files repaired."""
+        with Manifest(self.database) as manifest:
+            return self._repair(manifest)
+
+    def publish_lexical(self, timeout: float | None = None) -> int:
+        """Rebuild the BM25 snapshot when the manifest moved on (one writer at a time, under
+        the data dir's lock, waited for up to `timeout` seconds); the generation it has."""
+        wait = self.policy.lock_timeout if timeout is None else timeout
+        with WriterLock(self.lock_path, wait), Manifest(self.database) as m:
+            self._refresh_lexical(m)
+            return m.generation
+
+    def _index(
+        self,
+        manifest: Manifest,
+        files: Sequence[SourceFile],
+        report: IngestReport,
+        progress: bool,
+    ) -> None:
+        known = manifest.files()
+        todo = [item for file in files if (item := self._check(file, known, report))]
+        loaded = self._load(todo, report)
+        self._embed_and_store(manifest, loaded, report, progress)
 
     def _check(
         self, file: SourceFile, known: dict[str, FileRecord], report: IngestReport

@@ -57,6 +57,8 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
             slack.start(services)
             app.state.slack = slack
         services.index.watch()  # a new index generation is loaded as soon as it is written
+        if services.dependencies is not None:  # cluster profile (issue 17): /readyz per dependency
+            services.dependencies.watch()
         for problem in services.rules_problems():
             log.warning("rules: %s", problem)
         # hardening (issue 11): full garbage collections no longer walk what start-up built

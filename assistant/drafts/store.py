@@ -10,23 +10,12 @@ import datetime as dt
 import json
 import uuid
 
-from sqlalchemy import DateTime, Engine, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Engine
 
 from assistant.drafts.models import DraftBase, parse_draft
 from assistant.errors import NotFoundError
 from assistant.store.db import Base, session_factory
-
-
-class DraftRecord(Base):
-    __tablename__ = "drafts"
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(32))
-    account_id: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
-    owner: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    payload: Mapped[str] = mapped_column(Text)
+from assistant.store.drafts import DraftRecord
 
 
 class DraftStore:

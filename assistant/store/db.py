@@ -68,7 +68,14 @@ def build_engine(settings: Settings) -> Engine:
         _WRITE_LOCKS[engine] = threading.Lock()
     else:
         engine = create_engine(url, pool_pre_ping=True)
-    Base.metadata.create_all(engine)
+    # the schema is the migrations' (issue 17): applied here in the embedded profile,
+    # checked in the cluster one (`assistant db upgrade` applies it there)
+    from assistant.store import migrate
+
+    if settings.migrates_on_start:
+        migrate.upgrade(engine)
+    else:
+        migrate.require_current(engine)
     return engine
 
 

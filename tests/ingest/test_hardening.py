@@ -303,10 +303,9 @@ def running_ingest(data: Path, corpus: Path) -> Iterator[Future[IngestReport]]:
         future = pool.submit(ingestor.run, [corpus])
         deadline = time.monotonic() + 60
         while not future.done():
-            if first.settings.manifest_path.exists():
-                with Manifest(first.settings.manifest_path) as manifest:
-                    if any(r.status == "pending" for r in manifest.files().values()):
-                        break
+            with Manifest(first.database) as manifest:
+                if any(r.status == "pending" for r in manifest.files().values()):
+                    break
             assert time.monotonic() < deadline, "the first ingest never started writing"
             time.sleep(0.02)
         try:

@@ -29,7 +29,7 @@ def stored_ids(services: Services) -> dict[str, set[str]]:
 
 def assert_consistent(services: Services) -> None:
     """Chroma, manifest and BM25 hold exactly the same chunks, none twice."""
-    with Manifest(services.settings.manifest_path) as manifest:
+    with Manifest(services.database) as manifest:
         expected = {chunk_id for chunk_id, *_ in manifest.all_chunks()}
         assert all(record.status == "done" for record in manifest.files().values())
         generation = manifest.generation
@@ -139,7 +139,7 @@ def test_interrupted_run_is_repaired(services: Services, corpus: Path) -> None:
     ingestor.embedder = FailingEmbedder(fail_on_call=3)
     with pytest.raises(KeyboardInterrupt):
         ingestor.run([corpus])
-    with Manifest(services.settings.manifest_path) as manifest:
+    with Manifest(services.database) as manifest:
         statuses = [r.status for r in manifest.files().values()]
     assert "pending" in statuses and "done" in statuses
 
@@ -179,7 +179,7 @@ def test_failed_upsert_in_the_writer_thread_is_repaired(
     with pytest.raises(RuntimeError, match="disk full"):
         ingestor.run([corpus])
     assert failing.upserts >= 2
-    with Manifest(services.settings.manifest_path) as manifest:
+    with Manifest(services.database) as manifest:
         assert {r.status for r in manifest.files().values()} == {"pending"}
     report = services.ingestor().run([corpus])
     assert report.repaired >= 1

@@ -50,7 +50,10 @@ def ingest(data_dir: Path, roots: Sequence[Path]) -> subprocess.CompletedProcess
 class ServerProcess:
     """uvicorn in a child process (tests/serving/launch.py) on a free loopback port."""
 
-    def __init__(self, data_dir: Path, *, embed_delay: float = 0.0, **env: str) -> None:
+    def __init__(
+        self, data_dir: Path, *, embed_delay: float = 0.0, start_timeout: float = 60, **env: str
+    ) -> None:
+        self.start_timeout = start_timeout
         self.port = free_port()
         self.data_dir = data_dir
         self.env = child_env(data_dir, **env)
@@ -69,7 +72,7 @@ class ServerProcess:
             stderr=subprocess.STDOUT,
             text=True,
         )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited: {self.output()}")
@@ -79,7 +82,9 @@ class ServerProcess:
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
-        raise RuntimeError("server did not start")
+        self.process.kill()  # never leave a half-started server behind
+        self.process.wait()
+        raise RuntimeError(f"server did not start within {self.start_timeout:g}s")
 
     def terminate(self) -> None:
         assert self.process is not None

@@ -30,12 +30,23 @@ async def readyz(request: Request) -> JSONResponse:
     lexical = len(generation.lexical)
     problems = list(generation.problems)
     ready = not problems and chunks > 0 and lexical == chunks
+    # each dependency's last check (assistant.dependencies, off the request path)
+    checks = services.dependencies.checks if services.dependencies is not None else {}
+    covered = {"lexical" if p.startswith("lexical") else "vectors" for p in problems}
+    failing = [
+        f"{name}: {check.detail}"
+        for name, check in checks.items()
+        if not check.ok and name not in covered  # the generation's problems say it already
+    ]
+    ready = ready and not failing
     body: dict[str, object] = {
         "status": "ready" if ready else "not ready",
         "generation": generation.number,
         "chunks": chunks,
         "lexical_chunks": lexical,
         "embedding_model": services.embedder.name,
+        "profile": services.settings.profile,
+        "dependencies": {name: check.as_dict() for name, check in checks.items()},
     }
     rules_problems = services.rules_problems()  # computed once, at start-up
     body["rules"] = {
@@ -46,9 +57,9 @@ async def readyz(request: Request) -> JSONResponse:
         body["warning"] = (
             "some business rules no longer match the sections they cite; see rules.problems"
         )
-    if problems:
-        body["degraded"] = problems
-        body["detail"] = "; ".join(problems)
+    if problems or failing:
+        body["degraded"] = problems + failing
+        body["detail"] = "; ".join(problems + failing)
     elif not ready:
         body["detail"] = "the knowledge index is empty or out of step; run `assistant ingest`"
     return JSONResponse(body, status_code=200 if ready else 503)

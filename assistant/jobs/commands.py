@@ -1,0 +1,171 @@
+"""The cluster profile's commands: `assistant db ...`, `assistant worker`, and the cluster
+side of `assistant ingest` (enqueue, `--wait`, `--status`)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy import Engine
+
+from assistant.config import Settings, get_settings
+from assistant.errors import AssistantError
+
+db_app = typer.Typer(no_args_is_help=True, help="the database schema (Alembic migrations)")
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+def _engine(settings: Settings) -> Engine:
+    from sqlalchemy import create_engine
+
+    if settings.database_url is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return create_engine(settings.sqlalchemy_url)
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="target revision")] = "head",
+) -> None:
+    """Apply the migrations up to `revision` (default: the newest)."""
+    from assistant.store import migrate
+
+    engine = _engine(get_settings())
+    try:
+        before = migrate.upgrade(engine, revision)
+        after = migrate.current_revision(engine)
+    finally:
+        engine.dispose()
+    typer.echo(f"database at revision {after} (was {before or 'empty'})")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's revision and the code's; exit 1 when they differ."""
+    from assistant.store import migrate
+
+    engine = _engine(get_settings())
+    try:
+        current = migrate.current_revision(engine)
+    finally:
+        engine.dispose()
+    head = migrate.head_revision()
+    typer.echo(f"database {current or 'none'}, code {head}")
+    if current != head:
+        raise typer.Exit(1)
+
+
+def worker(
+    name: Annotated[str, typer.Option(help="worker name (unique per host)")] = "ingest",
+    loglevel: Annotated[str, typer.Option(help="Celery log level")] = "INFO",
+) -> None:
+    """Run an ingest worker (Celery on ASSISTANT_REDIS_URL), one job at a time."""
+    from assistant.jobs.worker import build_worker
+
+    settings = get_settings()
+    try:
+        app = build_worker(settings)
+    except AssistantError as error:
+        _fail(str(error), 2)
+        return
+    app.worker_main(
+        [
+            "worker",
+            "--pool=solo",
+            f"--hostname={name}@%h",
+            f"--loglevel={loglevel}",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+    )
+
+
+def enqueue_ingest(settings: Settings, roots: list[Path], wait: bool) -> None:
+    """The cluster's `assistant ingest`: enqueue one job per shard (and follow them)."""
+    from assistant.jobs.enqueue import enqueue
+    from assistant.jobs.ledger import Ledger
+    from assistant.store.db import build_engine
+
+    engine = build_engine(settings)
+    try:
+        queued = enqueue(settings, engine, roots)
+        for path, reason in queued.skipped:
+            typer.secho(f"skipped {path}: {reason}", fg=typer.colors.YELLOW, err=True)
+        typer.echo(
+            f"run {queued.run_id}: {queued.files} files in {queued.jobs} jobs enqueued, "
+            f"removed {queued.removed}"
+            + (f", repaired {queued.repaired} interrupted" if queued.repaired else "")
+        )
+        if not wait:
+            typer.echo("follow it with `assistant ingest --status`")
+            return
+        ledger = Ledger(engine)
+        while True:
+            progress = ledger.run(queued.run_id)
+            if progress is None or (progress.finished and _published(settings, engine)):
+                break
+            time.sleep(0.5)
+        print_status(settings, engine, limit=1)
+        if progress is not None and progress.jobs.get("failed"):
+            raise typer.Exit(1)
+    finally:
+        engine.dispose()
+
+
+def _published(settings: Settings, engine: Engine) -> bool:
+    """The BM25 snapshot is the manifest's generation (the last job publishes it), or no
+    job is left that would publish it (another run's job still in flight)."""
+    from assistant.jobs.ledger import Ledger
+    from assistant.retrieval.lexical import LexicalIndex
+    from ingest.manifest import Manifest
+
+    with Manifest(engine) as manifest:
+        generation = manifest.generation
+    return LexicalIndex.stored_generation(settings.lexical_path) == generation or bool(
+        Ledger(engine).in_flight()
+    )
+
+
+def show_status(settings: Settings) -> None:
+    from assistant.store.db import build_engine
+
+    engine = build_engine(settings)
+    try:
+        print_status(settings, engine)
+    finally:
+        engine.dispose()
+
+
+def print_status(settings: Settings, engine: Engine, limit: int = 3) -> None:
+    """The latest runs' jobs, the manifest and the published BM25 snapshot."""
+    from assistant.jobs.ledger import Ledger
+    from assistant.retrieval.lexical import LexicalIndex
+    from ingest.manifest import Manifest
+
+    for run in Ledger(engine).runs(limit):
+        jobs = ", ".join(f"{n} {status}" for status, n in sorted(run.jobs.items()))
+        state = "finished" if run.finished else "in progress"
+        typer.echo(
+            f"run {run.run_id} ({run.created_at:%Y-%m-%d %H:%M:%S}) {state}: jobs {jobs}; "
+            f"files {run.files}, chunks embedded {run.chunks_embedded}"
+            + (f", {run.redone} redone after a worker died" if run.redone else "")
+            + (f"; workers {', '.join(run.workers)}" if run.workers else "")
+        )
+        for error in run.errors:
+            typer.secho(f"  failed {error}", fg=typer.colors.RED)
+    with Manifest(engine) as manifest:
+        files = manifest.files().values()
+        pending = sum(1 for record in files if record.status == "pending")
+        generation, chunks = manifest.generation, manifest.chunk_count()
+    published = LexicalIndex.stored_generation(settings.lexical_path)
+    typer.echo(
+        f"manifest: {len(files)} files ({pending} pending), {chunks} chunks, generation "
+        f"{generation}; BM25 snapshot generation {published if published is not None else 'none'}"
+        + ("" if published == generation else " (behind: published when the jobs finish)")
+    )

@@ -30,13 +30,13 @@ ingest: $(STAMP)
 	$(BIN)/assistant ingest knowledge
 
 test: $(STAMP) system-deps
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not cluster"
 
 test-fast: $(STAMP)
-	$(BIN)/pytest -m "not slow"
+	$(BIN)/pytest -m "not slow and not cluster"
 
 # cluster profile (issue 17): Postgres, Redis, Chroma server, 2 Celery + 2 API workers on
-# loopback (also part of `make test`)
+# loopback; its own CI step (.ci/run), not part of `make test`
 test-cluster: $(STAMP) system-deps
 	$(BIN)/pytest -m cluster
 

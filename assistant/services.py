@@ -167,7 +167,11 @@ class Services:
 
 def build_embedder_from(settings: Settings) -> Embedder:
     return build_embedder(
-        settings.embedding_model, settings.embedding_batch_size, settings.embedding_device
+        settings.embedding_model,
+        settings.embedding_batch_size,
+        settings.embedding_device,
+        settings.embedding_backend,
+        settings.embedding_cache_path,
     )
 
 

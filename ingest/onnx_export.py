@@ -18,6 +18,7 @@ only ONNX Runtime.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -61,10 +62,8 @@ def source_checksum(model_dir: Path, cache_dir: Path) -> str:
     stamp = ";".join(f"{f.name}:{f.stat().st_size}:{f.stat().st_mtime_ns}" for f in files)
     memo_path = cache_dir / "sources.json"
     memo: dict[str, dict[str, str]] = {}
-    try:
+    with contextlib.suppress(OSError, ValueError):
         memo = json.loads(memo_path.read_text())
-    except (OSError, ValueError):
-        pass
     key = str(model_dir.resolve())
     if memo.get(key, {}).get("stamp") == stamp:
         return memo[key]["sha256"]

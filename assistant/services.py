@@ -154,6 +154,13 @@ class Services:
             policy=IngestPolicy.from_settings(s),
         )
 
+    def warm_up(self) -> None:
+        """Load the embedding model now (it loads on first use otherwise): a server is
+        ready only when it can answer at full speed (issue 15)."""
+        load = getattr(self.embedder, "load", None)
+        if callable(load):
+            load()
+
     def close(self) -> None:
         if self._closed:
             return

@@ -35,6 +35,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = build_services(settings or get_settings(), embedder)
         app.state.services = services
+        services.warm_up()  # issue 15: the embedding model loads before /readyz says ready
         services.index.watch()  # a new index generation is loaded as soon as it is written
         for problem in services.rules_problems():
             log.warning("rules: %s", problem)

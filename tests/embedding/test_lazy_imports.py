@@ -41,7 +41,7 @@ def _run(
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=280,  # an import-heavy interpreter on a loaded 2-core machine
     )
     lines = [line for line in result.stdout.splitlines() if line.startswith("PROBE")]
     assert lines, result.stdout + result.stderr

@@ -1,7 +1,7 @@
 """Cold-start wall times of the real command line, per embedding backend, in one run.
 
 Ingests `knowledge/` once into a temporary data directory (not timed), then for each
-backend (`--backends`, default `torch,onnx-int8`; `ASSISTANT_EMBEDDING_BACKEND`) and each of
+backend (`--backends`, default `torch,onnx,onnx-int8`; `ASSISTANT_EMBEDDING_BACKEND`) and each of
 `--trials` rounds (the backend order rotates) it times, each in a fresh process:
 
 - `assistant ask "<question>"` from start to the printed answer;
@@ -12,7 +12,7 @@ backend (`--backends`, default `torch,onnx-int8`; `ASSISTANT_EMBEDDING_BACKEND`)
 The best round of each is kept. The last line is for the configured default backend:
 `startup ask=Ns noop-ingest=Ns serve-ready=Ns` (targets 4 s, 2 s and 6 s).
 
-    .venv/bin/python bench/startup.py [--backends torch,onnx-int8] [--trials 2]
+    .venv/bin/python bench/startup.py [--backends torch,onnx,onnx-int8] [--trials 2]
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ def serve_ready(env: dict[str, str], timeout: float = 300.0) -> tuple[float, flo
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--backends", default="torch,onnx-int8")
+    parser.add_argument("--backends", default="torch,onnx,onnx-int8")
     parser.add_argument("--trials", type=int, default=2)
     parser.add_argument("--cache-dir", type=Path, default=CACHE, help="ONNX export cache")
     args = parser.parse_args(argv)

@@ -78,7 +78,7 @@ def rss_mib(pid: int) -> float:
     return 0.0
 
 
-def serve_ready(env: dict[str, str], timeout: float = 300.0) -> tuple[float, float]:
+def serve_ready(env: dict[str, str], timeout: float = 600.0) -> tuple[float, float]:
     """Seconds from `assistant serve` to /readyz 200, and the server's RSS then (MiB)."""
     port = free_port()
     start = time.perf_counter()
@@ -102,7 +102,11 @@ def serve_ready(env: dict[str, str], timeout: float = 300.0) -> tuple[float, flo
         raise SystemExit(f"assistant serve was not ready within {timeout:.0f}s")
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -124,7 +128,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             for backend in backends[shift:] + backends[:shift]:
                 env = environment(data, backend, args.cache_dir)
                 ask = timed(["ask", question], env)
+                print(f"  [trial {trial + 1}] {backend}: ask {ask:.1f}s", flush=True)
                 noop = timed(["ingest", "knowledge"], env)
+                print(f"  [trial {trial + 1}] {backend}: noop ingest {noop:.1f}s", flush=True)
                 ready, rss = serve_ready(env)
                 figures[backend].append((ask, noop, ready, rss))
                 print(

@@ -114,13 +114,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--backends", default="torch,onnx,onnx-int8")
     parser.add_argument("--trials", type=int, default=2)
     parser.add_argument("--cache-dir", type=Path, default=CACHE, help="ONNX export cache")
+    parser.add_argument(
+        "--data-dir", type=Path, default=None, help="an already ingested data directory to reuse"
+    )
     args = parser.parse_args(argv)
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     default = Settings(_env_file=None).embedding_backend  # type: ignore[call-arg]
     question = first_question()
     figures: dict[str, list[tuple[float, float, float, float]]] = {b: [] for b in backends}
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
-        data = Path(tmp) / "data"
+        data = args.data_dir or Path(tmp) / "data"
         first = timed(["ingest", "knowledge"], environment(data, default, args.cache_dir))
         print(f"first ingest ({default}): {first:.1f}s; load {os.getloadavg()[0]:.1f}")
         for trial in range(args.trials):

@@ -58,6 +58,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/query.py
 	$(BIN)/python bench/beir.py
+	# issue 15: embedding backends and cold start
+	$(BIN)/python bench/embed.py
+	$(BIN)/python bench/startup.py
 
 clean:
 	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache

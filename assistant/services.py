@@ -157,6 +157,13 @@ class Services:
             policy=IngestPolicy.from_settings(s),
         )
 
+    def warm_up(self) -> None:
+        """Load the embedding model now (it loads on first use otherwise): a server is
+        ready only when it can answer at full speed (issue 15)."""
+        load = getattr(self.embedder, "load", None)
+        if callable(load):
+            load()
+
     def close(self) -> None:
         if self._closed:
             return
@@ -172,7 +179,11 @@ class Services:
 
 def build_embedder_from(settings: Settings) -> Embedder:
     return build_embedder(
-        settings.embedding_model, settings.embedding_batch_size, settings.embedding_device
+        settings.embedding_model,
+        settings.embedding_batch_size,
+        settings.embedding_device,
+        settings.embedding_backend,
+        settings.embedding_cache_path,
     )
 
 

@@ -12,7 +12,12 @@ without qrels skipped. Embeddings of the corpus and queries are cached as .npy u
 `--cache-dir`, keyed by the model files and the exact texts. `--grid` also prints the best
 fusion settings found on the chosen split. The last line is `hybrid ndcg@10=0.xxx`.
 
+`--backends torch,onnx,onnx-int8` scores each embedding backend (`ASSISTANT_EMBEDDING_BACKEND`)
+in the same run, side by side, and prints each one's change against the first; the last
+line is then `hybrid ndcg@10 <backend>-<first>=+0.xxx` for the last backend.
+
     .venv/bin/python bench/beir.py [--split test|train] [--grid] [--fusion rrf] ...
+    .venv/bin/python bench/beir.py --backends onnx,onnx-int8
 """
 
 from __future__ import annotations
@@ -42,7 +47,7 @@ from assistant.retrieval.dense import connect, open_collection
 from assistant.retrieval.generation import LiveIndex
 from assistant.retrieval.hybrid import Fusion, HybridRetriever
 from assistant.retrieval.lexical import LexicalIndex, StoredChunk
-from ingest.embedding import SentenceTransformerEmbedder, Spans, Vectors, default_model_path
+from ingest.embedding import Backend, Embedder, Spans, Vectors, build_embedder, default_model_path
 
 DATA = Path("/work/shared/benchmarks/scifact")
 CACHE = Path(__file__).resolve().parent / ".cache"
@@ -88,7 +93,7 @@ def model_key(path: str) -> str:
 
 
 def cached_embed(
-    embedder: SentenceTransformerEmbedder,
+    embedder: Embedder,
     texts: Sequence[str],
     label: str,
     key: str,
@@ -112,7 +117,7 @@ def cached_embed(
 class LookupEmbedder:
     """Serves precomputed query vectors to the retriever (falls back to the real model)."""
 
-    def __init__(self, inner: SentenceTransformerEmbedder, known: dict[str, Vectors]) -> None:
+    def __init__(self, inner: Embedder, known: dict[str, Vectors]) -> None:
         self.inner, self.known = inner, known
         self.name, self.dimension = inner.name, inner.dimension
 
@@ -137,6 +142,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--cache-dir", type=Path, default=CACHE, help="embedding cache")
     parser.add_argument("--model", default=None, help="model directory (default: packaged)")
     parser.add_argument("--grid", action="store_true", help="search fusion settings on --split")
+    parser.add_argument(
+        "--backends",
+        default=None,
+        help="comma-separated embedding backends to compare (default: the configured one)",
+    )
     parser.add_argument("--fusion", choices=["convex", "rrf"], default=None, help="override")
     for name, kind in (
         ("rrf-k", int),
@@ -222,13 +232,47 @@ def main(argv: Sequence[str] | None = None) -> None:
     query_ids = sorted(qrels, key=int)
     print(f"SciFact {args.split}: {len(corpus)} documents, {len(query_ids)} queries with qrels")
 
+    backends = [b.strip() for b in (args.backends or Settings().embedding_backend).split(",")]
+    results: list[tuple[str, dict[str, float]]] = []
+    for backend in backends:
+        if backend not in ("torch", "onnx", "onnx-int8"):
+            raise SystemExit(f"--backends: unknown backend {backend!r} (torch, onnx, onnx-int8)")
+        scores = score_backend(args, backend, ids, texts, queries, query_ids, qrels)  # type: ignore[arg-type]
+        results.append((backend, scores))
+    print("published (test): bm25 0.665, all-MiniLM-L6-v2 dense 0.645; target hybrid >= 0.69")
+    for backend, scores in results:
+        label = f" [{backend}]" if len(results) > 1 else ""
+        for name in ("dense", "bm25", "hybrid"):
+            print(f"{name} ndcg@10={scores[name]:.3f}{label}")
+    first, base = results[0]
+    for backend, scores in results[1:]:
+        print(f"dense ndcg@10 {backend}-{first}={scores['dense'] - base['dense']:+.4f}")
+        print(f"hybrid ndcg@10 {backend}-{first}={scores['hybrid'] - base['hybrid']:+.4f}")
+
+
+def score_backend(
+    args: argparse.Namespace,
+    backend: Backend,
+    ids: list[str],
+    texts: list[str],
+    queries: dict[str, str],
+    query_ids: list[str],
+    qrels: dict[str, set[str]],
+) -> dict[str, float]:
     model_path = args.model or default_model_path()
-    real = SentenceTransformerEmbedder(model_path, batch_size=Settings().embedding_batch_size)
-    key = model_key(model_path)
-    doc_vectors = cached_embed(real, texts, "scifact-corpus", key, args.cache_dir)
+    defaults = Settings()
+    real = build_embedder(
+        model_path,
+        defaults.embedding_batch_size,
+        "cpu",
+        backend,
+        args.cache_dir / "onnx",
+    )
+    key = model_key(model_path) + ("" if backend == "torch" else f":{backend}")
+    doc_vectors = cached_embed(real, texts, f"scifact-corpus-{backend}", key, args.cache_dir)
     query_texts = [queries[q] for q in query_ids]
     query_vectors = cached_embed(
-        real, query_texts, f"scifact-{args.split}-queries", key, args.cache_dir
+        real, query_texts, f"scifact-{args.split}-queries-{backend}", key, args.cache_dir
     )
     embedder = LookupEmbedder(real, dict(zip(query_texts, query_vectors, strict=True)))
 
@@ -237,9 +281,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         hybrid = build(settings, ids, texts, doc_vectors, embedder)
         lexical = hybrid.lexical.index
         print(
-            f"settings: fusion={settings.fusion} candidates={settings.retrieval_candidates} "
-            f"rrf_k={settings.rrf_k} dense_weight={settings.dense_weight} "
-            f"lexical_weight={settings.lexical_weight}"
+            f"[{backend}] settings: fusion={settings.fusion} "
+            f"candidates={settings.retrieval_candidates} rrf_k={settings.rrf_k} "
+            f"dense_weight={settings.dense_weight} lexical_weight={settings.lexical_weight}"
         )
         runs: dict[str, dict[str, list[str]]] = {"dense": {}, "bm25": {}, "hybrid": {}}
         start = time.perf_counter()
@@ -249,14 +293,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             runs["dense"][query_id], runs["bm25"][query_id] = dense[:K], bm25[:K]
             runs["hybrid"][query_id] = [h.chunk.id for h in hybrid.search(text, K).hits]
         elapsed = time.perf_counter() - start
-        print(f"searched {len(query_ids)} queries in {elapsed:.1f}s")
+        print(f"[{backend}] searched {len(query_ids)} queries in {elapsed:.1f}s")
         if args.grid:
             grid(hybrid, list(zip(query_ids, query_texts, strict=True)), qrels)
-    scores = {name: mean_ndcg(run, qrels) for name, run in runs.items()}
-    print("published (test): bm25 0.665, all-MiniLM-L6-v2 dense 0.645; target hybrid >= 0.69")
-    print(f"dense ndcg@10={scores['dense']:.3f}")
-    print(f"bm25 ndcg@10={scores['bm25']:.3f}")
-    print(f"hybrid ndcg@10={scores['hybrid']:.3f}")
+    return {name: mean_ndcg(run, qrels) for name, run in runs.items()}
 
 
 if __name__ == "__main__":

@@ -10,6 +10,10 @@ search + BM25 search, the retrieval the request cannot avoid) and prints
 p50(sequential chat) / p50(parts); the target is at most 1.5 (PASS/FAIL printed, exit 0).
 
     .venv/bin/python bench/query.py [--requests 200] [--concurrency 8] [--profile]
+
+`--compare-backends torch,onnx-int8` serves the same index once per embedding backend
+(`ASSISTANT_EMBEDDING_BACKEND`; the index is built with the first) in the same run and
+prints each one's sequential and concurrent p50, and the p50 ratios to the first backend.
 """
 
 from __future__ import annotations
@@ -44,7 +48,7 @@ import yaml  # noqa: E402
 from assistant.api.app import create_app  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.services import Services, build_services  # noqa: E402
-from ingest.embedding import SentenceTransformerEmbedder  # noqa: E402
+from ingest.embedding import Backend, Embedder, build_embedder  # noqa: E402
 
 TARGET = 1.5
 SUITE = ROOT / "eval" / "suites" / "knowledge.yaml"
@@ -168,32 +172,87 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--profile", action="store_true", help="also profile the chat engine in-process (cProfile)"
     )
+    parser.add_argument(
+        "--compare-backends",
+        default=None,
+        help="comma-separated embedding backends to serve in turn (e.g. torch,onnx-int8)",
+    )
+    parser.add_argument(
+        "--cache-dir", type=Path, default=ROOT / "bench" / ".cache" / "onnx", help="ONNX cache"
+    )
     return parser.parse_args(argv)
+
+
+def real_embedder(backend: Backend, settings: Settings, cache: Path) -> Embedder:
+    embedder = build_embedder(None, settings.embedding_batch_size, "cpu", backend, cache)
+    embedder.embed(["warm-up"])
+    return embedder
+
+
+def serve_and_measure(
+    settings: Settings, embedder: Embedder, asks: Sequence[str], args: argparse.Namespace
+) -> tuple[list[float], list[float], list[dict[str, Any]], list[float], float]:
+    app = create_app(settings, embedder)
+    with Server(app) as server:
+        base = f"http://127.0.0.1:{server.port}"
+        services: Services = app.state.services
+        sequential(base, asks[:10], services)  # warm-up: model, caches, connections
+        seq, direct, bodies = sequential(base, asks, services)
+        con, wall = concurrent(base, asks, args.concurrency)
+        if args.profile:
+            from assistant.engine.chat import Principal
+
+            profiled(lambda: [services.chat.chat(m, Principal()) for m in asks[:50]])
+    return seq, direct, bodies, con, wall
+
+
+def compare_backends(args: argparse.Namespace, asks: Sequence[str]) -> None:
+    backends: list[Backend] = [b.strip() for b in args.compare_backends.split(",")]  # type: ignore[misc]
+    tmp = Path(tempfile.mkdtemp(prefix="bench-query-"))
+    figures: dict[str, tuple[float, float, float]] = {}
+    try:
+        settings = Settings(data_dir=tmp)
+        embedders = {b: real_embedder(b, settings, args.cache_dir) for b in backends}
+        indexer = build_services(settings, embedders[backends[0]])
+        print(f"index ({backends[0]}): {indexer.ingestor().run([args.knowledge]).summary()}")
+        indexer.close()
+        for backend in backends:
+            seq, _, _, con, wall = serve_and_measure(settings, embedders[backend], asks, args)
+            figures[backend] = (pct(seq, 50), pct(con, 50), len(con) / wall)
+            print(f"[{backend}] " + summary("chat sequential", seq))
+            print(
+                f"[{backend}] "
+                + summary(f"chat {args.concurrency} concurrent", con)
+                + f", {len(con) / wall:.1f} req/s; load {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    base_seq, base_con, _ = figures[backends[0]]
+    for backend in backends[1:]:
+        seq50, con50, _rate = figures[backend]
+        print(
+            f"p50 {backend}/{backends[0]}: sequential {seq50:.1f}/{base_seq:.1f} ms "
+            f"= {seq50 / base_seq:.2f}, {args.concurrency} concurrent {con50:.1f}/{base_con:.1f} "
+            f"ms = {con50 / base_con:.2f}"
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     asks = questions(args.suite, args.requests)
+    if args.compare_backends:
+        compare_backends(args, asks)
+        return
     tmp = Path(tempfile.mkdtemp(prefix="bench-query-"))
     try:
         settings = Settings(data_dir=tmp)
-        embedder = SentenceTransformerEmbedder(batch_size=settings.embedding_batch_size)
+        embedder = real_embedder(settings.embedding_backend, settings, args.cache_dir)
         indexer = build_services(settings, embedder)
         report = indexer.ingestor().run([args.knowledge])
         indexer.close()
         print(f"index: {report.summary()}", flush=True)
-
-        app = create_app(settings, embedder)
-        with Server(app) as server:
-            base = f"http://127.0.0.1:{server.port}"
-            services: Services = app.state.services
-            sequential(base, asks[:10], services)  # warm-up: model, caches, connections
-            seq, direct, bodies = sequential(base, asks, services)
-            con, wall = concurrent(base, asks, args.concurrency)
-            if args.profile:
-                from assistant.engine.chat import Principal
-
-                profiled(lambda: [services.chat.chat(m, Principal()) for m in asks[:50]])
+        seq, direct, bodies, con, wall = serve_and_measure(settings, embedder, asks, args)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

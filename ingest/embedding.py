@@ -1,21 +1,29 @@
-"""Embedders: the real sentence-transformers model, and a deterministic one for unit tests."""
+"""Embedders: the real model (PyTorch, or ONNX Runtime fp32/int8: `ingest.onnx_embedder`),
+and a deterministic one for unit tests.
+
+`build_embedder` returns the real model wrapped in a `LazyEmbedder`: its name and dimension
+are read from the model's config, and the model itself (torch or ONNX Runtime) is loaded on
+the first text to embed, so a command with nothing to embed never imports it."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from itertools import pairwise
-from typing import Any, Protocol
+from pathlib import Path
+from typing import Any, Literal, Protocol
 
 import numpy as np
-import numpy.typing as npt
 
 from assistant.errors import ConfigurationError
+from ingest.pooling import Spans, Vectors, normalise, pool_spans
 
-Vectors = npt.NDArray[np.float32]
-Spans = Sequence[tuple[int, int]]
+__all__ = ["Embedder", "Spans", "Vectors", "build_embedder", "default_model_path"]
+Backend = Literal["torch", "onnx", "onnx-int8"]
 
 
 class Embedder(Protocol):
@@ -32,12 +40,6 @@ class Embedder(Protocol):
         """Vectors of the texts, plus one vector per (start, end) character span of each text,
         computed in the context of the whole text (for the sentences of a chunk)."""
         ...
-
-
-def _normalise(matrix: Vectors) -> Vectors:
-    norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
-    normalised: Vectors = np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
-    return normalised
 
 
 def default_model_path() -> str:
@@ -113,15 +115,10 @@ class SentenceTransformerEmbedder:
             for row, index in enumerate(batch):
                 tokens = hidden[row][mask[row]]
                 chunk_vectors[index] = tokens.mean(axis=0)
-                starts, ends = offsets[row][mask[row]].T
-                real = ends > starts  # special tokens have empty offsets
-                vectors = np.zeros((len(spans[index]), self.dimension), dtype=np.float32)
-                for n, (span_start, span_end) in enumerate(spans[index]):
-                    inside = real & (starts >= span_start) & (ends <= span_end)
-                    if inside.any():
-                        vectors[n] = tokens[inside].mean(axis=0)
-                span_vectors[index] = _normalise(vectors)
-        return _normalise(chunk_vectors), span_vectors
+                span_vectors[index] = pool_spans(
+                    tokens, offsets[row][mask[row]], spans[index], self.dimension
+                )
+        return normalise(chunk_vectors), span_vectors
 
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -151,7 +148,7 @@ class HashingEmbedder:
                 digest = hashlib.blake2b(feature.encode(), digest_size=8).digest()
                 value = int.from_bytes(digest, "little")
                 matrix[row, value % self.dimension] += 1.0 if value >> 63 else -1.0
-        return _normalise(matrix)
+        return normalise(matrix)
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         return self._vectors(texts)
@@ -166,7 +163,118 @@ class HashingEmbedder:
         return self.embed(texts), spans_vectors
 
 
-def build_embedder(model_path: str | None, batch_size: int, device: str) -> Embedder:
+class LazyEmbedder:
+    """An embedder built on its first use (thread-safe); `name` and `dimension` before."""
+
+    def __init__(self, name: str, dimension: int, build: Callable[[], Embedder]) -> None:
+        self.name = name
+        self.dimension = dimension
+        self._build: Callable[[], Embedder] | None = build
+        self._inner: Embedder | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        return self._inner is not None
+
+    def load(self) -> Embedder:
+        """The real embedder (built now when it was not yet)."""
+        inner = self._inner
+        if inner is None:
+            with self._lock:
+                if self._inner is None:
+                    assert self._build is not None
+                    built = self._build()
+                    if built.dimension != self.dimension:
+                        raise ConfigurationError(
+                            f"embedding model {self.name}: config says {self.dimension} "
+                            f"dimensions, the model gives {built.dimension}"
+                        )
+                    self._inner, self._build = built, None
+                inner = self._inner
+        assert inner is not None
+        return inner
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return self.load().embed(texts)
+
+    def embed_in_context(
+        self, texts: Sequence[str], spans: Sequence[Spans]
+    ) -> tuple[Vectors, list[Vectors]]:
+        return self.load().embed_in_context(texts, spans)
+
+
+def _model_dimension(path: Path) -> int | None:
+    """The vector size from the model's config (a transformer's hidden size, or the
+    output of a Dense layer), without loading it; None when the config does not say."""
+    try:
+        modules = json.loads((path / "modules.json").read_text())
+    except (OSError, ValueError):
+        modules = []
+    for module in modules:  # a Dense layer after pooling changes the size
+        if str(module.get("type", "")).endswith("Dense"):
+            return None
+    try:
+        size = json.loads((path / "config.json").read_text()).get("hidden_size")
+    except (OSError, ValueError):
+        return None
+    return int(size) if isinstance(size, int) else None
+
+
+def _onnx_embedder(path: Path, backend: Backend, batch_size: int, cache_dir: Path) -> Embedder:
+    from ingest.onnx_embedder import OnnxEmbedder
+    from ingest.onnx_export import ensure_onnx
+
+    int8 = backend == "onnx-int8"
+    model = ensure_onnx(path, cache_dir, int8=int8)
+    return OnnxEmbedder(
+        model.int8 if int8 else model.fp32,
+        model.tokenizer,
+        name=embedder_name(path, backend),
+        max_length=model.max_length,
+        batch_size=batch_size,
+    )
+
+
+def embedder_name(path: Path, backend: Backend) -> str:
+    base = path.resolve().name
+    if base == "model":  # a packaged model: name it by its package
+        base = path.resolve().parent.name
+    return base if backend == "torch" else f"{base} ({backend})"
+
+
+def build_embedder(
+    model_path: str | None,
+    batch_size: int,
+    device: str,
+    backend: Backend = "torch",
+    cache_dir: Path | None = None,
+) -> Embedder:
+    """The embedder named by the settings: `hashing` (tests), or the model at `model_path`
+    (the packaged all-MiniLM-L6-v2 by default) run by `backend`, loaded on first use. The
+    ONNX backends keep their export in `cache_dir` (`ingest.onnx_export`)."""
     if model_path == "hashing":
         return HashingEmbedder()
-    return SentenceTransformerEmbedder(model_path, batch_size=batch_size, device=device)
+    path = Path(model_path or default_model_path())
+    if not path.is_dir():
+        raise ConfigurationError(f"embedding model directory not found: {path}")
+    if backend != "torch" and device != "cpu":
+        raise ConfigurationError(
+            f"ASSISTANT_EMBEDDING_DEVICE={device}: the {backend} backend runs on the CPU; "
+            "set ASSISTANT_EMBEDDING_BACKEND=torch to use another device"
+        )
+    if backend != "torch" and cache_dir is None:
+        raise ConfigurationError(f"the {backend} backend needs a cache directory")
+
+    def build() -> Embedder:
+        if backend == "torch":
+            return SentenceTransformerEmbedder(str(path), batch_size=batch_size, device=device)
+        assert cache_dir is not None
+        return _onnx_embedder(path, backend, batch_size, cache_dir)
+
+    dimension = _model_dimension(path)
+    if dimension is None:  # cannot tell without the model: load it now
+        return build()
+    return LazyEmbedder(embedder_name(path, backend), dimension, build)

@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         if slack is not None:  # Slack bot (issue 14)
             slack.start(services)
             app.state.slack = slack
+        services.warm_up()  # issue 15: the embedding model loads before /readyz says ready
         services.index.watch()  # a new index generation is loaded as soon as it is written
         if services.dependencies is not None:  # cluster profile (issue 17): /readyz per dependency
             services.dependencies.watch()

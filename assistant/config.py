@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -40,12 +42,20 @@ class Settings(BaseSettings):
         description="torch (fp32 PyTorch), onnx (fp32 ONNX Runtime) or onnx-int8 (quantised)",
     )
     embedding_cache_dir: Path | None = Field(
-        default=None, description="where the ONNX export is cached; <data dir>/models when unset"
+        default=None,
+        description="where the ONNX export is cached; when unset, the virtualenv's "
+        "share/success-assistant/models (one export for every data dir), or <data dir>/models "
+        "when the virtualenv is read-only",
     )
 
     @property
     def embedding_cache_path(self) -> Path:
-        return self.embedding_cache_dir or self.data_dir / "models"
+        if self.embedding_cache_dir is not None:
+            return self.embedding_cache_dir
+        shared = Path(sys.prefix) / "share" / "success-assistant" / "models"
+        if sys.prefix != sys.base_prefix and os.access(sys.prefix, os.W_OK):
+            return shared  # exports are keyed by the model's checksum, so data dirs share one
+        return self.data_dir / "models"
 
     # ingestion
     knowledge_dir: Path = Path("knowledge")

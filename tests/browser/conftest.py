@@ -140,10 +140,10 @@ def server(
         yield live
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # the sync API holds an event loop: end it with the package
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing: run scripts/system-deps.sh")
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/system-deps.sh")
     with playwright_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield launched

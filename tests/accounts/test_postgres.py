@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +36,9 @@ def run_as_owner(command: list[str]) -> list[str]:
     return command
 
 
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
+@contextmanager
+def postgres() -> Iterator[str]:
+    """A throwaway Postgres cluster on a loopback port; its SQLAlchemy URL."""
     initdb, pg_ctl = pg_binary("initdb"), pg_binary("pg_ctl")
     if not initdb or not pg_ctl or (os.geteuid() == 0 and not shutil.which("runuser")):
         pytest.skip("Postgres binaries are not installed")
@@ -50,7 +52,8 @@ def postgres_url() -> Iterator[str]:
         check=True,
         **quiet,
     )  # type: ignore[call-overload]
-    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1"
+    # room for the cluster tests' two API and two ingest workers
+    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=200"
     subprocess.run(
         run_as_owner(
             [pg_ctl, "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start"]
@@ -63,6 +66,12 @@ def postgres_url() -> Iterator[str]:
     finally:
         subprocess.run(run_as_owner([pg_ctl, "-D", str(data), "-m", "fast", "stop"]), **quiet)  # type: ignore[call-overload]
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    with postgres() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

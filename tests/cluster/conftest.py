@@ -14,7 +14,8 @@ from sqlalchemy import Engine, create_engine
 
 from assistant.config import Settings
 from assistant.store import migrate
-from tests.cluster.servers import IngestWorker, chroma, postgres, redis
+from tests.accounts.test_postgres import postgres
+from tests.cluster.servers import IngestWorker, chroma, redis
 from tests.serving.processes import ENV, ServerProcess, child_env
 
 

@@ -4,12 +4,10 @@ workers (`tests.serving.processes.ServerProcess`)."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +16,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.accounts.test_postgres import pg_binary, run_as_owner
 from tests.conftest import REPO, free_port
 from tests.integration.test_chroma_server import chroma_binary
 
@@ -38,35 +35,6 @@ def _until(ready: object, what: str, process: subprocess.Popen[bytes] | None = N
             pass
         time.sleep(0.2)
     raise RuntimeError(f"{what} did not start")
-
-
-@contextmanager
-def postgres() -> Iterator[str]:
-    initdb, pg_ctl = pg_binary("initdb"), pg_binary("pg_ctl")
-    if not initdb or not pg_ctl or (os.geteuid() == 0 and not shutil.which("runuser")):
-        pytest.skip("Postgres binaries are not installed")
-    root = Path(tempfile.mkdtemp(prefix="assistant-cluster-pg-"))
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres", "postgres")
-    data, port = root / "data", free_port()
-    subprocess.run(
-        run_as_owner([initdb, "-D", str(data), "-A", "trust", "-U", "postgres"]),
-        check=True,
-        **QUIET,
-    )  # type: ignore[call-overload]
-    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=200"
-    subprocess.run(
-        run_as_owner(
-            [pg_ctl, "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start"]
-        ),
-        check=True,
-        **QUIET,
-    )  # type: ignore[call-overload]
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run(run_as_owner([pg_ctl, "-D", str(data), "-m", "fast", "stop"]), **QUIET)  # type: ignore[call-overload]
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @contextmanager

@@ -61,16 +61,7 @@ def test_sigterm_ends_every_open_stream_with_an_error_event(indexed_dir: Path) -
                 failures.append(repr(error))
 
         threads = [threading.Thread(target=stream, args=(e,)) for e in started]
-        for thread in threads:
-            thread.start()
-        assert all(e.wait(30) for e in started), "the streams did not start"
-        time.sleep(0.3)
-        signalled = time.monotonic()
-        server.terminate()
-        for thread in threads:
-            thread.join(timeout=60)
-        ended = time.monotonic() - signalled
-        code = server.wait(timeout=60)
+        ended, code = _terminate_mid_stream(server, threads, started)
     assert failures == [] and len(results) == STREAMS
     for events in results:
         assert events[0][0] == "status"
@@ -124,16 +115,7 @@ def test_sigterm_ends_every_open_v1_stream_with_an_openai_error(indexed_dir: Pat
         threads = [
             threading.Thread(target=t, args=(e,)) for t, e in zip(targets, started, strict=True)
         ]
-        for thread in threads:
-            thread.start()
-        assert all(e.wait(30) for e in started), "the streams did not start"
-        time.sleep(0.3)
-        signalled = time.monotonic()
-        server.terminate()
-        for thread in threads:
-            thread.join(timeout=60)
-        ended = time.monotonic() - signalled
-        code = server.wait(timeout=60)
+        ended, code = _terminate_mid_stream(server, threads, started)
         sdk.close()
     assert failures == [] and len(raised) == STREAMS - 1 and len(raw) == 1
     for error in raised:
@@ -144,3 +126,20 @@ def test_sigterm_ends_every_open_v1_stream_with_an_openai_error(indexed_dir: Pat
     assert not any('"finish_reason": "stop"' in line for line in raw[0])
     assert ended < 5, "the streams end at the signal, not when the answers would be ready"
     assert code in (0, -signal.SIGTERM)
+
+
+def _terminate_mid_stream(
+    server: processes.ServerProcess, threads: list[threading.Thread], started: list[threading.Event]
+) -> tuple[float, int]:
+    """Start the streams, SIGTERM the server once each has begun; the seconds the streams
+    took to end after the signal, and the server's exit code."""
+    for thread in threads:
+        thread.start()
+    assert all(e.wait(30) for e in started), "the streams did not start"
+    time.sleep(0.3)
+    signalled = time.monotonic()
+    server.terminate()
+    for thread in threads:
+        thread.join(timeout=60)
+    ended = time.monotonic() - signalled
+    return ended, server.wait(timeout=60)

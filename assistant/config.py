@@ -24,6 +24,13 @@ class Settings(BaseSettings):
         default=None, description="Chroma server URL (http://host:port); local files when unset"
     )
     collection: str = "knowledge"
+    vector_ef_search: int = Field(
+        default=400,
+        ge=10,
+        description="HNSW search breadth of the vector collection: Chroma's default (100) "
+        "misses true neighbours, so the top results came out different in two collections "
+        "holding the same chunks written in another order (bench/hnsw_order.py)",
+    )
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL for accounts and conversations"
     )

@@ -173,7 +173,7 @@ def build(
     settings: Settings, ids: list[str], texts: list[str], vectors: Vectors, embedder: LookupEmbedder
 ) -> HybridRetriever:
     chroma = connect(settings)
-    collection = open_collection(chroma, settings.collection)
+    collection = open_collection(chroma, settings.collection, settings.vector_ef_search)
     for start in range(0, len(ids), 1000):
         end = start + 1000
         collection.upsert(

@@ -50,7 +50,7 @@ def source_file(spec: Sequence[object]) -> SourceFile:
 
 def planner(settings: Settings, database: Engine) -> Ingestor:
     """An ingestor that discovers and repairs (no embedding model: it never embeds)."""
-    collection = open_collection(connect(settings), settings.collection)
+    collection = open_collection(connect(settings), settings.collection, settings.vector_ef_search)
     return Ingestor(
         collection,
         None,

@@ -48,7 +48,7 @@ class WorkerResources:
         if self._ingestor is None:
             s = self.settings
             self._ingestor = Ingestor(
-                open_collection(connect(s), s.collection),
+                open_collection(connect(s), s.collection, s.vector_ef_search),
                 self.embedder
                 or build_embedder(s.embedding_model, s.embedding_batch_size, s.embedding_device),
                 self.database,

@@ -58,10 +58,23 @@ def connect_private(settings: Settings) -> tuple[ClientAPI, System | None]:
     return client, system
 
 
-def open_collection(client: ClientAPI, name: str) -> Collection:
-    return client.get_or_create_collection(
-        name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+def open_collection(client: ClientAPI, name: str, ef_search: int) -> Collection:
+    """The cosine collection `name`, searched with breadth `ef_search` (set on a collection
+    made before, or with another breadth, so every process searches it alike)."""
+    collection = client.get_or_create_collection(
+        name,
+        configuration={"hnsw": {"space": "cosine", "ef_search": ef_search}},
+        embedding_function=None,
     )
+    hnsw = (collection.configuration or {}).get("hnsw") or {}
+    if hnsw.get("ef_search") != ef_search:
+        collection.modify(configuration={"hnsw": {"ef_search": ef_search}})
+    return collection
+
+
+# Ranks are (distance rounded to this many places, id): the same chunks in any write order
+# rank alike, and near-equal distances (float noise) do not decide an order.
+_DISTANCE_PLACES = 6
 
 
 class DenseRetriever:
@@ -71,10 +84,13 @@ class DenseRetriever:
     def search(
         self, query_vector: np.ndarray, k: int, where: SearchFilter | None = None
     ) -> list[tuple[StoredChunk, float]]:
-        """Top `k` chunks with their cosine similarity."""
+        """Top `k` chunks with their cosine similarity; equal similarities in id order.
+
+        A few more than `k` are fetched, so chunks tied at the cut are all seen and the
+        cut falls by id, not by where the index happened to put them."""
         result = self.collection.query(
             query_embeddings=[query_vector.tolist()],
-            n_results=k,
+            n_results=k + max(8, k // 2),
             where=where.chroma_where() if where is not None else None,
             include=["documents", "metadatas", "distances"],
         )
@@ -82,11 +98,13 @@ class DenseRetriever:
         documents: Sequence[str | None] = (result["documents"] or [[]])[0]
         metadatas: Sequence[Any] = (result["metadatas"] or [[]])[0]
         distances: Sequence[float] = (result["distances"] or [[]])[0]
+        rows = sorted(
+            zip(ids, documents, metadatas, distances, strict=True),
+            key=lambda row: (round(float(row[3]), _DISTANCE_PLACES), row[0]),
+        )
         return [
             (StoredChunk(id_, document or "", dict(metadata or {})), 1.0 - float(distance))
-            for id_, document, metadata, distance in zip(
-                ids, documents, metadatas, distances, strict=True
-            )
+            for id_, document, metadata, distance in rows[:k]
         ]
 
     def similarities(self, query_vector: np.ndarray, ids: Sequence[str]) -> dict[str, float]:

@@ -90,7 +90,7 @@ def consistent(cluster: Cluster) -> tuple[set[str], int]:
         generation = manifest.generation
     assert all(record.status == "done" for record in files.values()), "pending files left"
     assert len(expected) == len(set(expected))
-    collection = open_collection(connect(settings), settings.collection)
+    collection = open_collection(connect(settings), settings.collection, settings.vector_ef_search)
     stored = collection.get(include=[])["ids"]
     assert len(stored) == len(set(stored))
     assert sorted(stored) == sorted(expected), "orphans or missing chunks in Chroma"

@@ -46,7 +46,7 @@ def test_lexical_dense_and_where_agree(tmp_path: Path) -> None:
     client = chromadb.PersistentClient(
         path=str(tmp_path), settings=ChromaSettings(anonymized_telemetry=False)
     )
-    collection = open_collection(client, "rule")
+    collection = open_collection(client, "rule", 400)
     vectors = np.eye(len(stored), dtype=np.float32)
     collection.add(
         ids=[c.id for c in stored],

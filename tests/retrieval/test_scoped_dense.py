@@ -19,7 +19,7 @@ def collection(tmp_path: Path):  # type: ignore[no-untyped-def]
     client = chromadb.PersistentClient(
         path=str(tmp_path), settings=ChromaSettings(anonymized_telemetry=False)
     )
-    collection = open_collection(client, "acl")
+    collection = open_collection(client, "acl", 400)
     rng = np.random.default_rng(3)
     vectors = rng.standard_normal((400, 16)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)

@@ -36,7 +36,7 @@ test-fast: $(STAMP)
 	$(BIN)/pytest -m "not slow and not cluster"
 
 # cluster profile (issue 17): Postgres, Redis, Chroma server, 2 Celery + 2 API workers on
-# loopback; not part of `make test` (nor of CI yet: see .ci/run)
+# loopback; not part of `make test`, its own CI step (.ci/run)
 test-cluster: $(STAMP) system-deps
 	$(BIN)/pytest -m cluster
 

@@ -29,7 +29,7 @@ class Settings(BaseSettings):
         ge=10,
         description="HNSW search breadth of the vector collection: Chroma's default (100) "
         "misses true neighbours, so the top results came out different in two collections "
-        "holding the same chunks written in another order (bench/hnsw_order.py)",
+        "holding the same chunks written in another order (tests/retrieval/test_write_order.py)",
     )
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL for accounts and conversations"

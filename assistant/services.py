@@ -195,7 +195,11 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
 
     def open_chroma() -> tuple[ClientAPI, Collection, System | None]:
         client, system = connect_private(settings)
-        return client, open_collection(client, settings.collection, settings.vector_ef_search), system
+        return (
+            client,
+            open_collection(client, settings.collection, settings.vector_ef_search),
+            system,
+        )
 
     index = LiveIndex(
         settings.lexical_path, open_chroma, check_interval=settings.index_check_interval

@@ -12,7 +12,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from assistant.web import fragments, pages
 from assistant.web.access import SignInRequired, redirect_to_sign_in
 from assistant.web.fragments import FragmentRefused, problem
-from assistant.web.stream import UsedTokens
 from assistant.web.templating import STATIC
 
 CSP = (
@@ -60,7 +59,6 @@ async def _fragment_refused(_: Request, error: Exception) -> Response:
 
 
 def mount(app: FastAPI) -> None:
-    app.state.web_used_tokens = UsedTokens()
     app.include_router(pages.router)
     app.include_router(fragments.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

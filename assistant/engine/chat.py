@@ -277,6 +277,11 @@ class ChatEngine:
             payload["interrupted"] = response.interrupted
         if response.usage is not None:  # LLM usage (issue 16), read by the admin figures
             payload["usage"] = response.usage
+        if response.draft is not None:  # web UI (issue 13): the DOCX link after a reload
+            payload["draft"] = {
+                "draft_id": response.draft.get("draft_id"),
+                "kind": response.draft.get("kind"),
+            }
         if state is not None:
             kept = state.scoped(principal)
             if about and principal.can_see(about):

@@ -1,5 +1,6 @@
 """Admin figures: GET /api/admin/usage (questions per day by engine and intent, latency
-p50/p95, declined questions, thumbs-down with comments, most asked-about accounts) and
+p50/p95, declined questions, thumbs-down with comments, most asked-about accounts, model
+tokens and cost per day and model) and
 GET /api/admin/feedback-export (thumbs-down answers as candidate eval cases, YAML). Admin
 role only (403 otherwise)."""
 
@@ -51,6 +52,18 @@ class AccountCount(BaseModel):
     answers: int
 
 
+class LLMUsageOut(BaseModel):
+    model: str
+    day: dt.date | None = Field(description="the UTC day; null in the per-model totals")
+    answers: int
+    calls: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float | None = Field(description="sum over the priced answers; null if none")
+    unpriced: int = Field(description="answers of a model the price table does not name")
+    estimated: int = Field(description="answers whose tokens were estimated, not reported")
+
+
 class UsageReport(BaseModel):
     since: dt.date
     questions: int
@@ -61,6 +74,8 @@ class UsageReport(BaseModel):
     declined: list[DeclinedOut]
     thumbs_down: list[ThumbsDownOut]
     top_accounts: list[AccountCount]
+    llm_per_day: list[LLMUsageOut] = Field(description="model usage and cost per day and model")
+    llm_per_model: list[LLMUsageOut] = Field(description="model usage and cost per model")
 
     @classmethod
     def of(cls, found: Usage) -> UsageReport:
@@ -74,6 +89,8 @@ class UsageReport(BaseModel):
             declined=[DeclinedOut(**vars(d)) for d in found.declined],
             thumbs_down=[ThumbsDownOut(**vars(t)) for t in found.thumbs_down],
             top_accounts=[AccountCount(account_id=a, answers=n) for a, n in found.top_accounts],
+            llm_per_day=[LLMUsageOut(**vars(u)) for u in found.llm_per_day],
+            llm_per_model=[LLMUsageOut(**vars(u)) for u in found.llm_per_model],
         )
 
 

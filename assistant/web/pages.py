@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
 from assistant.api.deps import get_services
-from assistant.api.routes.admin import usage_report
+from assistant.api.routes.admin import ingest_status, usage_report
 from assistant.drafts.models import KINDS
 from assistant.errors import AssistantError, AuthenticationError, NotFoundError
 from assistant.principal import Principal
@@ -162,11 +162,13 @@ async def admin_page(request: Request, days: Annotated[int, Query(ge=1, le=3660)
             signer_of(request),
         )
     report = await run_in_threadpool(usage_report, services, days)
+    ingest = await run_in_threadpool(ingest_status, services)
     return who.keep(
         page(
             "admin.html",
             **base_context(request, who, "Admin"),
             report=report,
+            ingest=ingest,
             days=days,
             today=services.settings.clock(),
             since=report.since,

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from assistant.api.deps import PrincipalDep, ServicesDep
 from assistant.api.errors import RESPONSES
 from assistant.evaluation.feedback_export import export_yaml
+from assistant.jobs.progress import ingest_progress
 from assistant.services import Services
 from assistant.store.feedback import FeedbackStore
 from assistant.store.usage import Usage, usage
@@ -106,6 +107,64 @@ async def admin_usage(
     """What was asked and how it went, from the store."""
     principal.require_role("admin")
     return await run_in_threadpool(usage_report, services, days)
+
+
+# ingest progress (web UI, issues 13 and 17) ------------------------------------------------
+
+
+class IngestRunOut(BaseModel):
+    run_id: str
+    created_at: dt.datetime
+    updated_at: dt.datetime | None
+    finished: bool
+    jobs: dict[str, int] = Field(description="jobs per status: queued, running, done, failed")
+    files: int
+    chunks_embedded: int
+    redone: int = Field(description="jobs a second worker took after the first died")
+    workers: list[str]
+    errors: list[str]
+    skipped: list[str] = Field(description="files left out, with why")
+
+
+class IngestStatus(BaseModel):
+    files: int
+    files_done: int
+    files_pending: int
+    files_failed: int = Field(description="files the last run skipped")
+    chunks: int
+    generation: int
+    published_generation: int | None = Field(description="the BM25 snapshot's generation")
+    runs: list[IngestRunOut] = Field(description="the latest runs, newest first")
+
+
+def ingest_status(services: Services) -> IngestStatus:
+    found = ingest_progress(services.settings, services.database)
+    runs = [
+        IngestRunOut(
+            run_id=r.run_id,
+            created_at=r.created_at,
+            updated_at=r.updated_at,
+            finished=r.finished,
+            jobs=r.jobs,
+            files=r.files,
+            chunks_embedded=r.chunks_embedded,
+            redone=r.redone,
+            workers=list(r.workers),
+            errors=list(r.errors),
+            skipped=list(r.skipped),
+        )
+        for r in found.runs
+    ]
+    values = {k: v for k, v in vars(found).items() if k != "runs"}
+    return IngestStatus(**values, runs=runs)
+
+
+@router.get("/ingest", response_model=IngestStatus)
+async def admin_ingest(services: ServicesDep, principal: PrincipalDep) -> IngestStatus:
+    """Ingest progress: the manifest's files, its generation, the latest runs' jobs (what
+    `assistant ingest --status` prints)."""
+    principal.require_role("admin")
+    return await run_in_threadpool(ingest_status, services)
 
 
 def feedback_export(services: Services) -> str:

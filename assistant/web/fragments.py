@@ -28,6 +28,7 @@ from assistant.store.pending import PendingQuestions
 from assistant.web.access import Visitor, visitor
 from assistant.web.charts import attach_charts
 from assistant.web.markdown import render
+from assistant.web.prefix import root
 from assistant.web.stream import STREAM_TTL, binding, failed, html_events
 from assistant.web.templating import fragment
 from assistant.web.views import answer_view, highlight_needs_input
@@ -212,7 +213,7 @@ async def delete(
     except AssistantError as error:
         return problem(error)
     if current == conversation_id:
-        return Response(status_code=200, headers={"HX-Redirect": "/"})
+        return Response(status_code=200, headers={"HX-Redirect": root() + "/"})
     found = await run_in_threadpool(store.of_user, who.principal.user)
     return _html(fragment("sidebar.html", conversations=found, current=current))
 

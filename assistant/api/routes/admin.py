@@ -137,13 +137,18 @@ class IngestStatus(BaseModel):
     runs: list[IngestRunOut] = Field(description="the latest runs, newest first")
 
 
+def _utc(value: dt.datetime) -> dt.datetime:
+    """SQLite gives back naive datetimes; they were stored in UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
 def ingest_status(services: Services) -> IngestStatus:
     found = ingest_progress(services.settings, services.database)
     runs = [
         IngestRunOut(
             run_id=r.run_id,
-            created_at=r.created_at,
-            updated_at=r.updated_at,
+            created_at=_utc(r.created_at),
+            updated_at=_utc(r.updated_at) if r.updated_at is not None else None,
             finished=r.finished,
             jobs=r.jobs,
             files=r.files,

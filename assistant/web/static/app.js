@@ -37,8 +37,9 @@
     document.addEventListener(name, function () {
       scrollDown();
       var id = document.getElementById("conversation-id");
-      if (id && id.value && window.location.pathname === "/") {
-        window.history.replaceState(null, "", "/c/" + encodeURIComponent(id.value));
+      var root = document.body.dataset.root || "";  // the prefix the UI is served under
+      if (id && id.value && window.location.pathname === root + "/") {
+        window.history.replaceState(null, "", root + "/c/" + encodeURIComponent(id.value));
       }
     });
   });

@@ -77,14 +77,16 @@ class PendingQuestions:
         """The question, removed; None when it is unknown, another session's, expired or
         already taken (a reconnecting EventSource never asks it twice)."""
         with self._sessions.begin() as db:
-            row = db.scalar(
-                select(PendingQuestionRow)
-                .where(PendingQuestionRow.id == question_id)
-                .with_for_update()
-            )
+            row = db.scalar(select(PendingQuestionRow).where(PendingQuestionRow.id == question_id))
             if row is None or row.session != session:
                 return None
-            db.delete(row)
+            taken = db.execute(
+                delete(PendingQuestionRow).where(
+                    PendingQuestionRow.id == question_id, PendingQuestionRow.session == session
+                )
+            )
+            if getattr(taken, "rowcount", 0) != 1:  # another request took it first
+                return None
             if _aware(row.created_at) < _now() - self.ttl:
                 return None
             return PendingQuestion(row.id, row.message, row.conversation_id, row.account_id)

@@ -43,4 +43,3 @@ def test_links_and_redirects_carry_the_root_path(behind_proxy: LiveServer) -> No
 def test_a_bad_root_path_is_refused_with_the_shape_it_needs(value: str) -> None:
     with pytest.raises(ValidationError, match="root_path"):
         Settings(_env_file=None, root_path=value)  # type: ignore[call-arg]
-

@@ -302,6 +302,14 @@ class Settings(BaseSettings):
     web_cookie_secure: bool = Field(
         default=False, description="send the session cookie over HTTPS only (set behind TLS)"
     )
+    # web chat UI (issue 13): the path prefix the app is served under behind a proxy that
+    # passes the prefix on ("" at the top; with a proxy that strips it, use uvicorn's
+    # --root-path instead): every page, static file, API call and stream URL carries it
+    root_path: str = Field(
+        default="",
+        pattern=r"^(/[A-Za-z0-9._~-]+)*$",
+        description="the URL prefix, e.g. /assistant (no trailing slash)",
+    )
     # cluster profile (issue 17): Postgres, a Chroma server, Celery ingest workers on Redis.
     # `embedded` (default): one machine, migrations applied at start-up, ingestion in the
     # caller's process. `cluster`: the three URLs are required, the schema is upgraded by

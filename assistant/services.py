@@ -6,6 +6,8 @@ embedder. Nothing here runs at import time.
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +32,7 @@ from assistant.engine.composer import ComposerConfig, Composition, GroundedCompo
 from assistant.engine.events import AnswerEngine
 from assistant.engine.streaming import GroundedStream
 from assistant.errors import IndexNotReadyError
+from assistant.jobs.ledger import LOCAL_RUN, Ledger
 from assistant.llm.engine import LLMEngine, build_llm_engine
 from assistant.retrieval.dense import connect_private, open_collection
 from assistant.retrieval.generation import LiveIndex
@@ -73,8 +76,19 @@ class RefreshingIngestor(Ingestor):
         self.index = index
 
     def run(self, roots: Sequence[Path], *, progress: bool = False) -> IngestReport:
+        # ingest progress on the admin page (web UI, issues 13 and 17): the run is in the
+        # jobs ledger as one job, like an enqueued run's shards
+        ledger, run_id = Ledger(self.database), f"{LOCAL_RUN}{uuid.uuid4().hex[:12]}"
+        ledger.create(run_id, [0])
+        ledger.running(run_id, 0, f"in-process (pid {os.getpid()})")
         try:
-            return super().run(roots, progress=progress)
+            report = super().run(roots, progress=progress)
+        except BaseException as error:
+            ledger.failed(run_id, 0, f"{type(error).__name__}: {error}")
+            raise
+        else:
+            ledger.done(run_id, 0, report.chunks_embedded, report.skipped, files=report.seen)
+            return report
         finally:
             self.index.refresh(force=True)
 

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -130,9 +131,11 @@ def free_port() -> int:
 class LiveServer:
     """uvicorn serving an app in a thread on a free loopback port."""
 
-    def __init__(self, app: object) -> None:
+    def __init__(self, app: object, **options: Any) -> None:
+        """`options`: more uvicorn.Config settings (e.g. an access log for the web UI tests)."""
         self.port = free_port()
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")  # type: ignore[arg-type]
+        settings: dict[str, Any] = {"log_level": "warning", **options}
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, **settings)  # type: ignore[arg-type]
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -98,7 +98,8 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     app.include_router(openai_compat.router, prefix="/v1", dependencies=[Depends(get_principal)])
     if slack is not None:  # Slack bot (issue 14): Events API, commands, interactivity
         app.include_router(slack.router())
-    mount_web(app)  # web UI (issue 13): pages at /, fragments at /ui, /static
+    # web UI (issue 13): pages at /, fragments at /ui, /static (under ASSISTANT_ROOT_PATH)
+    mount_web(app, (settings or get_settings()).root_path)
     return app
 
 

@@ -5,7 +5,11 @@ with the status the same error would have had as a plain response.
 When the server is stopping (SIGTERM), every open stream gets an `error` event (503, "the
 server is stopping") and ends, instead of being cut with neither `done` nor `error`:
 sse-starlette sets the response's shutdown event when uvicorn starts to exit and allows
-`SHUTDOWN_GRACE` seconds for that last event before it cancels the stream."""
+`SHUTDOWN_GRACE` seconds for that last event before it cancels the stream.
+
+When the client goes away (the web UI's Stop closes its EventSource; any client may close
+the connection), sse-starlette cancels the stream and the engine's stream is closed before
+its next step: nothing of that turn is stored (see `close_after`)."""
 
 from __future__ import annotations
 
@@ -48,21 +52,33 @@ async def until_shutdown(events: Iterator[Event], shutdown: anyio.Event) -> Asyn
     streaming route relays its engine's events through this."""
     iterator = guarded(events)
     stopping = asyncio.ensure_future(shutdown.wait())
+    step: asyncio.Future[Event | None] | None = None
     try:
         while True:
             step = asyncio.ensure_future(run_in_threadpool(next, iterator, None))
             await asyncio.wait({step, stopping}, return_when=asyncio.FIRST_COMPLETED)
             if not step.done():
-                # the worker finishes its step on its own; the engine's stream is closed then
-                step.add_done_callback(lambda _: iterator.close())
                 yield ErrorEvent(status=503, detail=STOPPING)
                 return
             event = step.result()
             if event is None:
                 return
             yield event
-    finally:
+    finally:  # the end, the server stopping, or the client gone (Stop): cancelled here
         stopping.cancel()
+        close_after(step, iterator)
+
+
+def close_after(
+    step: asyncio.Future[Event | None] | None, iterator: Generator[Event, None, None]
+) -> None:
+    """Close the engine's stream now, or when the step its worker thread runs has finished
+    (a generator cannot be closed mid-step): it stops before its next step, so an answer
+    not stored yet is never stored, and a model's HTTP stream is closed."""
+    if step is None or step.done():
+        iterator.close()
+    else:
+        step.add_done_callback(lambda _: iterator.close())
 
 
 async def _encoded_all(events: AsyncIterator[Event]) -> AsyncIterator[ServerSentEvent]:

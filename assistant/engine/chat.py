@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from assistant.engine.composer import GroundedComposer
@@ -115,6 +117,19 @@ class ChatEngine:
     ) -> ChatResponse:
         """The grounded answer, stored as a turn of the conversation; `fallback` (the model
         failed, this answer replaces it) is set on the response before it is stored."""
+        return self.prepare(message, principal, conversation_id, account_id, fallback=fallback)()
+
+    def prepare(
+        self,
+        message: str,
+        principal: Principal,
+        conversation_id: str | None = None,
+        account_id: str | None = None,
+        *,
+        fallback: Fallback | None = None,
+    ) -> Callable[[], ChatResponse]:
+        """The grounded answer, computed but not stored yet: calling the result stores the
+        turn and returns the response (a stream that is stopped before then stores nothing)."""
         started = time.perf_counter()
         text = self.validate(message)
         if account_id is not None:
@@ -139,7 +154,8 @@ class ChatEngine:
                     engine="grounded",
                 )
                 about = drafted.account_id or about
-                return self._record(
+                return partial(
+                    self._record,
                     conversation_id,
                     principal,
                     text,
@@ -155,7 +171,8 @@ class ChatEngine:
             reply = self.desk.reply(text, principal, context, state)
             if reply is not None:
                 state = reply.state or state
-                return self._record(
+                return partial(
+                    self._record,
                     conversation_id,
                     principal,
                     text,
@@ -192,7 +209,8 @@ class ChatEngine:
             timings_ms=timings,
             degraded=result.degraded,
         )
-        return self._record(
+        return partial(
+            self._record,
             conversation_id,
             principal,
             text,
@@ -259,6 +277,11 @@ class ChatEngine:
             payload["interrupted"] = response.interrupted
         if response.usage is not None:  # LLM usage (issue 16), read by the admin figures
             payload["usage"] = response.usage
+        if response.draft is not None:  # web UI (issue 13): the DOCX link after a reload
+            payload["draft"] = {
+                "draft_id": response.draft.get("draft_id"),
+                "kind": response.draft.get("kind"),
+            }
         if state is not None:
             kept = state.scoped(principal)
             if about and principal.can_see(about):

@@ -1,5 +1,7 @@
-"""The grounded engine as a stream: `status` leaves before any retrieval or composition, then
-the finished response is told as events (tool calls, citations, answer pieces, draft, done).
+"""The grounded engine as a stream: `status` leaves before any retrieval or composition, a
+second `status` once the answer is composed and before it is stored, then the stored response
+is told as events (tool calls, citations, answer pieces, draft, done). A consumer that closes
+the stream (the client stopped or left) before the second step ends stores nothing.
 
 `response_events` is shared with the LLM engine, which tells its grounded fallback the same way.
 """
@@ -114,5 +116,7 @@ class GroundedStream:
         yield StatusEvent(
             stage="received", message="searching the knowledge base", engine=self.name
         )
-        response = self.engine.chat(message, principal, conversation_id, account_id)
-        yield from response_events(response)
+        commit = self.engine.prepare(message, principal, conversation_id, account_id)
+        # a step of its own: a client that left (Stop) closes the stream here, nothing stored
+        yield StatusEvent(stage="composing", message="writing the answer", engine=self.name)
+        yield from response_events(commit())

@@ -1,5 +1,7 @@
 """The ingest jobs' rows (`ingest_jobs`): queued when enqueued, running with the worker that
-took it (again after a redo: `attempts` counts), done with its counts, or failed with why."""
+took it (again after a redo: `attempts` counts), done with its counts, or failed with why.
+An in-process ingest (embedded profile) is recorded as a run of one job (`LOCAL_RUN`), so
+`assistant ingest --status` and the admin page show it too."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from assistant.store.db import session_factory
 from assistant.store.manifest import IngestJob
 
 IN_FLIGHT = ("queued", "running")
+LOCAL_RUN = "local-"  # an in-process ingest's run id starts so: no worker waits on it
 
 
 def _now() -> dt.datetime:
@@ -31,6 +34,7 @@ class RunProgress:
     workers: tuple[str, ...]
     errors: tuple[str, ...]
     skipped: tuple[str, ...]
+    updated_at: dt.datetime | None = None  # the last change of any of its jobs
 
     @property
     def finished(self) -> bool:
@@ -69,10 +73,16 @@ class Ledger:
             return job.attempts
 
     def done(
-        self, run_id: str, shard: int, chunks: int, skipped: Sequence[tuple[str, str]]
+        self,
+        run_id: str,
+        shard: int,
+        chunks: int,
+        skipped: Sequence[tuple[str, str]],
+        files: int | None = None,  # the files seen, when they were not known when enqueued
     ) -> None:
         report = json.dumps({"skipped": [f"{path}: {why}" for path, why in skipped]})
-        self._finish(run_id, shard, status="done", chunks_embedded=chunks, report=report)
+        counted = {} if files is None else {"files": files}
+        self._finish(run_id, shard, status="done", chunks_embedded=chunks, report=report, **counted)
 
     def failed(self, run_id: str, shard: int, error: str) -> None:
         self._finish(run_id, shard, status="failed", error=error[:2000])
@@ -87,7 +97,11 @@ class Ledger:
 
     def in_flight(self) -> int:
         """Jobs of any run still queued or running."""
-        query = select(func.count()).select_from(IngestJob).where(IngestJob.status.in_(IN_FLIGHT))
+        query = (
+            select(func.count())
+            .select_from(IngestJob)
+            .where(IngestJob.status.in_(IN_FLIGHT), IngestJob.run_id.not_like(f"{LOCAL_RUN}%"))
+        )
         with self._sessions() as session:
             return int(session.scalar(query) or 0)
 
@@ -129,4 +143,5 @@ def _progress(run_id: str, created: dt.datetime, jobs: Sequence[IngestJob]) -> R
         tuple(sorted({job.worker for job in jobs if job.worker})),
         tuple(f"job {job.shard}: {job.error}" for job in jobs if job.error),
         tuple(skipped),
+        max(job.updated_at for job in jobs) if jobs else None,
     )

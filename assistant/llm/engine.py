@@ -279,13 +279,16 @@ class _Relay:
         self.emitted = False
 
     def __call__(self, events: Generator[Event, None, T]) -> Generator[Event, None, T]:
-        while True:
-            try:
-                event = next(events)
-            except StopIteration as stop:
-                return cast(T, stop.value)
-            self.emitted = self.emitted or isinstance(event, DeltaEvent)
-            yield event
+        try:
+            while True:
+                try:
+                    event = next(events)
+                except StopIteration as stop:
+                    return cast(T, stop.value)
+                self.emitted = self.emitted or isinstance(event, DeltaEvent)
+                yield event
+        finally:  # closed by the consumer (the client stopped): the model's stream closes too
+            events.close()
 
 
 def build_llm_engine(

@@ -5,8 +5,8 @@ Import this module to have the whole schema: Alembic's `env.py` and the migratio
 
 from __future__ import annotations
 
-from assistant.store import accounts, conversations, drafts, feedback, manifest, slack
+from assistant.store import accounts, conversations, drafts, feedback, manifest, pending, slack
 from assistant.store.db import Base
 
 metadata = Base.metadata
-MODULES = (accounts, conversations, drafts, feedback, manifest, slack)
+MODULES = (accounts, conversations, drafts, feedback, manifest, pending, slack)

@@ -3,6 +3,8 @@ per day by engine and intent, answer latency, declined questions, thumbs-down wi
 and the accounts asked about most. Each assistant message's payload holds its engine,
 intent, `declined`, `timings_ms` and the account the answer was about (see
 `ChatEngine.record_turn`); messages stored before those keys existed count as "unknown".
+An answer the model wrote also holds its `usage` (tokens in and out, model calls, the cost
+from the price table, `assistant.llm.usage`): summed per day and model, and per model.
 """
 
 from __future__ import annotations
@@ -50,6 +52,37 @@ class ThumbsDown:
 
 
 @dataclass
+class LLMUsage:
+    """Model usage of the answers of one model (and one day, in `llm_per_day`)."""
+
+    model: str
+    day: dt.date | None = None
+    answers: int = 0
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float | None = None  # the sum of the priced answers; None when none was
+    unpriced: int = 0  # answers of a model the price table does not name
+    estimated: int = 0  # answers whose tokens the endpoint did not report (estimated)
+
+    def add(self, used: dict[str, Any]) -> None:
+        self.answers += 1
+        self.calls += _count(used.get("calls"))
+        self.prompt_tokens += _count(used.get("prompt_tokens"))
+        self.completion_tokens += _count(used.get("completion_tokens"))
+        cost = used.get("cost_usd")
+        if isinstance(cost, int | float) and not isinstance(cost, bool):
+            self.cost_usd = round((self.cost_usd or 0.0) + float(cost), 6)
+        else:
+            self.unpriced += 1
+        self.estimated += 1 if used.get("estimated") else 0
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+@dataclass
 class Usage:
     since: dt.date
     questions: int = 0
@@ -60,6 +93,8 @@ class Usage:
     declined: list[Declined] = field(default_factory=list)
     thumbs_down: list[ThumbsDown] = field(default_factory=list)
     top_accounts: list[tuple[str, int]] = field(default_factory=list)
+    llm_per_day: list[LLMUsage] = field(default_factory=list)  # by day, then model
+    llm_per_model: list[LLMUsage] = field(default_factory=list)
 
 
 def percentile(values: list[float], share: float) -> float | None:
@@ -91,6 +126,8 @@ def usage(database: Engine, since: dt.date, top: int = 10) -> Usage:
     days: Counter[tuple[dt.date, str, str]] = Counter()
     accounts: Counter[str] = Counter()
     totals: list[float] = []
+    per_day: dict[tuple[dt.date, str], LLMUsage] = {}
+    per_model: dict[str, LLMUsage] = {}
     with sessions() as session:
         rows = session.execute(
             select(MessageRow, ConversationRow.user)
@@ -116,6 +153,12 @@ def usage(database: Engine, since: dt.date, top: int = 10) -> Usage:
                 totals.append(float(total))
             if payload.get("account_id"):
                 accounts[str(payload["account_id"])] += 1
+            used = payload.get("usage")
+            if isinstance(used, dict):
+                model = str(used.get("model") or UNKNOWN)
+                day = per_day.setdefault((asked.date(), model), LLMUsage(model, asked.date()))
+                day.add(used)
+                per_model.setdefault(model, LLMUsage(model)).add(used)
             if payload.get("declined"):
                 result.declined.append(
                     Declined(
@@ -131,6 +174,8 @@ def usage(database: Engine, since: dt.date, top: int = 10) -> Usage:
     result.latency_p95_ms = percentile(totals, 0.95)
     result.top_accounts = sorted(accounts.items(), key=lambda item: (-item[1], item[0]))[:top]
     result.declined.sort(key=lambda d: d.asked_at, reverse=True)
+    result.llm_per_day = [per_day[key] for key in sorted(per_day)]
+    result.llm_per_model = [per_model[key] for key in sorted(per_model)]
     for rated in reversed(FeedbackStore(database).rated("down")):
         if _aware(rated.feedback.created_at) < start:
             continue

@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from assistant.api.deps import check_csrf, get_services, get_signer
 from assistant.principal import Principal
 from assistant.session_cookie import COOKIE, CSRF_HEADER, SAFE_METHODS, SessionSigner, WebSession
+from assistant.web.prefix import local, root
 
 
 class SignInRequired(Exception):
@@ -59,7 +60,7 @@ def set_session_cookie(response: Response, value: str, signer: SessionSigner) ->
 
 
 def sign_in_url(target: str, expired: bool) -> str:
-    url = f"/sign-in?next={quote(target, safe='/')}"
+    url = f"{root()}/sign-in?next={quote(target, safe='/')}"
     return url + "&expired=1" if expired else url
 
 
@@ -83,7 +84,7 @@ def visitor(request: Request, *, fragment: bool = False) -> Visitor:
             principal_found = keys.by_digest(session.key_digest)
         if session is None or principal_found is None:
             target = request.headers.get("hx-current-url", "") if fragment else ""
-            path = _local_path(target) or _local_path(str(request.url.path)) or "/"
+            path = _local_path(target) or _local_path(str(request.url.path)) or root() + "/"
             raise SignInRequired(path, signer.expired(cookie), fragment)
         principal = principal_found
     if request.method not in SAFE_METHODS:
@@ -104,7 +105,7 @@ def _local_path(url: str) -> str | None:
 
 def safe_next(target: str | None) -> str:
     path = _local_path(target or "")
-    return path if path and not path.startswith("/sign-") else "/"
+    return path if path and not local(path).startswith("/sign-") else root() + "/"
 
 
 def redirect_to_sign_in(error: SignInRequired) -> Response:

@@ -6,25 +6,30 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
+import anyio
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
-from sse_starlette import EventSourceResponse
+from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from assistant.api.deps import get_services
 from assistant.api.errors import status_for
+from assistant.api.sse import SHUTDOWN_GRACE, until_shutdown
 from assistant.drafts.service import DraftRequest, parse_kind
-from assistant.engine.events import DoneEvent
+from assistant.engine.events import DoneEvent, Event
 from assistant.errors import AssistantError, InvalidInputError
 from assistant.principal import Principal
 from assistant.services import Services
 from assistant.store.feedback import FeedbackStore
-from assistant.web.access import Visitor, signer_of, visitor
+from assistant.store.pending import PendingQuestions
+from assistant.web.access import Visitor, visitor
 from assistant.web.charts import attach_charts
 from assistant.web.markdown import render
-from assistant.web.stream import UsedTokens, failed, html_events, open_turn, seal_turn
+from assistant.web.prefix import root
+from assistant.web.stream import STREAM_TTL, binding, failed, html_events
 from assistant.web.templating import fragment
 from assistant.web.views import answer_view, highlight_needs_input
 
@@ -95,23 +100,27 @@ async def ask(
         )
     except AssistantError as error:
         return problem(error)
-    token, nonce = seal_turn(
-        signer_of(request), who.session, message.strip(), conversation, account_id
+    pending = PendingQuestions(services.database, STREAM_TTL)
+    question_id = await run_in_threadpool(
+        pending.keep, binding(who.session), message.strip(), conversation, account_id
     )
-    return _html(fragment("pending.html", key=f"t{nonce}", question=message.strip(), token=token))
+    key = f"t{question_id[:16]}"
+    return _html(fragment("pending.html", key=key, question=message.strip(), id=question_id))
 
 
 @router.get("/chat/stream")
-async def stream(request: Request, t: Annotated[str, Query(max_length=40_000)]) -> Response:
+async def stream(request: Request, id: Annotated[str, Query(max_length=64)] = "") -> Response:
     who = _who(request)
     services = get_services(request)
-    turn = open_turn(signer_of(request), who.session, t)
-    used: UsedTokens = request.app.state.web_used_tokens
-    if turn is None or not used.first_use(turn.nonce):
+    pending = PendingQuestions(services.database, STREAM_TTL)
+    turn = await run_in_threadpool(pending.take, id, binding(who.session))
+    if turn is None:
         detail = "this answer stream has expired or was already used; send the question again"
-        refused = [failed("", detail, 410), *html_events("", iter([]), lambda _: "")]
-        return EventSourceResponse(iter(refused), headers={"Cache-Control": "no-store"})
-    key = f"t{turn.nonce}"
+        refused = html_events("", _no_events(), lambda _: "")
+        return EventSourceResponse(
+            _after(failed("", detail, 410), refused), headers={"Cache-Control": "no-store"}
+        )
+    key = f"t{turn.id[:16]}"
 
     def finished(done: DoneEvent) -> str:
         return _finished(services, who.principal, key, turn.message, done)
@@ -119,9 +128,26 @@ async def stream(request: Request, t: Annotated[str, Query(max_length=40_000)]) 
     events = services.engine.stream(
         turn.message, who.principal, turn.conversation_id, turn.account_id
     )
+    shutdown = anyio.Event()
     return EventSourceResponse(
-        html_events(key, events, finished), headers={"Cache-Control": "no-store"}
+        html_events(key, until_shutdown(events, shutdown), finished),
+        headers={"Cache-Control": "no-store"},
+        shutdown_event=shutdown,
+        shutdown_grace_period=SHUTDOWN_GRACE,
     )
+
+
+async def _no_events() -> AsyncIterator[Event]:
+    return
+    yield  # an async generator with nothing in it
+
+
+async def _after(
+    first: ServerSentEvent, rest: AsyncIterator[ServerSentEvent]
+) -> AsyncIterator[ServerSentEvent]:
+    yield first
+    async for event in rest:
+        yield event
 
 
 def _finished(
@@ -187,7 +213,7 @@ async def delete(
     except AssistantError as error:
         return problem(error)
     if current == conversation_id:
-        return Response(status_code=200, headers={"HX-Redirect": "/"})
+        return Response(status_code=200, headers={"HX-Redirect": root() + "/"})
     found = await run_in_threadpool(store.of_user, who.principal.user)
     return _html(fragment("sidebar.html", conversations=found, current=current))
 

@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from assistant.web import fragments, pages
 from assistant.web.access import SignInRequired, redirect_to_sign_in
 from assistant.web.fragments import FragmentRefused, problem
-from assistant.web.stream import UsedTokens
+from assistant.web.prefix import RootPath, local
 from assistant.web.templating import STATIC
 
 CSP = (
@@ -36,7 +36,7 @@ class SecurityHeaders:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "") if scope["type"] == "http" else ""
+        path = local(str(scope.get("path", ""))) if scope["type"] == "http" else ""
         if not path or not (path == "/" or path.startswith(_UI_PREFIXES)):
             await self.app(scope, receive, send)
             return
@@ -59,11 +59,12 @@ async def _fragment_refused(_: Request, error: Exception) -> Response:
     return problem(error.error)
 
 
-def mount(app: FastAPI) -> None:
-    app.state.web_used_tokens = UsedTokens()
+def mount(app: FastAPI, root_path: str = "") -> None:
+    """The UI on `app`; `root_path` (ASSISTANT_ROOT_PATH): the prefix it is served under."""
     app.include_router(pages.router)
     app.include_router(fragments.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_exception_handler(SignInRequired, _sign_in_required)
     app.add_exception_handler(FragmentRefused, _fragment_refused)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RootPath, prefix=root_path)  # outermost: every request knows its root

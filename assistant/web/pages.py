@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
 from assistant.api.deps import get_services
-from assistant.api.routes.admin import usage_report
+from assistant.api.routes.admin import ingest_status, usage_report
 from assistant.drafts.models import KINDS
 from assistant.errors import AssistantError, AuthenticationError, NotFoundError
 from assistant.principal import Principal
@@ -24,6 +24,7 @@ from assistant.web.access import (
     visitor,
 )
 from assistant.web.charts import attach_charts
+from assistant.web.prefix import local, root
 from assistant.web.templating import page
 from assistant.web.views import AnswerView, answer_view
 
@@ -41,7 +42,7 @@ def base_context(request: Request, who: Visitor, title: str, **extra: Any) -> di
         "csrf": who.session.csrf,
         "principal": who.principal,
         "keyed": who.keyed,
-        "path": request.url.path,
+        "path": local(request.url.path),
         **extra,
     }
 
@@ -162,11 +163,13 @@ async def admin_page(request: Request, days: Annotated[int, Query(ge=1, le=3660)
             signer_of(request),
         )
     report = await run_in_threadpool(usage_report, services, days)
+    ingest = await run_in_threadpool(ingest_status, services)
     return who.keep(
         page(
             "admin.html",
             **base_context(request, who, "Admin"),
             report=report,
+            ingest=ingest,
             days=days,
             today=services.settings.clock(),
             since=report.since,
@@ -190,7 +193,7 @@ async def sign_in_page(
 ) -> Response:
     services = get_services(request)
     if services.api_keys is None:
-        return RedirectResponse("/", status_code=303)
+        return RedirectResponse(root() + "/", status_code=303)
     notice = "Your session expired; sign in again." if expired else None
     return page("sign_in.html", title="Sign in", next=safe_next(next), notice=notice, error=None)
 
@@ -203,7 +206,7 @@ async def sign_in(
 ) -> Response:
     services = get_services(request)
     if services.api_keys is None:
-        return RedirectResponse("/", status_code=303)
+        return RedirectResponse(root() + "/", status_code=303)
     origin = request.headers.get("origin")
     if origin and origin.rstrip("/") != f"{request.url.scheme}://{request.url.netloc}":
         return page(
@@ -240,7 +243,8 @@ async def sign_out(
     if session is not None and not csrf_ok(session, csrf_token):
         return Response("missing or wrong CSRF token; reload the page", status_code=403)
     response = RedirectResponse(
-        "/sign-in" if get_services(request).api_keys is not None else "/", status_code=303
+        root() + ("/sign-in" if get_services(request).api_keys is not None else "/"),
+        status_code=303,
     )
     response.delete_cookie(COOKIE, path="/")
     return response

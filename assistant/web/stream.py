@@ -1,9 +1,10 @@
 """The chat stream of the web UI: the engine's events as server-sent HTML fragments.
 
 POST /ui/chat checks the question (the engine's own `check`: 422, 403, 404 before anything
-streams) and answers with the question and a placeholder holding a signed stream token;
-the placeholder's EventSource (htmx SSE extension) opens GET /ui/chat/stream?t=<token>,
-which runs the engine's `stream` and sends each event as a fragment:
+streams), keeps it server-side (`assistant.store.pending`) and answers with the question and
+a placeholder; the placeholder's EventSource (htmx SSE extension) opens
+GET /ui/chat/stream?id=<opaque id>, which takes the question, runs the engine's `stream` and
+sends each event as a fragment:
 
     step     a status or tool step, appended to the steps list
     discard  the model failed: the text so far is cleared (the grounded answer follows)
@@ -13,23 +14,21 @@ which runs the engine's `stream` and sends each event as a fragment:
     failed   the request failed after the stream started: the error, in the conversation
     end      the last event; the page closes the EventSource on it
 
-The token is bound to the session, valid for `STREAM_TTL` seconds and used once (a
-reconnecting EventSource gets a `failed` event instead of asking the question again).
+The id is bound to the session, valid for `STREAM_TTL` seconds and used once (a
+reconnecting EventSource gets a `failed` event instead of asking the question again). Stop
+closes the EventSource: the engine's stream is closed before its next step and nothing of
+the turn is stored (`assistant.api.sse.until_shutdown`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import html
-import secrets
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable
 
+from fastapi.concurrency import run_in_threadpool
 from sse_starlette import ServerSentEvent
 
-from assistant.api.sse import guarded
 from assistant.engine.events import (
     DeltaEvent,
     DoneEvent,
@@ -39,77 +38,16 @@ from assistant.engine.events import (
     ToolCallEvent,
     ToolResultEvent,
 )
-from assistant.session_cookie import SessionSigner, WebSession
+from assistant.session_cookie import WebSession
 from assistant.web.templating import fragment
 from assistant.web.views import _arguments
 
 STREAM_TTL = 120.0
-_KEPT_NONCES = 10_000
 
 
-class UsedTokens:
-    """Nonces of stream tokens already used (bounded; older ones have expired anyway)."""
-
-    def __init__(self) -> None:
-        self._seen: OrderedDict[str, None] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def first_use(self, nonce: str) -> bool:
-        with self._lock:
-            if nonce in self._seen:
-                return False
-            self._seen[nonce] = None
-            while len(self._seen) > _KEPT_NONCES:
-                self._seen.popitem(last=False)
-            return True
-
-
-@dataclass(frozen=True)
-class Turn:
-    message: str
-    conversation_id: str | None
-    account_id: str | None
-    nonce: str
-
-
-def _binding(session: WebSession) -> str:
-    return hashlib.sha256(session.csrf.encode("utf-8")).hexdigest()[:16]
-
-
-def seal_turn(
-    signer: SessionSigner,
-    session: WebSession,
-    message: str,
-    conversation_id: str | None,
-    account_id: str | None,
-) -> tuple[str, str]:
-    """(token, nonce) for the stream of one question."""
-    nonce = secrets.token_hex(8)
-    body: dict[str, object] = {
-        "s": _binding(session),
-        "m": message,
-        "c": conversation_id,
-        "a": account_id,
-        "n": nonce,
-    }
-    return signer.seal(body), nonce
-
-
-def open_turn(signer: SessionSigner, session: WebSession, token: str) -> Turn | None:
-    """The question of a token made for this session and not expired; None otherwise."""
-    body = signer.unseal(token, STREAM_TTL)
-    if body is None or body.get("s") != _binding(session):
-        return None
-    message, nonce = body.get("m"), body.get("n")
-    conversation, account = body.get("c"), body.get("a")
-    if not isinstance(message, str) or not isinstance(nonce, str):
-        return None
-    return Turn(
-        message,
-        conversation if isinstance(conversation, str) else None,
-        account if isinstance(account, str) else None,
-        nonce,
-    )
+def binding(session: WebSession) -> str:
+    """What ties a pending question to the web session that asked it."""
+    return hashlib.sha256(session.csrf.encode("utf-8")).hexdigest()[:32]
 
 
 def _step(text: str, kind: str) -> ServerSentEvent:
@@ -121,11 +59,12 @@ def failed(key: str, detail: str, status: int) -> ServerSentEvent:
     return ServerSentEvent(data=body, event="failed")
 
 
-def html_events(
-    key: str, events: Iterator[Event], finished: Callable[[DoneEvent], str]
-) -> Iterator[ServerSentEvent]:
-    """Each engine event as its fragment; `finished` renders the `done` fragment."""
-    for event in guarded(events):
+async def html_events(
+    key: str, events: AsyncIterator[Event], finished: Callable[[DoneEvent], str]
+) -> AsyncIterator[ServerSentEvent]:
+    """Each engine event as its fragment; `finished` renders the `done` fragment (in a
+    worker thread: it reads the store)."""
+    async for event in events:
         if isinstance(event, StatusEvent):
             if event.discard:
                 yield ServerSentEvent(
@@ -143,7 +82,7 @@ def html_events(
                 yield ServerSentEvent(data=html.escape(event.text), event="delta")
         elif isinstance(event, DoneEvent):
             try:
-                body = finished(event)
+                body = await run_in_threadpool(finished, event)
             except Exception as error:  # the answer is stored; say so rather than hang
                 detail = getattr(error, "args", [""])[0] or "the answer could not be shown"
                 yield failed(key, f"{detail}; reload the page to see the stored answer", 500)

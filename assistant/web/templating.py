@@ -11,6 +11,8 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.responses import HTMLResponse
 
+from assistant.web.prefix import root
+
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
 
@@ -25,12 +27,18 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.globals["asset"] = asset
+    env.globals["root"] = root
     return env
 
 
-@cache
 def asset(name: str) -> str:
-    """The URL of a static file, with a content hash so a new release is never stale."""
+    """The URL of a static file (under the request's prefix), with a content hash so a new
+    release is never stale."""
+    return root() + _asset(name)
+
+
+@cache
+def _asset(name: str) -> str:
     digest = hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:10]
     return f"/static/{name}?v={digest}"
 

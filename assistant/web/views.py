@@ -131,6 +131,8 @@ def answer_view(
         account_id=str(account).upper() if account and about_account else None,
         portfolio=bool(names & PORTFOLIO_TOOLS),
     )
+    if isinstance(draft, dict) and draft.get("draft_id"):
+        view.draft_id = str(draft["draft_id"])
     for call in calls:
         if call.get("name") in PORTFOLIO_TOOLS and isinstance(call.get("arguments"), dict):
             # the whole 2x2 of the same accounts, not just the quadrant or account asked

@@ -119,8 +119,11 @@ def prepared_data(
     return settings
 
 
-def serve(prepared: Settings, target: Path, **overrides: Any) -> LiveServer:
-    """A server of its own over a copy of the prepared data, with the keys file."""
+def serve(
+    prepared: Settings, target: Path, server: dict[str, Any] | None = None, **overrides: Any
+) -> LiveServer:
+    """A server of its own over a copy of the prepared data, with the keys file; `server`:
+    more uvicorn settings."""
     shutil.copytree(prepared.data_dir, target / "data")
     settings = prepared.model_copy(
         update={
@@ -129,7 +132,7 @@ def serve(prepared: Settings, target: Path, **overrides: Any) -> LiveServer:
             **overrides,
         }
     )
-    return LiveServer(create_app(settings, HashingEmbedder()))
+    return LiveServer(create_app(settings, HashingEmbedder()), **(server or {}))
 
 
 @pytest.fixture(scope="module")

@@ -3,10 +3,13 @@ account picker, feedback, hostile documents, keyboard-only use and accessibility
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from docx import Document
 
 from tests.accounts.keys import ADMIN_KEY, bearer
 from tests.browser.conftest import (
@@ -226,3 +229,70 @@ def test_expansion_question_shows_the_2x2(admin_page: Any, server: LiveServer) -
     assert quadrant.locator("tbody tr").count() == len(names)
     quadrant.scroll_into_view_if_needed()
     quadrant.screenshot(path=str(SCREENSHOTS / "portfolio-2x2.png"))
+
+
+def stored_messages(server: LiveServer, conversation: str) -> list[dict[str, Any]]:
+    found = httpx.get(f"{server.url}/api/conversations/{conversation}", headers=bearer(ADMIN_KEY))
+    messages: list[dict[str, Any]] = found.json()["messages"]
+    return messages
+
+
+def test_regenerate_asks_again_in_the_same_conversation(
+    admin_page: Any, server: LiveServer
+) -> None:
+    page = admin_page
+    question = "How are health bands defined?"
+    first = ask(page, question)
+    conversation = page.locator("#conversation-id").input_value()
+    first.get_by_role("button", name="Regenerate").click()
+    again = page.locator("article.msg.assistant:not(.pending)").nth(1)
+    again.wait_for()
+    stored = stored_messages(server, conversation)
+    assert [(m["role"], m["content"]) for m in stored if m["role"] == "user"] == [
+        ("user", question)
+    ] * 2
+    assert [m["role"] for m in stored] == ["user", "assistant"] * 2
+    assert page.locator("#conversation-id").input_value() == conversation
+
+
+def test_copy_as_markdown_puts_the_stored_answer_on_the_clipboard(
+    admin_page: Any, server: LiveServer
+) -> None:
+    page = admin_page
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
+    answer = ask(page, "When should a new customer be live after signature?")
+    button = answer.get_by_role("button", name="Copy as Markdown")
+    button.click()
+    answer.get_by_role("button", name="Copied").wait_for()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    stored = stored_messages(server, page.locator("#conversation-id").input_value())
+    assert copied == stored[-1]["content"]  # the Markdown source, markers and all
+    assert "[1]" in copied and "<" not in copied
+
+
+def test_a_draft_in_chat_downloads_as_docx_and_looks_the_same_after_a_reload(
+    admin_page: Any,
+) -> None:
+    page = admin_page
+    picked = page.locator("#account-options option").first.get_attribute("value")
+    assert picked is not None
+    name = picked.split(" · ")[1]
+    answer = ask(page, f"Draft a success plan for {name}")
+    title = answer.locator(".answer-body h1").inner_text()
+    assert name in title
+    shown = answer.locator(".answer-body").inner_text()
+    marks = answer.locator("mark.needs-input").count()
+    assert marks >= 1
+    href = answer.get_by_role("link", name="Download DOCX").get_attribute("href")
+    assert href is not None
+    with page.expect_download() as info:
+        answer.get_by_role("link", name="Download DOCX").click()
+    document = Document(io.BytesIO(Path(info.value.path()).read_bytes()))
+    assert title in [p.text for p in document.paragraphs]
+    page.reload()
+    again = page.locator("article.msg.assistant").last
+    assert again.locator(".answer-body h1").inner_text() == title  # rendered, not Markdown
+    assert again.locator(".answer-body").inner_text() == shown
+    assert again.locator("mark.needs-input").count() == marks
+    link = again.get_by_role("link", name="Download DOCX").get_attribute("href")
+    assert link == href and href.endswith(".docx")

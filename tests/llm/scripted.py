@@ -102,6 +102,7 @@ class ScriptedModel:
         self.history: list[dict[str, Any]] = []
         self.requests: list[dict[str, Any]] = []
         self.quirks: set[str] = set()
+        self.streams: list[str] = []  # each streamed reply: "finished" or "abandoned"
         self.lock = threading.Lock()
         self.app = Starlette(
             routes=[
@@ -132,6 +133,7 @@ class ScriptedModel:
             self.queue.clear()
             self.history.clear()
             self.requests.clear()
+            self.streams.clear()
             self.quirks = set()
 
     async def _complete(self, request: Request) -> Response:
@@ -248,10 +250,15 @@ class ScriptedModel:
                 deltas.append(
                     {"tool_calls": [{"index": i, "function": {"arguments": raw[j : j + 9]}}]}
                 )
-        for n, delta in enumerate(deltas):
-            if n and reply.chunk_delay:
-                await asyncio.sleep(reply.chunk_delay)
-            yield _sse(self._chunk(delta, None))
+        ended = "abandoned"  # unless the client reads to the end: it closed the stream
+        try:
+            for n, delta in enumerate(deltas):
+                if n and reply.chunk_delay:
+                    await asyncio.sleep(reply.chunk_delay)
+                yield _sse(self._chunk(delta, None))
+            ended = "finished"
+        finally:
+            self.streams.append(ended)
         if reply.cut:
             return
         if reply.drop:

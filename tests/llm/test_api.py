@@ -58,14 +58,14 @@ def test_status_leaves_before_the_answer_is_composed(
 ) -> None:
     services: Services = grounded[0].state.services
     gate, composed = threading.Event(), threading.Event()
-    original = services.chat.chat
+    original = services.chat.prepare
 
-    def held(*args: Any) -> ChatResponse:
+    def held(*args: Any) -> Any:
         assert gate.wait(10), "the first event never reached the client"
         composed.set()
         return original(*args)
 
-    monkeypatch.setattr(services.chat, "chat", held)
+    monkeypatch.setattr(services.chat, "prepare", held)
     body = {"message": "When should a customer be live?", "stream": True}
     with grounded[1].stream("POST", "/api/chat", json=body, headers=bearer(ADMIN_KEY)) as r:
         events = read_events(r.iter_lines())
@@ -81,7 +81,7 @@ def test_an_error_after_the_start_is_an_error_event(
     def fail(*_: Any) -> ChatResponse:
         raise NotFoundError("that went missing")
 
-    monkeypatch.setattr(grounded[0].state.services.chat, "chat", fail)
+    monkeypatch.setattr(grounded[0].state.services.chat, "prepare", fail)
     events = stream_chat(grounded[1], ADMIN_KEY, message="When should a customer be live?")
     assert events[-1] == (
         "error",

@@ -37,8 +37,9 @@
     document.addEventListener(name, function () {
       scrollDown();
       var id = document.getElementById("conversation-id");
-      if (id && id.value && window.location.pathname === "/") {
-        window.history.replaceState(null, "", "/c/" + encodeURIComponent(id.value));
+      var root = document.body.dataset.root || "";  // the prefix the UI is served under
+      if (id && id.value && window.location.pathname === root + "/") {
+        window.history.replaceState(null, "", root + "/c/" + encodeURIComponent(id.value));
       }
     });
   });
@@ -53,7 +54,7 @@
       var kept = text ? text.innerHTML : "";
       // swapping the element out closes its EventSource (htmx cleans it up)
       window.htmx.swap(turn, '<div class="msg assistant stopped"><div class="stream-text">' + kept +
-        '</div><p class="hint" role="status">Stopped. The answer may still be stored; reload to see it.</p></div>',
+        '</div><p class="hint" role="status">Stopped: nothing of this answer was kept. Send the question again for an answer.</p></div>',
         { swapStyle: "outerHTML" });
       document.getElementById("message").focus();
     } else if (button.dataset.copy) {

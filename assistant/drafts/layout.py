@@ -9,10 +9,12 @@ from assistant.drafts.evidence import Evidenced
 from assistant.drafts.models import (
     DraftBase,
     MeddiccReview,
+    ModuleUse,
     Objective,
     OnePager,
     Pitch,
     SuccessPlan,
+    Tailoring,
 )
 from assistant.drafts.render import (
     NEEDS_INPUT,
@@ -218,6 +220,8 @@ def one_pager(d: OnePager, m: Marks) -> list[Block]:
     for name, field in (("Description", d.description), ("Engagement", d.engagement),
                         ("Outcome", d.outcome)):  # fmt: skip
         blocks += [Heading(3, name), Paragraph(m.cell(field))]
+    if d.tailoring is not None:
+        blocks += [Heading(2, title(d, "tailoring")), Paragraph(_fits(d.tailoring, m))]
     blocks += [
         Heading(2, title(d, "fit")),
         Heading(3, title(d, "business_questions")),
@@ -235,14 +239,48 @@ def one_pager(d: OnePager, m: Marks) -> list[Block]:
     blocks += [Heading(2, title(d, "scope")), Paragraph(m.cell(d.scope_and_timeline))]
     if d.tailoring is not None:
         t = d.tailoring
-        name = t.account_name.value or "the account"
         blocks += [
-            Heading(2, title(d, "tailoring").replace("{account}", name)),
-            _rows(m, [("Account", t.account_name), ("Industry", t.industry)]
+            Heading(2, "Appendix: account evidence"),
+            _rows(m, [("Account", t.account_name), ("Industry", t.industry),
+                      ("Segment", t.segment)]
                   + [("Pain", p) for p in t.pains]
-                  + [("Module usage", u) for u in t.module_usage]),
+                  + [("Module", u) for u in t.modules]),
         ]  # fmt: skip
     return blocks
+
+
+def _fits(t: Tailoring, m: Marks) -> str:
+    """Why the service fits the account, for its reader: who it is, what it told us, and
+    how the service meets the modules it licenses (each sentence citing its evidence)."""
+    name = str(t.account_name.value or "your company")
+    said = [s for s in (_say(m, t.segment, f"{name} is {_article(t.segment)}{{}}"),) if s]
+    pains = [p for p in t.pains if not p.needs_input]
+    for n, pain in enumerate(pains):
+        said.append(_say(m, pain, "we heard that {}" if n == 0 else "{}", lower=n == 0) or "")
+    for use in t.modules:
+        said.append(_module_sentence(use, m))
+    return " ".join(s for s in said if s) or f"{NEEDS_INPUT} say why the service fits {name}."
+
+
+def _article(field: Evidenced[Any]) -> str:
+    return "an " if str(field.value or "")[:1].lower() in "aeiou" else "a "
+
+
+def _module_sentence(field: Evidenced[ModuleUse], m: Marks) -> str:
+    use = field.value
+    if use is None:
+        return ""
+    line = use.license
+    if line is None:
+        adds = f"The service adds the {use.module} module, which you do not license yet."
+        return adds + m.of(field)
+    if line.unused_share_pct is None:
+        usage = f"{line.active:,} users are active on {line.licensed:,} licenses"
+    else:
+        usage = f"{line.active:,} of your {line.licensed:,} licensed users are active"
+    if use.in_service:
+        return f"The service builds on your {use.module} licenses, where {usage}.{m.of(field)}"
+    return f"You also license {use.module}, where {usage}.{m.of(field)}"
 
 
 def meddicc_review(d: MeddiccReview, m: Marks) -> list[Block]:

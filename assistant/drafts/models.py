@@ -221,11 +221,28 @@ class Pitch(DraftBase):
 # service one-pager -------------------------------------------------------------------------
 
 
+class ModuleUse(Part):
+    """One platform module as the account holds it: licensed (with its utilisation) or
+    not, and whether the service works on it."""
+
+    module: str
+    in_service: bool = Field(description="the service works on this module (one-pager tags)")
+    license: LicenseLine | None = Field(description="None: the account does not license it")
+
+
 class Tailoring(Part):
+    """What makes a one-pager speak to one account: who it is, the pains recorded on its
+    opportunities and in its notes, and the modules it licenses."""
+
     account_name: Evidenced[str]
     industry: Evidenced[str]
-    pains: list[Evidenced[str]]
-    module_usage: list[Evidenced[str]]
+    segment: Evidenced[str] = Field(description="segment, industry and size, from the tools")
+    pains: list[Evidenced[str]] = Field(
+        description="the opportunities' pains (the service's first) and the account notes'"
+    )
+    modules: list[Evidenced[ModuleUse]] = Field(
+        description="the modules the account licenses, and the service's modules it does not"
+    )
 
 
 class OnePager(DraftBase):

@@ -187,7 +187,10 @@ def test_risks_follow_the_metrics(plans: dict[str, SuccessPlan]) -> None:
     assert any(t.startswith("No verified outcome is recorded for the account") for t in contoso)
     tailspin = risks("ACC-006")
     assert any(t.startswith("Health score 31 is red") for t in tailspin)
-    assert any(t.startswith("Save quadrant") and "12 days away" in t for t in tailspin)
+    assert any(
+        t.startswith("Save quadrant") and "12 days away (the rule: within 6 months)" in t
+        for t in tailspin
+    )  # the rules file's expansion.escalate
     assert not any("Health score" in t for t in risks("ACC-001"))  # healthy: no band risk
     for plan in plans.values():
         for item in plan.risks:

@@ -191,3 +191,22 @@ def test_one_pager_speaks_to_the_second_kbs_account(
     assert fits and fits[0].startswith("Ostrander Freight is a mid market logistics company")
     for claim in re.split(r"(?<=\])\s+(?=[A-Z])", fits[0]):
         assert re.fullmatch(r"[^\[\]]+[.?!](?: \[T?\d+\])+", claim), claim
+
+
+def test_quadrant_escalation_follows_the_second_kbs_rule(
+    second: Services, drafts: dict[str, DraftBase]
+) -> None:
+    """Its rules file escalates a Rescue (unhealthy, low spend) account renewing within 4
+    months, not the shipped vendor's unhealthy high-spend quadrant within 6 months."""
+    service = second.drafts
+    assert isinstance(service, DraftService)
+    rescue = drafts["success_plan"]  # ACC-102: Rescue quadrant, renews in 39 days
+    assert isinstance(rescue, SuccessPlan)
+    texts = [str(r.risk.value) for r in rescue.risks]
+    assert any(
+        t.startswith("Rescue quadrant") and "39 days away (the rule: within 4 months)" in t
+        for t in texts
+    ), texts
+    guard = service.build_draft("success_plan", DraftRequest(account_id="ACC-104"), ADMIN)
+    assert isinstance(guard, SuccessPlan)  # Guard quadrant, renews in 49 days: no such rule
+    assert not any("quadrant" in str(r.risk.value) for r in guard.risks)

@@ -45,6 +45,10 @@ class DraftBase(Part):
     customer_facing: list[str] = Field(
         default_factory=list, description="keys of the sections written for the customer"
     )
+    worksheet_titles: dict[str, str] = Field(
+        default_factory=dict,
+        description="the template's worksheet headings (the seller's questions) by section key",
+    )
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Self:
@@ -311,7 +315,9 @@ DRAFT_MODELS: dict[Kind, type[DraftBase]] = {
 Draft = SuccessPlan | Pitch | OnePager | MeddiccReview
 
 
-EVIDENCE_LISTS = ("citations", "tool_calls", "sections", "charts", "customer_facing")
+EVIDENCE_LISTS = (
+    "citations", "tool_calls", "sections", "charts", "customer_facing", "worksheet_titles",
+)  # fmt: skip
 
 
 def draft_schema(kind: Kind, *, evidence: bool = True) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from docx import Document
 
 from assistant.drafts.models import OnePager, Pitch
 from assistant.drafts.service import DraftRequest, DraftService, docx, markdown
+from assistant.drafts.templates import default_templates_dir, load_templates
 from assistant.evaluation.readability import readability, sections_text, units
 from assistant.services import Services
 from tests.accounts.expected import TODAY
@@ -20,6 +21,7 @@ from tests.drafts.checks import (
     assert_figures_grounded,
     assert_quotes_are_verbatim,
     headings,
+    internal_wording,
     template_sections,
 )
 from tests.drafts.conftest import ADMIN
@@ -82,6 +84,30 @@ def test_pitch(
             assert field.needs_input and field.citations  # the guide's question is cited
     assert draft.when.close_date.value is not None
     assert draft.when.close_date.value.isoformat() == x.opportunity(opportunity_id)["close_date"]
+
+
+@pytest.mark.parametrize(("account", "service", "opportunity_id"), PITCHES)
+def test_pitch_reads_for_the_buyer_with_nothing_internal(
+    drafting: Services, drafts: DraftService, account: str, service: str, opportunity_id: str | None
+) -> None:
+    """The buyer's text has the template's buyer-facing headings, and none of the seller's
+    worksheet: its 5W questions, notes, the qualification framework, the deal's id; the
+    worksheet follows as an appendix under the template's seller-side headings."""
+    draft = pitch(drafts, account, service)
+    text = markdown(draft)
+    template = load_templates(default_templates_dir())["pitch"]
+    buyer = [draft.sections[k] for k in draft.customer_facing]
+    assert buyer == [s.title for s in template.sections] == [
+        "Who this is for", "Why it matters to you", "What you get", "Why now",
+        "How we deliver it",
+    ]  # fmt: skip
+    assert set(buyer) <= set(headings(text))
+    for section in template.sections:
+        assert section.worksheet and f"Worksheet: {section.worksheet}" in headings(text)
+        assert section.worksheet not in headings(text)  # the seller's question is no heading
+    rules = drafting.rules.qualification
+    assert internal_wording(draft, text, (rules.name, *rules.aliases)) == []
+    assert (readability(text, buyer) or 0) >= 0.9
 
 
 def test_pitch_partner_roles(drafts: DraftService) -> None:

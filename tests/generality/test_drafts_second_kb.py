@@ -156,12 +156,18 @@ def test_charts_and_docx_on_the_second_kb(second: Services, drafts: dict[str, Dr
     assert len(document.inline_shapes) == 2
 
 
-def test_pitch_reads_as_a_pitch_on_the_second_kb(drafts: dict[str, DraftBase]) -> None:
+def test_pitch_reads_as_a_pitch_on_the_second_kb(
+    second: Services, drafts: dict[str, DraftBase]
+) -> None:
     from assistant.evaluation.readability import readability
+    from tests.drafts.checks import internal_wording
 
     pitch = drafts["pitch"]
     titles = [pitch.sections[k] for k in pitch.customer_facing]
     assert titles and (readability(markdown(pitch), titles) or 0) >= 0.9
+    rules = second.rules.qualification  # MEDDPICC here: none of its names in the buyer's text
+    assert internal_wording(pitch, markdown(pitch), (rules.name, *rules.aliases)) == []
+    assert set(pitch.worksheet_titles) == {"who", "why", "what", "when", "where_how"}
 
 
 def test_one_pager_speaks_to_the_second_kbs_account(

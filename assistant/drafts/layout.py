@@ -184,11 +184,11 @@ def pitch(d: Pitch, m: Marks) -> list[Block]:
             field = field.model_copy(update={"value": _person(text)})
         return _say(m, field, frame, **kw)
 
-    event = str(n.compelling_event.value or "")
-    because = (
-        "the timing matters because of {}"
-        if event[:4].lower() == "the "
-        else ("the timing matters because of the {}")
+    event = str(n.compelling_event.value or "").lower()
+    because = (  # a sentence of its own ("The contract ends on ...") or a noun ("Audit in May")
+        "the timing matters: {}"
+        if event.startswith(("the ", "a ", "an ", "our ", "their ", "its "))
+        else "the timing matters because of the {}"
     )
     return [
         Heading(2, title(d, "who")),

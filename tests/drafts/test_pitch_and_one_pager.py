@@ -110,6 +110,21 @@ def test_pitch_reads_for_the_buyer_with_nothing_internal(
     assert (readability(text, buyer) or 0) >= 0.9
 
 
+def test_pitch_sentences_read_for_the_buyer(drafts: DraftService) -> None:
+    """People by name and title without the seller's remarks ("met on ..."); a compelling
+    event written as a sentence stays one; a vague pain stays in the worksheet."""
+    text = markdown(pitch(drafts, "ACC-001", "genai-search-accelerator"))
+    assert "This proposal is for Helen Marsh, Chief Operating Officer. [T" in text
+    assert "Raj Mehta, Head of Digital Workplace is our point of contact. [T" in text
+    assert "met on" not in text.split("## Appendix")[0]
+    assert "The timing matters: the store help-desk outsourcing contract ends on 2027-01-31." in (
+        text
+    )
+    vague = markdown(pitch(drafts, "ACC-003", "observability"))  # OPP-007's pain is vague
+    buyer, appendix = vague.split("## Appendix")
+    assert "They want things to be better" not in buyer and "They want things" in appendix
+
+
 def test_pitch_partner_roles(drafts: DraftService) -> None:
     assert pitch(drafts, "ACC-003", "observability").where_how.partner.value == (
         "Bluepeak Solutions (partner as sales agent)"

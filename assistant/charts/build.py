@@ -88,7 +88,7 @@ def license_bars(tools: ToolRegistry, principal: Principal, account_id: str) -> 
             module=m.module,
             licensed=m.licensed,
             active=m.active,
-            utilization_pct=round(100 * m.active / m.licensed, 1) if m.licensed else None,
+            utilization_pct=m.utilization_pct,  # the tool's figure, so a caption cites it
             risk=m.risk,
         )
         for m in result.modules

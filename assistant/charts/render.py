@@ -6,14 +6,22 @@ requests. Rendering holds a lock (matplotlib's font cache and text layout are no
 thread-safe). SVG output is deterministic (fixed hash salt, no date) and keeps text as text;
 each point of the portfolio 2x2 gets an SVG `<title>` (its hover text), and the chart a
 `<title>` and `<desc>` with its summary.
+
+Rendering is kept cheap (a web page, the chart API and every DOCX draw the same charts):
+fixed margins instead of the constrained layout (which draws each figure twice), one marker
+line per 2x2 point instead of a scatter collection each, and a small LRU of rendered bytes
+keyed by (kind, account, as-of, format) and a digest of the spec's figures, so a chart
+drawn once is not drawn again until its data changes. Each figure is cleared after use.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import re
 import threading
+from collections import OrderedDict
 from html import escape
 from typing import TYPE_CHECKING, Literal
 
@@ -31,26 +39,64 @@ if TYPE_CHECKING:
 Format = Literal["svg", "png"]
 MEDIA_TYPES: dict[str, str] = {"svg": "image/svg+xml", "png": "image/png"}
 _LOCK = threading.Lock()
-_SIZE = (7.5, 4.2)  # inches; 6.5 in fits a DOCX page width
+_SIZE = (6.5, 3.6)  # inches: a DOCX page width
 _PNG_DPI = 150
+_MARGINS = {"left": 0.09, "right": 0.97, "bottom": 0.2, "top": 0.88}
+_LEGEND_RIGHT = 0.74  # the health trend's legend sits right of its axes
+_CACHE_SIZE = 64  # rendered charts kept (a chart is 10-100 KB)
+_CACHE: OrderedDict[tuple[str, ...], bytes] = OrderedDict()
 _OVER = "#8e44ad"  # over-deployed modules
 _LEVEL_COLOURS = ["#c0392b", "#e67e22", "#f1c40f", "#27ae60", "#2e86c1"]  # highest risk first
 _POINT_ID = "chart-point-{}"
 
 
 def render(spec: ChartBase, fmt: Format) -> bytes:
-    """The chart as SVG or PNG bytes."""
+    """The chart as SVG or PNG bytes (from the cache when the same figures were drawn)."""
+    key = cache_key(spec, fmt)
+    with _LOCK:
+        cached = _CACHE.get(key)
+        if cached is not None:
+            _CACHE.move_to_end(key)
+            return cached
+        drawn = _render(spec, fmt)
+        _CACHE[key] = drawn
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+        return drawn
+
+
+def cache_key(spec: ChartBase, fmt: Format) -> tuple[str, ...]:
+    """(kind, account, as-of, format, digest of every figure the chart draws)."""
+    data = spec.model_dump_json().encode("utf-8")
+    return (
+        str(getattr(spec, "kind", type(spec).__name__)),
+        str(getattr(spec, "account_id", "") or ""),
+        spec.as_of.isoformat(),
+        fmt,
+        hashlib.sha256(data).hexdigest(),
+    )
+
+
+def cache_clear() -> None:
+    with _LOCK:
+        _CACHE.clear()
+
+
+def _render(spec: ChartBase, fmt: Format) -> bytes:
     import matplotlib
 
     matplotlib.use("Agg")
-    with _LOCK, matplotlib.rc_context(_RC):
+    with matplotlib.rc_context(_RC):
         figure = _draw(spec)
-        buffer = io.BytesIO()
-        if fmt == "svg":
-            figure.savefig(buffer, format="svg", metadata={"Date": None})
-            return _annotate_svg(buffer.getvalue().decode("utf-8"), spec).encode("utf-8")
-        figure.savefig(buffer, format="png", dpi=_PNG_DPI, metadata={"Software": None})
-        return buffer.getvalue()
+        try:
+            buffer = io.BytesIO()
+            if fmt == "svg":
+                figure.savefig(buffer, format="svg", metadata={"Date": None})
+                return _annotate_svg(buffer.getvalue().decode("utf-8"), spec).encode("utf-8")
+            figure.savefig(buffer, format="png", dpi=_PNG_DPI, metadata={"Software": None})
+            return buffer.getvalue()
+        finally:
+            figure.clear()  # its artists go now, not at the next garbage collection
 
 
 _RC: dict[str, object] = {
@@ -65,7 +111,9 @@ _RC: dict[str, object] = {
 def _draw(spec: ChartBase) -> Figure:
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=_SIZE, layout="constrained")
+    figure = Figure(figsize=_SIZE)
+    right = _LEGEND_RIGHT if isinstance(spec, HealthTrendChart) else _MARGINS["right"]
+    figure.subplots_adjust(**{**_MARGINS, "right": right})
     axes = figure.add_subplot()
     axes.set_title(spec.title, loc="left", fontsize=10, fontweight="bold")
     if isinstance(spec, HealthTrendChart):
@@ -151,15 +199,17 @@ def _quadrant(axes: Axes, spec: QuadrantChart) -> None:
             fontweight="bold",
             color="#34495e",
         )
-    for i, point in enumerate(spec.points):
-        axes.scatter(
+    for i, point in enumerate(spec.points):  # a marker line each: its own <g id> in SVG
+        axes.plot(
             [point.arr_per_employee],
             [point.overall],
-            s=36,
+            linestyle="none",
+            marker="o",
+            markersize=6,
             zorder=3,
             color=point.colour,
-            edgecolors="#1b2631",
-            linewidths=0.5,
+            markeredgecolor="#1b2631",
+            markeredgewidth=0.5,
             gid=_POINT_ID.format(i),
         )
         if len(spec.points) <= 15:

@@ -87,16 +87,24 @@ class Context:
         *,
         source: str | None = None,
         title: str | None = None,
+        account: str | None = None,
         **fields: str,
     ) -> list[Quote]:
         """The quotes of the template's lookup `section.name`: the hinted section's sentences
         when the knowledge base has it; else the question, by meaning (within the document
-        when `source` or `title` narrows it to one)."""
+        when `source` or `title` narrows it to one, or within the documents about an
+        `account`)."""
         lookup = self.template.lookup(section, name)
-        return self.lookup(lookup, source=source, title=title, **fields)
+        return self.lookup(lookup, source=source, title=title, account=account, **fields)
 
     def lookup(
-        self, lookup: Lookup, *, source: str | None = None, title: str | None = None, **fields: str
+        self,
+        lookup: Lookup,
+        *,
+        source: str | None = None,
+        title: str | None = None,
+        account: str | None = None,
+        **fields: str,
     ) -> list[Quote]:
         doc_types = frozenset(lookup.doc_types)
         quotes: list[Quote] = []
@@ -109,13 +117,20 @@ class Context:
                 doc_types=doc_types,
                 source=source,
                 title=title,
+                account=account,
             )
         if quotes:
             return quotes
         question = fill(lookup.question, fields)
-        if source is not None or title is not None:
+        if source is not None or title is not None or account is not None:
             return self.knowledge.closest(
-                self.principal, question, lookup.limit, doc_types, source=source, title=title
+                self.principal,
+                question,
+                lookup.limit,
+                doc_types,
+                source=source,
+                title=title,
+                account=account,
             )
         return self.knowledge.search(self.principal, question, lookup.limit, doc_types)
 

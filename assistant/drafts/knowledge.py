@@ -69,10 +69,13 @@ class Knowledge:
         *,
         source: str | None = None,
         title: str | None = None,
+        account: str | None = None,
     ) -> list[StoredChunk]:
-        """Visible chunks, optionally of some document types, one source or one title, in
-        document order."""
-        where = SearchFilter(doc_types=doc_types, visible_accounts=principal.accounts)
+        """Visible chunks, optionally of some document types, one source, one title or the
+        documents about one account, in document order."""
+        where = SearchFilter(
+            doc_types=doc_types, account=account, visible_accounts=principal.accounts
+        )
         found = [
             c
             for c in self.lexical.index.chunks
@@ -92,12 +95,13 @@ class Knowledge:
         *,
         source: str | None = None,
         title: str | None = None,
+        account: str | None = None,
     ) -> list[StoredChunk]:
         """Chunks whose section path ends with `suffix` (case-insensitive), e.g. "Renew KPIs"."""
         wanted = suffix.lower()
         return [
             c
-            for c in self.chunks(principal, doc_types, source=source, title=title)
+            for c in self.chunks(principal, doc_types, source=source, title=title, account=account)
             if str(c.metadata.get("section", "")).lower().endswith(wanted)
         ]
 
@@ -111,11 +115,14 @@ class Knowledge:
         doc_types: frozenset[str] | None = GUIDANCE,
         source: str | None = None,
         title: str | None = None,
+        account: str | None = None,
         query: str | None = None,
     ) -> list[Quote]:
         """Sentences of a section (those matching `must`, a regex); else, with a `query`,
         what the grounded composer quotes for it."""
-        chunks = self.section(principal, suffix, doc_types, source=source, title=title)
+        chunks = self.section(
+            principal, suffix, doc_types, source=source, title=title, account=account
+        )
         quotes = sentences(chunks, re.compile(must, re.I) if must else None, limit)
         if not quotes and query:
             quotes = self.search(principal, query, limit, doc_types or GUIDANCE)
@@ -147,12 +154,14 @@ class Knowledge:
         *,
         source: str | None = None,
         title: str | None = None,
+        account: str | None = None,
     ) -> list[Quote]:
-        """The sentences of the chunk of one document closest to `question`: dense cosine,
+        """The sentences of the chunk of one document (or of the documents about one
+        account) closest to `question`: dense cosine,
         BM25 and the overlap of the question's words with the chunk's own heading, each
         min-max normalised over the document's chunks, summed (the hybrid retriever's
         convex fusion, within one document; a heading says what its section answers)."""
-        chunks = self.chunks(principal, doc_types, source=source, title=title)
+        chunks = self.chunks(principal, doc_types, source=source, title=title, account=account)
         if not chunks:
             return []
         embedder = self.retriever.embedder

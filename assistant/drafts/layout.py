@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 from assistant.drafts.evidence import Evidenced
+from assistant.drafts.meddicc import rate
 from assistant.drafts.models import (
     DraftBase,
     MeddiccReview,
+    ModuleUse,
     Objective,
     OnePager,
     Pitch,
     SuccessPlan,
+    Tailoring,
 )
 from assistant.drafts.render import (
     NEEDS_INPUT,
@@ -38,6 +42,12 @@ INTRO = (
 def title(draft: DraftBase, key: str) -> str:
     """The heading of a section: the template's title (kept on the draft), else the key."""
     return draft.sections.get(key) or key.replace("_", " ").capitalize()
+
+
+def worksheet(draft: DraftBase, key: str) -> str:
+    """The heading of a section's evidence worksheet: the template's seller-side wording
+    (`worksheet`), else the section's title."""
+    return "Worksheet: " + (draft.worksheet_titles.get(key) or title(draft, key))
 
 
 def label(field: str) -> str:
@@ -122,6 +132,9 @@ def success_plan(d: SuccessPlan, m: Marks) -> list[Block]:
     return blocks
 
 
+GAP = "write this paragraph for the buyer (the appendix lists what is missing)."
+
+
 def _say(m: Marks, field: Evidenced[Any], frame: str = "{}", *, lower: bool = False) -> str | None:
     """One sentence for the reader from a field, with its markers; None when the field
     needs input (the worksheet and the checklist name it) or holds nothing to say. A quoted
@@ -144,7 +157,7 @@ def _say(m: Marks, field: Evidenced[Any], frame: str = "{}", *, lower: bool = Fa
 
 def _paragraph(*sentences: str | None) -> Paragraph:
     said = [s for s in sentences if s]
-    return Paragraph(" ".join(said) if said else f"{NEEDS_INPUT} see the worksheet below.")
+    return Paragraph(" ".join(said) if said else f"{NEEDS_INPUT} {GAP}")
 
 
 def pitch(d: Pitch, m: Marks) -> list[Block]:
@@ -159,15 +172,33 @@ def pitch(d: Pitch, m: Marks) -> list[Block]:
     )
     if with_partner:
         with_partner = with_partner.replace(f" ({str(partner).split(' (', 1)[1]}", "", 1)
+
+    def deal(field: Evidenced[Any], key: str, frame: str = "{}", **kw: bool) -> str | None:
+        """A qualification field in the buyer's text: only when the MEDDICC rule rates it
+        complete (a vague or partner-only note stays in the worksheet); a person as name
+        and title, without the seller's remarks."""
+        text = None if field.needs_input else show(field.value)
+        if text is None or rate(key, text, None)[0] != "complete":
+            return None
+        if key in PEOPLE:
+            field = field.model_copy(update={"value": _person(text)})
+        return _say(m, field, frame, **kw)
+
+    event = str(n.compelling_event.value or "").lower()
+    because = (  # a sentence of its own ("The contract ends on ...") or a noun ("Audit in May")
+        "the timing matters: {}"
+        if event.startswith(("the ", "a ", "an ", "our ", "their ", "its "))
+        else "the timing matters because of the {}"
+    )
     return [
         Heading(2, title(d, "who")),
         _paragraph(
-            _say(m, w.economic_buyer, "this proposal is for {}"),
-            _say(m, w.champion, "{} is our point of contact"),
+            deal(w.economic_buyer, "economic_buyer", "this proposal is for {}"),
+            deal(w.champion, "champion", "{} is our point of contact"),
             _say(m, w.buying_persona),
         ),
         Heading(2, title(d, "why")),
-        _paragraph(_say(m, y.pain), _say(m, y.metrics)),
+        _paragraph(deal(y.pain, "identify_pain"), deal(y.metrics, "metrics")),
         Heading(2, title(d, "what")),
         _paragraph(
             _say(m, t.service), *(_say(m, x) for x in t.deliverables), _say(m, t.scope),
@@ -175,7 +206,7 @@ def pitch(d: Pitch, m: Marks) -> list[Block]:
         ),
         Heading(2, title(d, "when")),
         _paragraph(
-            _say(m, n.compelling_event, "the timing matters because of the {}", lower=True),
+            deal(n.compelling_event, "compelling_event", because, lower=True),
             _say(m, n.close_date, "we plan to start by {}"),
             _say(m, n.renewal_date, "your current subscription renews on {}"),
         ),
@@ -189,24 +220,34 @@ def pitch(d: Pitch, m: Marks) -> list[Block]:
     ]  # fmt: skip
 
 
+PEOPLE = ("economic_buyer", "champion")
+
+
+def _person(text: str) -> str:
+    """ "Helen Marsh, Chief Operating Officer (met on 2026-09-22)." -> "Helen Marsh, Chief
+    Operating Officer": the name and the title, without remarks or further clauses."""
+    plain = re.sub(r"\s*\([^)]*\)", "", text).strip().rstrip(".")
+    return ",".join(plain.split(",")[:2]).strip()
+
+
 def pitch_worksheet(d: Pitch, m: Marks) -> list[Block]:
     """The evidence worksheet (each W's fields, with the notes for the seller)."""
     w, y, t, n, h = d.who, d.why, d.what, d.when, d.where_how
     return [
-        Heading(3, "Worksheet: " + title(d, "who")),
+        Heading(3, worksheet(d, "who")),
         _rows(m, [(label("economic_buyer"), w.economic_buyer), (label("champion"), w.champion),
                   ("Segment", w.segment), ("Buying persona", w.buying_persona)]),
-        Heading(3, "Worksheet: " + title(d, "why")),
+        Heading(3, worksheet(d, "why")),
         _rows(m, [("Pain", y.pain), ("Metrics", y.metrics), ("Why customers pay", y.guidance)]
               + [("Account signal", s) for s in y.account_signals]),
-        Heading(3, "Worksheet: " + title(d, "what")),
+        Heading(3, worksheet(d, "what")),
         _rows(m, [("Service", t.service)] + [("Deliverable", x) for x in t.deliverables]
               + [("Scope", t.scope), ("Price", t.price)]),
-        Heading(3, "Worksheet: " + title(d, "when")),
+        Heading(3, worksheet(d, "when")),
         _rows(m, [(label("compelling_event"), n.compelling_event), ("Renewal date", n.renewal_date),
                   ("Days to renewal", n.days_to_renewal), ("Opportunity close date", n.close_date),
                   ("Timing", n.timing)]),
-        Heading(3, "Worksheet: " + title(d, "where_how")),
+        Heading(3, worksheet(d, "where_how")),
         _rows(m, [("Delivery model", h.delivery_model), ("Partner", h.partner),
                   ("Pricing approach", h.pricing_approach), ("Timeline", h.timeline),
                   ("What the customer provides", h.customer_provides)]),
@@ -218,6 +259,8 @@ def one_pager(d: OnePager, m: Marks) -> list[Block]:
     for name, field in (("Description", d.description), ("Engagement", d.engagement),
                         ("Outcome", d.outcome)):  # fmt: skip
         blocks += [Heading(3, name), Paragraph(m.cell(field))]
+    if d.tailoring is not None:
+        blocks += [Heading(2, title(d, "tailoring")), Paragraph(_fits(d.tailoring, m))]
     blocks += [
         Heading(2, title(d, "fit")),
         Heading(3, title(d, "business_questions")),
@@ -235,14 +278,48 @@ def one_pager(d: OnePager, m: Marks) -> list[Block]:
     blocks += [Heading(2, title(d, "scope")), Paragraph(m.cell(d.scope_and_timeline))]
     if d.tailoring is not None:
         t = d.tailoring
-        name = t.account_name.value or "the account"
         blocks += [
-            Heading(2, title(d, "tailoring").replace("{account}", name)),
-            _rows(m, [("Account", t.account_name), ("Industry", t.industry)]
+            Heading(2, "Appendix: account evidence"),
+            _rows(m, [("Account", t.account_name), ("Industry", t.industry),
+                      ("Segment", t.segment)]
                   + [("Pain", p) for p in t.pains]
-                  + [("Module usage", u) for u in t.module_usage]),
+                  + [("Module", u) for u in t.modules]),
         ]  # fmt: skip
     return blocks
+
+
+def _fits(t: Tailoring, m: Marks) -> str:
+    """Why the service fits the account, for its reader: who it is, what it told us, and
+    how the service meets the modules it licenses (each sentence citing its evidence)."""
+    name = str(t.account_name.value or "your company")
+    said = [s for s in (_say(m, t.segment, f"{name} is {_article(t.segment)}{{}}"),) if s]
+    pains = [p for p in t.pains if not p.needs_input]
+    for n, pain in enumerate(pains):
+        said.append(_say(m, pain, "we heard that {}" if n == 0 else "{}", lower=n == 0) or "")
+    for use in t.modules:
+        said.append(_module_sentence(use, m))
+    return " ".join(s for s in said if s) or f"{NEEDS_INPUT} say why the service fits {name}."
+
+
+def _article(field: Evidenced[Any]) -> str:
+    return "an " if str(field.value or "")[:1].lower() in "aeiou" else "a "
+
+
+def _module_sentence(field: Evidenced[ModuleUse], m: Marks) -> str:
+    use = field.value
+    if use is None:
+        return ""
+    line = use.license
+    if line is None:
+        adds = f"The service adds the {use.module} module, which you do not license yet."
+        return adds + m.of(field)
+    if line.unused_share_pct is None:
+        usage = f"{line.active:,} users are active on {line.licensed:,} licenses"
+    else:
+        usage = f"{line.active:,} of your {line.licensed:,} licensed users are active"
+    if use.in_service:
+        return f"The service builds on your {use.module} licenses, where {usage}.{m.of(field)}"
+    return f"You also license {use.module}, where {usage}.{m.of(field)}"
 
 
 def meddicc_review(d: MeddiccReview, m: Marks) -> list[Block]:

@@ -45,6 +45,10 @@ class DraftBase(Part):
     customer_facing: list[str] = Field(
         default_factory=list, description="keys of the sections written for the customer"
     )
+    worksheet_titles: dict[str, str] = Field(
+        default_factory=dict,
+        description="the template's worksheet headings (the seller's questions) by section key",
+    )
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Self:
@@ -221,11 +225,28 @@ class Pitch(DraftBase):
 # service one-pager -------------------------------------------------------------------------
 
 
+class ModuleUse(Part):
+    """One platform module as the account holds it: licensed (with its utilisation) or
+    not, and whether the service works on it."""
+
+    module: str
+    in_service: bool = Field(description="the service works on this module (one-pager tags)")
+    license: LicenseLine | None = Field(description="None: the account does not license it")
+
+
 class Tailoring(Part):
+    """What makes a one-pager speak to one account: who it is, the pains recorded on its
+    opportunities and in its notes, and the modules it licenses."""
+
     account_name: Evidenced[str]
     industry: Evidenced[str]
-    pains: list[Evidenced[str]]
-    module_usage: list[Evidenced[str]]
+    segment: Evidenced[str] = Field(description="segment, industry and size, from the tools")
+    pains: list[Evidenced[str]] = Field(
+        description="the opportunities' pains (the service's first) and the account notes'"
+    )
+    modules: list[Evidenced[ModuleUse]] = Field(
+        description="the modules the account licenses, and the service's modules it does not"
+    )
 
 
 class OnePager(DraftBase):
@@ -294,7 +315,9 @@ DRAFT_MODELS: dict[Kind, type[DraftBase]] = {
 Draft = SuccessPlan | Pitch | OnePager | MeddiccReview
 
 
-EVIDENCE_LISTS = ("citations", "tool_calls", "sections", "charts", "customer_facing")
+EVIDENCE_LISTS = (
+    "citations", "tool_calls", "sections", "charts", "customer_facing", "worksheet_titles",
+)  # fmt: skip
 
 
 def draft_schema(kind: Kind, *, evidence: bool = True) -> dict[str, Any]:

@@ -1,17 +1,20 @@
 """The service one-pager, quoted section by section from the service's own one-pager in the
 knowledge base in the sections of its template (knowledge/templates/one_pager.yaml: each
 sub-section found by its heading hint, else the closest section of that one-pager by its
-question), optionally tailored to an account: its industry, the pains recorded on its
-opportunity for the service, and its usage of the service's modules."""
+question), optionally tailored to an account: its segment and industry, the pains recorded
+on its opportunities (the one for the service first) and in the notes about it (found by
+the template's question within the account's documents), and the modules it licenses with
+their utilisation."""
 
 from __future__ import annotations
 
-from assistant.drafts.context import Context
+from assistant.drafts.context import Context, fill
 from assistant.drafts.evidence import Evidenced, Quote, known, needed
-from assistant.drafts.facts import LICENSES, OPPORTUNITY, OVERVIEW, license_text
+from assistant.drafts.facts import LICENSES, OPPORTUNITY, OVERVIEW, human, license_text
 from assistant.drafts.knowledge import ServiceDoc
-from assistant.drafts.models import OnePager, Tailoring
-from assistant.tools.licenses import LicenseUtilization
+from assistant.drafts.meddicc import rate
+from assistant.drafts.models import LicenseLine, ModuleUse, OnePager, Tailoring
+from assistant.tools.licenses import LicenseUtilization, ModuleLicense
 from assistant.tools.opportunities import Opportunities, OpportunityView
 from assistant.tools.overview import AccountOverview
 
@@ -49,12 +52,15 @@ def build_one_pager(ctx: Context, service: ServiceDoc, account_id: str | None) -
     }
     tailoring = _tailoring(ctx, service, account_id) if account_id else None
     title = t.title.format(service=service.title)
+    sections = t.titles
     if tailoring is not None and tailoring.account_name.value:
-        title += f" for {tailoring.account_name.value}"
+        name = tailoring.account_name.value
+        title += f" for {name}"
+        sections["tailoring"] = fill(sections["tailoring"], {"account": name})
     return OnePager(
         title=title,
         generated_on=ctx.today,
-        sections=t.titles,
+        sections=sections,
         service_id=service.id,
         account_id=account_id,
         description=service_field(ctx, service, "service", "description"),
@@ -92,23 +98,72 @@ def module_usage(ctx: Context, account_id: str, service: ServiceDoc) -> list[Evi
     return usage
 
 
-def _tailoring(ctx: Context, service: ServiceDoc, account_id: str) -> Tailoring:
-    overview = ctx.run(AccountOverview, OVERVIEW, account_id=account_id)
-    opportunity, _ = service_opportunity(ctx, overview.account_id, service)
+def line_of(m: ModuleLicense) -> LicenseLine:
+    return LicenseLine(
+        module=m.module,
+        licensed=m.licensed,
+        active=m.active,
+        unused_share_pct=m.unused_share_pct,
+        risk=m.risk,
+    )
+
+
+def _modules(ctx: Context, account_id: str, service: ServiceDoc) -> list[Evidenced[ModuleUse]]:
+    """Every module the account licenses, the service's first; then the service's modules
+    the account does not license."""
+    lines = ctx.run(LicenseUtilization, LICENSES, account_id=account_id).modules
+    held = sorted(lines, key=lambda m: m.module not in service.modules)
+    uses = [
+        ModuleUse(module=m.module, in_service=m.module in service.modules, license=line_of(m))
+        for m in held
+    ]
+    licensed = {m.module for m in lines}
+    uses += [
+        ModuleUse(module=module, in_service=True, license=None)
+        for module in service.modules
+        if module not in licensed
+    ]
+    return [known(use, tools=[LICENSES]) for use in uses]
+
+
+def _pains(
+    ctx: Context, account_id: str, service: ServiceDoc, opportunities: list[OpportunityView]
+) -> list[Evidenced[str]]:
+    """The pain and the metric of the account's opportunity for the service and the pains
+    of its other opportunities (those the MEDDICC rule rates complete), then what its own
+    notes say (the template's `notes` lookup, within the documents about the account),
+    each once."""
+    ordered = sorted(opportunities, key=lambda v: v.service != service.id)
     pains: list[Evidenced[str]] = []
-    if opportunity is not None:
-        for key in ("identify_pain", "metrics"):
-            text = opportunity.meddicc.get(key)
-            if text:
-                pains.append(known(f"{opportunity.id}: {text}", tools=[OPPORTUNITY]))
+    for view in ordered:
+        keys = ("identify_pain", "metrics") if view.service == service.id else ("identify_pain",)
+        for key in keys:
+            text = view.meddicc.get(key)
+            if text and rate(key, text, None)[0] == "complete":  # a vague note says nothing
+                pains.append(known(text, tools=[OPPORTUNITY], note=view.id))
+    said = " ".join(str(p.value) for p in pains)
+    for quote in ctx.find("tailoring", "notes", account=account_id):
+        if quote.text not in said:
+            pains.append(ctx.ledger.quoted([quote]))
     if not pains:
-        where = f"{opportunity.id}" if opportunity else f"an opportunity for {service.id}"
+        where = f"an opportunity for {service.id} or a note about the account"
         pains.append(
             needed(f"no pain is recorded on {where}: ask the customer", tools=[OPPORTUNITY])
         )
+    return pains
+
+
+def _tailoring(ctx: Context, service: ServiceDoc, account_id: str) -> Tailoring:
+    overview = ctx.run(AccountOverview, OVERVIEW, account_id=account_id)
+    _, opportunities = service_opportunity(ctx, overview.account_id, service)
     return Tailoring(
         account_name=known(overview.name, tools=[OVERVIEW]),
         industry=known(overview.industry, tools=[OVERVIEW]),
-        pains=pains,
-        module_usage=module_usage(ctx, overview.account_id, service),
+        segment=known(
+            f"{human(overview.segment)} {human(overview.industry)} company with "
+            f"{overview.employees:,} employees",
+            tools=[OVERVIEW],
+        ),
+        pains=_pains(ctx, overview.account_id, service, opportunities),
+        modules=_modules(ctx, overview.account_id, service),
     )

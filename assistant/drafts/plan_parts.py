@@ -24,7 +24,10 @@ from assistant.drafts.facts import (
 )
 from assistant.drafts.models import DateWindow, Milestone, Objective, Stage
 from assistant.drafts.templates import MEASURE_NAMES, Measure
+from assistant.engine.types import ToolCall
 from assistant.rules.models import Window
+
+MILESTONE_DATES = "milestone_dates"  # the recorded date arithmetic of the milestones
 
 TARGET_NOTE = "agree the target with the customer (each objective has a baseline, a target "
 TARGET_NOTE += "and a date)"
@@ -289,10 +292,24 @@ def milestones(ctx: Context, f: AccountFacts) -> list[Milestone]:
     if (today - signed).days < 13 * 7:
         steps.append(_Step("Live and engaged", signed, signed + days(30), csm,
                            "within 30 days of signature", "live"))  # fmt: skip
+    kept = [s for s in steps if s.owner is not None and s.end >= today]
+    # no partner to prompt, or the window has closed: left out. The dates are calendar
+    # arithmetic on today, the renewal and the rules' windows: recorded as a calculation
+    # with its inputs, so every date a milestone states is held by a result it cites.
+    dates = ctx.ledger.record(
+        ToolCall(
+            name=MILESTONE_DATES,
+            arguments={"account_id": o.account_id, "today": today.isoformat(),
+                       "renewal_date": renewal.isoformat()},
+            result={"milestones": [{"name": s.name, "start": s.start.isoformat(),
+                                    "end": s.end.isoformat(), "rule": s.rule} for s in kept]},
+            as_of=today.isoformat(),
+            source="rules (renewal windows, follow-up), accounts",
+        )
+    )  # fmt: skip
     out = []
-    for step in steps:
-        if step.owner is None or step.end < today:
-            continue  # no partner to prompt, or the window has closed
+    for step in kept:
+        assert step.owner is not None  # kept only with an owner
         status: Literal["upcoming", "in progress", "due"] = (
             "upcoming" if step.start > today else "due" if step.start == step.end else "in progress"
         )
@@ -301,7 +318,7 @@ def milestones(ctx: Context, f: AccountFacts) -> list[Milestone]:
                 name=step.name,
                 when=known(
                     DateWindow(start=step.start, end=step.end),
-                    tools=(OVERVIEW, *step.tools),
+                    tools=(OVERVIEW, dates, *step.tools),
                     citations=_cites(ctx, step),
                     note=step.rule,
                 ),

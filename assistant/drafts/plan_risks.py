@@ -9,7 +9,7 @@ mitigation is quoted from the knowledge base through the template's `risks` look
     over-deployed module                 over_deployed
     rising sev1/sev2 incidents           incidents + experts
     NPS detractor / low CSAT             detractor
-    Save quadrant renewing in 6 months   save_quadrant
+    escalated quadrant near renewal      save_quadrant (rules: expansion.escalate)
     no verified outcome                  outcome
 
 Then the rules file's signals: each signal whose condition holds for the account says so in
@@ -20,7 +20,7 @@ its own row, its mitigation found by the signal's question.
 
 from __future__ import annotations
 
-from assistant.drafts.context import Context
+from assistant.drafts.context import Context, shift_months
 from assistant.drafts.evidence import Evidenced, known
 from assistant.drafts.facts import (
     EXPANSION,
@@ -34,8 +34,6 @@ from assistant.drafts.facts import (
 )
 from assistant.drafts.models import RiskItem
 from assistant.drafts.rule_signals import apply_signals
-
-SAVE_WITHIN_DAYS = 183  # "renews within 6 months"
 
 
 def risks(ctx: Context, f: AccountFacts) -> list[RiskItem]:
@@ -123,16 +121,18 @@ def risks(ctx: Context, f: AccountFacts) -> list[RiskItem]:
             csm,
             "survey",
         )
-    p = f.placement
-    save = next(
-        (q.name for q in f.rules.expansion.quadrants if not q.healthy and not q.low_penetration),
-        None,
-    )
-    if p is not None and p.quadrant == save and o.days_to_renewal <= SAVE_WITHIN_DAYS:
+    p, esc = f.placement, f.rules.expansion.escalate
+    if (
+        p is not None
+        and esc is not None
+        and p.quadrant.lower() == esc.quadrant.lower()
+        and o.renewal_date <= shift_months(ctx.today, esc.renews_within_months)
+    ):
         add(
             known(
-                f"{save} quadrant (health {p.overall}, ARR per employee "
-                f"${p.arr_per_employee:,.2f}) with the renewal {o.days_to_renewal} days away",
+                f"{p.quadrant} quadrant (health {p.overall}, ARR per employee "
+                f"${p.arr_per_employee:,.2f}) with the renewal {o.days_to_renewal} days away "
+                f"(the rule: within {esc.renews_within_months} months)",
                 tools=[EXPANSION, OVERVIEW],
             ),
             ctx.guide("risks", "save_quadrant"),

@@ -24,6 +24,7 @@ from assistant.drafts.models import (
     DraftBase,
     HealthTrend,
     LicenseLine,
+    ModuleUse,
     VerifiedOutcome,
 )
 
@@ -87,6 +88,11 @@ def show(value: Any, *, money: bool = False) -> str:
             f"{value.module}: {value.active:,} of {value.licensed:,} licensed users active "
             f"({value.unused_share_pct:g}% unused, {value.risk} risk)"
         )
+    if isinstance(value, ModuleUse):
+        used = " (the service's module)" if value.in_service else ""
+        if value.license is None:
+            return f"{value.module}: not licensed{used}"
+        return show(value.license) + used
     if isinstance(value, ComponentScore):
         return f"{value.component} {value.score}"
     if isinstance(value, HealthTrend):

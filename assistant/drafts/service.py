@@ -143,6 +143,7 @@ class DraftService:
         )
         draft = self._build(ctx, kind, request, principal, account_id)
         draft.customer_facing = ctx.template.customer_facing
+        draft.worksheet_titles = ctx.template.worksheet_titles
         return draft
 
     def _build(

@@ -6,7 +6,8 @@ that a customer edits with their playbooks. The code fills a template; it knows 
     title: "Customer success plan: {account}"
     sections:                               # in the order the reader sees them
       - key: risks                          # the builder part that fills it (fixed per kind)
-        title: Risks and what we do         # the heading in the draft
+        title: Risks and what we do         # the heading in the draft (the reader's words)
+        worksheet: What could stop the renewal?   # optional: the evidence appendix's heading
         question: What could stop the renewal, and what do we do about it?
         fill: rules (health bands, license levels, signals) + tools, guidance quoted
         labels: {economic_buyer: Economic buyer}     # optional row labels
@@ -49,8 +50,8 @@ SECTION_KEYS: dict[Kind, tuple[str, ...]] = {
     ),
     "pitch": ("who", "why", "what", "when", "where_how"),
     "one_pager": (
-        "service", "fit", "business_questions", "technical_questions", "deliverables",
-        "customer_provides", "price", "scope", "tailoring",
+        "service", "tailoring", "fit", "business_questions", "technical_questions",
+        "deliverables", "customer_provides", "price", "scope",
     ),
     "meddicc_review": ("deal", "fields", "questions", "next_steps"),
 }  # fmt: skip
@@ -153,6 +154,11 @@ class Section(BaseModel):
     audience: Literal["customer", "internal"] = Field(
         default="internal", description="customer: prose the buyer reads (the readability check)"
     )
+    worksheet: str | None = Field(
+        default=None,
+        description="the seller's heading of this section's evidence worksheet (an appendix, "
+        "never customer-facing); default: the title",
+    )
 
 
 class Template(BaseModel):
@@ -185,6 +191,11 @@ class Template(BaseModel):
     @property
     def titles(self) -> dict[str, str]:
         return {s.key: s.title for s in self.sections}
+
+    @property
+    def worksheet_titles(self) -> dict[str, str]:
+        """The seller's worksheet headings of the sections that name one, by section key."""
+        return {s.key: s.worksheet for s in self.sections if s.worksheet}
 
     @property
     def customer_facing(self) -> list[str]:

@@ -35,6 +35,11 @@ _DRAFT_META = frozenset(
         "engine",
         "citations",
         "tool_calls",
+        # how a draft is laid out (assistant.drafts.models.EVIDENCE_LISTS), not its fields
+        "sections",
+        "charts",
+        "customer_facing",
+        "worksheet_titles",
     }
 )
 _ACCOUNT_ARGUMENTS = ("account_id", "account", "account_ids", "accounts")

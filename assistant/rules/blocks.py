@@ -187,11 +187,23 @@ class Quadrant(RuleModel):
 class ExpansionSources(RuleModel):
     penetration: Source
     quadrants: Source
+    escalate: Source | None = Field(default=None, description="where `escalate` is stated")
+
+
+class QuadrantEscalation(RuleModel):
+    """An account in `quadrant` whose renewal is at most `renews_within_months` away is
+    escalated (a success plan states it as a risk)."""
+
+    quadrant: Name
+    renews_within_months: int = Field(ge=1, le=60)
 
 
 class Expansion(RuleModel):
     penetration: Penetration
     quadrants: list[Quadrant] = Field(min_length=4, max_length=4)
+    escalate: QuadrantEscalation | None = Field(
+        default=None, description="the quadrant escalated close to its renewal (optional)"
+    )
     sources: ExpansionSources
 
     @model_validator(mode="after")
@@ -201,6 +213,23 @@ class Expansion(RuleModel):
             raise ValueError(
                 "quadrants: give one quadrant for each of the four (healthy, low_penetration) "
                 "combinations"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _escalated_quadrant_known(self) -> Self:
+        if self.escalate is None:
+            return self
+        names = [q.name for q in self.quadrants]
+        if self.escalate.quadrant.lower() not in {n.lower() for n in names}:
+            raise ValueError(
+                f"escalate.quadrant: '{self.escalate.quadrant}' is not one of the quadrants "
+                f"({', '.join(names)})"
+            )
+        if self.sources.escalate is None:
+            raise ValueError(
+                "sources.escalate: cite the section that states the escalation rule "
+                "({document, section})"
             )
         return self
 

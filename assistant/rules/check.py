@@ -97,6 +97,11 @@ def claims(rules: Rules) -> Iterator[Claim]:
     yield Claim("expansion.penetration", ex.sources.penetration, (ex.penetration.low_below,))
     quadrants = tuple(q.name for q in ex.quadrants)
     yield Claim("expansion.quadrants", ex.sources.quadrants, (), quadrants)
+    if ex.escalate is not None and ex.sources.escalate is not None:
+        esc = ex.escalate
+        yield Claim(
+            "expansion.escalate", ex.sources.escalate, (esc.renews_within_months,), (esc.quadrant,)
+        )
     for window in rules.renewal.windows:
         yield Claim(f"renewal.windows.{window.key}", window.source, (window.start, window.end))
     nps = rules.surveys.nps

@@ -31,6 +31,9 @@ class ModuleLicense(BaseModel):
     assigned: int
     delta: int = Field(description="licensed minus active (negative when over-deployed)")
     unused_share_pct: float | None = Field(description="delta / licensed in %, 1 decimal")
+    utilization_pct: float | None = Field(
+        default=None, description="active / licensed in %, 1 decimal (None without licenses)"
+    )
     risk: str
     compliance_issue: bool = Field(description="active above licensed (over-deployment)")
     over_deployed_by: int = Field(default=0, description="active users above licensed")
@@ -103,6 +106,7 @@ def license_utilization(
                 assigned=lic.assigned,
                 delta=lic.licensed - lic.active,
                 unused_share_pct=None if share is None else round(100 * share, 1),
+                utilization_pct=round(100 * lic.active / lic.licensed, 1) if lic.licensed else None,
                 risk=risk,
                 compliance_issue=over,
                 over_deployed_by=max(0, lic.active - lic.licensed),

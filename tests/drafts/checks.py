@@ -106,3 +106,23 @@ def template_sections(kind: str) -> tuple[str, ...]:
 
     template = load_templates(default_templates_dir())[kind]  # type: ignore[index]
     return tuple(s.title for s in template.sections if "{" not in s.title)
+
+
+def internal_wording(draft: DraftBase, markdown: str, framework: tuple[str, ...]) -> list[str]:
+    """What of the seller's side shows in the draft's customer-facing sections: the
+    worksheet's headings and word, the template's section questions, the notes kept for
+    the seller on any field (the rule followed, what to ask), the qualification
+    framework's names (`framework`) and the opportunity's id. Empty when nothing does."""
+    from assistant.drafts.templates import default_templates_dir, load_templates
+    from assistant.evaluation.readability import sections_text
+
+    template = load_templates(default_templates_dir())[draft.kind]
+    text = " ".join(sections_text(markdown, [draft.sections[k] for k in draft.customer_facing]))
+    banned = ["worksheet", *draft.worksheet_titles.values(), *framework]
+    banned += [s.question for s in template.sections if s.audience == "customer"]
+    banned += [str(f.note) for _, f in walk(draft) if f.note and len(f.note) > 3]
+    opportunity = getattr(draft, "opportunity_id", None)
+    if opportunity:
+        banned.append(opportunity)
+    lowered = text.lower()
+    return sorted({b for b in banned if b.lower().rstrip("?.") in lowered})

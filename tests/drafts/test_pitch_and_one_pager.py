@@ -4,12 +4,15 @@ price and delivery quoted from the one-pager, account figures from the tools."""
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from docx import Document
 
 from assistant.drafts.models import OnePager, Pitch
 from assistant.drafts.service import DraftRequest, DraftService, docx, markdown
+from assistant.drafts.templates import default_templates_dir, load_templates
+from assistant.evaluation.readability import readability, sections_text, units
 from assistant.services import Services
 from tests.accounts.expected import TODAY
 from tests.drafts import expected as x
@@ -18,6 +21,7 @@ from tests.drafts.checks import (
     assert_figures_grounded,
     assert_quotes_are_verbatim,
     headings,
+    internal_wording,
     template_sections,
 )
 from tests.drafts.conftest import ADMIN
@@ -82,6 +86,45 @@ def test_pitch(
     assert draft.when.close_date.value.isoformat() == x.opportunity(opportunity_id)["close_date"]
 
 
+@pytest.mark.parametrize(("account", "service", "opportunity_id"), PITCHES)
+def test_pitch_reads_for_the_buyer_with_nothing_internal(
+    drafting: Services, drafts: DraftService, account: str, service: str, opportunity_id: str | None
+) -> None:
+    """The buyer's text has the template's buyer-facing headings, and none of the seller's
+    worksheet: its 5W questions, notes, the qualification framework, the deal's id; the
+    worksheet follows as an appendix under the template's seller-side headings."""
+    draft = pitch(drafts, account, service)
+    text = markdown(draft)
+    template = load_templates(default_templates_dir())["pitch"]
+    buyer = [draft.sections[k] for k in draft.customer_facing]
+    assert buyer == [s.title for s in template.sections] == [
+        "Who this is for", "Why it matters to you", "What you get", "Why now",
+        "How we deliver it",
+    ]  # fmt: skip
+    assert set(buyer) <= set(headings(text))
+    for section in template.sections:
+        assert section.worksheet and f"Worksheet: {section.worksheet}" in headings(text)
+        assert section.worksheet not in headings(text)  # the seller's question is no heading
+    rules = drafting.rules.qualification
+    assert internal_wording(draft, text, (rules.name, *rules.aliases)) == []
+    assert (readability(text, buyer) or 0) >= 0.9
+
+
+def test_pitch_sentences_read_for_the_buyer(drafts: DraftService) -> None:
+    """People by name and title without the seller's remarks ("met on ..."); a compelling
+    event written as a sentence stays one; a vague pain stays in the worksheet."""
+    text = markdown(pitch(drafts, "ACC-001", "genai-search-accelerator"))
+    assert "This proposal is for Helen Marsh, Chief Operating Officer. [T" in text
+    assert "Raj Mehta, Head of Digital Workplace is our point of contact. [T" in text
+    assert "met on" not in text.split("## Appendix")[0]
+    assert "The timing matters: the store help-desk outsourcing contract ends on 2027-01-31." in (
+        text
+    )
+    vague = markdown(pitch(drafts, "ACC-003", "observability"))  # OPP-007's pain is vague
+    buyer, appendix = vague.split("## Appendix")
+    assert "They want things to be better" not in buyer and "They want things" in appendix
+
+
 def test_pitch_partner_roles(drafts: DraftService) -> None:
     assert pitch(drafts, "ACC-003", "observability").where_how.partner.value == (
         "Bluepeak Solutions (partner as sales agent)"
@@ -116,23 +159,56 @@ def test_one_pager_has_the_knowledge_structure(
 
 
 def test_one_pager_tailored_to_an_account(drafting: Services, drafts: DraftService) -> None:
+    """The one-pager speaks to the account: its segment, the pains of its opportunity and
+    of its meeting notes, every module it licenses; each sentence cites its evidence."""
     request = DraftRequest(service="GenAI Search Accelerator", account_id="ACC-017")
     draft = drafts.build_draft("one_pager", request, ADMIN)
     assert isinstance(draft, OnePager) and draft.tailoring is not None
     t = draft.tailoring
     assert draft.title == "GenAI Search Accelerator: service one-pager for Fourth Coffee"
+    assert draft.sections["tailoring"] == "Why it fits Fourth Coffee"
     assert t.industry.value == "consumer_goods"
-    pains = [p.value for p in t.pains]
+    assert t.segment.value == "mid market consumer goods company with 4,500 employees"
     opp = x.opportunity("OPP-005")["meddicc"]
-    assert pains == [f"OPP-005: {opp['identify_pain']}", f"OPP-005: {opp['metrics']}"]
-    # the search row of ACC-017 is over-deployed (1,260 active of 1,200): held and flagged
-    assert [u.value for u in t.module_usage] == [
-        "search: 1,260 active users on 1,200 licensed (over-deployed: a compliance issue)",
-        "genai: not licensed",
-    ]
+    from_deal = [p for p in t.pains if p.tools]
+    assert [(p.value, p.note) for p in from_deal] == [
+        (opp["identify_pain"], "OPP-005"), (opp["metrics"], "OPP-005"),
+    ]  # fmt: skip
+    noted = [p for p in t.pains if p.citations]
+    assert noted and all(not p.tools for p in noted)
+    sources = {c.source for c in draft.citations if c.n in noted[0].citations}
+    assert sources == {"knowledge/meeting-notes/acc-017-support-review.md"}
+    assert "six weeks" in str(noted[0].value)
+    # every licensed module (the service's first), then the service's unlicensed one
+    assert [(u.value.module, u.value.in_service, u.value.license is not None)
+            for u in t.modules if u.value] == [
+        ("search", True, True), ("observability", False, True), ("genai", True, False),
+    ]  # fmt: skip
+    search = t.modules[0].value
+    assert (
+        search
+        and search.license
+        and (search.license.active, search.license.licensed)
+        == (
+            1260,
+            1200,
+        )
+    )  # over-deployed: held as recorded
     assert_figures_grounded(drafting, draft)
+    assert_citations_resolve(drafting, draft)
+    assert_quotes_are_verbatim(drafting, draft)
+    text = markdown(draft)
+    fits = sections_text(text, [draft.sections["tailoring"]])
+    assert fits and fits[0].startswith("Fourth Coffee is a mid market consumer goods company")
+    claims = re.split(r"(?<=\])\s+(?=[A-Z])", fits[0])
+    assert len(claims) == len(units(fits)) == 8  # each claim cites a tool result or a chunk
+    for claim in claims:
+        assert re.fullmatch(r"[^\[\]]+[.?!](?: \[T?\d+\])+", claim), claim
+    assert "The service adds the genai module, which you do not license yet." in fits[0]
+    assert (readability(text, [draft.sections[k] for k in draft.customer_facing]) or 0) >= 0.9
     plain = drafts.build_draft("one_pager", DraftRequest(service="genai"), ADMIN)
     assert isinstance(plain, OnePager) and plain.tailoring is None
+    assert "Why it fits" not in markdown(plain) and not plain.tool_calls
 
 
 def test_one_pager_for_an_account_without_an_opportunity_flags_the_pains(
@@ -141,10 +217,19 @@ def test_one_pager_for_an_account_without_an_opportunity_flags_the_pains(
     request = DraftRequest(service="security-analytics-jumpstart", account_id="ACC-001")
     draft = drafts.build_draft("one_pager", request, ADMIN)
     assert isinstance(draft, OnePager) and draft.tailoring is not None
-    assert draft.tailoring.pains[0].needs_input
-    assert [u.value for u in draft.tailoring.module_usage] == [
-        "security: 312 of 400 licensed users active (22.0% unused, Low license risk)"
-    ]
+    other = x.opportunity("OPP-001")["meddicc"]["identify_pain"]  # its GenAI deal's pain
+    assert [p.value for p in draft.tailoring.pains] == [other]
+    lines = [u.value for u in draft.tailoring.modules]
+    assert lines[0] and lines[0].module == "security" and lines[0].in_service
+    assert {u.value.module for u in draft.tailoring.modules if u.value} == {
+        m["module"] for m in x.licenses("ACC-001")
+    }
+    sparse = drafts.build_draft(
+        "one_pager", DraftRequest(service="security-analytics-jumpstart", account_id="ACC-041"),
+        ADMIN,
+    )  # fmt: skip
+    assert isinstance(sparse, OnePager) and sparse.tailoring is not None
+    assert [p.needs_input for p in sparse.tailoring.pains] == [True]
 
 
 def test_pitch_and_one_pager_docx_open(drafts: DraftService) -> None:

@@ -10,7 +10,7 @@ import pytest
 from docx import Document
 
 from assistant.drafts.models import SuccessPlan
-from assistant.drafts.service import DraftRequest, DraftService, docx
+from assistant.drafts.service import DraftRequest, DraftService, docx, markdown
 from assistant.services import Services
 from tests.accounts.expected import TODAY, band, direction, nps
 from tests.drafts import expected as x
@@ -187,7 +187,10 @@ def test_risks_follow_the_metrics(plans: dict[str, SuccessPlan]) -> None:
     assert any(t.startswith("No verified outcome is recorded for the account") for t in contoso)
     tailspin = risks("ACC-006")
     assert any(t.startswith("Health score 31 is red") for t in tailspin)
-    assert any(t.startswith("Save quadrant") and "12 days away" in t for t in tailspin)
+    assert any(
+        t.startswith("Save quadrant") and "12 days away (the rule: within 6 months)" in t
+        for t in tailspin
+    )  # the rules file's expansion.escalate
     assert not any("Health score" in t for t in risks("ACC-001"))  # healthy: no band risk
     for plan in plans.values():
         for item in plan.risks:
@@ -265,3 +268,24 @@ def test_a_rule_applies_only_when_its_condition_holds(plans: dict[str, SuccessPl
         band = x.band(x.latest_overall(account_id))
         escalate = band == "orange" and months >= 3
         assert ("the rule 'Escalate the account' applies" in texts) == escalate, account_id
+
+
+@pytest.mark.parametrize("account_id", ["ACC-001", "ACC-002", "ACC-006"])
+def test_every_number_of_the_plan_is_in_its_evidence(
+    drafting: Services, plans: dict[str, SuccessPlan], account_id: str
+) -> None:
+    """The eval's numeric check on the plan's Markdown: the chart captions state the tool's
+    utilization, and the milestone dates are a recorded calculation (today, the renewal and
+    the rules' windows), so no number is the draft's own."""
+    import json
+
+    from assistant.evaluation.numeric import unsupported_numbers
+
+    plan = plans[account_id]
+    index = drafting.lexical.index
+    texts = [index.get(c.chunk_id).text for c in plan.citations]
+    texts += [json.dumps(c.model_dump(mode="json")) for c in plan.tool_calls]
+    assert unsupported_numbers(markdown(plan), texts) == []
+    dates = next(c for c in plan.tool_calls if c.name == "milestone_dates")
+    assert {m["name"] for m in dates.result["milestones"]} == {m.name for m in plan.milestones}
+    assert all("milestone_dates" in m.when.tools for m in plan.milestones)

@@ -80,6 +80,8 @@ def test_evidenced_drafts() -> None:
         "kind": "pitch",
         "draft_id": 7,
         "citations": [],  # bookkeeping, not a field
+        "worksheet_titles": {},  # layout, not a field (an empty one is no gap)
+        "charts": [],
         "account_id": "ACC-001",
         "who": {"champion": evidenced("Maya Chen"), "economic_buyer": evidenced(None, True)},
         "what": {"deliverables": [evidenced("runbook"), evidenced("")]},

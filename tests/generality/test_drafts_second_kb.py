@@ -52,7 +52,10 @@ def test_draft_is_valid_and_in_its_template_sections(
 ) -> None:
     draft = drafts[kind]
     type(draft).model_validate(draft.model_dump())  # every marker and tool name resolves
-    assert draft.sections == TEMPLATES[kind].titles  # type: ignore[index]
+    titles = TEMPLATES[kind].titles  # type: ignore[index]
+    if isinstance(draft, OnePager) and draft.tailoring is not None:  # the account's name
+        titles["tailoring"] = titles["tailoring"].format(account=draft.tailoring.account_name.value)
+    assert draft.sections == titles
     headings = {
         line.lstrip("#").strip() for line in markdown(draft).splitlines() if line[:1] == "#"
     }
@@ -153,9 +156,63 @@ def test_charts_and_docx_on_the_second_kb(second: Services, drafts: dict[str, Dr
     assert len(document.inline_shapes) == 2
 
 
-def test_pitch_reads_as_a_pitch_on_the_second_kb(drafts: dict[str, DraftBase]) -> None:
+def test_pitch_reads_as_a_pitch_on_the_second_kb(
+    second: Services, drafts: dict[str, DraftBase]
+) -> None:
     from assistant.evaluation.readability import readability
+    from tests.drafts.checks import internal_wording
 
     pitch = drafts["pitch"]
     titles = [pitch.sections[k] for k in pitch.customer_facing]
     assert titles and (readability(markdown(pitch), titles) or 0) >= 0.9
+    rules = second.rules.qualification  # MEDDPICC here: none of its names in the buyer's text
+    assert internal_wording(pitch, markdown(pitch), (rules.name, *rules.aliases)) == []
+    assert set(pitch.worksheet_titles) == {"who", "why", "what", "when", "where_how"}
+
+
+def test_one_pager_speaks_to_the_second_kbs_account(
+    second: Services, drafts: dict[str, DraftBase]
+) -> None:
+    """Tailored with the second KB's data: its account's segment, the pain of its deal, what
+    its call notes say (found by the template's question, whatever the notes' headings),
+    and the modules it licenses; each sentence cites its evidence."""
+    import re
+
+    from assistant.evaluation.readability import sections_text
+
+    one = drafts["one_pager"]
+    assert isinstance(one, OnePager) and one.tailoring is not None
+    t = one.tailoring
+    assert t.segment.value == "mid market logistics company with 3,500 employees"
+    deal = [p.value for p in t.pains if p.tools]
+    assert deal == ["Overnight loads fail twice a week and nobody knows which pipeline broke."]
+    noted = [p for p in t.pains if p.citations]
+    assert noted and "rebuild the routes by hand" in " ".join(str(p.value) for p in noted)
+    cited = {c.source for c in one.citations if c.n in noted[0].citations}
+    assert cited == {"tests/fixtures/second_kb/meeting-notes/acc-105-operations-call.md"}
+    assert [(u.value.module, u.value.in_service) for u in t.modules if u.value] == [
+        ("observability", True), ("search", False),
+    ]  # fmt: skip
+    fits = sections_text(markdown(one), ["Why it fits Ostrander Freight"])
+    assert fits and fits[0].startswith("Ostrander Freight is a mid market logistics company")
+    for claim in re.split(r"(?<=\])\s+(?=[A-Z])", fits[0]):
+        assert re.fullmatch(r"[^\[\]]+[.?!](?: \[T?\d+\])+", claim), claim
+
+
+def test_quadrant_escalation_follows_the_second_kbs_rule(
+    second: Services, drafts: dict[str, DraftBase]
+) -> None:
+    """Its rules file escalates a Rescue (unhealthy, low spend) account renewing within 4
+    months, not the shipped vendor's unhealthy high-spend quadrant within 6 months."""
+    service = second.drafts
+    assert isinstance(service, DraftService)
+    rescue = drafts["success_plan"]  # ACC-102: Rescue quadrant, renews in 39 days
+    assert isinstance(rescue, SuccessPlan)
+    texts = [str(r.risk.value) for r in rescue.risks]
+    assert any(
+        t.startswith("Rescue quadrant") and "39 days away (the rule: within 4 months)" in t
+        for t in texts
+    ), texts
+    guard = service.build_draft("success_plan", DraftRequest(account_id="ACC-104"), ADMIN)
+    assert isinstance(guard, SuccessPlan)  # Guard quadrant, renews in 49 days: no such rule
+    assert not any("quadrant" in str(r.risk.value) for r in guard.risks)

@@ -67,6 +67,16 @@ def test_a_rule_changed_in_the_file_but_not_in_the_document_fails(
     assert "175" in problems[0].message
 
 
+def test_an_escalation_window_the_playbook_does_not_state_fails(
+    knowledge: Path, tmp_path: Path
+) -> None:
+    data = shipped_data()
+    data["expansion"]["escalate"]["renews_within_months"] = 9  # type: ignore[index]
+    problems = check_rules(load_rules(write(tmp_path, data)), knowledge)
+    assert [p.rule for p in problems] == ["expansion.escalate"]
+    assert "9" in problems[0].message and "When to escalate" in str(problems[0])
+
+
 def test_a_heading_path_and_a_document_path_both_find_the_section(
     knowledge: Path, tmp_path: Path
 ) -> None:

@@ -39,6 +39,8 @@ def customer_rules() -> dict[str, Any]:
     names = {"Expand": "Grow", "Advocate": "Reference", "Fix adoption": "Repair", "Save": "Rescue"}
     for quadrant in data["expansion"]["quadrants"]:
         quadrant["name"] = names[quadrant["name"]]
+    escalate = data["expansion"]["escalate"]
+    escalate["quadrant"] = names[escalate["quadrant"]]
     data["signals"] = []  # they name the shipped bands
     return data
 

@@ -41,6 +41,10 @@ def test_shipped_rules_load_and_answer() -> None:
     assert rules.license_risk(1200, 1260) == "over-deployed"
     assert rules.quadrant_for(70, 300_000, 4_000) == "Expand"  # $75 per employee
     assert rules.quadrant_for(50, 900_000, 4_000) == "Save"
+    escalate = rules.expansion.escalate  # "in the Save quadrant and renews within 6 months"
+    assert escalate is not None and (escalate.quadrant, escalate.renews_within_months) == (
+        "Save", 6,
+    )  # fmt: skip
     assert rules.modules == ["search", "observability", "security", "genai"]
     assert rules.qualification.name == "MEDDICC" and "MEDDPICC" in rules.qualification.aliases
     assert len(rules.qualification.fields) == 8
@@ -82,6 +86,12 @@ def test_not_yaml(tmp_path: Path) -> None:
         ),
         (lambda d: d["blocks"].update(price=9000), r"price 9000 is not hours x rate"),
         (lambda d: d["surveys"]["nps"]["passives"].update(min=6), r"nps: .* without gaps"),
+        (
+            lambda d: d["expansion"]["escalate"].update(quadrant="Rescue"),
+            r"escalate\.quadrant: 'Rescue' is not one of the quadrants \(Expand, Advocate",
+        ),
+        (lambda d: d["expansion"]["sources"].pop("escalate"), r"sources\.escalate: cite"),
+        (lambda d: d["expansion"]["escalate"].update(renews_within_months=0), r"greater than"),
     ],
 )
 def test_invalid_rules_name_file_key_and_fix(tmp_path: Path, change: object, message: str) -> None:

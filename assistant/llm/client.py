@@ -320,7 +320,10 @@ class ModelCaller:
                 finish_reason=turn.finish_reason or "",
                 prompt_tokens=turn.usage.prompt_tokens,
                 completion_tokens=turn.usage.completion_tokens,
+                usage_estimated=turn.usage.estimated,
+                cost_usd=turn.usage.cost(self.config.model, self.config.prices),
                 tool_calls=len(turn.calls),
+                text_calls=turn.text_calls,
             )
         if turn.finish_reason in _UNFINISHED:
             raise ModelFailure(

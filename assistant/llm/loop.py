@@ -165,10 +165,7 @@ class ToolLoop:
         with contextlib.suppress(json.JSONDecodeError):
             arguments = json.loads(call.arguments or "{}")
         yield ToolCallEvent(id=call.id, name=call.name, arguments=arguments)
-        with tracing.span("tool.call", tool=call.name) as span:
-            content = yield from self._guarded(call, arguments, principal, given)
-            span.set(ok=not content.startswith('{"error"'))
-        return content
+        return (yield from self._guarded(call, arguments, principal, given))
 
     def _guarded(
         self, call: RequestedCall, arguments: Any, principal: Principal, given: Given
@@ -180,7 +177,10 @@ class ToolLoop:
                 )
             if call.name == SEARCH:
                 yield StatusEvent(stage="searching", message="searching the knowledge base")
-                return (yield from self._search(call, arguments, principal, given))
+                with tracing.span("tool.call", tool=SEARCH) as span:  # registry tools: their own
+                    content = yield from self._search(call, arguments, principal, given)
+                    span.set(ok=True)
+                    return content
             _, record = self.registry.run(call.name, arguments, principal)
         except AssistantError as error:
             yield ToolResultEvent(id=call.id, name=call.name, ok=False, error=str(error))
@@ -205,9 +205,7 @@ class ToolLoop:
             args = SearchKnowledgeInput.model_validate(arguments)
         except ValidationError as error:
             raise InvalidInputError(f"bad arguments for {SEARCH}: {describe(error)}") from error
-        with tracing.span("retrieval.search", k=args.k) as span:
-            hits = self.search(args.query, principal, args.k).hits
-            span.set(hits=len(hits))
+        hits = self.search(args.query, principal, args.k).hits  # its own retrieval span
         hits = fit_hits(hits, self.caller.config.prompt_budget // 3)
         numbered = [(given.number(hit), hit) for hit in hits]
         yield ToolResultEvent(

@@ -30,7 +30,7 @@ class Collector(trace_service_pb2_grpc.TraceServiceServicer):
         self._server: grpc.Server | None = None
         self.port = 0
 
-    def Export(  # noqa: N802  (the gRPC method's name)
+    def Export(  # the gRPC method's name
         self, request: trace_service_pb2.ExportTraceServiceRequest, context: grpc.ServicerContext
     ) -> trace_service_pb2.ExportTraceServiceResponse:
         with self._lock:

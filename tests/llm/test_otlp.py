@@ -63,9 +63,7 @@ def test_a_turn_reaches_the_collector(
         "conversation_id": done.conversation_id,
         "declined": False,
     }  # no question text
-    below = sorted(
-        s.name for s in received if s.parent_span_id and by_id[s.parent_span_id] is turn
-    )
+    below = sorted(s.name for s in received if s.parent_span_id and by_id[s.parent_span_id] is turn)
     assert below == ["compose", "llm.call", "llm.call", "plan", "store.turn", "tool.call"]
     calls = [s for s in received if s.name == "llm.call"]
     assert [c.attributes["finish_reason"] for c in calls] == ["tool_calls", "stop"]

@@ -23,6 +23,7 @@ from assistant.llm.client import (
     ModelTurn,
     build_client,
 )
+from assistant.llm.providers import endpoint_url
 
 PING: dict[str, Any] = {
     "name": "ping",
@@ -67,7 +68,9 @@ class Report:
 
 
 def check_endpoint(config: LLMConfig) -> Report:
-    endpoint = f"{config.provider} {config.base_url or '(default URL)'} model {config.model}"
+    url = endpoint_url(config.provider, config.base_url)
+    default = "" if config.base_url else " (the provider's default)"
+    endpoint = f"{config.provider} {url}{default} model {config.model}"
     client = build_client(dataclasses.replace(config, tool_calls="auto"))
     if config.tool_calls == "text":
         client.shape.dropped.discard("tools")  # probe native tools even when set to text

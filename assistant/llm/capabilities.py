@@ -14,16 +14,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.llm.client import (
-    CONNECTION,
-    HTTP_ERROR,
-    LLMConfig,
-    ModelCaller,
-    ModelFailure,
-    ModelTurn,
-    build_client,
-)
+from assistant.llm.client import ModelCaller
+from assistant.llm.config import LLMConfig, build_client
+from assistant.llm.failures import CONNECTION, HTTP_ERROR, ModelFailure
 from assistant.llm.providers import endpoint_url
+from assistant.llm.turns import ModelTurn
 
 PING: dict[str, Any] = {
     "name": "ping",

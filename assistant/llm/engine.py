@@ -37,8 +37,10 @@ from assistant.engine.events import (
 )
 from assistant.engine.streaming import check_request, response_events
 from assistant.engine.types import AnswerCheck, ChatResponse, Fallback
-from assistant.llm.client import BUSY, LLMConfig, ModelCaller, ModelFailure, build_client
+from assistant.llm.client import ModelCaller
+from assistant.llm.config import LLMConfig, build_client
 from assistant.llm.drafting import DraftKit, GroundedAnswer, LLMDrafter
+from assistant.llm.failures import BUSY, ModelFailure
 from assistant.llm.loop import LoopResult, ToolLoop
 from assistant.llm.postcheck import MARKER, cited, enforce_numbers, support
 from assistant.llm.transport import ModelClient

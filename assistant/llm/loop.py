@@ -31,8 +31,10 @@ from assistant.engine.events import DeltaEvent, Event, StatusEvent, ToolCallEven
 from assistant.engine.types import Citation, SearchHit, SearchResponse, ToolCall
 from assistant.errors import AssistantError, InvalidInputError
 from assistant.llm.budget import fit_hits, fit_messages, fit_result
-from assistant.llm.client import CONTEXT, MAX_STEPS, ModelCaller, ModelFailure, RequestedCall
+from assistant.llm.client import ModelCaller
+from assistant.llm.failures import CONTEXT, MAX_STEPS, ModelFailure
 from assistant.llm.postcheck import CitationFilter, dumps
+from assistant.llm.turns import RequestedCall
 from assistant.llm.usage import Usage
 from assistant.principal import Principal
 from assistant.store.records import describe

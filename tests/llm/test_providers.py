@@ -13,7 +13,7 @@ import pytest
 
 from assistant.engine.events import DeltaEvent, ToolCallEvent
 from assistant.errors import ConfigurationError
-from assistant.llm.client import LLMConfig, build_client
+from assistant.llm.config import LLMConfig, build_client
 from assistant.llm.providers import PROVIDERS
 from tests.conftest import REPO, make_settings
 from tests.llm.conftest import ADMIN, SELLER, EngineFactory

@@ -16,15 +16,16 @@ from tests.accounts.keys import SELLER_KEY
 from tests.conftest import LiveServer
 from tests.llm.collector import Collector
 from tests.llm.live import serve, stream_chat
+from tests.llm.otel import reset_tracing
 from tests.llm.scripted import Call, ScriptedModel, content, tools
 
 
 @pytest.fixture
 def collector() -> Iterator[Collector]:
-    assert not tracing.enabled()
+    reset_tracing()  # whatever an earlier test left
     with Collector() as running:
         yield running
-    tracing.shutdown()
+    reset_tracing()
 
 
 def test_a_turn_reaches_the_collector(
@@ -51,9 +52,9 @@ def test_a_turn_reaches_the_collector(
     assert {s.service for s in received} == {"success-assistant"}
     assert len({s.trace_id for s in received}) == 1
     by_id = {s.span_id: s for s in received}
+    # FastAPI traces each request through the global tracer provider (ours): one trace from
+    # the HTTP request down to the model calls
     (root,) = [s for s in received if not s.parent_span_id]
-    # FastAPI's own request spans (it traces requests once a tracer provider is set) hold
-    # the turn: one trace from the HTTP request down to the model calls
     assert root.name == "POST /api/chat" and root.attributes["http.response.status_code"] == 200
     (turn,) = [s for s in received if s.name == "turn"]
     assert by_id[turn.parent_span_id].name == "fastapi.endpoint"

@@ -17,6 +17,7 @@ from assistant import tracing
 from assistant.engine.events import DoneEvent, Event
 from assistant.services import Services
 from tests.llm.conftest import SELLER, EngineFactory
+from tests.llm.otel import reset_tracing
 from tests.llm.scripted import Call, ScriptedModel, content, error, tools
 
 
@@ -25,7 +26,7 @@ def spans() -> Iterator[InMemorySpanExporter]:
     exporter = InMemorySpanExporter()
     assert tracing.configure("none", span_exporter=exporter)
     yield exporter
-    tracing.shutdown()
+    reset_tracing()
 
 
 def parents(finished: tuple[ReadableSpan, ...]) -> list[tuple[str, str | None]]:
@@ -182,6 +183,6 @@ def test_the_question_text_only_when_allowed(llm_services: Services) -> None:
     try:
         llm_services.chat.chat("When should a customer be live?", SELLER)
     finally:
-        tracing.shutdown()
+        reset_tracing()
     root = one_trace(exporter.get_finished_spans())
     assert attributes(root)["question"] == "When should a customer be live?"

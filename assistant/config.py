@@ -241,6 +241,9 @@ class Settings(BaseSettings):
         default="none", description="OpenTelemetry spans (retrieval, tools, model calls)"
     )
     otel_endpoint: str | None = Field(default=None, description="OTLP endpoint (otlp exporter)")
+    otel_question_text: bool = Field(
+        default=False, description="record the question's text on the turn span (off: never)"
+    )
 
     # serving (issue 11): CPU-bound work off the web server's threads, SQLite under load,
     # shutdown of open streams

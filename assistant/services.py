@@ -18,6 +18,7 @@ from chromadb.api.models.Collection import Collection
 from chromadb.config import System
 from sqlalchemy import Engine
 
+from assistant import tracing
 from assistant.auth import KeyRing, load_keys
 from assistant.config import Settings
 from assistant.dependencies import Dependencies
@@ -182,6 +183,7 @@ class Services:
         if self._closed:
             return
         self._closed = True
+        tracing.flush()  # the spans of the last turns leave before the process does
         if self.llm is not None:
             self.llm.close()
         self.cpu.close()
@@ -202,6 +204,9 @@ def build_embedder_from(settings: Settings) -> Embedder:
 
 
 def build_services(settings: Settings, embedder: Embedder | None = None) -> Services:
+    tracing.configure(  # spans of every turn, whichever engine answers (issue 16)
+        settings.otel_exporter, settings.otel_endpoint, question_text=settings.otel_question_text
+    )
     api_keys = load_keys(settings.api_keys_file) if settings.api_keys_file else None
     embedder = embedder or build_embedder_from(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)

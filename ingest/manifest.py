@@ -40,6 +40,7 @@ class FileRecord:
     file_hash: str
     status: str
     chunk_count: int
+    embedder: str | None = None  # the embedder of its vectors (None: not recorded)
 
 
 class Manifest:
@@ -56,7 +57,13 @@ class Manifest:
         self.close()
 
     def files(self) -> dict[str, FileRecord]:
-        query = select(_FILES.c.path, _FILES.c.file_hash, _FILES.c.status, _FILES.c.chunk_count)
+        query = select(
+            _FILES.c.path,
+            _FILES.c.file_hash,
+            _FILES.c.status,
+            _FILES.c.chunk_count,
+            _FILES.c.embedder,
+        )
         with self._sessions() as session:
             return {row[0]: FileRecord(*row) for row in session.execute(query)}
 
@@ -82,12 +89,19 @@ class Manifest:
         file_hash: str,
         chunks: Sequence[Chunk],
         sentence_vectors: Sequence[Vectors] | None = None,
+        embedder: str | None = None,
     ) -> None:
-        """Record a file as done with its chunks (and each chunk's sentence vectors)."""
+        """Record a file as done with its chunks (and each chunk's sentence vectors), and
+        the embedder that produced its vectors."""
         vectors = sentence_vectors if sentence_vectors is not None else [None] * len(chunks)
         with self._sessions.begin() as session:
             session.execute(delete(_CHUNKS).where(_CHUNKS.c.path == path))
-            values = {"file_hash": file_hash, "status": "done", "chunk_count": len(chunks)}
+            values = {
+                "file_hash": file_hash,
+                "status": "done",
+                "chunk_count": len(chunks),
+                "embedder": embedder,
+            }
             if self._known(session, [path]):
                 session.execute(update(_FILES).where(_FILES.c.path == path).values(**values))
             else:
@@ -147,6 +161,16 @@ class Manifest:
                 yield None
             else:
                 yield np.frombuffer(blob, dtype=np.float16).reshape(-1, dimension)
+
+    def embedders(self) -> dict[str | None, int]:
+        """Files done per embedder of their vectors (None: indexed before it was recorded)."""
+        query = (
+            select(_FILES.c.embedder, func.count())
+            .where(_FILES.c.status == "done")
+            .group_by(_FILES.c.embedder)
+        )
+        with self._sessions() as session:
+            return {name: int(count) for name, count in session.execute(query)}
 
     def chunk_count(self) -> int:
         with self._sessions() as session:

@@ -1,7 +1,9 @@
 """The ingestion pipeline: discover -> load -> chunk -> embed -> Chroma + BM25, incrementally.
 
 Re-running on an unchanged tree embeds nothing; a changed file (or changed metadata file,
-or changed access/injection rules) replaces only its own chunks; a deleted file's chunks
+or changed access/injection rules) replaces only its own chunks, and so does a file whose
+vectors another embedder made (`ASSISTANT_EMBEDDING_BACKEND` or the model changed: vectors
+of two embedders never mix in one collection); a deleted file's chunks
 are removed; a run killed midway is repaired by the next one (see `ingest.manifest`).
 Unreadable, unsupported and over-limit files, account exports and links out of the roots
 are reported and skipped (`ingest.discovery`, `ingest.policy`); sentences that read as
@@ -51,6 +53,7 @@ class IngestReport:
     unchanged: int = 0
     removed: int = 0
     repaired: int = 0
+    reembedded: int = 0  # of `changed`: unchanged files whose vectors came from another embedder
     chunks_embedded: int = 0
     seconds: float = 0.0
     skipped: list[tuple[str, str]] = field(default_factory=list)
@@ -59,8 +62,9 @@ class IngestReport:
 
     def summary(self) -> str:
         return (
-            f"files seen {self.seen}, new {self.new}, changed {self.changed}, "
-            f"removed {self.removed}, skipped {len(self.skipped)}, "
+            f"files seen {self.seen}, new {self.new}, changed {self.changed}"
+            + (f" ({self.reembedded} for another embedder)" if self.reembedded else "")
+            + f", removed {self.removed}, skipped {len(self.skipped)}, "
             f"chunks embedded {self.chunks_embedded}, {self.seconds:.1f}s"
             + (f", flagged {len(self.flagged)}" if self.flagged else "")
             + (f" (repaired {self.repaired} interrupted)" if self.repaired else "")
@@ -233,8 +237,11 @@ class Ingestor:
             return None
         record = known.get(file.source)
         if record is not None and record.file_hash == digest:
-            report.unchanged += 1
-            return None
+            # the name is known before the model loads: an unchanged tree loads nothing
+            if record.embedder == self.embedder.name:
+                report.unchanged += 1
+                return None
+            report.reembedded += 1  # its vectors came from another embedder (or an unknown one)
         return _Todo(file, digest, record is not None, external)
 
     def _repair(self, manifest: Manifest) -> int:
@@ -366,7 +373,9 @@ class Ingestor:
         start = 0
         for source, digest, file_chunks in group:
             end = start + len(file_chunks)
-            manifest.commit_file(source, digest, file_chunks, sentence_vectors[start:end])
+            manifest.commit_file(
+                source, digest, file_chunks, sentence_vectors[start:end], self.embedder.name
+            )
             start = end
         report.chunks_embedded += len(chunks)
 

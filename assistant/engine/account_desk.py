@@ -8,6 +8,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from assistant import tracing
 from assistant.engine import account_answers as render
 from assistant.engine.account_names import AccountName, words_of
 from assistant.engine.composer import GroundedComposer
@@ -110,7 +111,10 @@ class AccountDesk:
         context = next((a for a in resolver.names.accounts if a.id == context_account), None)
         planner = Planner(self.matcher, self.vocabulary(principal))
         today = self.tools.context.clock()
-        return planner.plan(message, principal, resolver, today, state, context), resolver
+        with tracing.span("plan", planner="grounded") as span:
+            plan = planner.plan(message, principal, resolver, today, state, context)
+            span.set(intent=plan.intent, scope=plan.scope, tools=len(plan.tools))
+        return plan, resolver
 
     def _index_chunks(self) -> list[object]:
         index = getattr(self.retriever.lexical, "index", None)

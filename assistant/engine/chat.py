@@ -8,6 +8,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
+from assistant import tracing
 from assistant.engine.composer import GroundedComposer
 from assistant.engine.planner.state import State
 from assistant.engine.types import ChatResponse, Fallback, SearchHit, SearchResponse
@@ -117,7 +118,11 @@ class ChatEngine:
     ) -> ChatResponse:
         """The grounded answer, stored as a turn of the conversation; `fallback` (the model
         failed, this answer replaces it) is set on the response before it is stored."""
-        return self.prepare(message, principal, conversation_id, account_id, fallback=fallback)()
+        with tracing.turn(message, engine="grounded", conversation_id=conversation_id):
+            prepared = self.prepare(
+                message, principal, conversation_id, account_id, fallback=fallback
+            )
+            return prepared()
 
     def prepare(
         self,
@@ -197,7 +202,11 @@ class ChatEngine:
             query, depth, SearchFilter(visible_accounts=principal.accounts)
         )
         compose_start = time.perf_counter()
-        composition = self.composer.compose(query, result, focus=text if query != text else None)
+        with tracing.span("compose", composer="grounded") as span:
+            composition = self.composer.compose(
+                query, result, focus=text if query != text else None
+            )
+            span.set(citations=len(composition.citations), declined=composition.declined)
         timings = dict(result.timings_ms)
         timings["compose"] = (time.perf_counter() - compose_start) * 1000
         response = ChatResponse(
@@ -287,11 +296,22 @@ class ChatEngine:
             if about and principal.can_see(about):
                 kept.account_id = about
             payload["state"] = kept.dump()
-        response.conversation_id = self.conversations.record_turn(
-            conversation_id,
-            principal.user,
-            account_id,
-            [("user", text, {"account_id": account_id}), ("assistant", response.answer, payload)],
+        with tracing.span("store.turn"):
+            response.conversation_id = self.conversations.record_turn(
+                conversation_id,
+                principal.user,
+                account_id,
+                [
+                    ("user", text, {"account_id": account_id}),
+                    ("assistant", response.answer, payload),
+                ],
+            )
+        tracing.annotate_turn(
+            engine=response.engine,
+            intent=intent,
+            conversation_id=response.conversation_id,
+            declined=response.declined,
+            fallback_reason=response.fallback_reason,
         )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from assistant import tracing
 from assistant.engine.chat import ChatEngine
 from assistant.engine.events import (
     CitationEvent,
@@ -106,6 +107,7 @@ class GroundedStream:
     ) -> ChatResponse:
         return self.engine.chat(message, principal, conversation_id, account_id)
 
+    @tracing.own_context
     def stream(
         self,
         message: str,
@@ -113,10 +115,12 @@ class GroundedStream:
         conversation_id: str | None = None,
         account_id: str | None = None,
     ) -> Iterator[Event]:
-        yield StatusEvent(
-            stage="received", message="searching the knowledge base", engine=self.name
-        )
-        commit = self.engine.prepare(message, principal, conversation_id, account_id)
-        # a step of its own: a client that left (Stop) closes the stream here, nothing stored
-        yield StatusEvent(stage="composing", message="writing the answer", engine=self.name)
-        yield from response_events(commit())
+        with tracing.turn(message, engine="grounded", conversation_id=conversation_id):
+            yield StatusEvent(
+                stage="received", message="searching the knowledge base", engine=self.name
+            )
+            commit = self.engine.prepare(message, principal, conversation_id, account_id)
+            # a step of its own: a client that left (Stop) closes the stream here, nothing
+            # stored
+            yield StatusEvent(stage="composing", message="writing the answer", engine=self.name)
+            yield from response_events(commit())

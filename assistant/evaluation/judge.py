@@ -23,7 +23,9 @@ from assistant.config import Settings
 from assistant.engine.types import ChatResponse
 from assistant.errors import ConfigurationError
 from assistant.evaluation.suite import Case
-from assistant.llm.client import LLMConfig, ModelCaller, ModelFailure, build_client
+from assistant.llm.client import ModelCaller
+from assistant.llm.config import LLMConfig, build_client
+from assistant.llm.failures import ModelFailure
 from assistant.prompts import Prompt, default_prompts_dir, load_prompt
 
 PROMPTS = ("judge_faithfulness", "judge_relevance")

@@ -163,9 +163,48 @@ def print_status(settings: Settings, engine: Engine, limit: int = 3) -> None:
         files = manifest.files().values()
         pending = sum(1 for record in files if record.status == "pending")
         generation, chunks = manifest.generation, manifest.chunk_count()
+        embedders = manifest.embedders()
     published = LexicalIndex.stored_generation(settings.lexical_path)
     typer.echo(
         f"manifest: {len(files)} files ({pending} pending), {chunks} chunks, generation "
         f"{generation}; BM25 snapshot generation {published if published is not None else 'none'}"
         + ("" if published == generation else " (behind: published when the jobs finish)")
+    )
+    if embedders:
+        typer.echo(embeddings_line(embedders, configured_embedder(settings)))
+
+
+# the embedder of each file's vectors (issue 15) ---------------------------------------------
+def configured_embedder(settings: Settings) -> str | None:
+    """The name of the embedder the settings give (model and backend; nothing is loaded),
+    None when they give none that can be built."""
+    from ingest.embedding import build_embedder
+
+    try:
+        return build_embedder(
+            settings.embedding_model,
+            settings.embedding_batch_size,
+            settings.embedding_device,
+            settings.embedding_backend,
+            settings.embedding_cache_path,
+        ).name
+    except AssistantError:
+        return None
+
+
+def embeddings_line(embedders: dict[str | None, int], configured: str | None) -> str:
+    """Which embedder made the vectors of how many files, and what the next ingest redoes."""
+    parts = [
+        f"{count} {'file' if count == 1 else 'files'} by {name or 'an unrecorded embedder'}"
+        for name, count in sorted(embedders.items(), key=lambda item: (-item[1], item[0] or ""))
+    ]
+    line = "embeddings: " + ", ".join(parts)
+    if configured is None:
+        return line
+    other = sum(count for name, count in embedders.items() if name != configured)
+    if not other:
+        return line + " (the configured embedder)"
+    return line + (
+        f"; configured: {configured}, so the next ingest embeds {other} "
+        f"{'file' if other == 1 else 'files'} again"
     )

@@ -50,7 +50,13 @@ class WorkerResources:
             self._ingestor = Ingestor(
                 open_collection(connect(s), s.collection, s.vector_ef_search),
                 self.embedder
-                or build_embedder(s.embedding_model, s.embedding_batch_size, s.embedding_device),
+                or build_embedder(  # the backend the API workers query with (issue 15)
+                    s.embedding_model,
+                    s.embedding_batch_size,
+                    s.embedding_device,
+                    s.embedding_backend,
+                    s.embedding_cache_path,
+                ),
                 self.database,
                 s.lexical_path,
                 chunk_size=s.chunk_size,

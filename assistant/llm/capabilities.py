@@ -14,15 +14,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.llm.client import (
-    CONNECTION,
-    HTTP_ERROR,
-    LLMConfig,
-    ModelCaller,
-    ModelFailure,
-    ModelTurn,
-    build_client,
-)
+from assistant.llm.client import ModelCaller
+from assistant.llm.config import LLMConfig, build_client
+from assistant.llm.failures import CONNECTION, HTTP_ERROR, ModelFailure
+from assistant.llm.providers import endpoint_url
+from assistant.llm.turns import ModelTurn
 
 PING: dict[str, Any] = {
     "name": "ping",
@@ -67,7 +63,9 @@ class Report:
 
 
 def check_endpoint(config: LLMConfig) -> Report:
-    endpoint = f"{config.provider} {config.base_url or '(default URL)'} model {config.model}"
+    url = endpoint_url(config.provider, config.base_url)
+    default = "" if config.base_url else " (the provider's default)"
+    endpoint = f"{config.provider} {url}{default} model {config.model}"
     client = build_client(dataclasses.replace(config, tool_calls="auto"))
     if config.tool_calls == "text":
         client.shape.dropped.discard("tools")  # probe native tools even when set to text

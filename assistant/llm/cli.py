@@ -17,7 +17,7 @@ def check() -> None:
     is missing (each with what to do), 2 when the endpoint cannot be reached or no model is
     set."""
     from assistant.llm.capabilities import check_endpoint
-    from assistant.llm.client import LLMConfig
+    from assistant.llm.config import LLMConfig
 
     config = LLMConfig.from_settings(get_settings())
     if config is None:

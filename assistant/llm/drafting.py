@@ -26,17 +26,12 @@ from pydantic import BaseModel, ValidationError
 
 from assistant.engine.events import Event, StatusEvent
 from assistant.engine.types import AnswerCheck, ChatResponse, Citation, ToolCall
-from assistant.llm.client import (
-    CONTEXT,
-    MALFORMED,
-    ModelCaller,
-    ModelFailure,
-    ModelTurn,
-    TurnStream,
-)
+from assistant.llm.client import ModelCaller
 from assistant.llm.draft_check import check_draft
+from assistant.llm.failures import CONTEXT, MALFORMED, ModelFailure
 from assistant.llm.postcheck import CitationFilter, cited
 from assistant.llm.providers import estimate_tokens
+from assistant.llm.turns import ModelTurn, TurnStream
 from assistant.llm.usage import Usage
 from assistant.principal import Principal
 

@@ -37,8 +37,10 @@ from assistant.engine.events import (
 )
 from assistant.engine.streaming import check_request, response_events
 from assistant.engine.types import AnswerCheck, ChatResponse, Fallback
-from assistant.llm.client import BUSY, LLMConfig, ModelCaller, ModelFailure, build_client
+from assistant.llm.client import ModelCaller
+from assistant.llm.config import LLMConfig, build_client
 from assistant.llm.drafting import DraftKit, GroundedAnswer, LLMDrafter
+from assistant.llm.failures import BUSY, ModelFailure
 from assistant.llm.loop import LoopResult, ToolLoop
 from assistant.llm.postcheck import MARKER, cited, enforce_numbers, support
 from assistant.llm.transport import ModelClient
@@ -107,12 +109,24 @@ class LLMEngine:
                 return event.response
         raise RuntimeError("the stream ended without a response")  # pragma: no cover
 
+    @tracing.own_context
     def stream(
         self,
         message: str,
         principal: Principal,
         conversation_id: str | None = None,
         account_id: str | None = None,
+    ) -> Iterator[Event]:
+        """The answer as events, one trace per turn (`assistant.tracing`)."""
+        with tracing.turn(message, engine=self.name, conversation_id=conversation_id):
+            yield from self._stream(message, principal, conversation_id, account_id)
+
+    def _stream(
+        self,
+        message: str,
+        principal: Principal,
+        conversation_id: str | None,
+        account_id: str | None,
     ) -> Iterator[Event]:
         started = time.perf_counter()
         deadline = self.clock() + self.config.deadline
@@ -127,6 +141,8 @@ class LLMEngine:
         )
         try:
             job = self.drafter.plan(text, principal, account) if self.drafter else None
+            if job is not None:
+                tracing.annotate_turn(intent="draft")
         except GroundedAnswer:
             response = self.grounded.chat(message, principal, conversation_id, account_id)
             yield from response_events(response)
@@ -210,6 +226,7 @@ class LLMEngine:
             return None
         state = conversation_state(history, principal)
         plan, _ = desk.plan(text, principal, state, account or state.account_id)
+        tracing.annotate_turn(intent=plan.intent)
         if plan.scope == "knowledge" and not plan.entities.accounts:
             return None
         summary = json.dumps(plan.summary(), default=str)
@@ -219,14 +236,22 @@ class LLMEngine:
         """The answer, its figures held to what it cites (a sentence with a figure the
         model was not given is removed or marked, per ASSISTANT_LLM_UNSUPPORTED_NUMBERS)."""
         given = result.given
-        citations = [given.chunks[n][0] for n in sorted(cited(result.answer)) if n in given.chunks]
-        numbers = support(
-            [given.chunks[c.n][1] for c in citations] + [question],
-            [call.result for call in given.calls],
-            result.answer,
-        )
-        answer, flagged = enforce_numbers(result.answer, numbers, self.config.numbers)
-        cited_now = set(cited(answer))
+        with tracing.span("compose", composer="llm") as span:
+            citations = [
+                given.chunks[n][0] for n in sorted(cited(result.answer)) if n in given.chunks
+            ]
+            numbers = support(
+                [given.chunks[c.n][1] for c in citations] + [question],
+                [call.result for call in given.calls],
+                result.answer,
+            )
+            answer, flagged = enforce_numbers(result.answer, numbers, self.config.numbers)
+            cited_now = set(cited(answer))
+            span.set(
+                citations=len(cited_now),
+                dropped_citations=len(set(result.dropped)),
+                unsupported_numbers=len(flagged),
+            )
         return ChatResponse(
             conversation_id="",
             answer=answer,
@@ -302,6 +327,5 @@ def build_llm_engine(
     config = LLMConfig.from_settings(settings)
     if config is None:
         return None
-    tracing.configure(settings.otel_exporter, settings.otel_endpoint)
     prompt = answer_prompt(settings.prompts_dir)
     return LLMEngine(config, build_client(config), grounded, tools, drafts=drafts, prompt=prompt)

@@ -31,8 +31,10 @@ from assistant.engine.events import DeltaEvent, Event, StatusEvent, ToolCallEven
 from assistant.engine.types import Citation, SearchHit, SearchResponse, ToolCall
 from assistant.errors import AssistantError, InvalidInputError
 from assistant.llm.budget import fit_hits, fit_messages, fit_result
-from assistant.llm.client import CONTEXT, MAX_STEPS, ModelCaller, ModelFailure, RequestedCall
+from assistant.llm.client import ModelCaller
+from assistant.llm.failures import CONTEXT, MAX_STEPS, ModelFailure
 from assistant.llm.postcheck import CitationFilter, dumps
+from assistant.llm.turns import RequestedCall
 from assistant.llm.usage import Usage
 from assistant.principal import Principal
 from assistant.store.records import describe
@@ -165,10 +167,7 @@ class ToolLoop:
         with contextlib.suppress(json.JSONDecodeError):
             arguments = json.loads(call.arguments or "{}")
         yield ToolCallEvent(id=call.id, name=call.name, arguments=arguments)
-        with tracing.span("tool.call", tool=call.name) as span:
-            content = yield from self._guarded(call, arguments, principal, given)
-            span.set(ok=not content.startswith('{"error"'))
-        return content
+        return (yield from self._guarded(call, arguments, principal, given))
 
     def _guarded(
         self, call: RequestedCall, arguments: Any, principal: Principal, given: Given
@@ -180,7 +179,10 @@ class ToolLoop:
                 )
             if call.name == SEARCH:
                 yield StatusEvent(stage="searching", message="searching the knowledge base")
-                return (yield from self._search(call, arguments, principal, given))
+                with tracing.span("tool.call", tool=SEARCH) as span:  # registry tools: their own
+                    content = yield from self._search(call, arguments, principal, given)
+                    span.set(ok=True)
+                    return content
             _, record = self.registry.run(call.name, arguments, principal)
         except AssistantError as error:
             yield ToolResultEvent(id=call.id, name=call.name, ok=False, error=str(error))
@@ -205,9 +207,7 @@ class ToolLoop:
             args = SearchKnowledgeInput.model_validate(arguments)
         except ValidationError as error:
             raise InvalidInputError(f"bad arguments for {SEARCH}: {describe(error)}") from error
-        with tracing.span("retrieval.search", k=args.k) as span:
-            hits = self.search(args.query, principal, args.k).hits
-            span.set(hits=len(hits))
+        hits = self.search(args.query, principal, args.k).hits  # its own retrieval span
         hits = fit_hits(hits, self.caller.config.prompt_budget // 3)
         numbered = [(given.number(hit), hit) for hit in hits]
         yield ToolResultEvent(

@@ -2,14 +2,18 @@
 OpenAI-compatible endpoint needs (`ASSISTANT_LLM_PROVIDER`).
 
     provider   client             default base URL            request
-    openai     AsyncOpenAI        the OpenAI API              as is
+    openai     AsyncOpenAI        https://api.openai.com/v1   as is
     azure      AsyncAzureOpenAI   (the resource endpoint)     /openai/deployments/<model>/...
                                                               ?api-version=..., `api-key` header
     ollama     AsyncOpenAI        http://localhost:11434/v1   options.num_ctx sized to the prompt
     vllm       AsyncOpenAI        http://localhost:8000/v1    as is
     llamacpp   AsyncOpenAI        http://localhost:8080/v1    as is
     lmstudio   AsyncOpenAI        http://localhost:1234/v1    as is
-    other      AsyncOpenAI        (ASSISTANT_LLM_BASE_URL)    as is
+    other      AsyncOpenAI        https://api.openai.com/v1   as is
+                                  (set ASSISTANT_LLM_BASE_URL)
+
+`ASSISTANT_LLM_BASE_URL` replaces the default; the SDK's own environment variables
+(`OPENAI_BASE_URL`) are not read, so the URL shown by `assistant llm check` is the one used.
 
 A reasoning model (`ASSISTANT_LLM_REASONING`) gets no sampling parameters and
 `max_completion_tokens` instead of `max_tokens`. `Shape` also learns at run time: a 400 that
@@ -32,12 +36,15 @@ import openai
 from assistant.errors import ConfigurationError
 
 PROVIDERS = ("openai", "azure", "ollama", "vllm", "llamacpp", "lmstudio", "other")
+OPENAI_URL = "https://api.openai.com/v1"
 DEFAULT_URLS = {
+    "openai": OPENAI_URL,
     "ollama": "http://localhost:11434/v1",
     "vllm": "http://localhost:8000/v1",
     "llamacpp": "http://localhost:8080/v1",
     "lmstudio": "http://localhost:1234/v1",
-}
+    "other": OPENAI_URL,
+}  # azure has none: its URL is the resource's own endpoint
 CHARS_PER_TOKEN = 3.5  # a cautious estimate (English prose is ~4; JSON and ids fewer)
 _NUM_CTX_STEP = 2048
 # what a 400 may reject, the words it names it by, and what is sent instead
@@ -135,6 +142,12 @@ def _error_text(error: openai.APIStatusError) -> str:
     return " ".join(parts)
 
 
+def endpoint_url(provider: str, configured: str | None) -> str | None:
+    """The URL requests go to: `ASSISTANT_LLM_BASE_URL`, else the provider's default (None
+    for azure, which has no default)."""
+    return configured or DEFAULT_URLS.get(provider)
+
+
 def build_sdk(
     provider: str,
     base_url: str | None,
@@ -159,7 +172,7 @@ def build_sdk(
             timeout=timeout,
         )
     return openai.AsyncOpenAI(
-        base_url=base_url or DEFAULT_URLS.get(provider),
+        base_url=endpoint_url(provider, base_url),
         api_key=api_key or "not-needed",
         max_retries=0,
         timeout=timeout,

@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from assistant import tracing
 from assistant.errors import IndexNotReadyError
 from assistant.retrieval.dense import DenseRetriever
 from assistant.retrieval.filters import SearchFilter
@@ -141,8 +142,10 @@ class HybridRetriever:
         return np.asarray(vectors([query])[0])
 
     def search(self, query: str, k: int, where: SearchFilter | None = None) -> SearchResult:
-        with self.index.lease() as generation:
-            return self._search(generation, query, k, where)
+        with tracing.span("retrieval.search", k=k) as span, self.index.lease() as generation:
+            result = self._search(generation, query, k, where)
+            span.set(hits=len(result.hits), degraded=len(result.degraded))
+            return result
 
     def _search(
         self, generation: Generation, query: str, k: int, where: SearchFilter | None

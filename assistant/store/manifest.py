@@ -33,6 +33,9 @@ class IngestFile(Base):
     file_hash: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(8))
     chunk_count: Mapped[int] = mapped_column(Integer, default=0)
+    # the embedder (model and backend, `Embedder.name`) that produced the file's vectors;
+    # None for a file indexed before it was recorded (issue 15): re-embedded at the next run
+    embedder: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class IngestChunk(Base):

@@ -15,6 +15,7 @@ from typing import Any, get_type_hints
 
 from pydantic import BaseModel, ValidationError
 
+from assistant import tracing
 from assistant.engine.types import ToolCall
 from assistant.errors import InvalidInputError
 from assistant.principal import Principal
@@ -39,6 +40,13 @@ class Tool:
     @property
     def description(self) -> str:
         return inspect.getdoc(self.function) or self.name
+
+    def invoke(self, context: ToolContext, args: ToolInput, principal: Principal) -> ToolResult:
+        """Run the tool (its `tool.call` span around it)."""
+        with tracing.span("tool.call", tool=self.name) as span:
+            result = self.function(context, args, principal)
+            span.set(ok=True)
+            return result
 
     def schema(self) -> dict[str, Any]:
         """name, description and JSON-schema parameters (the OpenAI function format)."""
@@ -72,14 +80,14 @@ class ToolRegistry:
 
     def call(self, name: str, arguments: dict[str, Any], principal: Principal) -> ToolResult:
         args = self.validate(name, arguments)
-        return self.tools[name].function(self.context, args, principal)
+        return self.tools[name].invoke(self.context, args, principal)
 
     def run(
         self, name: str, arguments: dict[str, Any], principal: Principal
     ) -> tuple[ToolResult, ToolCall]:
         """Call a tool; the typed result and its record as responses show it."""
         args = self.validate(name, arguments)
-        result = self.tools[name].function(self.context, args, principal)
+        result = self.tools[name].invoke(self.context, args, principal)
         return result, to_call(name, args, result)
 
 

@@ -64,13 +64,16 @@ def test_help_and_import_accounts_import_no_model_or_chroma(tmp_path: Path) -> N
 
 
 def test_ingest_of_an_unchanged_tree_loads_no_model(tmp_path: Path, corpus: Path) -> None:
-    """Indexed once (deterministic embedder), then `assistant ingest` with the real model
-    configured: nothing changed, so no embedding library is imported."""
+    """Indexed once (deterministic embedder, under the name of the real one, since the
+    manifest re-embeds files another embedder made), then `assistant ingest` with the real
+    model configured: nothing changed, so no embedding library is imported."""
     from assistant.services import build_services
-    from ingest.embedding import HashingEmbedder
+    from ingest.embedding import HashingEmbedder, default_model_path, embedder_name
 
     data = tmp_path / "data"
-    services = build_services(make_settings(data), HashingEmbedder())
+    standing_in = HashingEmbedder()
+    standing_in.name = embedder_name(Path(default_model_path()), "onnx-int8")
+    services = build_services(make_settings(data), standing_in)
     try:
         assert services.ingestor().run([corpus]).new == 3
     finally:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from assistant.config import Settings
-from assistant.llm.client import LLMConfig, build_client
+from assistant.llm.config import LLMConfig, build_client
 from assistant.llm.engine import LLMEngine
 from assistant.principal import Principal
 from assistant.services import Services, build_services

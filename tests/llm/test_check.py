@@ -145,3 +145,28 @@ def test_azure_without_its_endpoint(check_env: pytest.MonkeyPatch) -> None:
     check_env.delenv("ASSISTANT_LLM_BASE_URL")
     result = CliRunner().invoke(app, ["llm", "check"])
     assert result.exit_code == 2 and "ASSISTANT_LLM_BASE_URL" in result.output
+
+
+@pytest.mark.parametrize(
+    ("provider", "url"),
+    [("lmstudio", "http://localhost:1234/v1"), ("ollama", "http://localhost:11434/v1")],
+)
+def test_the_default_url_is_shown(check_env: pytest.MonkeyPatch, provider: str, url: str) -> None:
+    """A provider without ASSISTANT_LLM_BASE_URL: `llm check` names the default it tries."""
+    check_env.setenv("ASSISTANT_LLM_PROVIDER", provider)
+    check_env.delenv("ASSISTANT_LLM_BASE_URL")
+    check_env.setenv("ASSISTANT_LLM_REQUEST_TIMEOUT", "1")
+    result = CliRunner().invoke(app, ["llm", "check"])
+    first = result.output.splitlines()[0]
+    assert first == f"endpoint: {provider} {url} (the provider's default) model scripted-1"
+    assert result.exit_code != 0  # nothing of the kind runs here
+
+
+def test_a_set_url_is_shown_as_set(
+    check_env: pytest.MonkeyPatch, model: ScriptedModel, model_url: str
+) -> None:
+    check_env.setenv("ASSISTANT_LLM_PROVIDER", "lmstudio")
+    model.enqueue(PING, content("OK"), JSON)
+    result = CliRunner().invoke(app, ["llm", "check"])
+    assert result.output.splitlines()[0] == f"endpoint: lmstudio {model_url}/v1 model scripted-1"
+    assert result.exit_code == 0

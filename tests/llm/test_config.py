@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant.config import Settings
-from assistant.llm.client import LLMConfig, build_client
+from assistant.llm.config import LLMConfig, build_client
 
 
 def settings(**values: object) -> Settings:

@@ -6,13 +6,16 @@ streams without usage."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from assistant.engine.events import DeltaEvent, ToolCallEvent
 from assistant.errors import ConfigurationError
-from assistant.llm.providers import build_sdk
+from assistant.llm.config import LLMConfig, build_client
+from assistant.llm.providers import PROVIDERS
+from tests.conftest import REPO, make_settings
 from tests.llm.conftest import ADMIN, SELLER, EngineFactory
 from tests.llm.scripted import Call, ScriptedModel, content, tools
 
@@ -214,7 +217,53 @@ def test_azure_without_an_endpoint_is_a_configuration_error(
         make_engine(provider="azure", base_url=None)
 
 
-def test_local_providers_default_to_their_urls() -> None:
-    for provider, port in (("ollama", 11434), ("vllm", 8000), ("llamacpp", 8080)):
-        sdk = build_sdk(provider, None, None, "2024-10-21", 1.0)
-        assert str(sdk.base_url) == f"http://localhost:{port}/v1/"
+DOCUMENTED_DEFAULTS = {  # the README's provider table
+    "openai": "https://api.openai.com/v1/",
+    "ollama": "http://localhost:11434/v1/",
+    "vllm": "http://localhost:8000/v1/",
+    "llamacpp": "http://localhost:8080/v1/",
+    "lmstudio": "http://localhost:1234/v1/",
+    "other": "https://api.openai.com/v1/",
+}
+
+
+@pytest.mark.parametrize("provider", sorted(DOCUMENTED_DEFAULTS))
+def test_each_provider_defaults_to_its_documented_url(
+    provider: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No ASSISTANT_LLM_BASE_URL: the client built from settings talks to the provider's
+    default (the SDK's own OPENAI_BASE_URL is not read); a set URL wins."""
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/elsewhere")
+    settings = make_settings(tmp_path, llm_model="m", llm_provider=provider)
+    assert settings.llm_base_url is None
+    config = LLMConfig.from_settings(settings)
+    assert config is not None
+    client = build_client(config)
+    try:
+        assert str(client.sdk.base_url) == DOCUMENTED_DEFAULTS[provider]
+    finally:
+        client.close()
+    chosen = make_settings(
+        tmp_path, llm_model="m", llm_provider=provider, llm_base_url="http://h:1/v1"
+    )
+    config = LLMConfig.from_settings(chosen)
+    assert config is not None
+    client = build_client(config)
+    try:
+        assert str(client.sdk.base_url) == "http://h:1/v1/"
+    finally:
+        client.close()
+
+
+def test_the_readme_table_lists_each_default() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("| provider | default base URL |") :].split("\n\n", 1)[0]
+    rows = {
+        cells[1].strip("` "): cells[2].strip("` ")
+        for line in table.splitlines()[2:]
+        if len(cells := line.split("|")) > 3
+    }
+    assert set(rows) == set(PROVIDERS)
+    for provider, url in DOCUMENTED_DEFAULTS.items():
+        assert rows[provider].startswith(url.rstrip("/")), provider
+    assert "resource endpoint" in rows["azure"]

@@ -13,6 +13,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from assistant import tracing
 from tests.conftest import REPO
 from tests.llm.conftest import SELLER, EngineFactory
+from tests.llm.otel import reset_tracing
 from tests.llm.scripted import Call, ScriptedModel, content, error, tools
 
 
@@ -21,7 +22,7 @@ def spans() -> Iterator[InMemorySpanExporter]:
     exporter = InMemorySpanExporter()
     assert tracing.configure("none", span_exporter=exporter)
     yield exporter
-    tracing.shutdown()
+    reset_tracing()
 
 
 def test_spans_of_an_answer(

@@ -56,7 +56,7 @@ class Run:
         if name == "renewals_due" and "days" not in direct and "renewal_to" in local:
             direct["days"] = self._days_to(str(local["renewal_to"]))
         args = self.registry.validate(name, direct)
-        result = tool.function(self.registry.context, args, self.principal)
+        result = tool.invoke(self.registry.context, args, self.principal)
         local = {k: v for k, v in local.items() if k in _applicable(result)}
         if local:
             result = self._filter(result, local)

@@ -28,6 +28,7 @@ from assistant.retrieval.filters import SearchFilter
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.rules import Rules
 from assistant.tools.base import ToolResult
+from assistant.tools.calculators import Calculation
 from assistant.tools.health import HealthScore
 from assistant.tools.licenses import LicenseUtilization
 from assistant.tools.opportunities import Opportunities
@@ -108,7 +109,7 @@ class AccountDesk:
     ) -> tuple[Plan, EntityResolver]:
         resolver = self.resolver(principal)
         context = next((a for a in resolver.names.accounts if a.id == context_account), None)
-        planner = Planner(self.matcher, self.vocabulary(principal))
+        planner = Planner(self.matcher, self.vocabulary(principal), rules=self.rules)
         today = self.tools.context.clock()
         return planner.plan(message, principal, resolver, today, state, context), resolver
 
@@ -313,4 +314,6 @@ def _render(result: ToolResult, m: str, plan: Plan) -> tuple[list[str], list[Row
         return render.surveys(result, m, int(plan.tools[0].arguments.get("months", 12))), None
     if isinstance(result, IncidentSummary):
         return render.incidents(result, m), None
+    if isinstance(result, Calculation):
+        return render.calculation(result, m), None
     return [], None

@@ -72,9 +72,25 @@ COUNT_THEN_ORDER = re.compile(
     r"(?:\w+\s+){0,3}?(lowest|highest|biggest|largest|smallest)\b",
     _I,
 )
+# "which of those is in the worst shape?", "the healthiest one": a superlative without a
+# count picks one (a plural noun keeps the whole sorted set)
+SUPERLATIVE = re.compile(
+    r"\b(lowest|worst|weakest|riskiest|least healthy|unhealthiest|sickest"
+    r"|healthiest|highest|strongest|biggest|largest|smallest)\b",
+    _I,
+)
+DESCENDING = ("top", "highest", "biggest", "largest", "healthiest", "best", "strongest")
+PLURAL_NOUN = re.compile(r"\b(?:accounts|customers|clients|ones|renewals)\b", _I)
 SORT_KEYS = (
     ("arr", re.compile(r"\barr\b|revenue|biggest|largest|smallest", _I)),
-    ("health", re.compile(r"health|score|healthiest|riskiest|lowest|highest", _I)),
+    (
+        "health",
+        re.compile(
+            r"health|score|healthiest|riskiest|lowest|highest|worst|weakest|best|strongest"
+            r"|shape|sickest",
+            _I,
+        ),
+    ),
     ("renewal_date", re.compile(r"\brenew", _I)),
 )
 AT_RISK = re.compile(r"\bat[- ]risk\b|\bunhealthy\b|\brisky\b|\bin trouble\b", _I)
@@ -142,10 +158,16 @@ def parse_slots(message: str, vocabulary: Vocabulary, entities: Entities) -> Non
         count, word = found.group(1), found.group(2).lower()
     if found:
         entities.limit = int(count) if count.isdigit() else NUMBER_WORDS[count.lower()]
-        entities.descending = word in ("top", "highest", "biggest", "largest")
+        entities.descending = word in DESCENDING
         entities.sort = next((key for key, rule in SORT_KEYS if rule.search(text)), "arr")
         if word in ("first",):
             entities.sort, entities.descending = "renewal_date", False
+    elif (superlative := SUPERLATIVE.search(text)) and not re.search(r"\brenew", text, _I):
+        word = superlative.group(1).lower()
+        entities.descending = word in DESCENDING
+        entities.sort = next((key for key, rule in SORT_KEYS if rule.search(text)), "health")
+        if not PLURAL_NOUN.search(text):
+            entities.limit = 1
     entities.months = months_back(text)
     entities.plural = bool(SET_OF_ACCOUNTS.search(text))
     entities.mine = bool(

@@ -234,7 +234,7 @@ class AccountDesk:
 
     def _compare(self, run: Run, plan: Plan) -> list[str]:
         columns: list[tuple[str, dict[str, str]]] = []
-        marks: set[str] = set()
+        marks: list[str] = []
         for target in plan.targets:
             values: dict[str, str] = {}
             for step in plan.tools:
@@ -244,7 +244,7 @@ class AccountDesk:
                     result, m = run.call(step.name, dict(step.arguments))
                 except NotFoundError:
                     continue
-                marks.add(m)
+                marks.append(m)
                 values.update(render.comparison_cells(result, m))
             columns.append((target.name, values))
         keys: list[str] = []
@@ -257,7 +257,8 @@ class AccountDesk:
             for key in keys
         )
         names = " and ".join(name for name, _ in columns)
-        return [f"Comparison of {names}:\n\n{header}\n{rule}\n{body}"]
+        cited = "".join(f"[{m}]" for m in dict.fromkeys(marks))
+        return [f"Comparison of {names} {cited}:\n\n{header}\n{rule}\n{body}"]
 
     def guidance(self, query: str, principal: Principal) -> tuple[str, list[Citation]]:
         return self._guidance(query, principal)

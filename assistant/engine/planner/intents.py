@@ -78,6 +78,7 @@ class IntentMatcher:
                 texts.append(phrase)
         self._matrix = np.asarray(embedder.embed(texts), dtype=np.float32)
         self._cache: OrderedDict[str, Ranking] = OrderedDict()
+        self.cache_size = CACHE  # a calibration sweep keeps every message it plans
         self._lock = Lock()
 
     def clauses(self, masked: str) -> list[Ranking]:
@@ -104,6 +105,6 @@ class IntentMatcher:
         ranking = Ranking(scores)
         with self._lock:
             self._cache[key] = ranking
-            if len(self._cache) > CACHE:
+            if len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
         return ranking

@@ -26,7 +26,7 @@ from assistant.engine.planner.fields import overview_fields
 from assistant.engine.planner.intents import IntentMatcher, Ranking
 from assistant.engine.planner.margins import Margins, shipped_margins
 from assistant.engine.planner.plan import TOPICS, Clarify, Entities, Intent, Person, Plan, ToolStep
-from assistant.engine.planner.slots import Vocabulary, identity_in, parse_slots
+from assistant.engine.planner.slots import HEALTH_WORD, Vocabulary, identity_in, parse_slots
 from assistant.engine.planner.state import State, refer
 from assistant.principal import Principal
 from assistant.rules import Rules
@@ -218,9 +218,11 @@ class Planner:
         account_id = targets[0].id
         fields = overview_fields().named(entities.masked) if intent == "overview" else ()
         if fields:  # "who is their CSM?": that field of the record, not the whole overview
-            step = ToolStep("account_overview", {"account_id": account_id})
+            steps = [ToolStep("account_overview", {"account_id": account_id})]
+            if HEALTH_WORD.search(entities.masked):  # "the ARR and the health of X"
+                steps.append(ToolStep("health_score", {"account_id": account_id}))
             return make(
-                intent, "account", targets=targets, follow_up=follow_up, tools=[step], fields=fields
+                intent, "account", targets=targets, follow_up=follow_up, tools=steps, fields=fields
             )
         return make(
             intent,

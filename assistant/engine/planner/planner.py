@@ -2,10 +2,13 @@
 exemplars, the conversation state for follow-ups; out comes one typed `Plan`.
 
 How the scope is chosen:
+- the caller's own numbers for a rules calculator ("800 seats and 310 active", "$4M ARR: how
+  many engagement leads?") -> `calculate` (planner/calculations.py);
 - an unknown or ambiguous account name -> `clarify` (with the closest visible names);
 - two or more accounts named and a comparison asked -> `compare` (both, as a table);
 - one account named, referred to ("their", "the second") or in context -> `account`
-  (or `actions` for "what should I do"), unless the question is about how things are done
+  (or `actions` for "what should I do", also when only one clause of several asks it:
+  "X renews soon. What should we do?"), unless the question is about how things are done
   (the knowledge intent leads): "What is the renewal process?" stays a knowledge question
   even with an account in context;
 - no account: a portfolio question when the data intents lead, or the message names

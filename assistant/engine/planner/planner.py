@@ -78,7 +78,10 @@ class Planner:
         parse_slots(message, self.vocabulary, entities)
         entities.dates = parse_window(message, today)
         ranking = self.matcher.rank(found.masked)
-        clauses = self.matcher.clauses(found.masked)
+
+        def clauses() -> list[Ranking]:  # ranked only for an account question (latency)
+            return self.matcher.clauses(found.masked)
+
         scores: dict[str, float] = {str(k): round(v, 4) for k, v in ranking.scores.items()}
 
         def make(intent: Intent, scope: Any, **more: Any) -> Plan:
@@ -192,7 +195,7 @@ class Planner:
         targets: list[AccountName],
         state: State,
         follow_up: str | None,
-        clauses: Sequence[Ranking] = (),
+        clauses: Callable[[], Sequence[Ranking]] = list,
     ) -> Plan:
         intent = _topic(ranking, exclude=("list", "compare"))
         best_score = ranking.best(DATA)[1]
@@ -200,7 +203,7 @@ class Planner:
         short = len(bare) <= CARRY_WORDS and best_score < self.margins.carry_below
         previous = next((t for t in TOPICS if t == state.intent), None)
         carry = follow_up is None and short and previous is not None
-        if self._clause_asks_action(clauses) or (not carry and self._asks_action(ranking)):
+        if self._clause_asks_action(clauses()) or (not carry and self._asks_action(ranking)):
             intent = "actions"  # any clause asking what to do: the request, the rest context
         elif carry and previous is not None:
             intent = previous  # "what about <another account>?" keeps the topic

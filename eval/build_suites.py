@@ -318,6 +318,236 @@ def portfolio(accounts: list[Account]) -> list[dict[str, Any]]:
     return cases
 
 
+# Fresh phrasings (issue 12): questions as sellers and CSMs type them (terse, typos, first
+# names, calendar windows); the question is written by hand, its answer computed from the
+# data with the same filter keys tests/evaluation/test_built_suites.py re-derives.
+FRESH_PORTFOLIO: tuple[tuple[str, str, dict[str, Any]], ...] = (
+    ("fresh-terse-health-under-50", "accts w/ health under 50", {"health_below": 50}),
+    ("fresh-renew-before-february", "who renews before February?", {"renewal_before": "02-01"}),
+    ("fresh-renewals-this-quarter", "renewals this quarter", {"renewal_before": "01-01"}),
+    ("fresh-first-name-owner", "Maya's accounts", {"csm": "Maya Chen"}),
+    (
+        "fresh-owner-and-band",
+        "show me Priya Nair's red accounts",
+        {"csm": "Priya Nair", "band": "red"},
+    ),
+    (
+        "fresh-segment-next-two-months",
+        "enterprise accounts renewing in the next 2 months",
+        {"segment": "enterprise", "renewal_before": "+61"},
+    ),
+    (
+        "fresh-ae-green",
+        "any green accounts Rachel Adams sells to?",
+        {"ae": "Rachel Adams", "band": "green"},
+    ),
+    (
+        "fresh-partner-works-with",
+        "which customers does Ironbridge Consulting work with?",
+        {"partner": "Ironbridge Consulting"},
+    ),
+    ("fresh-smb-orange", "smb customers in the orange band", {"segment": "smb", "band": "orange"}),
+    (
+        "fresh-mid-market-80-plus",
+        "mid market accounts with health of 80 or more",
+        {"segment": "mid_market", "health_at_least": 80},
+    ),
+    (
+        "fresh-owner-before-march",
+        "Luis Ortega accounts renewing before March",
+        {"csm": "Luis Ortega", "renewal_before": "03-01"},
+    ),
+    (
+        "fresh-between-scores",
+        "accounts scoring below 60 but at least 40",
+        {"health_below": 60, "health_at_least": 40},
+    ),
+    (
+        "fresh-q1-renewals",
+        "who renews in Q1?",
+        {"renewal_from": "01-01", "renewal_before": "04-01"},
+    ),
+    (
+        "fresh-owner-six-weeks",
+        "any renewals in the next 6 weeks for Jonas Lind?",
+        {"csm": "Jonas Lind", "renewal_before": "+43"},
+    ),
+    (
+        "fresh-partner-under-60",
+        "the Cobalt Managed Services accounts with health under 60",
+        {"partner": "Cobalt Managed Services", "health_below": 60},
+    ),
+)
+
+
+def _day(value: str, now: dt.date) -> str:
+    """ "+N": N days from today; "MM-DD": the next such date after today."""
+    if value.startswith("+"):
+        return (now + dt.timedelta(days=int(value[1:]))).isoformat()
+    month, day = (int(x) for x in value.split("-"))
+    nxt = dt.date(now.year, month, day)
+    return (nxt if nxt > now else dt.date(now.year + 1, month, day)).isoformat()
+
+
+def _holds(account: Account, rule: dict[str, Any]) -> bool:
+    for key, value in rule.items():
+        ok = {
+            "csm": lambda v: account.csm == v,
+            "ae": lambda v: account.ae == v,
+            "partner": lambda v: account.partner == v,
+            "segment": lambda v: account.segment == v,
+            "band": lambda v: band(account.health) == v,
+            "health_below": lambda v: account.health < int(v),
+            "health_at_least": lambda v: account.health >= int(v),
+            "renewal_from": lambda v: account.renewal >= dt.date.fromisoformat(v),
+            "renewal_before": lambda v: account.renewal < dt.date.fromisoformat(v),
+        }[key](value)
+        if not ok:
+            return False
+    return True
+
+
+def fresh_portfolio(accounts: list[Account]) -> list[dict[str, Any]]:
+    now = today()
+    cases = []
+    for case_id, ask, rule in FRESH_PORTFOLIO:
+        fixed = {k: _day(v, now) if k.startswith("renewal") else v for k, v in rule.items()}
+        if any(k.startswith("renewal") for k in fixed) and "renewal_from" not in fixed:
+            fixed = {"renewal_from": now.isoformat(), **fixed}
+        members = [a for a in accounts if _holds(a, fixed)]
+        cases.append(listing(case_id, ask, members, accounts, {"filter": fixed}))
+    return cases
+
+
+def fresh_conversations(accounts: list[Account]) -> list[dict[str, Any]]:
+    """Follow-ups as people write them: "which of those is in the worst shape?", "and the
+    renewal?", "the AE there", "my accounts" after "I'm <name>", "what now?"."""
+    now = today()
+    by_name = {a.name: a for a in accounts}
+
+    def turn(ask: str, *facts: str, absent: tuple[str, ...] = ()) -> dict[str, Any]:
+        expect: dict[str, Any] = {"facts": list(facts)}
+        if absent:
+            expect["absent"] = list(absent)
+        return {"ask": ask, "expect": expect}
+
+    def esc(name: str) -> str:
+        return re.escape(name)
+
+    cases: list[dict[str, Any]] = []
+    soon = [a for a in accounts if now <= a.renewal <= now + dt.timedelta(days=30)]
+    worst = min(soon, key=lambda a: a.health)
+    cases.append(
+        {
+            "id": "fresh-renewing-worst-then-action",
+            "turns": [
+                turn("which accounts renew in the next 30 days?", *(esc(a.name) for a in soon)),
+                turn(
+                    "which of those is in the worst shape?", esc(worst.name), rf"\b{worst.health}\b"
+                ),
+                turn("what should we do about it?", "What to do", esc(worst.name)),
+            ],
+        }
+    )
+    first = by_name["Relecloud"]
+    cases.append(
+        {
+            "id": "fresh-terse-renewal-then-csm",
+            "turns": [
+                turn("How's Relecloud?", rf"\b{first.health}\b"),
+                turn("and the renewal?", first.renewal.isoformat()),
+                turn("who's the CSM", esc(first.csm)),
+            ],
+        }
+    )
+    one, two = by_name["Woodgrove Bank"], by_name["Fabrikam Fiber"]
+    cases.append(
+        {
+            "id": "fresh-what-about-then-action",
+            "turns": [
+                turn("Tell me about Woodgrove Bank", rf"\b{one.health}\b"),
+                turn("what about Fabrikam Fiber?", esc(two.name), rf"\b{two.health}\b"),
+                turn("what should we do there?", "What to do", esc(two.name)),
+            ],
+        }
+    )
+    for person in ("Tom Becker", "Aisha Bello"):
+        mine = [a for a in accounts if a.csm == person]
+        weakest = min(mine, key=lambda a: a.health)
+        slug = person.lower().replace(" ", "-")
+        cases.append(
+            {
+                "id": f"fresh-identity-{slug}-weakest",
+                "turns": [
+                    turn(f"I'm {person}", esc(person)),
+                    turn("my accounts", *(esc(a.name) for a in mine)),
+                    turn("which of them is the least healthy?", esc(weakest.name)),
+                ],
+            }
+        )
+    red = by_name["Tailspin Toys"]
+    cases.append(
+        {
+            "id": "fresh-health-licenses-what-now",
+            "turns": [
+                turn("health of Tailspin Toys", rf"\b{red.health}\b"),
+                turn("their licenses", r"\b120\b", r"\b40\b"),
+                turn("ok what now?", "What to do", esc(red.name)),
+            ],
+        }
+    )
+    aisha = [a for a in accounts if a.csm == "Aisha Bello"]
+    biggest = max(aisha, key=lambda a: a.arr)
+    cases.append(
+        {
+            "id": "fresh-owner-biggest-then-ae",
+            "turns": [
+                turn("Which accounts does Aisha Bello manage?", *(esc(a.name) for a in aisha)),
+                turn("which of those has the highest ARR?", esc(biggest.name)),
+                turn("who is the AE there?", esc(biggest.ae)),
+            ],
+        }
+    )
+    contoso = by_name["Contoso Health"]
+    cases.append(
+        {
+            "id": "fresh-field-chain",
+            "turns": [
+                turn("Who's the CSM for Contoso Health?", esc(contoso.csm)),
+                turn("and the AE?", esc(contoso.ae)),
+                turn("partner?", esc(contoso.partner)),
+            ],
+        }
+    )
+    low = [a for a in accounts if a.health < 40]
+    big = max(low, key=lambda a: a.arr)
+    cases.append(
+        {
+            "id": "fresh-under-40-biggest-renewal",
+            "turns": [
+                turn("accounts with health under 40", *(esc(a.name) for a in low)),
+                turn("which of those is the biggest?", esc(big.name)),
+                turn("when do they renew?", big.renewal.isoformat()),
+            ],
+        }
+    )
+    pair = [by_name["Kestrel Payments"], by_name["Lucerne Publishing"]]
+    sooner = min(pair, key=lambda a: a.renewal)
+    cases.append(
+        {
+            "id": "fresh-compare-then-sooner",
+            "turns": [
+                turn(
+                    "Compare Kestrel Payments and Lucerne Publishing", *(esc(a.name) for a in pair)
+                ),
+                turn("which one renews first?", esc(sooner.name), sooner.renewal.isoformat()),
+                turn("what should I do about it?", "What to do", esc(sooner.name)),
+            ],
+        }
+    )
+    return cases
+
+
 def conversations(accounts: list[Account]) -> list[dict[str, Any]]:
     now = today()
     cases: list[dict[str, Any]] = []
@@ -451,10 +681,14 @@ def built() -> dict[Path, str]:
     accounts = load_accounts()
     return {
         SUITES / "portfolio.yaml": render(
-            "portfolio", portfolio(accounts), {"exact": 0.95, "fact_recall": 0.95}
+            "portfolio",
+            portfolio(accounts) + fresh_portfolio(accounts),
+            {"exact": 0.95, "fact_recall": 0.95},
         ),
         SUITES / "conversations.yaml": render(
-            "conversations", conversations(accounts), {"fact_recall": 0.90}
+            "conversations",
+            conversations(accounts) + fresh_conversations(accounts),
+            {"fact_recall": 0.90},
         ),
     }
 

@@ -10,10 +10,12 @@ incidents.csv, outcomes.csv, opportunities.json, meta.json, KNOWN_ISSUES.yaml) a
 The output is a pure function of the tables, so the notes are checked in and a test
 regenerates them to prove notes and tables never disagree. Rows listed in KNOWN_ISSUES.yaml
 are never quoted as facts: the note says "Data issue: ..." instead. Every band, level,
-quadrant, window, field and name comes from the business rules (`<out>/rules.yaml`).
+quadrant, window, field and name comes from the business rules (`<out>/rules.yaml`); the
+note's headings and fixed wording from the note template beside them
+(`templates/account_note.yaml` in the rules file's folder).
 
     python -m ingest.account_notes [--accounts-dir knowledge/accounts] [--out-dir knowledge]
-                                   [--rules knowledge/rules.yaml]
+                                   [--rules knowledge/rules.yaml] [--template <yaml>]
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from assistant.errors import ConfigurationError
 from assistant.rules import Rules, load_rules
 
 Row = dict[str, str]
@@ -38,6 +42,42 @@ ROLE_TEXT = {
     "sales_agent": "the sales agent role (partner as sales agent)",
     "cs_manager": "the CS manager role (partner as customer success manager)",
 }
+
+
+# --- the note template (headings as data) ---------------------------------------------------
+
+
+class NoteSections(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    snapshot: str = Field(min_length=1)
+    health: str = Field(min_length=1)
+    licenses: str = Field(min_length=1)
+    voice: str = Field(min_length=1)
+    support: str = Field(min_length=1)
+    outcomes: str = Field(min_length=1)
+    opportunities: str = Field(min_length=1)
+
+
+class NoteTemplate(BaseModel):
+    """`templates/account_note.yaml`: the headings and fixed wording of an account note."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, description='"{name}" is the account')
+    sections: NoteSections
+    opportunity: tuple[str, str] = Field(description="the word for one and for many")
+
+
+def note_template_path(rules_path: Path) -> Path:
+    return rules_path.parent / "templates" / "account_note.yaml"
+
+
+def load_note_template(path: Path) -> NoteTemplate:
+    try:
+        return NoteTemplate.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (OSError, yaml.YAMLError, ValidationError) as error:
+        raise ConfigurationError(f"invalid account-note template {path}: {error}") from error
 
 
 # --- formatting helpers --------------------------------------------------------------------
@@ -79,6 +119,7 @@ def days_between(start: date, end: date) -> int:
 @dataclass
 class Tables:
     rules: Rules
+    template: NoteTemplate
     reference_date: date
     accounts: list[tuple[int, Row]]
     licenses: list[tuple[int, Row]]
@@ -99,7 +140,7 @@ def read_csv(path: Path) -> list[tuple[int, Row]]:
         return [(n, dict(row)) for n, row in enumerate(csv.DictReader(fh), start=2)]
 
 
-def load_tables(accounts_dir: Path, rules: Rules) -> Tables:
+def load_tables(accounts_dir: Path, rules: Rules, template: NoteTemplate) -> Tables:
     meta = json.loads((accounts_dir / "meta.json").read_text(encoding="utf-8"))
     issues_path = accounts_dir / "KNOWN_ISSUES.yaml"
     issues: dict[tuple[str, int], dict[str, Any]] = {}
@@ -109,6 +150,7 @@ def load_tables(accounts_dir: Path, rules: Rules) -> Tables:
             issues[(str(item["file"]), int(item["line"]))] = dict(item)
     return Tables(
         rules=rules,
+        template=template,
         reference_date=date.fromisoformat(meta["reference_date"]),
         accounts=read_csv(accounts_dir / "accounts.csv"),
         licenses=read_csv(accounts_dir / "licenses.csv"),
@@ -376,9 +418,10 @@ def opportunities_section(t: Tables, acc: Row) -> list[str]:
     opps = sorted(
         (o for o in t.opportunities if o.get("account_id") == acc["id"]), key=lambda o: str(o["id"])
     )
+    one, many = t.template.opportunity
     if not opps:
-        return [f"{name} has no open opportunities."]
-    out = [f"{name} has {plural(len(opps), 'open opportunity', 'open opportunities')}."]
+        return [f"{name} has no {many}."]
+    out = [f"{name} has {plural(len(opps), one, many)}."]
     for o in opps:
         out.append(
             f'{o["id"]} "{o["name"]}" is {article(str(o["service"]))} opportunity of '
@@ -399,18 +442,20 @@ def render_account(t: Tables, line: int, acc: Row) -> str:
     issue = t.issue("accounts.csv", line)
     bad_arr = bool(issue and issue.get("field") == "arr")
     health_lines, score = health_section(t, acc)
+    heading = t.template.sections
     sections = [
-        ("Snapshot", snapshot_section(t, line, acc)),
-        ("Health", health_lines + quadrant_sentence(t.rules, acc, score, bad_arr)),
-        ("Licenses", licenses_section(t, acc)),
-        ("Customer voice", voice_section(t, acc)),
-        ("Support", support_section(t, acc)),
-        ("Verified outcomes", outcomes_section(t, acc)),
-        ("Open opportunities", opportunities_section(t, acc)),
+        (heading.snapshot, snapshot_section(t, line, acc)),
+        (heading.health, health_lines + quadrant_sentence(t.rules, acc, score, bad_arr)),
+        (heading.licenses, licenses_section(t, acc)),
+        (heading.voice, voice_section(t, acc)),
+        (heading.support, support_section(t, acc)),
+        (heading.outcomes, outcomes_section(t, acc)),
+        (heading.opportunities, opportunities_section(t, acc)),
     ]
+    title = t.template.title.format(name=name)
     head = front_matter(
         [
-            ("title", json.dumps(f"Account note: {name}", ensure_ascii=False)),
+            ("title", json.dumps(title, ensure_ascii=False)),
             ("doc_type", "account_note"),
             ("tags", f"[account, {acc['industry']}, {acc['segment']}]"),
             ("audience", "[sales, cs]"),
@@ -418,7 +463,7 @@ def render_account(t: Tables, line: int, acc: Row) -> str:
             ("updated", t.reference_date.isoformat()),
         ]
     )
-    body = [f"# Account note: {name}", ""]
+    body = [f"# {title}", ""]
     for title, lines in sections:
         body += [f"## {title}", "", *(f"- {s}" for s in lines), ""]
     return head + "\n".join(body)
@@ -490,9 +535,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--accounts-dir", type=Path, default=Path("knowledge/accounts"))
     parser.add_argument("--out-dir", type=Path, default=Path("knowledge"))
     parser.add_argument("--rules", type=Path, default=None, help="<out-dir>/rules.yaml")
+    parser.add_argument(
+        "--template", type=Path, default=None, help="<rules folder>/templates/account_note.yaml"
+    )
     args = parser.parse_args(argv)
-    rules = load_rules(args.rules or args.out_dir / "rules.yaml")
-    files = build_notes(load_tables(args.accounts_dir, rules))
+    rules_path = args.rules or args.out_dir / "rules.yaml"
+    rules = load_rules(rules_path)
+    template = load_note_template(args.template or note_template_path(rules_path))
+    files = build_notes(load_tables(args.accounts_dir, rules, template))
     write_notes(files, args.out_dir, rules)
     print(f"wrote {len(files)} notes to {args.out_dir}")
     return 0

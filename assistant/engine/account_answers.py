@@ -7,6 +7,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from assistant.engine.types import ToolCall
+from assistant.tools.calculators import (
+    BlocksResult,
+    Calculation,
+    CsatResult,
+    HealthResult,
+    LicenseRiskResult,
+    LtvResult,
+    StaffingResult,
+)
 from assistant.tools.health import HealthScore
 from assistant.tools.licenses import LicenseUtilization, ModuleLicense
 from assistant.tools.opportunities import Opportunities
@@ -228,6 +237,38 @@ def opportunities(r: Opportunities, m: str) -> list[str]:
             f"{fields} [{m}]"
         )
     return lines
+
+
+def calculation(r: Calculation, m: str) -> list[str]:
+    """The answer first (the risk, the count, the price), then the arithmetic and its rule."""
+    if isinstance(r, LicenseRiskResult):
+        lead = (
+            f"**{r.risk}**: {r.active:,} active of {r.licensed:,} licensed is over-deployment"
+            if r.over_deployed
+            else f"**{r.risk}** license risk: {r.unused_share_pct:g}% of the {r.licensed:,} "
+            f"licenses are unused ({r.delta:,} seats)"
+        )
+    elif isinstance(r, StaffingResult):
+        span = f"{r.fewest}" if r.fewest == r.most else f"{r.fewest} to {r.most}"
+        lead = f"{money(r.arr)} of ARR needs **{span}** {r.role}s"
+    elif isinstance(r, BlocksResult):
+        lead = f"**{r.blocks}** block(s) of {r.block_hours} hours: **{money(r.price)}**"
+    elif isinstance(r, CsatResult):
+        lead = f"An average CSAT of {r.score:g} earns **{r.points}** points"
+        if r.next_cut_off is not None:
+            lead += f" (the next step is at {r.next_cut_off:g})"
+    elif isinstance(r, HealthResult):
+        state = "healthy" if r.healthy else "at risk"
+        lead = f"Overall health **{r.overall}** ({r.band}, {state}; healthy from {r.healthy_from})"
+    elif isinstance(r, LtvResult):
+        lead = f"Customer lifetime value: **{money(r.ltv)}** ({r.formula})"
+    else:
+        lead = r.explanation
+    return [
+        f"{lead} [{m}].",
+        f"How: {r.explanation}, by the rule in {r.rule.document}, section "
+        f"\u201c{r.rule.section}\u201d [{m}].",
+    ]
 
 
 def footer(calls: Sequence[ToolCall]) -> str:

@@ -29,6 +29,7 @@ from assistant.retrieval.filters import SearchFilter
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.rules import Rules
 from assistant.tools.base import ToolResult
+from assistant.tools.calculators import Calculation
 from assistant.tools.health import HealthScore
 from assistant.tools.licenses import LicenseUtilization
 from assistant.tools.opportunities import Opportunities
@@ -109,7 +110,7 @@ class AccountDesk:
     ) -> tuple[Plan, EntityResolver]:
         resolver = self.resolver(principal)
         context = next((a for a in resolver.names.accounts if a.id == context_account), None)
-        planner = Planner(self.matcher, self.vocabulary(principal))
+        planner = Planner(self.matcher, self.vocabulary(principal), rules=self.rules)
         today = self.tools.context.clock()
         with tracing.span("plan", planner="grounded") as span:
             plan = planner.plan(message, principal, resolver, today, state, context)
@@ -237,7 +238,7 @@ class AccountDesk:
 
     def _compare(self, run: Run, plan: Plan) -> list[str]:
         columns: list[tuple[str, dict[str, str]]] = []
-        marks: set[str] = set()
+        marks: list[str] = []
         for target in plan.targets:
             values: dict[str, str] = {}
             for step in plan.tools:
@@ -247,7 +248,7 @@ class AccountDesk:
                     result, m = run.call(step.name, dict(step.arguments))
                 except NotFoundError:
                     continue
-                marks.add(m)
+                marks.append(m)
                 values.update(render.comparison_cells(result, m))
             columns.append((target.name, values))
         keys: list[str] = []
@@ -260,7 +261,8 @@ class AccountDesk:
             for key in keys
         )
         names = " and ".join(name for name, _ in columns)
-        return [f"Comparison of {names}:\n\n{header}\n{rule}\n{body}"]
+        cited = "".join(f"[{m}]" for m in dict.fromkeys(marks))
+        return [f"Comparison of {names} {cited}:\n\n{header}\n{rule}\n{body}"]
 
     def guidance(self, query: str, principal: Principal) -> tuple[str, list[Citation]]:
         return self._guidance(query, principal)
@@ -317,4 +319,6 @@ def _render(result: ToolResult, m: str, plan: Plan) -> tuple[list[str], list[Row
         return render.surveys(result, m, int(plan.tools[0].arguments.get("months", 12))), None
     if isinstance(result, IncidentSummary):
         return render.incidents(result, m), None
+    if isinstance(result, Calculation):
+        return render.calculation(result, m), None
     return [], None

@@ -151,8 +151,12 @@ def action_list(
         text, found = guide.guidance(signal.guidance.query, principal)
         sentence, cited = _first_sentence(text, found, len(citations))
         citations += cited
-        due = _due(sentence, observed.renewal_date, today)
-        rests = "".join(f"[{mark}]" for mark in marks_of(signal, observed.marks))
+        due, by_renewal = _due(sentence, observed.renewal_date, today)
+        marks = list(marks_of(signal, observed.marks))
+        renewal_mark = observed.marks.get("days_to_renewal")
+        if by_renewal and renewal_mark and renewal_mark not in marks:
+            marks.append(renewal_mark)  # the date is the renewal's: cite where it comes from
+        rests = "".join(f"[{mark}]" for mark in marks)
         line = f"{n}. **{signal.guidance.action}**, by {due.isoformat()} {rests}".rstrip()
         if sentence:
             line += f": {sentence}"
@@ -193,8 +197,10 @@ def _first_sentence(
     return renumbered, kept
 
 
-def _due(sentence: str, renewal: dt.date, today: dt.date) -> dt.date:
+def _due(sentence: str, renewal: dt.date, today: dt.date) -> tuple[dt.date, bool]:
+    """The due date (the guidance's own time, else the renewal) and whether it is the
+    renewal's."""
     window = parse_window(sentence, today) if sentence else None
     if window is not None and window.end >= today:
-        return window.end
-    return max(renewal, today)  # no time in the guidance: before the renewal
+        return window.end, False
+    return max(renewal, today), True  # no time in the guidance: before the renewal

@@ -53,6 +53,10 @@ class Run:
         accepted = set(tool.input_model.model_fields)
         direct = {k: v for k, v in arguments.items() if k in accepted or k not in LOCAL}
         local = {k: v for k, v in arguments.items() if k not in direct}
+        if local.keys() & ROWS and "limit" in direct:  # cut after the local filters, not before
+            for key in ORDER:
+                if key in direct:
+                    local[key] = direct.pop(key)
         if name == "renewals_due" and "days" not in direct and "renewal_to" in local:
             direct["days"] = self._days_to(str(local["renewal_to"]))
         args = self.registry.validate(name, direct)
@@ -122,6 +126,7 @@ class Run:
 
 
 ROWS = frozenset(LOCAL) - {"quadrant", "license_risk", "module"}
+ORDER = ("sort", "descending", "limit")
 
 
 def _applicable(result: ToolResult) -> frozenset[str]:

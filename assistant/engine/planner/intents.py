@@ -3,6 +3,7 @@ embedder); a message, its entities masked, scores each intent by its best exempl
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,10 @@ from ingest.embedding import Embedder
 
 EXEMPLARS = Path(__file__).with_name("exemplars.yaml")
 CACHE = 512  # messages whose intent scores are kept (repeated questions, eval runs)
+# a message of several clauses ("X renews soon. What should we do?", "they renew soon,
+# advice?") is also ranked clause by clause: the request may be any one of them
+LINK = re.compile(r"^(?:and|but|so|also|then|ok|okay)\b[\s,]*", re.I)  # ", and what now?"
+CLAUSE_BREAK = re.compile(r"(?<=[^\W\d_])\s*[.?!;:]+\s+|\s*[?!;]+\s*|,\s+|\s+[-\u2013\u2014]+\s+")
 
 
 class ExemplarFile(BaseModel):
@@ -73,7 +78,16 @@ class IntentMatcher:
                 texts.append(phrase)
         self._matrix = np.asarray(embedder.embed(texts), dtype=np.float32)
         self._cache: OrderedDict[str, Ranking] = OrderedDict()
+        self.cache_size = CACHE  # a calibration sweep keeps every message it plans
         self._lock = Lock()
+
+    def clauses(self, masked: str) -> list[Ranking]:
+        """The ranking of each clause of a message of several (none for a single clause)."""
+        parts = [LINK.sub("", p.strip()) for p in CLAUSE_BREAK.split(masked)]
+        parts = [p for p in parts if re.search(r"[^\W\d_]{2,}", p)]
+        if len(parts) < 2:
+            return []
+        return [self.rank(part) for part in parts]
 
     def rank(self, masked: str) -> Ranking:
         key = " ".join(masked.lower().split())
@@ -91,6 +105,6 @@ class IntentMatcher:
         ranking = Ranking(scores)
         with self._lock:
             self._cache[key] = ranking
-            if len(self._cache) > CACHE:
+            if len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
         return ranking

@@ -23,6 +23,7 @@ class Margins(BaseModel):
     unknown_min: float = Field(ge=-1, le=1)
     unknown_gain: float = Field(ge=0, le=1)
     carry_below: float = Field(ge=-1, le=1)
+    clause_actions_min: float = Field(ge=-1, le=1)
 
 
 def load_margins(path: Path = MARGINS) -> Margins:

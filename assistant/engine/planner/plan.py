@@ -22,6 +22,7 @@ Intent = Literal[
     "actions",
     "list",
     "compare",
+    "calculate",
 ]
 TOPICS: tuple[Intent, ...] = (
     "overview",
@@ -33,7 +34,9 @@ TOPICS: tuple[Intent, ...] = (
     "expansion",
     "opportunity",
 )
-Scope = Literal["knowledge", "account", "portfolio", "compare", "actions", "identity", "clarify"]
+Scope = Literal[
+    "knowledge", "account", "portfolio", "compare", "actions", "identity", "clarify", "calculate"
+]
 
 
 @dataclass(frozen=True)

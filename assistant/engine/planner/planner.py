@@ -2,10 +2,13 @@
 exemplars, the conversation state for follow-ups; out comes one typed `Plan`.
 
 How the scope is chosen:
+- the caller's own numbers for a rules calculator ("800 seats and 310 active", "$4M ARR: how
+  many engagement leads?") -> `calculate` (planner/calculations.py);
 - an unknown or ambiguous account name -> `clarify` (with the closest visible names);
 - two or more accounts named and a comparison asked -> `compare` (both, as a table);
 - one account named, referred to ("their", "the second") or in context -> `account`
-  (or `actions` for "what should I do"), unless the question is about how things are done
+  (or `actions` for "what should I do", also when only one clause of several asks it:
+  "X renews soon. What should we do?"), unless the question is about how things are done
   (the knowledge intent leads): "What is the renewal process?" stays a knowledge question
   even with an account in context;
 - no account: a portfolio question when the data intents lead, or the message names
@@ -19,15 +22,17 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from assistant.engine.account_names import AccountName, words_of
+from assistant.engine.planner.calculations import calculation
 from assistant.engine.planner.dates import parse_window
 from assistant.engine.planner.entities import EntityResolver, Found
 from assistant.engine.planner.fields import overview_fields
 from assistant.engine.planner.intents import IntentMatcher, Ranking
 from assistant.engine.planner.margins import Margins, shipped_margins
 from assistant.engine.planner.plan import TOPICS, Clarify, Entities, Intent, Person, Plan, ToolStep
-from assistant.engine.planner.slots import Vocabulary, identity_in, parse_slots
+from assistant.engine.planner.slots import HEALTH_WORD, Vocabulary, identity_in, parse_slots
 from assistant.engine.planner.state import State, refer
 from assistant.principal import Principal
+from assistant.rules import Rules
 
 Make = Callable[..., Plan]
 DATA: tuple[Intent, ...] = (*TOPICS, "actions", "list", "compare")
@@ -40,11 +45,16 @@ CARRY_WORDS = 3  # "what about X?": a message this short about an account keeps 
 
 class Planner:
     def __init__(
-        self, matcher: IntentMatcher, vocabulary: Vocabulary, margins: Margins | None = None
+        self,
+        matcher: IntentMatcher,
+        vocabulary: Vocabulary,
+        margins: Margins | None = None,
+        rules: Rules | None = None,
     ) -> None:
         self.matcher = matcher
         self.vocabulary = vocabulary
         self.margins = margins or shipped_margins()
+        self.rules = rules  # the calculators' rules (none: no calculator is planned)
 
     def plan(
         self,
@@ -68,6 +78,10 @@ class Planner:
         parse_slots(message, self.vocabulary, entities)
         entities.dates = parse_window(message, today)
         ranking = self.matcher.rank(found.masked)
+
+        def clauses() -> list[Ranking]:  # ranked only for an account question (latency)
+            return self.matcher.clauses(found.masked)
+
         scores: dict[str, float] = {str(k): round(v, 4) for k, v in ranking.scores.items()}
 
         def make(intent: Intent, scope: Any, **more: Any) -> Plan:
@@ -77,6 +91,9 @@ class Planner:
         if name is not None and found.match.status in ("none", "unknown"):
             people = resolver.person(name)
             return make("list", "identity", identity=people[0].name if len(people) == 1 else name)
+        step = calculation(message, self.rules) if self.rules is not None else None
+        if step is not None:  # the caller's own numbers: the rule applied to them
+            return make("calculate", "calculate", tools=[step])
         if found.match.status == "unknown":
             return make(_topic(ranking), "clarify", clarify=_unknown(found))
         if found.unknown is not None:
@@ -119,7 +136,7 @@ class Planner:
             if knowledge >= data_score + self.margins.knowledge_lead and not entities.opportunities:
                 return make("knowledge", "knowledge", knowledge_queries=[message])
             target = found.accounts[:1]
-            return self._account(make, ranking, entities, target, state, None)
+            return self._account(make, ranking, entities, target, state, None, clauses)
         reference = refer(message, state)
         if reference.kind != "none" and data_score >= knowledge:
             if reference.kind == "several":
@@ -134,7 +151,7 @@ class Planner:
                     today,
                 )
             target = [_name(resolver, reference.account_ids[0])]
-            return self._account(make, ranking, entities, target, state, "reference")
+            return self._account(make, ranking, entities, target, state, "reference", clauses)
         owners = bool(entities.people) or entities.mine
         portfolio_score = ranking.best(PORTFOLIO)[1]
         filtered = any(
@@ -165,7 +182,9 @@ class Planner:
         if owners or about_set or windowed:
             return self._portfolio(make, ranking, entities, principal, resolver, state, None, today)
         if context_account is not None and data_score > knowledge and data_intent != "list":
-            return self._account(make, ranking, entities, [context_account], state, "context")
+            return self._account(
+                make, ranking, entities, [context_account], state, "context", clauses
+            )
         return make("knowledge", "knowledge", knowledge_queries=[message])
 
     def _account(
@@ -176,20 +195,19 @@ class Planner:
         targets: list[AccountName],
         state: State,
         follow_up: str | None,
+        clauses: Callable[[], Sequence[Ranking]] = list,
     ) -> Plan:
         intent = _topic(ranking, exclude=("list", "compare"))
-        best, best_score = ranking.best(DATA)
+        best_score = ranking.best(DATA)[1]
         bare = [w for w in words_of(entities_text(entities)) if w != "account"]
         short = len(bare) <= CARRY_WORDS and best_score < self.margins.carry_below
         previous = next((t for t in TOPICS if t == state.intent), None)
-        if follow_up is None and short and previous is not None:
+        carry = follow_up is None and short and previous is not None
+        if self._clause_asks_action(clauses()) or (not carry and self._asks_action(ranking)):
+            intent = "actions"  # any clause asking what to do: the request, the rest context
+        elif carry and previous is not None:
             intent = previous  # "what about <another account>?" keeps the topic
             follow_up = "topic"
-        elif best == "actions" or (
-            ranking.scores.get("actions", 0.0) >= best_score - self.margins.actions_margin
-            and best != "opportunity"
-        ):
-            intent = "actions"
         if intent == "renewals":
             intent = "overview"  # "when does X renew" is about that account
         if entities.opportunities:
@@ -206,9 +224,11 @@ class Planner:
         account_id = targets[0].id
         fields = overview_fields().named(entities.masked) if intent == "overview" else ()
         if fields:  # "who is their CSM?": that field of the record, not the whole overview
-            step = ToolStep("account_overview", {"account_id": account_id})
+            steps = [ToolStep("account_overview", {"account_id": account_id})]
+            if HEALTH_WORD.search(entities.masked):  # "the ARR and the health of X"
+                steps.append(ToolStep("health_score", {"account_id": account_id}))
             return make(
-                intent, "account", targets=targets, follow_up=follow_up, tools=[step], fields=fields
+                intent, "account", targets=targets, follow_up=follow_up, tools=steps, fields=fields
             )
         return make(
             intent,
@@ -217,6 +237,22 @@ class Planner:
             follow_up=follow_up,
             tools=_account_steps(intent, account_id, entities),
         )
+
+    def _asks_action(self, ranking: Ranking) -> bool:
+        """The actions intent leads the message, or comes within the margin of the best."""
+        best, best_score = ranking.best(DATA)
+        actions = ranking.scores.get("actions", 0.0)
+        return best == "actions" or (
+            actions >= best_score - self.margins.actions_margin and best != "opportunity"
+        )
+
+    def _clause_asks_action(self, clauses: Sequence[Ranking]) -> bool:
+        """One clause of several asks what to do ("X renews soon. What should we do?")."""
+        for clause in clauses:
+            lead, score = clause.best(DATA)
+            if lead == "actions" and score >= self.margins.clause_actions_min:
+                return True
+        return False
 
     def _portfolio(
         self,
@@ -230,8 +266,8 @@ class Planner:
         today: dt.date,
     ) -> Plan:
         intent = _topic(ranking, among=("list", *PORTFOLIO))
-        if restrict is not None and intent in ("overview", "health", "surveys", "incidents"):
-            intent = "list"
+        if restrict is not None and intent not in ("renewals", "licenses"):
+            intent = "list"  # a follow-up on a result set filters or sorts that set
         filters: dict[str, Any] = {}
         people = list(entities.people)
         if entities.mine:

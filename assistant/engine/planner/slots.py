@@ -72,13 +72,29 @@ COUNT_THEN_ORDER = re.compile(
     r"(?:\w+\s+){0,3}?(lowest|highest|biggest|largest|smallest)\b",
     _I,
 )
+# "which of those is in the worst shape?", "the healthiest one": a superlative without a
+# count picks one (a plural noun keeps the whole sorted set)
+SUPERLATIVE = re.compile(
+    r"\b(lowest|worst|weakest|riskiest|least healthy|unhealthiest|sickest"
+    r"|healthiest|highest|strongest|biggest|largest|smallest)\b",
+    _I,
+)
+DESCENDING = ("top", "highest", "biggest", "largest", "healthiest", "best", "strongest")
+PLURAL_NOUN = re.compile(r"\b(?:accounts|customers|clients|ones|renewals)\b", _I)
 SORT_KEYS = (
     ("arr", re.compile(r"\barr\b|revenue|biggest|largest|smallest", _I)),
-    ("health", re.compile(r"health|score|healthiest|riskiest|lowest|highest", _I)),
+    (
+        "health",
+        re.compile(
+            r"health|score|healthiest|riskiest|lowest|highest|worst|weakest|best|strongest"
+            r"|shape|sickest",
+            _I,
+        ),
+    ),
     ("renewal_date", re.compile(r"\brenew", _I)),
 )
 AT_RISK = re.compile(r"\bat[- ]risk\b|\bunhealthy\b|\brisky\b|\bin trouble\b", _I)
-HEALTHY = re.compile(r"\bhealthy\b|\bhealthiest\b", _I)
+HEALTHY = re.compile(r"(?<!\bleast )(?<!\bless )\bhealthy\b|\bhealthiest\b", _I)
 OVER = re.compile(r"over[- ]?(?:deploy|use|licens)|\bcompliance\b|true[- ]?up|more active", _I)
 UNDER = re.compile(r"under[- ]?(?:deploy|used?|utili)|\bunused\b|shelfware|\bidle\b", _I)
 IDENTITY = re.compile(
@@ -86,7 +102,10 @@ IDENTITY = re.compile(
     r"([A-Za-z][\w.'-]*(?:\s+[A-Za-z][\w.'-]*){0,3}?)\s*[.!]*\s*$",
     _I,
 )
-HEALTH_WORD = re.compile(r"health|score", _I)
+HEALTH_WORD = re.compile(r"health|scor(?:e|es|ed|ing)\b", _I)
+# "which of those renews first?", "who is up next": the soonest renewal, one (the singular
+# verb); "which of those renew first?" asks for their order (the plain renewals sort)
+SOONEST = re.compile(r"\brenews\s+(?:first|soonest|next)\b|\bsoonest\b|\bup\s+next\b", _I)
 # the message is about a set of accounts (the portfolio), not about how things are done
 SET_OF_ACCOUNTS = re.compile(
     r"\b(?:accounts|customers|clients|renewals|portfolio|book of business)\b"
@@ -106,7 +125,7 @@ def parse_slots(message: str, vocabulary: Vocabulary, entities: Entities) -> Non
     thresholds = entities.thresholds
     # a bare comparison is a health threshold unless it counts something else ("more than
     # 50 customers", "$2M ARR", "100 licenses")
-    counted = re.search(rf"{NUMBER}\s+(?!or\b|and\b|points?\b)[a-z]", text, _I)
+    counted = re.search(rf"{NUMBER}\s+(?!or\b|and\b|but\b|to\b|points?\b)[a-z]", text, _I)
     other = re.search(r"\$|arr|revenue|licen", text, _I) or counted
     if HEALTH_WORD.search(text) or not other:
         if found := BELOW.search(text):
@@ -142,10 +161,20 @@ def parse_slots(message: str, vocabulary: Vocabulary, entities: Entities) -> Non
         count, word = found.group(1), found.group(2).lower()
     if found:
         entities.limit = int(count) if count.isdigit() else NUMBER_WORDS[count.lower()]
-        entities.descending = word in ("top", "highest", "biggest", "largest")
+        entities.descending = word in DESCENDING
         entities.sort = next((key for key, rule in SORT_KEYS if rule.search(text)), "arr")
         if word in ("first",):
             entities.sort, entities.descending = "renewal_date", False
+    elif SOONEST.search(text):
+        entities.sort, entities.descending = "renewal_date", False
+        if not PLURAL_NOUN.search(text):
+            entities.limit = 1
+    elif (superlative := SUPERLATIVE.search(text)) and not re.search(r"\brenew", text, _I):
+        word = superlative.group(1).lower()
+        entities.descending = word in DESCENDING
+        entities.sort = next((key for key, rule in SORT_KEYS if rule.search(text)), "health")
+        if not PLURAL_NOUN.search(text):
+            entities.limit = 1
     entities.months = months_back(text)
     entities.plural = bool(SET_OF_ACCOUNTS.search(text))
     entities.mine = bool(

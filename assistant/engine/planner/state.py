@@ -29,7 +29,9 @@ ORDINALS = {
 }
 PLURAL = re.compile(r"\b(those|these|them|they|their|the same (?:accounts|ones|customers))\b", re.I)
 SINGULAR = re.compile(
-    r"\b(it|its|it's|this (?:one|account)|that (?:one|account)|their|they|them|the account)\b", re.I
+    r"\b(it|its|it's|this (?:one|account)|that (?:one|account)|their|they|them|the account)\b"
+    r"|(?<!\bis )(?<!\bare )\bthere\b(?!\s+(?:is|are|was|were|a|an|any|some)\b)",  # "the AE there"
+    re.I,
 )
 ORDINAL = re.compile(rf"\bthe\s+({'|'.join(ORDINALS)})(?:\s+(?:one|account|customer))?\b", re.I)
 THE_X_ONE = re.compile(r"\bthe\s+([\w-]+)\s+(?:one|module|account)\b", re.I)

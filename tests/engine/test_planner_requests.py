@@ -1,0 +1,243 @@
+"""What a question asks, beyond its single best intent: a clause asking what to do makes the
+action list ("X renews soon. What should we do?"), the caller's own numbers make a
+calculator step, a superlative picks one of a result set, "which of those renews first?"
+the soonest one, "the AE there" refers to the account in the result set."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from assistant.engine.planner.calculations import calculation, money
+from assistant.engine.planner.entities import EntityResolver, Owner
+from assistant.engine.planner.intents import IntentMatcher, Ranking
+from assistant.engine.planner.plan import Entities
+from assistant.engine.planner.planner import Planner
+from assistant.engine.planner.slots import Vocabulary, parse_slots
+from assistant.engine.planner.state import Row, State, refer
+from assistant.principal import Principal
+from assistant.rules import load_rules
+from tests.conftest import REPO
+
+SHIPPED = load_rules(REPO / "knowledge" / "rules.yaml")
+SECOND = load_rules(REPO / "tests" / "fixtures" / "second_kb" / "rules.yaml")
+VOCABULARY = Vocabulary(
+    bands=("red", "orange", "yellow", "green"),
+    healthy_bands=("yellow", "green"),
+    quadrants=("Expand", "Save"),
+    risk_levels=("High", "Medium", "Low"),
+)
+
+
+class FixedMatcher(IntentMatcher):
+    """Scores by lookup: a whole message and each of its clauses get the given scores."""
+
+    def __init__(self, scores: dict[str, dict[str, float]]) -> None:
+        self.scores = scores
+
+    def rank(self, masked: str) -> Ranking:
+        key = " ".join(masked.lower().split())
+        return Ranking(self.scores.get(key, {"overview": 0.3, "knowledge": 0.2}))  # type: ignore[arg-type]
+
+
+def test_clauses_split_a_statement_from_its_request() -> None:
+    seen: list[str] = []
+
+    class Recording(FixedMatcher):
+        def rank(self, masked: str) -> Ranking:
+            seen.append(masked)
+            return super().rank(masked)
+
+    matcher = Recording({})
+    assert len(matcher.clauses("ACCOUNT renews soon, advice?")) == 2
+    assert seen == ["ACCOUNT renews soon", "advice"]
+    seen.clear()
+    assert matcher.clauses("what's ACCOUNT's health, and what do we do about it?")
+    assert seen[-1] == "what do we do about it"  # the linking "and" dropped
+    assert matcher.clauses("when does ACCOUNT renew?") == []  # one clause: the message
+
+
+def _planner(scores: dict[str, dict[str, float]]) -> Planner:
+    return Planner(FixedMatcher(scores), VOCABULARY, rules=SHIPPED)
+
+
+def test_a_clause_asking_what_to_do_wins_over_the_field_the_message_names() -> None:
+    whole = {"overview": 0.9, "renewals": 0.8, "actions": 0.6, "knowledge": 0.5}
+    planner = _planner(
+        {
+            "account renews soon. what should we do?": whole,
+            "account renews soon": {"overview": 0.9, "actions": 0.4},
+            "what should we do": {"actions": 0.95, "overview": 0.5},
+        }
+    )
+    clauses = planner.matcher.clauses("ACCOUNT renews soon. What should we do?")
+    assert planner._clause_asks_action(clauses)
+    assert not planner._asks_action(Ranking(whole))  # the whole message alone: a field
+
+
+def test_a_field_question_with_a_statement_stays_a_field_question() -> None:
+    planner = _planner(
+        {
+            "account renews soon": {"overview": 0.9, "actions": 0.4},
+            "when exactly": {"overview": 0.7, "actions": 0.3},
+        }
+    )
+    clauses = planner.matcher.clauses("ACCOUNT renews soon. When exactly?")
+    assert not planner._clause_asks_action(clauses)
+
+
+def test_a_weak_action_clause_is_not_a_request() -> None:
+    planner = _planner({"thanks": {"actions": 0.3, "overview": 0.2}, "account": {"list": 0.8}})
+    assert not planner._clause_asks_action(planner.matcher.clauses("ACCOUNT, thanks"))
+
+
+@pytest.mark.parametrize(
+    ("message", "tool", "arguments"),
+    [
+        (
+            "we have 800 seats and 310 active, is that a problem?",
+            "calculate_license_risk",
+            {"licensed": 800, "active": 310},
+        ),
+        (
+            "500 licensed, 240 active: risk?",
+            "calculate_license_risk",
+            {"licensed": 500, "active": 240},
+        ),
+        ("310 of 800 seats are active", "calculate_license_risk", {"licensed": 800, "active": 310}),
+        (
+            "1,260 active on 1,200 licensed seats",
+            "calculate_license_risk",
+            {"licensed": 1200, "active": 1260},
+        ),
+        ("a $4M ARR account, how many engagement leads?", "calculate_staffing", {"arr": 4e6}),
+        ("how many blocks is 130 hours?", "calculate_blocks", {"hours": 130.0}),
+        ("CSAT average of 4.5: how many points?", "calculate_csat_points", {"score": 4.5}),
+        (
+            "deployment 70, adoption 60, breadth 50, engagement 40, outcomes 30: health?",
+            "calculate_health",
+            {
+                "components": {
+                    "deployment": 70,
+                    "adoption": 60,
+                    "breadth": 50,
+                    "engagement": 40,
+                    "outcomes": 30,
+                }
+            },
+        ),
+    ],
+)
+def test_the_callers_numbers_make_a_calculator_step(
+    message: str, tool: str, arguments: dict[str, object]
+) -> None:
+    step = calculation(message, SHIPPED)
+    assert step is not None and step.name == tool
+    assert step.arguments == arguments
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "How many licenses does Relecloud use?",
+        "Which accounts renew in the next 90 days?",
+        "accounts with health under 50",
+        "What is the staffing ratio?",
+        "how is the health score calculated?",
+    ],
+)
+def test_no_numbers_of_its_own_no_calculator(message: str) -> None:
+    assert calculation(message, SHIPPED) is None
+
+
+def test_the_staffing_role_is_the_rules_own_word() -> None:
+    role = SECOND.staffing.role if SECOND.staffing else None
+    if role is None:
+        pytest.skip("the second knowledge base states no staffing ratio")
+    step = calculation(f"a $6M ARR book: how many {role}s?", SECOND)
+    assert step is not None and step.name == "calculate_staffing"
+
+
+def test_money_reads_scales() -> None:
+    assert money("$4M ARR and $1.5 million and 250k ARR and $2,500,000") == [
+        4e6,
+        1.5e6,
+        250e3,
+        2.5e6,
+    ]
+
+
+def _slots(message: str) -> Entities:
+    entities = Entities()
+    parse_slots(message, VOCABULARY, entities)
+    return entities
+
+
+@pytest.mark.parametrize(
+    ("message", "sort", "descending", "limit"),
+    [
+        ("which of those is in the worst shape?", "health", False, 1),
+        ("which of them is the least healthy?", "health", False, 1),
+        ("which of those has the highest ARR?", "arr", True, 1),
+        ("which of those renews first?", "renewal_date", False, 1),
+        ("which accounts have the lowest health?", "health", False, None),
+    ],
+)
+def test_a_superlative_sorts_and_picks_one(
+    message: str, sort: str, descending: bool, limit: int | None
+) -> None:
+    entities = _slots(message)
+    assert (entities.sort, entities.descending, entities.limit) == (sort, descending, limit)
+    assert entities.bands == []  # "least healthy" is not the healthy bands
+
+
+def test_which_of_those_renew_first_keeps_the_order_of_them_all() -> None:
+    assert _slots("which of those renew first?").limit is None
+
+
+def test_scoring_is_a_health_threshold() -> None:
+    entities = _slots("accounts scoring below 60 but at least 40")
+    assert entities.thresholds == {"health_below": 60, "health_at_least": 40}
+
+
+def test_the_ae_there_refers_to_the_one_account_listed() -> None:
+    state = State(rows=[Row("ACC-1", "One")])
+    assert refer("who is the AE there?", state).account_ids == ("ACC-1",)
+    assert refer("is there a template for this?", state).kind == "none"
+
+
+RESOLVER = EntityResolver([Owner("ACC-1", "Acme Widgets", "Ann Lee", "Bo Park", None)])
+TODAY = dt.date(2026, 11, 1)
+WHOLE = {"overview": 0.9, "renewals": 0.8, "actions": 0.6, "knowledge": 0.5}
+
+
+def test_the_plan_of_a_statement_and_a_request_is_the_action_list() -> None:
+    planner = _planner(
+        {
+            "account renews soon. what should we do?": WHOLE,
+            "account renews soon": {"overview": 0.9, "actions": 0.4},
+            "what should we do": {"actions": 0.95, "overview": 0.5},
+        }
+    )
+    plan = planner.plan(
+        "Acme Widgets renews soon. What should we do?", Principal(), RESOLVER, TODAY
+    )
+    assert (plan.scope, plan.intent) == ("actions", "actions")
+    assert plan.account is not None and plan.account.id == "ACC-1"
+
+
+def test_the_plan_of_a_field_question_is_that_field() -> None:
+    planner = _planner({"when does account renew?": WHOLE})
+    plan = planner.plan("When does Acme Widgets renew?", Principal(), RESOLVER, TODAY)
+    assert plan.scope == "account" and plan.fields == ("renewal_date",)
+
+
+def test_the_plan_of_the_callers_numbers_is_the_calculator() -> None:
+    plan = _planner({}).plan(
+        "we have 800 seats and 310 active, is that a problem?", Principal(), RESOLVER, TODAY
+    )
+    assert plan.scope == "calculate"
+    assert [(t.name, t.arguments) for t in plan.tools] == [
+        ("calculate_license_risk", {"licensed": 800, "active": 310})
+    ]

@@ -43,16 +43,30 @@ DECLINE = (
     "The knowledge base does not cover this question, so I won't guess. "
     "Try rephrasing it with the product, process or account it is about."
 )
-# What kind of figure a question asks for, and what a sentence holding one looks like.
+# What kind of figure a question asks for, and what a sentence holding one looks like. A
+# count or a duration may be written in words ("eight letters", "within one week", "once a
+# month", "every quarter"), so the patterns read number words and frequency words too.
+_COUNT = (
+    r"(?:\d+(?:[.,]\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+    r"|fifteen|twenty|thirty|forty|fifty|sixty|ninety)"
+)
+_NUMBER = rf"(?:{_COUNT}|a|an|half an?)"
+_UNIT = r"(?:(?:business|working|calendar)\s+)?(?:days?|weeks?|months?|years?|quarters?|hours?)"
 _ASKS_FIGURE: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (
-        re.compile(r"\b(cost|costs|price|priced|pricing|how much|budget|fee|rate)\b", re.I),
+        re.compile(r"\b(cost|costs|price|priced|pricing|how much|budget|fee|fees|rate)\b", re.I),
         re.compile(r"[$€£]\s?\d|\d\s?(k|m|usd|dollars)\b", re.I),
     ),
     (
-        re.compile(r"\b(how (long|fast|soon|often)|when|timeline|deadline|within|window)\b", re.I),
         re.compile(
-            r"\d+\s*(-\s*\d+\s*)?(days?|weeks?|months?|years?|quarters?)\b"
+            r"\b(how (long|fast|soon|quickly|early|often|frequently|far back)|when|by when"
+            r"|timeline|deadline|within|window|period|cadence|frequency|notice|warning)\b",
+            re.I,
+        ),
+        re.compile(
+            rf"\b{_NUMBER}\s+{_UNIT}\b|\b(once|twice)\b"
+            rf"|\b(each|every|per)\s+(day|week|month|quarter|year|half year|{_NUMBER}\s+{_UNIT})\b"
+            r"|\b(daily|weekly|fortnightly|monthly|quarterly|yearly|annually)\b"
             r"|\b(day|week|month|quarter|year)\s+\d",
             re.I,
         ),
@@ -63,7 +77,7 @@ _ASKS_FIGURE: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     ),
     (
         re.compile(r"\b(how many|number of|score|points?|count)\b", re.I),
-        re.compile(r"\d"),
+        re.compile(rf"\d|\b{_COUNT}\s+[a-z]", re.I),
     ),
 ]
 
@@ -358,6 +372,9 @@ class GroundedComposer:
         signals = {"answer_overlap": sum(w for t, w in weights.items() if t in answered) / total}
         if leader.semantic is not None:
             signals["answer_similarity"] = leader.semantic
+        asked = _figures_asked(question)
+        if asked:  # the question asks for a figure: does the lead sentence give one?
+            signals["answer_figure"] = float(any(p.search(leader.text) for p in asked))
         return chosen, signals
 
     def _passage(self, candidates: Sequence[_Candidate]) -> list[_Candidate]:

@@ -34,6 +34,7 @@ from itertools import pairwise
 import numpy as np
 
 from assistant.config import Settings
+from assistant.engine.answerability import load_thresholds
 from assistant.engine.types import Citation
 from assistant.retrieval.hybrid import Hit, SearchResult
 from assistant.retrieval.text import tokenize
@@ -93,10 +94,23 @@ _ASKS_LIST = re.compile(
 _LISTED = ("item", "row")
 
 
+# "How many days / hours / points" asks for a quantity, not for a list of things.
+_ASKS_QUANTITY = re.compile(
+    r"\bhow many\s+(?:(?:business|working|calendar)\s+)?(?:minutes|hours|days|weeks|months"
+    r"|quarters|years|points|percent|dollars|euros)\b",
+    re.I,
+)
+
+
 @lru_cache(maxsize=1024)
 def asks_for_list(question: str) -> bool:
-    """Whether the question asks for a list or a count of things."""
-    return bool(_ASKS_LIST.search(question))
+    """Whether the question asks for a list or a count of things (not a quantity)."""
+    found = _ASKS_LIST.search(question)
+    if found is None:
+        return False
+    if found.group().lower() == "how many" and _ASKS_QUANTITY.search(question):
+        return bool(_ASKS_LIST.search(_ASKS_QUANTITY.sub(" ", question)))
+    return True
 
 
 @lru_cache(maxsize=1024)
@@ -126,23 +140,46 @@ class ComposerConfig:
     intro_cutoff: float = 0.8  # a sentence before the best one leads when it scores this share
     # answerability: the lead sentence's similarity to the question must reach
     # min_answer_similarity, and when it is under weak_answer_similarity the chosen sentences
-    # (with their sections) must hold weak_answer_overlap of the distinctive question words
+    # (with their sections) must hold weak_answer_overlap of the distinctive question words;
+    # a figure asked for and not in the lead sentence declines under missing_figure_similarity
+    # when the chosen sentences hold less than missing_figure_overlap of the question's words
     min_answer_similarity: float = -1.0
     weak_answer_similarity: float = 0.0
     weak_answer_overlap: float = 0.0
+    missing_figure_similarity: float = -1.0
+    missing_figure_overlap: float = 0.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ComposerConfig:
+        """The settings' values, and for a threshold left unset the calibrated one
+        (assistant/engine/answerability.yaml)."""
+        calibrated = load_thresholds()
+
+        def pick(value: float | None, default: float) -> float:
+            return default if value is None else value
+
         return cls(
             max_sentences=settings.answer_max_sentences,
-            min_similarity=settings.answer_min_similarity,
-            min_overlap=settings.answer_min_overlap,
-            weak_similarity=settings.answer_weak_similarity,
-            weak_overlap=settings.answer_weak_overlap,
+            min_similarity=pick(settings.answer_min_similarity, calibrated.min_similarity),
+            min_overlap=pick(settings.answer_min_overlap, calibrated.min_overlap),
+            weak_similarity=pick(settings.answer_weak_similarity, calibrated.weak_similarity),
+            weak_overlap=pick(settings.answer_weak_overlap, calibrated.weak_overlap),
             relative_cutoff=settings.answer_relative_cutoff,
-            min_answer_similarity=settings.answer_min_answer_similarity,
-            weak_answer_similarity=settings.answer_weak_answer_similarity,
-            weak_answer_overlap=settings.answer_weak_answer_overlap,
+            min_answer_similarity=pick(
+                settings.answer_min_answer_similarity, calibrated.min_answer_similarity
+            ),
+            weak_answer_similarity=pick(
+                settings.answer_weak_answer_similarity, calibrated.weak_answer_similarity
+            ),
+            weak_answer_overlap=pick(
+                settings.answer_weak_answer_overlap, calibrated.weak_answer_overlap
+            ),
+            missing_figure_similarity=pick(
+                settings.answer_missing_figure_similarity, calibrated.missing_figure_similarity
+            ),
+            missing_figure_overlap=pick(
+                settings.answer_missing_figure_overlap, calibrated.missing_figure_overlap
+            ),
         )
 
 
@@ -268,14 +305,23 @@ class GroundedComposer:
 
     def unanswered(self, answerability: dict[str, float]) -> bool:
         """The answerability check: too few of the question's distinctive words in the
-        chosen sentences (and their sections), or a lead sentence too far from it."""
+        chosen sentences (and their sections), a lead sentence too far from it, or a figure
+        asked for (a price, a duration, a count) that the lead sentence does not give."""
         c = self.config
         similarity = answerability.get("answer_similarity")
         if similarity is None:  # no sentence vectors: only the evidence check applies
             return False
         overlap = answerability.get("answer_overlap", 0.0)
-        return similarity < c.min_answer_similarity or (
-            similarity < c.weak_answer_similarity and overlap < c.weak_answer_overlap
+        # a price, duration or count asked for that the lead sentence does not give
+        missing_figure = answerability.get("answer_figure") == 0.0
+        return (
+            similarity < c.min_answer_similarity
+            or (similarity < c.weak_answer_similarity and overlap < c.weak_answer_overlap)
+            or (
+                missing_figure
+                and similarity < c.missing_figure_similarity
+                and overlap < c.missing_figure_overlap
+            )
         )
 
     def _select(

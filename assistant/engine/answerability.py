@@ -35,4 +35,5 @@ def load_thresholds(path: Path = THRESHOLDS) -> Thresholds:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         return Thresholds.model_validate(data)
     except (OSError, yaml.YAMLError, ValidationError) as error:
-        raise ConfigurationError(f"{path}: cannot load the composer's thresholds: {error}") from error
+        message = f"{path}: cannot load the composer's thresholds: {error}"
+        raise ConfigurationError(message) from error

@@ -61,7 +61,7 @@ _ASKS_FIGURE: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (
         re.compile(
             r"\b(how (long|fast|soon|quickly|early|often|frequently|far back)|when|by when"
-            r"|timeline|deadline|within|window|period|cadence|frequency|notice|warning)\b",
+            r"|time|timeline|deadline|within|window|period|cadence|frequency|notice|warning)\b",
             re.I,
         ),
         re.compile(

@@ -55,6 +55,11 @@ def test_a_figure_asked_for_and_not_given_is_declined() -> None:
     assert not answer.declined and "$40" in answer.answer
     assert answer.signals["answer_figure"] == 1.0
     assert not GroundedComposer(FIGURE_RULE).compose(question, searched(seats, 0.6)).declined
+    # a figure of another kind than one the question names answers it too ("target" may be
+    # a share or a time: a duration answers "the target time")
+    timed = [hit("live", "A new Relay customer should be live within 30 days of the order.")]
+    target = "What is the target time for a new Relay customer to be live?"
+    assert not GroundedComposer(FIGURE_RULE).compose(target, searched(timed, 0.4)).declined
     # a question that asks for no figure is not judged by it
     what = GroundedComposer(FIGURE_RULE).compose("Who buys Relay seats?", searched(seats, 0.4))
     assert not what.declined and "answer_figure" not in what.signals

@@ -124,26 +124,32 @@ class Settings(BaseSettings):
     dense_weight: float = Field(default=1.0, ge=0)
     lexical_weight: float = Field(default=1.0, ge=0)
 
-    # grounded composer (issue 12, composition). Calibrated on the dev split of
-    # eval/suites/knowledge.yaml only (`python eval/calibrate.py`, all-MiniLM-L6-v2); the
-    # held-out test split is reported, never tuned on. Evidence check: decline when the best
-    # dense similarity is under min_similarity, when the IDF-weighted share of question
-    # words found in the top chunks is under min_overlap, or when both are weak (the dev
-    # split found no setting of these better than off: the answerability check does the work).
+    # grounded composer (issue 12, composition). The decline thresholds are data:
+    # assistant/engine/answerability.yaml, chosen on the dev splits of the shipped and the
+    # second knowledge base by `python eval/calibrate.py` (the held-out test splits are
+    # reported, never tuned on); a value set here (ASSISTANT_ANSWER_*) overrides the file's.
+    # Evidence check: decline when the best dense similarity is under min_similarity, when
+    # the IDF-weighted share of question words found in the top chunks is under min_overlap,
+    # or when both are weak.
     answer_max_sentences: int = Field(default=5, ge=1)
-    answer_min_similarity: float = 0.0
-    answer_min_overlap: float = 0.0
-    answer_weak_similarity: float = 0.0
-    answer_weak_overlap: float = 0.0
+    answer_min_similarity: float | None = None
+    answer_min_overlap: float | None = None
+    answer_weak_similarity: float | None = None
+    answer_weak_overlap: float | None = None
     answer_relative_cutoff: float = Field(
         default=0.55, ge=0, le=1, description="other sentences must score this share of the best"
     )
     # Answerability check: the lead sentence's similarity to the question must reach
-    # min_answer_similarity, and under weak_answer_similarity the chosen sentences (with
-    # their sections) must hold weak_answer_overlap of the question's distinctive words.
-    answer_min_answer_similarity: float = -1.0
-    answer_weak_answer_similarity: float = 0.5
-    answer_weak_answer_overlap: float = 0.45
+    # min_answer_similarity; under weak_answer_similarity the chosen sentences (with their
+    # sections) must hold weak_answer_overlap of the question's distinctive words; and a
+    # question asking for a figure (a price, a duration, a count) that the lead sentence does
+    # not give is declined under missing_figure_similarity unless the chosen sentences hold
+    # missing_figure_overlap of its words.
+    answer_min_answer_similarity: float | None = None
+    answer_weak_answer_similarity: float | None = None
+    answer_weak_answer_overlap: float | None = None
+    answer_missing_figure_similarity: float | None = None
+    answer_missing_figure_overlap: float | None = None
 
     # API
     max_message_chars: int = Field(default=4000, ge=1)

@@ -34,6 +34,7 @@ from itertools import pairwise
 import numpy as np
 
 from assistant.config import Settings
+from assistant.engine.answerability import load_thresholds
 from assistant.engine.types import Citation
 from assistant.retrieval.hybrid import Hit, SearchResult
 from assistant.retrieval.text import tokenize
@@ -43,16 +44,30 @@ DECLINE = (
     "The knowledge base does not cover this question, so I won't guess. "
     "Try rephrasing it with the product, process or account it is about."
 )
-# What kind of figure a question asks for, and what a sentence holding one looks like.
+# What kind of figure a question asks for, and what a sentence holding one looks like. A
+# count or a duration may be written in words ("eight letters", "within one week", "once a
+# month", "every quarter"), so the patterns read number words and frequency words too.
+_COUNT = (
+    r"(?:\d+(?:[.,]\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+    r"|fifteen|twenty|thirty|forty|fifty|sixty|ninety)"
+)
+_NUMBER = rf"(?:{_COUNT}|a|an|half an?)"
+_UNIT = r"(?:(?:business|working|calendar)\s+)?(?:days?|weeks?|months?|years?|quarters?|hours?)"
 _ASKS_FIGURE: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (
-        re.compile(r"\b(cost|costs|price|priced|pricing|how much|budget|fee|rate)\b", re.I),
+        re.compile(r"\b(cost|costs|price|priced|pricing|how much|budget|fee|fees|rate)\b", re.I),
         re.compile(r"[$€£]\s?\d|\d\s?(k|m|usd|dollars)\b", re.I),
     ),
     (
-        re.compile(r"\b(how (long|fast|soon|often)|when|timeline|deadline|within|window)\b", re.I),
         re.compile(
-            r"\d+\s*(-\s*\d+\s*)?(days?|weeks?|months?|years?|quarters?)\b"
+            r"\b(how (long|fast|soon|quickly|early|often|frequently|far back)|when|by when"
+            r"|time|timeline|deadline|within|window|period|cadence|frequency|notice|warning)\b",
+            re.I,
+        ),
+        re.compile(
+            rf"\b{_NUMBER}\s+{_UNIT}\b|\b(once|twice)\b"
+            rf"|\b(each|every|per)\s+(day|week|month|quarter|year|half year|{_NUMBER}\s+{_UNIT})\b"
+            r"|\b(daily|weekly|fortnightly|monthly|quarterly|yearly|annually)\b"
             r"|\b(day|week|month|quarter|year)\s+\d",
             re.I,
         ),
@@ -63,7 +78,7 @@ _ASKS_FIGURE: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     ),
     (
         re.compile(r"\b(how many|number of|score|points?|count)\b", re.I),
-        re.compile(r"\d"),
+        re.compile(rf"\d|\b{_COUNT}\s+[a-z]", re.I),
     ),
 ]
 
@@ -79,10 +94,23 @@ _ASKS_LIST = re.compile(
 _LISTED = ("item", "row")
 
 
+# "How many days / hours / points" asks for a quantity, not for a list of things.
+_ASKS_QUANTITY = re.compile(
+    r"\bhow many\s+(?:(?:business|working|calendar)\s+)?(?:minutes|hours|days|weeks|months"
+    r"|quarters|years|points|percent|dollars|euros)\b",
+    re.I,
+)
+
+
 @lru_cache(maxsize=1024)
 def asks_for_list(question: str) -> bool:
-    """Whether the question asks for a list or a count of things."""
-    return bool(_ASKS_LIST.search(question))
+    """Whether the question asks for a list or a count of things (not a quantity)."""
+    found = _ASKS_LIST.search(question)
+    if found is None:
+        return False
+    if found.group().lower() == "how many" and _ASKS_QUANTITY.search(question):
+        return bool(_ASKS_LIST.search(_ASKS_QUANTITY.sub(" ", question)))
+    return True
 
 
 @lru_cache(maxsize=1024)
@@ -112,23 +140,46 @@ class ComposerConfig:
     intro_cutoff: float = 0.8  # a sentence before the best one leads when it scores this share
     # answerability: the lead sentence's similarity to the question must reach
     # min_answer_similarity, and when it is under weak_answer_similarity the chosen sentences
-    # (with their sections) must hold weak_answer_overlap of the distinctive question words
+    # (with their sections) must hold weak_answer_overlap of the distinctive question words;
+    # a figure asked for and not in the lead sentence declines under missing_figure_similarity
+    # when the chosen sentences hold less than missing_figure_overlap of the question's words
     min_answer_similarity: float = -1.0
     weak_answer_similarity: float = 0.0
     weak_answer_overlap: float = 0.0
+    missing_figure_similarity: float = -1.0
+    missing_figure_overlap: float = 0.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ComposerConfig:
+        """The settings' values, and for a threshold left unset the calibrated one
+        (assistant/engine/answerability.yaml)."""
+        calibrated = load_thresholds()
+
+        def pick(value: float | None, default: float) -> float:
+            return default if value is None else value
+
         return cls(
             max_sentences=settings.answer_max_sentences,
-            min_similarity=settings.answer_min_similarity,
-            min_overlap=settings.answer_min_overlap,
-            weak_similarity=settings.answer_weak_similarity,
-            weak_overlap=settings.answer_weak_overlap,
+            min_similarity=pick(settings.answer_min_similarity, calibrated.min_similarity),
+            min_overlap=pick(settings.answer_min_overlap, calibrated.min_overlap),
+            weak_similarity=pick(settings.answer_weak_similarity, calibrated.weak_similarity),
+            weak_overlap=pick(settings.answer_weak_overlap, calibrated.weak_overlap),
             relative_cutoff=settings.answer_relative_cutoff,
-            min_answer_similarity=settings.answer_min_answer_similarity,
-            weak_answer_similarity=settings.answer_weak_answer_similarity,
-            weak_answer_overlap=settings.answer_weak_answer_overlap,
+            min_answer_similarity=pick(
+                settings.answer_min_answer_similarity, calibrated.min_answer_similarity
+            ),
+            weak_answer_similarity=pick(
+                settings.answer_weak_answer_similarity, calibrated.weak_answer_similarity
+            ),
+            weak_answer_overlap=pick(
+                settings.answer_weak_answer_overlap, calibrated.weak_answer_overlap
+            ),
+            missing_figure_similarity=pick(
+                settings.answer_missing_figure_similarity, calibrated.missing_figure_similarity
+            ),
+            missing_figure_overlap=pick(
+                settings.answer_missing_figure_overlap, calibrated.missing_figure_overlap
+            ),
         )
 
 
@@ -254,14 +305,23 @@ class GroundedComposer:
 
     def unanswered(self, answerability: dict[str, float]) -> bool:
         """The answerability check: too few of the question's distinctive words in the
-        chosen sentences (and their sections), or a lead sentence too far from it."""
+        chosen sentences (and their sections), a lead sentence too far from it, or a figure
+        asked for (a price, a duration, a count) that the lead sentence does not give."""
         c = self.config
         similarity = answerability.get("answer_similarity")
         if similarity is None:  # no sentence vectors: only the evidence check applies
             return False
         overlap = answerability.get("answer_overlap", 0.0)
-        return similarity < c.min_answer_similarity or (
-            similarity < c.weak_answer_similarity and overlap < c.weak_answer_overlap
+        # a price, duration or count asked for that the lead sentence does not give
+        missing_figure = answerability.get("answer_figure") == 0.0
+        return (
+            similarity < c.min_answer_similarity
+            or (similarity < c.weak_answer_similarity and overlap < c.weak_answer_overlap)
+            or (
+                missing_figure
+                and similarity < c.missing_figure_similarity
+                and overlap < c.missing_figure_overlap
+            )
         )
 
     def _select(
@@ -358,6 +418,9 @@ class GroundedComposer:
         signals = {"answer_overlap": sum(w for t, w in weights.items() if t in answered) / total}
         if leader.semantic is not None:
             signals["answer_similarity"] = leader.semantic
+        asked = _figures_asked(question)
+        if asked:  # the question asks for a figure: does the lead sentence give one?
+            signals["answer_figure"] = float(any(p.search(leader.text) for p in asked))
         return chosen, signals
 
     def _passage(self, candidates: Sequence[_Candidate]) -> list[_Candidate]:

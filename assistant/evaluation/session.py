@@ -4,6 +4,7 @@ suite through our engine and the engines compared against it."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Protocol
 from assistant.config import Settings
 from assistant.engine.chat import ChatEngine
 from assistant.engine.types import ChatResponse, SearchResponse
-from assistant.errors import ConfigurationError
+from assistant.errors import ConfigurationError, InvalidInputError
 from assistant.evaluation.grounding import SupportCheck
 from assistant.evaluation.naive import NaiveRAG
 from assistant.evaluation.report import SuiteRun
@@ -72,6 +73,32 @@ def load_suites(paths: Sequence[Path], split: SplitChoice = "all") -> LoadedSuit
 
 def unknown_thresholds(suite: Suite) -> list[str]:
     return [name for name in suite.thresholds if name not in METRICS and name not in LATENCIES]
+
+
+def suite_settings(settings: Settings, suite: Suite) -> Settings:
+    """The settings a suite runs with: its pinned date, and for a suite about another
+    knowledge folder than the configured one, that folder with its own rules file and its own
+    index and database (a subdirectory of the data directory named for the folder), so the
+    two knowledge bases never mix."""
+    update: dict[str, object] = {}
+    if suite.today is not None:
+        update["today"] = suite.today
+    folder = suite.knowledge_dir
+    if folder is not None and folder.resolve() != settings.knowledge_dir.resolve():
+        if not folder.is_dir():
+            raise InvalidInputError(
+                f"suite {suite.suite!r}: knowledge_dir {folder} is not a folder (paths are "
+                "relative to the working directory)"
+            )
+        key = hashlib.sha256(str(folder.resolve()).encode("utf-8")).hexdigest()[:8]
+        update |= {
+            "knowledge_dir": folder,
+            "rules_file": None,
+            "data_dir": settings.data_dir / "suites" / f"{folder.name}-{key}",
+            "database_url": None,
+            "collection": f"{settings.collection}-{key}",
+        }
+    return settings.model_copy(update=update) if update else settings
 
 
 def needs_accounts(suite: Suite) -> bool:
@@ -148,14 +175,12 @@ class Evaluation:
 
     def __post_init__(self) -> None:
         self.check = SupportCheck(embed=self.embedder.embed)
-        self._naive: NaiveRAG | None = None
+        self._naive: dict[Path, NaiveRAG] = {}  # per knowledge folder
 
     def run(self, suites: Sequence[tuple[Path, Suite]]) -> list[SuiteRun]:
         runs: list[SuiteRun] = []
         for path, suite in suites:
-            settings = self.settings
-            if suite.today is not None:
-                settings = settings.model_copy(update={"today": suite.today})
+            settings = suite_settings(self.settings, suite)
             services = build_services(settings, self.embedder)
             try:
                 runs.append(self._run_one(services, path, suite))
@@ -182,13 +207,13 @@ class Evaluation:
         return run
 
     def _naive_engine(self, services: Services) -> NaiveRAG:
-        if self._naive is None:
+        s = services.settings
+        if s.knowledge_dir not in self._naive:
             self.say("building the naive RAG baseline (reused while the files are unchanged)")
-            s = services.settings
-            self._naive = NaiveRAG.build(
+            self._naive[s.knowledge_dir] = NaiveRAG.build(
                 services.chroma, self.embedder, [s.knowledge_dir], s.ingest_exclude
             )
-        return self._naive
+        return self._naive[s.knowledge_dir]
 
     def _run(self, engine: EvalEngine, suite: Suite, scorer: Scorer, name: str) -> SuiteResult:
         turns = sum(len(case.steps()) for case in suite.cases)

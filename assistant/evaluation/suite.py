@@ -121,6 +121,11 @@ class Suite(BaseModel):
 
     suite: str
     today: dt.date | None = None
+    knowledge_dir: Path | None = Field(
+        default=None,
+        description="the knowledge folder the suite asks about (its rules.yaml and accounts/ "
+        "included), relative to the working directory; the configured one when unset",
+    )
     needs_review: bool = Field(
         default=False, description="candidate cases still to complete; `assistant eval` skips"
     )

@@ -1,0 +1,39 @@
+"""The grounded composer's decline thresholds, as data (`answerability.yaml`, chosen on the
+dev splits of two knowledge bases by eval/calibrate.py)."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from assistant.errors import ConfigurationError
+
+THRESHOLDS = Path(__file__).with_name("answerability.yaml")
+
+
+class Thresholds(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min_similarity: float = Field(ge=-1, le=1)
+    min_overlap: float = Field(ge=0, le=1)
+    weak_similarity: float = Field(ge=-1, le=1)
+    weak_overlap: float = Field(ge=0, le=1)
+    min_answer_similarity: float = Field(ge=-1, le=1)
+    weak_answer_similarity: float = Field(ge=-1, le=1)
+    weak_answer_overlap: float = Field(ge=0, le=1)
+    missing_figure_similarity: float = Field(ge=-1, le=1)
+    missing_figure_overlap: float = Field(ge=0, le=1)
+
+
+@cache
+def load_thresholds(path: Path = THRESHOLDS) -> Thresholds:
+    """The calibrated thresholds; ConfigurationError naming the file when it is unreadable."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return Thresholds.model_validate(data)
+    except (OSError, yaml.YAMLError, ValidationError) as error:
+        message = f"{path}: cannot load the composer's thresholds: {error}"
+        raise ConfigurationError(message) from error

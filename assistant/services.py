@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
@@ -23,7 +23,6 @@ from assistant.auth import KeyRing, load_keys
 from assistant.config import Settings
 from assistant.dependencies import Dependencies
 from assistant.drafts.chat import DraftDesk
-from assistant.drafts.kit import GroundedDraftKit
 from assistant.drafts.knowledge import Knowledge
 from assistant.drafts.service import DraftService
 from assistant.drafts.templates import templates_dir
@@ -34,7 +33,6 @@ from assistant.engine.events import AnswerEngine
 from assistant.engine.streaming import GroundedStream
 from assistant.errors import IndexNotReadyError
 from assistant.jobs.ledger import LOCAL_RUN, Ledger
-from assistant.llm.engine import LLMEngine, build_llm_engine
 from assistant.retrieval.dense import connect_private, open_collection
 from assistant.retrieval.generation import LiveIndex
 from assistant.retrieval.hybrid import HybridRetriever, SearchResult
@@ -48,6 +46,9 @@ from assistant.workers import CpuPool
 from ingest.embedding import Embedder, build_embedder
 from ingest.pipeline import Ingestor, IngestReport
 from ingest.policy import IngestPolicy
+
+if TYPE_CHECKING:
+    from assistant.llm.engine import LLMEngine
 
 
 class PooledComposer(GroundedComposer):
@@ -203,6 +204,19 @@ def build_embedder_from(settings: Settings) -> Embedder:
     )
 
 
+def _llm_engine(
+    settings: Settings, chat: ChatEngine, tools: ToolRegistry, drafts: DraftService
+) -> LLMEngine | None:
+    """The LLM engine when a model is configured. Its modules (the OpenAI SDK: about a
+    second of imports) load only then, so an ingest or a grounded-only server skips them."""
+    if not settings.llm_model:
+        return None
+    from assistant.drafts.kit import GroundedDraftKit
+    from assistant.llm.engine import build_llm_engine
+
+    return build_llm_engine(settings, chat, tools, GroundedDraftKit(DraftDesk(drafts)))
+
+
 def build_services(settings: Settings, embedder: Embedder | None = None) -> Services:
     tracing.configure(  # spans of every turn, whichever engine answers (issue 16)
         settings.otel_exporter, settings.otel_endpoint, question_text=settings.otel_question_text
@@ -270,7 +284,7 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
         tools,
         api_keys,
         cpu,
-        build_llm_engine(settings, chat, tools, GroundedDraftKit(DraftDesk(drafts))),
+        _llm_engine(settings, chat, tools, drafts),
         drafts,
     )
     services.dependencies = Dependencies(settings, database, index)

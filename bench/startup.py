@@ -1,6 +1,7 @@
 """Cold-start wall times of the real command line, per embedding backend, in one run.
 
-Ingests `knowledge/` once into a temporary data directory (not timed), then for each
+Ingests `knowledge/` once per backend into a data directory of its own (not timed; the
+manifest records each file's embedder, so another backend's ingest is no no-op), then for each
 backend (`--backends`, default `torch,onnx,onnx-int8`; `ASSISTANT_EMBEDDING_BACKEND`) and each of
 `--trials` rounds (the backend order rotates) it times, each in a fresh process:
 
@@ -115,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--trials", type=int, default=2)
     parser.add_argument("--cache-dir", type=Path, default=CACHE, help="ONNX export cache")
     parser.add_argument(
-        "--data-dir", type=Path, default=None, help="an already ingested data directory to reuse"
+        "--data-dir", type=Path, default=None, help="where the per-backend data directories go"
     )
     args = parser.parse_args(argv)
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
@@ -123,13 +124,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     question = first_question()
     figures: dict[str, list[tuple[float, float, float, float]]] = {b: [] for b in backends}
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
-        data = args.data_dir or Path(tmp) / "data"
-        first = timed(["ingest", "knowledge"], environment(data, default, args.cache_dir))
-        print(f"first ingest ({default}): {first:.1f}s; load {os.getloadavg()[0]:.1f}")
+        # one data directory per backend: the manifest records which embedder made each
+        # file's vectors, so an ingest under another backend than the last re-embeds (not a
+        # no-op); each is ingested once with its own backend, untimed
+        data: dict[str, Path] = {}
+        for backend in backends:
+            data[backend] = (args.data_dir or Path(tmp) / "data") / backend
+            env = environment(data[backend], backend, args.cache_dir)
+            first = timed(["ingest", "knowledge"], env)
+            print(f"first ingest ({backend}): {first:.1f}s; load {os.getloadavg()[0]:.1f}")
         for trial in range(args.trials):
             shift = trial % len(backends)
             for backend in backends[shift:] + backends[:shift]:
-                env = environment(data, backend, args.cache_dir)
+                env = environment(data[backend], backend, args.cache_dir)
                 ask = timed(["ask", question], env)
                 print(f"  [trial {trial + 1}] {backend}: ask {ask:.1f}s", flush=True)
                 noop = timed(["ingest", "knowledge"], env)

@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.errors import ConfigurationError
+from assistant.data_files import load_yaml_model
 from assistant.rules import Rules, load_rules
 
 Row = dict[str, str]
@@ -74,10 +74,7 @@ def note_template_path(rules_path: Path) -> Path:
 
 
 def load_note_template(path: Path) -> NoteTemplate:
-    try:
-        return NoteTemplate.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (OSError, yaml.YAMLError, ValidationError) as error:
-        raise ConfigurationError(f"invalid account-note template {path}: {error}") from error
+    return load_yaml_model(path, NoteTemplate, "account-note template")
 
 
 # --- formatting helpers --------------------------------------------------------------------

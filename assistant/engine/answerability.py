@@ -6,10 +6,9 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.errors import ConfigurationError
+from assistant.data_files import load_yaml_model
 
 THRESHOLDS = Path(__file__).with_name("answerability.yaml")
 
@@ -31,9 +30,4 @@ class Thresholds(BaseModel):
 @cache
 def load_thresholds(path: Path = THRESHOLDS) -> Thresholds:
     """The calibrated thresholds; ConfigurationError naming the file when it is unreadable."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return Thresholds.model_validate(data)
-    except (OSError, yaml.YAMLError, ValidationError) as error:
-        message = f"{path}: cannot load the composer's thresholds: {error}"
-        raise ConfigurationError(message) from error
+    return load_yaml_model(path, Thresholds, "composer thresholds")

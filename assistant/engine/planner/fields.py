@@ -16,9 +16,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.data_files import load_yaml_model
 from assistant.errors import ConfigurationError
 from assistant.tools.base import ToolResult
 from assistant.tools.overview import AccountOverview
@@ -112,10 +112,7 @@ class RecordFields:
 
 
 def load_fields(path: Path = EXEMPLARS) -> dict[str, FieldEntry]:
-    try:
-        return FieldFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8"))).fields
-    except (OSError, yaml.YAMLError, ValidationError) as error:
-        raise ConfigurationError(f"invalid record fields in {path}: {error}") from error
+    return load_yaml_model(path, FieldFile, "record fields in").fields
 
 
 @cache

@@ -11,9 +11,9 @@ from threading import Lock
 from typing import get_args
 
 import numpy as np
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.data_files import load_yaml_model
 from assistant.engine.planner.plan import Intent
 from assistant.errors import ConfigurationError
 from ingest.embedding import Embedder
@@ -36,10 +36,7 @@ class ExemplarFile(BaseModel):
 
 
 def load_exemplars(path: Path = EXEMPLARS) -> dict[Intent, list[str]]:
-    try:
-        data = ExemplarFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (OSError, yaml.YAMLError, ValidationError) as error:
-        raise ConfigurationError(f"invalid intent exemplars {path}: {error}") from error
+    data = load_yaml_model(path, ExemplarFile, "intent exemplars")
     known = set(get_args(Intent))
     unknown = set(data.intents) - known
     if unknown:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.errors import ConfigurationError
+from assistant.data_files import load_yaml_model
 
 MARGINS = Path(__file__).with_name("margins.yaml")
 
@@ -27,10 +26,7 @@ class Margins(BaseModel):
 
 
 def load_margins(path: Path = MARGINS) -> Margins:
-    try:
-        return Margins.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (OSError, yaml.YAMLError, ValidationError) as error:
-        raise ConfigurationError(f"invalid planner margins {path}: {error}") from error
+    return load_yaml_model(path, Margins, "planner margins")
 
 
 @cache

@@ -43,7 +43,7 @@ from assistant.store.conversations import ConversationStore
 from assistant.store.db import build_engine, session_factory
 from assistant.tools import ToolContext, ToolRegistry, build_registry
 from assistant.workers import CpuPool
-from ingest.embedding import Embedder, build_embedder
+from ingest.embedding import Embedder, build_embedder_from
 from ingest.pipeline import Ingestor, IngestReport
 from ingest.policy import IngestPolicy
 
@@ -192,16 +192,6 @@ class Services:
             self.dependencies.close()
         self.index.close()
         self.database.dispose()
-
-
-def build_embedder_from(settings: Settings) -> Embedder:
-    return build_embedder(
-        settings.embedding_model,
-        settings.embedding_batch_size,
-        settings.embedding_device,
-        settings.embedding_backend,
-        settings.embedding_cache_path,
-    )
 
 
 def _llm_engine(

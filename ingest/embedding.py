@@ -15,12 +15,15 @@ import threading
 from collections.abc import Callable, Sequence
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
 
 from assistant.errors import ConfigurationError
 from ingest.pooling import Spans, Vectors, normalise, pool_spans
+
+if TYPE_CHECKING:
+    from assistant.config import Settings
 
 __all__ = ["Embedder", "Spans", "Vectors", "build_embedder", "default_model_path"]
 Backend = Literal["torch", "onnx", "onnx-int8"]
@@ -278,3 +281,15 @@ def build_embedder(
     if dimension is None:  # cannot tell without the model: load it now
         return build()
     return LazyEmbedder(embedder_name(path, backend), dimension, build)
+
+
+def build_embedder_from(settings: Settings) -> Embedder:
+    """The embedder the settings name: model, batch size, device, backend and export cache
+    (nothing loads until it embeds)."""
+    return build_embedder(
+        settings.embedding_model,
+        settings.embedding_batch_size,
+        settings.embedding_device,
+        settings.embedding_backend,
+        settings.embedding_cache_path,
+    )

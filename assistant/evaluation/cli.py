@@ -146,7 +146,7 @@ def run(
     from assistant.evaluation.judge import Judge
     from assistant.evaluation.report import build_report, write_reports
     from assistant.evaluation.session import Evaluation, load_suites, unknown_thresholds
-    from assistant.services import build_embedder_from
+    from ingest.embedding import build_embedder_from
 
     logging.getLogger("bm25s").setLevel(logging.WARNING)
     settings = get_settings()

@@ -178,16 +178,10 @@ def print_status(settings: Settings, engine: Engine, limit: int = 3) -> None:
 def configured_embedder(settings: Settings) -> str | None:
     """The name of the embedder the settings give (model and backend; nothing is loaded),
     None when they give none that can be built."""
-    from ingest.embedding import build_embedder
+    from ingest.embedding import build_embedder_from
 
     try:
-        return build_embedder(
-            settings.embedding_model,
-            settings.embedding_batch_size,
-            settings.embedding_device,
-            settings.embedding_backend,
-            settings.embedding_cache_path,
-        ).name
+        return build_embedder_from(settings).name
     except AssistantError:
         return None
 

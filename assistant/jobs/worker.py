@@ -23,7 +23,7 @@ from assistant.jobs.ledger import Ledger
 from assistant.jobs.queue import SHARD_TASK, celery_app
 from assistant.retrieval.dense import connect, open_collection
 from assistant.store.db import build_engine
-from ingest.embedding import Embedder, build_embedder
+from ingest.embedding import Embedder, build_embedder_from
 from ingest.pipeline import Ingestor
 from ingest.policy import IngestPolicy
 
@@ -49,14 +49,7 @@ class WorkerResources:
             s = self.settings
             self._ingestor = Ingestor(
                 open_collection(connect(s), s.collection, s.vector_ef_search),
-                self.embedder
-                or build_embedder(  # the backend the API workers query with (issue 15)
-                    s.embedding_model,
-                    s.embedding_batch_size,
-                    s.embedding_device,
-                    s.embedding_backend,
-                    s.embedding_cache_path,
-                ),
+                self.embedder or build_embedder_from(s),  # the backend the API workers query with
                 self.database,
                 s.lexical_path,
                 chunk_size=s.chunk_size,

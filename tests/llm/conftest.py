@@ -8,7 +8,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from fastapi import FastAPI
 
 from assistant.config import Settings
 from assistant.llm.config import LLMConfig, build_client
@@ -137,3 +139,23 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory, knowledge: Path) -> Path:
     services.close()
     write_keys(root / "keys.yaml")
     return root
+
+
+# the real app on loopback, one per test module: grounded only, or with the scripted model
+@pytest.fixture(scope="module")
+def grounded(data_dir: Path) -> Iterator[tuple[FastAPI, httpx.Client]]:
+    from tests.llm.live import serve  # live imports this module's settings helper
+
+    with serve(data_dir, llm_model=None) as server, httpx.Client(base_url=server.url) as client:
+        yield server.server.config.app, client
+
+
+@pytest.fixture(scope="module")
+def with_llm(
+    data_dir: Path, model_server: tuple[ScriptedModel, LiveServer]
+) -> Iterator[httpx.Client]:
+    from tests.llm.live import serve
+
+    url = f"{model_server[1].url}/v1"
+    with serve(data_dir, llm_base_url=url) as server, httpx.Client(base_url=server.url) as client:
+        yield client

@@ -4,8 +4,6 @@ against real servers on loopback: ours, and the scripted model behind it."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,25 +15,8 @@ from assistant.engine.types import ChatResponse
 from assistant.errors import NotFoundError
 from assistant.services import Services
 from tests.accounts.keys import ADMIN_KEY, SELLER_KEY, bearer
-from tests.conftest import LiveServer
-from tests.llm.live import read_events, serve, stream_chat
+from tests.llm.live import read_events, stream_chat
 from tests.llm.scripted import Call, ScriptedModel, content, error, tools
-
-
-@pytest.fixture(scope="module")
-def grounded(data_dir: Path) -> Iterator[tuple[FastAPI, httpx.Client]]:
-    with serve(data_dir, llm_model=None) as server, httpx.Client(base_url=server.url) as client:
-        yield server.server.config.app, client
-
-
-@pytest.fixture(scope="module")
-def with_llm(
-    data_dir: Path, model_server: tuple[ScriptedModel, LiveServer]
-) -> Iterator[httpx.Client]:
-    url = f"{model_server[1].url}/v1"
-    with serve(data_dir, llm_base_url=url) as server, httpx.Client(base_url=server.url) as client:
-        yield client
-
 
 # streaming, grounded ---------------------------------------------------------------------
 

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -19,9 +18,8 @@ from assistant.engine.events import StatusEvent
 from assistant.engine.streaming import GroundedStream
 from assistant.services import Services
 from tests.accounts.keys import ADMIN_KEY, bearer
-from tests.conftest import LiveServer
 from tests.llm.conftest import ADMIN
-from tests.llm.live import read_events, serve
+from tests.llm.live import read_events
 from tests.llm.scripted import ScriptedModel, content
 
 LONG = "A new customer should be live within 30 days of signature, with a named sponsor. " * 8
@@ -52,21 +50,6 @@ def read_until(client: httpx.Client, wanted: str) -> list[str]:
             if name == wanted:
                 break
     return seen  # leaving the block closes the connection mid-stream
-
-
-@pytest.fixture(scope="module")
-def grounded(data_dir: Path) -> Iterator[tuple[FastAPI, httpx.Client]]:
-    with serve(data_dir, llm_model=None) as server, httpx.Client(base_url=server.url) as client:
-        yield server.server.config.app, client
-
-
-@pytest.fixture(scope="module")
-def with_llm(
-    data_dir: Path, model_server: tuple[ScriptedModel, LiveServer]
-) -> Iterator[httpx.Client]:
-    url = f"{model_server[1].url}/v1"
-    with serve(data_dir, llm_base_url=url) as server, httpx.Client(base_url=server.url) as client:
-        yield client
 
 
 def test_a_stopped_model_answer_closes_the_model_stream_and_stores_nothing(

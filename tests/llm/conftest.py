@@ -11,7 +11,9 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from assistant import tracing
 from assistant.config import Settings
 from assistant.llm.config import LLMConfig, build_client
 from assistant.llm.engine import LLMEngine
@@ -22,6 +24,7 @@ from tests.accounts.conftest import import_into
 from tests.accounts.expected import TODAY
 from tests.accounts.keys import write_keys
 from tests.conftest import LiveServer, make_settings, write_corpus
+from tests.llm.otel import reset_tracing
 from tests.llm.scripted import ScriptedModel
 
 SELLER = Principal(user="sam", role="seller", accounts=frozenset({"ACC-002", "ACC-005"}))
@@ -159,3 +162,12 @@ def with_llm(
     url = f"{model_server[1].url}/v1"
     with serve(data_dir, llm_base_url=url) as server, httpx.Client(base_url=server.url) as client:
         yield client
+
+
+@pytest.fixture
+def spans() -> Iterator[InMemorySpanExporter]:
+    """Tracing on for one test, its finished spans kept in memory."""
+    exporter = InMemorySpanExporter()
+    assert tracing.configure("none", span_exporter=exporter)
+    yield exporter
+    reset_tracing()

@@ -9,7 +9,6 @@ import contextvars
 import threading
 from collections.abc import Iterator
 
-import pytest
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
@@ -19,14 +18,6 @@ from assistant.services import Services
 from tests.llm.conftest import SELLER, EngineFactory
 from tests.llm.otel import reset_tracing
 from tests.llm.scripted import Call, ScriptedModel, content, error, tools
-
-
-@pytest.fixture
-def spans() -> Iterator[InMemorySpanExporter]:
-    exporter = InMemorySpanExporter()
-    assert tracing.configure("none", span_exporter=exporter)
-    yield exporter
-    reset_tracing()
 
 
 def parents(finished: tuple[ReadableSpan, ...]) -> list[tuple[str, str | None]]:

@@ -5,24 +5,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 
-import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from assistant import tracing
 from tests.conftest import REPO
 from tests.llm.conftest import SELLER, EngineFactory
-from tests.llm.otel import reset_tracing
 from tests.llm.scripted import Call, ScriptedModel, content, error, tools
-
-
-@pytest.fixture
-def spans() -> Iterator[InMemorySpanExporter]:
-    exporter = InMemorySpanExporter()
-    assert tracing.configure("none", span_exporter=exporter)
-    yield exporter
-    reset_tracing()
 
 
 def test_spans_of_an_answer(

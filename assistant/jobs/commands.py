@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from sqlalchemy import Engine
 
 from assistant.config import Settings, get_settings
 from assistant.errors import AssistantError
+
+if TYPE_CHECKING:
+    from assistant.jobs.progress import IngestProgress
 
 db_app = typer.Typer(no_args_is_help=True, help="the database schema (Alembic migrations)")
 
@@ -143,12 +146,13 @@ def show_status(settings: Settings) -> None:
 
 
 def print_status(settings: Settings, engine: Engine, limit: int = 3) -> None:
-    """The latest runs' jobs, the manifest and the published BM25 snapshot."""
-    from assistant.jobs.ledger import Ledger
-    from assistant.retrieval.lexical import LexicalIndex
+    """The latest runs' jobs, the manifest and the published BM25 snapshot: the figures of
+    `ingest_progress`, the same as GET /api/admin/ingest and the admin page."""
+    from assistant.jobs.progress import ingest_progress
     from ingest.manifest import Manifest
 
-    for run in Ledger(engine).runs(limit):
+    found = ingest_progress(settings, engine, runs=limit)
+    for run in found.runs:
         jobs = ", ".join(f"{n} {status}" for status, n in sorted(run.jobs.items()))
         state = "finished" if run.finished else "in progress"
         typer.echo(
@@ -159,19 +163,23 @@ def print_status(settings: Settings, engine: Engine, limit: int = 3) -> None:
         )
         for error in run.errors:
             typer.secho(f"  failed {error}", fg=typer.colors.RED)
+    typer.echo(status_line(found))
     with Manifest(engine) as manifest:
-        files = manifest.files().values()
-        pending = sum(1 for record in files if record.status == "pending")
-        generation, chunks = manifest.generation, manifest.chunk_count()
         embedders = manifest.embedders()
-    published = LexicalIndex.stored_generation(settings.lexical_path)
-    typer.echo(
-        f"manifest: {len(files)} files ({pending} pending), {chunks} chunks, generation "
-        f"{generation}; BM25 snapshot generation {published if published is not None else 'none'}"
-        + ("" if published == generation else " (behind: published when the jobs finish)")
-    )
     if embedders:
         typer.echo(embeddings_line(embedders, configured_embedder(settings)))
+
+
+def status_line(found: IngestProgress) -> str:
+    """The manifest and the BM25 snapshot in one line of `assistant ingest --status`."""
+    published = found.published_generation
+    return (
+        f"manifest: {found.files} files ({found.files_done} done, {found.files_pending} "
+        f"pending, {found.files_failed} skipped by the last run), {found.chunks} chunks, "
+        f"generation {found.generation}; BM25 snapshot generation "
+        f"{published if published is not None else 'none'}"
+        + ("" if published == found.generation else " (behind: published when the jobs finish)")
+    )
 
 
 # the embedder of each file's vectors (issue 15) ---------------------------------------------

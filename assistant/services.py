@@ -228,7 +228,13 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
         ConversationStore(sessions),
         k=settings.retrieval_k,
         max_message_chars=settings.max_message_chars,
-        desk=AccountDesk(tools, retriever, composer, settings.retrieval_k),
+        desk=AccountDesk(
+            tools,
+            retriever,
+            composer,
+            settings.retrieval_k,
+            exemplar_cache=settings.data_dir / "cache",
+        ),
         drafts=DraftDesk(drafts),
     )
     services = Services(

@@ -24,6 +24,7 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from assistant import yaml_load
 from assistant.errors import AuthenticationError, ConfigurationError
 from assistant.principal import Principal
 from assistant.store.records import describe
@@ -125,7 +126,7 @@ class KeyRing:
 def load_keys(path: Path) -> KeyRing:
     """Read and validate the keys file; ConfigurationError names what is wrong."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml_load.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
         raise ConfigurationError(f"cannot read API keys file {path}: {error}") from error
     if isinstance(data, list):

@@ -7,7 +7,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -18,7 +18,9 @@ from assistant.errors import AssistantError, DataDirError
 from assistant.evaluation.cli import eval_app
 from assistant.jobs.commands import db_app, enqueue_ingest, show_status, worker
 from assistant.llm.cli import app as llm_app
-from assistant.rules import Rules, check_rules, load_rules
+
+if TYPE_CHECKING:
+    from assistant.rules import Rules
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 app.add_typer(draft_app, name="draft")
@@ -43,6 +45,8 @@ def _writable(settings: Settings) -> None:
 
 
 def _rules_or_fail(settings: Settings) -> Rules:
+    from assistant.rules import load_rules  # its checker reads documents: bs4 and more
+
     try:
         return load_rules(settings.rules_path)
     except AssistantError as error:
@@ -92,7 +96,7 @@ def ingest(
 
     Embedded profile: runs here. Cluster profile: enqueues jobs for the ingest workers
     (`assistant worker`); `--status` shows their progress."""
-    from assistant.services import build_services
+    from assistant.ingest_resources import IngestResources
 
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -106,10 +110,13 @@ def ingest(
         if settings.profile == "cluster":
             enqueue_ingest(settings, paths or [settings.knowledge_dir], wait)
             return
-        services = build_services(settings)
-        report = services.ingestor().run(
-            paths or [settings.knowledge_dir], progress=sys.stderr.isatty()
-        )
+        resources = IngestResources(settings)  # not the whole `Services`: what ingest needs
+        try:
+            report = resources.ingestor(ledgered=True).run(
+                paths or [settings.knowledge_dir], progress=sys.stderr.isatty()
+            )
+        finally:
+            resources.close()
     except AssistantError as error:
         _fail(str(error))
         return
@@ -158,6 +165,8 @@ def import_accounts(
 def check_rules_command() -> None:
     """Validate the rules file and check that each rule's cited section still states it
     (exit 1 on any problem)."""
+    from assistant.rules import check_rules
+
     settings = get_settings()
     rules = _rules_or_fail(settings)
     problems = check_rules(rules, settings.knowledge_dir)

@@ -9,6 +9,7 @@ from typing import TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from assistant import yaml_load
 from assistant.errors import ConfigurationError
 
 M = TypeVar("M", bound=BaseModel)
@@ -18,6 +19,6 @@ def load_yaml_model(path: Path, model: type[M], what: str) -> M:
     """`path` as YAML validated by `model`; a ConfigurationError naming the file and `what` it
     holds when it cannot be read, parsed or validated."""
     try:
-        return model.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        return model.model_validate(yaml_load.safe_load(path.read_text(encoding="utf-8")))
     except (OSError, yaml.YAMLError, ValidationError) as error:
         raise ConfigurationError(f"invalid {what} {path}: {error}") from error

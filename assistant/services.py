@@ -6,12 +6,8 @@ embedder. Nothing here runs at import time.
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
@@ -32,7 +28,7 @@ from assistant.engine.composer import ComposerConfig, Composition, GroundedCompo
 from assistant.engine.events import AnswerEngine
 from assistant.engine.streaming import GroundedStream
 from assistant.errors import IndexNotReadyError
-from assistant.jobs.ledger import LOCAL_RUN, Ledger
+from assistant.ingest_resources import build_ingestor
 from assistant.retrieval.dense import connect_private, open_collection
 from assistant.retrieval.generation import LiveIndex
 from assistant.retrieval.hybrid import HybridRetriever, SearchResult
@@ -44,8 +40,7 @@ from assistant.store.db import build_engine, session_factory
 from assistant.tools import ToolContext, ToolRegistry, build_registry
 from assistant.workers import CpuPool
 from ingest.embedding import Embedder, build_embedder_from
-from ingest.pipeline import Ingestor, IngestReport
-from ingest.policy import IngestPolicy
+from ingest.pipeline import Ingestor
 
 if TYPE_CHECKING:
     from assistant.llm.engine import LLMEngine
@@ -68,31 +63,6 @@ class PooledComposer(GroundedComposer):
     ) -> Composition:
         compose = super().compose
         return self.cpu.run(compose, question, result, about_account=about_account, focus=focus)
-
-
-class RefreshingIngestor(Ingestor):
-    """An in-process ingest; when it is done the server's index loads the new generation."""
-
-    def __init__(self, index: LiveIndex, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.index = index
-
-    def run(self, roots: Sequence[Path], *, progress: bool = False) -> IngestReport:
-        # ingest progress on the admin page (web UI, issues 13 and 17): the run is in the
-        # jobs ledger as one job, like an enqueued run's shards
-        ledger, run_id = Ledger(self.database), f"{LOCAL_RUN}{uuid.uuid4().hex[:12]}"
-        ledger.create(run_id, [0])
-        ledger.running(run_id, 0, f"in-process (pid {os.getpid()})")
-        try:
-            report = super().run(roots, progress=progress)
-        except BaseException as error:
-            ledger.failed(run_id, 0, f"{type(error).__name__}: {error}")
-            raise
-        else:
-            ledger.done(run_id, 0, report.chunks_embedded, report.skipped, files=report.seen)
-            return report
-        finally:
-            self.index.refresh(force=True)
 
 
 @dataclass
@@ -155,22 +125,20 @@ class Services:
         return self.index
 
     def ingestor(self) -> Ingestor:
-        s = self.settings
+        """An in-process ingest (recorded in the jobs ledger); when it ends, the index
+        loads the new generation."""
         collection = self.index.pin().collection  # its Chroma system stays open for writing
         if collection is None:
             raise IndexNotReadyError(
                 "the vector index cannot be opened: " + "; ".join(self.index.current.problems)
             )
-        return RefreshingIngestor(
-            self.index,
+        return build_ingestor(
+            self.settings,
             collection,
             self.embedder,
             self.database,
-            s.lexical_path,
-            chunk_size=s.chunk_size,
-            chunk_overlap=s.chunk_overlap,
-            exclude=s.ingest_exclude,
-            policy=IngestPolicy.from_settings(s),
+            ledgered=True,
+            after_run=lambda: self.index.refresh(force=True),
         )
 
     def warm_up(self) -> None:
@@ -260,7 +228,13 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
         ConversationStore(sessions),
         k=settings.retrieval_k,
         max_message_chars=settings.max_message_chars,
-        desk=AccountDesk(tools, retriever, composer, settings.retrieval_k),
+        desk=AccountDesk(
+            tools,
+            retriever,
+            composer,
+            settings.retrieval_k,
+            exemplar_cache=settings.data_dir / "cache",
+        ),
         drafts=DraftDesk(drafts),
     )
     services = Services(

@@ -29,9 +29,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from assistant import yaml_load
 from assistant.data_files import load_yaml_model
 from assistant.rules import Rules, load_rules
 
@@ -142,7 +142,7 @@ def load_tables(accounts_dir: Path, rules: Rules, template: NoteTemplate) -> Tab
     issues_path = accounts_dir / "KNOWN_ISSUES.yaml"
     issues: dict[tuple[str, int], dict[str, Any]] = {}
     if issues_path.exists():
-        doc = yaml.safe_load(issues_path.read_text(encoding="utf-8")) or {}
+        doc = yaml_load.safe_load(issues_path.read_text(encoding="utf-8")) or {}
         for item in doc.get("issues") or []:
             issues[(str(item["file"]), int(item["line"]))] = dict(item)
     return Tables(

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from assistant import yaml_load
 from assistant.errors import ConfigurationError
 from ingest.sentences import sentence_spans
 
@@ -37,7 +38,7 @@ class InjectionDetector:
                 if path is not None
                 else resources.files("ingest").joinpath("injection_patterns.yaml").read_text()
             )
-            data = yaml.safe_load(raw)
+            data = yaml_load.safe_load(raw)
         except (OSError, yaml.YAMLError) as error:
             raise ConfigurationError(f"cannot read injection patterns {path}: {error}") from error
         items = data.get("patterns") if isinstance(data, dict) else data

@@ -2,7 +2,9 @@
 
 Every format is turned into text whose headings are Markdown `#` lines, so that one
 structure-aware chunker serves them all. A file that cannot be read raises `LoaderError`
-(with the reason); the pipeline reports it and goes on.
+(with the reason); the pipeline reports it and goes on. The parsers (bs4, python-frontmatter,
+pypdf, python-docx) are imported by the loaders that use them: discovery only asks
+`is_supported`, and an ingest with nothing to read imports none of them.
 """
 
 from __future__ import annotations
@@ -17,12 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import frontmatter
 import yaml
-from bs4 import BeautifulSoup
 
 from assistant.errors import LoaderError, UnsupportedFileError
-from ingest.hidden_html import drop_hidden
 from ingest.sidecars import ExternalMetadata
 
 _HTML_TAG = re.compile(
@@ -75,6 +74,10 @@ def _scalar(value: Any) -> str:
 def html_to_markdown(html: str) -> str:
     """HTML (page or fragment) to the text a reader sees (`ingest.hidden_html`); h1-h6
     become Markdown headings, blocks become lines."""
+    from bs4 import BeautifulSoup
+
+    from ingest.hidden_html import drop_hidden
+
     soup = BeautifulSoup(html, "html.parser")
     drop_hidden(soup)
     for string in list(soup.find_all(string=True)):  # in HTML a line break is a space
@@ -107,6 +110,8 @@ def _first_heading(text: str) -> str | None:
 
 
 def _markdown(path: Path, raw: str) -> tuple[str, dict[str, Any]]:
+    import frontmatter
+
     try:
         post = frontmatter.loads(raw)
     except (yaml.YAMLError, ValueError) as error:
@@ -127,6 +132,8 @@ def _load_text(path: Path) -> tuple[str, dict[str, Any]]:
 
 
 def _load_html(path: Path) -> tuple[str, dict[str, Any]]:
+    from bs4 import BeautifulSoup
+
     raw = _read_text(path)
     soup = BeautifulSoup(raw, "html.parser")
     title = soup.title.get_text(strip=True) if soup.title else None

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -24,13 +24,18 @@ from sqlalchemy.orm import Session
 
 from assistant.store.db import session_factory
 from assistant.store.manifest import IngestChunk, IngestFile, IngestState
-from ingest.chunking import Chunk
 from ingest.embedding import Vectors
+
+if TYPE_CHECKING:
+    from ingest.chunking import Chunk  # the splitter (langchain) only where files are split
 
 _FILES = cast(Table, IngestFile.__table__)
 _CHUNKS = cast(Table, IngestChunk.__table__)
 _STATE = cast(Table, IngestState.__table__)
 _GENERATION = "generation"
+# the generation and Chroma store at which a run last found Chroma holding the manifest's
+# chunks (`Ingestor._record_verified`)
+_VERIFIED_GENERATION, _VERIFIED_STORE = "verified_generation", "verified_store"
 _IN_BATCH = 500  # paths per `in (...)`
 
 
@@ -181,6 +186,27 @@ class Manifest:
         query = select(_STATE.c.value).where(_STATE.c.key == _GENERATION)
         with self._sessions() as session:
             return int(session.scalar(query) or 0)
+
+    def verified(self) -> tuple[int, int] | None:
+        """(generation, store) of the last run that found Chroma holding the manifest's
+        chunks; None when no run recorded it."""
+        keys = (_VERIFIED_GENERATION, _VERIFIED_STORE)
+        query = select(_STATE.c.key, _STATE.c.value).where(_STATE.c.key.in_(keys))
+        with self._sessions() as session:
+            values = {str(key): int(value) for key, value in session.execute(query)}
+        if set(values) != set(keys):
+            return None
+        return int(values[_VERIFIED_GENERATION]), int(values[_VERIFIED_STORE])
+
+    def record_verified(self, generation: int, store: int) -> None:
+        """Record that Chroma held exactly the chunks of `generation` (no new generation)."""
+        with self._sessions.begin() as session:
+            for key, value in ((_VERIFIED_GENERATION, generation), (_VERIFIED_STORE, store)):
+                updated = session.execute(
+                    update(_STATE).where(_STATE.c.key == key).values(value=value)
+                )
+                if not updated.rowcount:  # type: ignore[attr-defined]
+                    session.execute(insert(_STATE).values(key=key, value=value))
 
     @staticmethod
     def _known(session: Session, paths: Sequence[str]) -> set[str]:

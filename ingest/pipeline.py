@@ -16,29 +16,29 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
-from chromadb.api.models.Collection import Collection
-from chromadb.api.types import Where
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import Engine
 
 from assistant.errors import LoaderError
-from assistant.retrieval.lexical import LexicalIndex, StoredChunk
+from assistant.retrieval.lexical_stamp import stored_generation
 from ingest.archives import over_unpacked_limit
-from ingest.chunking import Chunk, chunk_document
 from ingest.discovery import Discovery, SourceFile, discover
 from ingest.embedding import Embedder, Vectors
-from ingest.loaders import load_document
 from ingest.manifest import FileRecord, Manifest
 from ingest.policy import IngestPolicy, over_chunk_limit, over_file_limit
 from ingest.sidecars import ExternalMetadata, external_metadata
 from ingest.writer_lock import WriterLock
+
+if TYPE_CHECKING:
+    from chromadb.api.models.Collection import Collection
+    from chromadb.api.types import Where
+
+    from ingest.chunking import Chunk
 
 log = logging.getLogger(__name__)
 _UPSERT_BATCH = 1000
@@ -85,7 +85,7 @@ def _under(source: str, roots: Sequence[str]) -> bool:
 
 def _sources(paths: Sequence[str]) -> Where:
     """A Chroma filter for the chunks of these source files."""
-    return cast(Where, {"source": {"$in": list(paths)}})
+    return cast("Where", {"source": {"$in": list(paths)}})
 
 
 def file_hash(path: Path) -> str:
@@ -107,7 +107,9 @@ class Ingestor:
 
     def __init__(
         self,
-        collection: Collection,
+        # the collection, or what opens it on first use: a run with nothing to write and a
+        # verified last run (see `_repair`) never opens Chroma
+        collection: Collection | Callable[[], Collection],
         embedder: Embedder | None,  # None: plans and repairs only (the cluster's enqueuer)
         database: Engine,
         lexical_path: Path,
@@ -117,8 +119,14 @@ class Ingestor:
         exclude: Sequence[str] = (),
         batch_chunks: int = 4096,
         policy: IngestPolicy | None = None,
+        chroma_file: Path | None = None,
     ) -> None:
-        self.collection = collection
+        self._collection: Collection | None = None
+        self._open_collection: Callable[[], Collection] | None = None
+        if callable(collection):
+            self._open_collection = collection
+        else:
+            self._collection = collection
         self._embedder = embedder
         self.database = database  # the store's: the manifest tables live there
         self.lexical_path = lexical_path
@@ -132,6 +140,20 @@ class Ingestor:
         self.batch_chunks = batch_chunks
         self.policy = policy or IngestPolicy()
         self.lock_path = lexical_path.parent / "ingest.lock"
+        # the embedded Chroma's database file (None: a Chroma server): a run that finds the
+        # manifest as the last verified run left it, with this same file, skips the count
+        self.chroma_file = chroma_file
+
+    @property
+    def collection(self) -> Collection:
+        if self._collection is None:
+            assert self._open_collection is not None
+            self._collection = self._open_collection()
+        return self._collection
+
+    @collection.setter
+    def collection(self, collection: Collection) -> None:
+        self._collection = collection
 
     @property
     def embedder(self) -> Embedder:
@@ -155,6 +177,7 @@ class Ingestor:
             found = self.discover(roots, manifest, report)
             self._index(manifest, found.files, report, progress)
             self._refresh_lexical(manifest)
+            self._record_verified(manifest)
         report.seconds = time.perf_counter() - start
         return report
 
@@ -176,8 +199,10 @@ class Ingestor:
             and (p in found.refused or not Path(p).exists())
         ]
         if gone:
-            self.collection.delete(where=_sources(gone))
+            # the manifest first: a run killed in between leaves orphans in Chroma and a new
+            # generation, so the next run counts and removes them (`_repair`)
             manifest.forget(gone)
+            self.collection.delete(where=_sources(gone))
             report.removed = len(gone)
         return found
 
@@ -244,9 +269,41 @@ class Ingestor:
             report.reembedded += 1  # its vectors came from another embedder (or an unknown one)
         return _Todo(file, digest, record is not None, external)
 
+    def _store_identity(self) -> int | None:
+        """Which embedded Chroma store this is (its database file's inode), None when
+        there is none to compare (a Chroma server, or no store yet)."""
+        if self.chroma_file is None:
+            return None
+        try:
+            return self.chroma_file.stat().st_ino % (1 << 31)  # the state table holds int32
+        except OSError:
+            return None
+
+    def _verified(self, manifest: Manifest) -> bool:
+        """True when the manifest is exactly as the last run that checked Chroma against
+        it left it (same generation: every write to Chroma is preceded by a manifest
+        change), on the same Chroma store (not deleted or replaced since)."""
+        store = self._store_identity()
+        return store is not None and manifest.verified() == (manifest.generation, store)
+
+    def _record_verified(self, manifest: Manifest) -> None:
+        """After a run: record that Chroma holds as many chunks as the manifest (so the
+        next run with nothing to do need not open Chroma to count them)."""
+        store = self._store_identity()
+        if store is None or self._verified(manifest):
+            return
+        pending = any(record.status == "pending" for record in manifest.files().values())
+        if not pending and self.collection.count() == manifest.chunk_count():
+            manifest.record_verified(manifest.generation, store)
+
     def _repair(self, manifest: Manifest) -> int:
-        """Undo what an interrupted run left behind: chunks of `pending` files, orphans."""
+        """Undo what an interrupted run left behind: chunks of `pending` files, orphans.
+
+        Chroma is counted against the manifest unless nothing is pending and the last run
+        verified this very manifest generation on this very store (`_verified`)."""
         pending = [path for path, record in manifest.files().items() if record.status == "pending"]
+        if not pending and self._verified(manifest):
+            return 0
         if pending:
             self.collection.delete(where=_sources(pending))
             manifest.forget(pending)
@@ -270,6 +327,13 @@ class Ingestor:
     def _load(
         self, todo: Sequence[_Todo], report: IngestReport
     ) -> list[tuple[str, str, list[Chunk]]]:
+        if not todo:
+            return []
+        # the loaders and the splitter (bs4, langchain: a few tenths of a second to import)
+        # only when a file is to be read
+        from ingest.chunking import chunk_document
+        from ingest.loaders import load_document
+
         loaded: list[tuple[str, str, list[Chunk]]] = []
         limits = self.policy.limits
         for item in todo:
@@ -320,6 +384,17 @@ class Ingestor:
         progress: bool,
     ) -> None:
         total = sum(len(chunks) for _, _, chunks in loaded)
+        if not loaded:
+            return
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
         bar = Progress(
             TextColumn("embedding"),
             BarColumn(),
@@ -388,8 +463,10 @@ class Ingestor:
         )
 
     def _refresh_lexical(self, manifest: Manifest) -> None:
-        if LexicalIndex.stored_generation(self.lexical_path) == manifest.generation:
+        if stored_generation(self.lexical_path) == manifest.generation:
             return
+        from assistant.retrieval.lexical import LexicalIndex, StoredChunk  # bm25s
+
         rows = list(manifest.all_chunks())
         index = LexicalIndex.build(
             [StoredChunk(chunk_id, text, metadata) for chunk_id, text, _, metadata in rows],

@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from assistant import yaml_load
 from assistant.errors import LoaderError
 
 SIDECAR_SUFFIX = ".meta.yaml"
@@ -45,7 +46,7 @@ class ExternalMetadata:
 
 def _read(path: Path, source: str) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml_load.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise LoaderError(source, f"unreadable metadata file {path.name}: {error}") from error
     if data is None:

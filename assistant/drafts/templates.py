@@ -39,6 +39,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from assistant import yaml_load
 from assistant.drafts.models import KINDS, Kind
 from assistant.errors import ConfigurationError
 
@@ -217,7 +218,7 @@ def templates_dir(configured: Path | None, knowledge_dir: Path) -> Path:
 
 def load_template(path: Path) -> Template:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml_load.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
         raise ConfigurationError(f"{path}: cannot read the template: {error}") from error
     if not isinstance(data, dict):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TypeVar
 
 from assistant import tracing
@@ -62,7 +63,9 @@ class AccountDesk:
         composer: GroundedComposer,
         k: int = 8,
         matcher: IntentMatcher | None = None,
+        exemplar_cache: Path | None = None,  # where the intent exemplars' vectors are kept
     ) -> None:
+        self.exemplar_cache = exemplar_cache
         self.tools = tools
         self.retriever = retriever
         self.composer = composer
@@ -80,7 +83,9 @@ class AccountDesk:
     def matcher(self) -> IntentMatcher:
         with self._lock:
             if self._matcher is None:  # embedded once, on first use
-                self._matcher = IntentMatcher(self.retriever.embedder)
+                self._matcher = IntentMatcher(
+                    self.retriever.embedder, cache_dir=self.exemplar_cache
+                )
             return self._matcher
 
     # planning ------------------------------------------------------------------------------

@@ -16,8 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from assistant import yaml_load
 from assistant.errors import InvalidInputError
 from assistant.evaluation.suite import Suite
 from assistant.store.feedback import RatedAnswer
@@ -96,7 +95,7 @@ def export_yaml(answers: Sequence[RatedAnswer], existing: str | None = None) -> 
 
 def _validate(text: str) -> None:
     try:
-        Suite.model_validate(yaml.safe_load(text))
+        Suite.model_validate(yaml_load.safe_load(text))
     except Exception as error:
         raise InvalidInputError(
             f"the exported suite would not load ({error}); export into a new file"

@@ -14,16 +14,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from chromadb.api.models.Collection import Collection
 from sqlalchemy import Engine
 
 from assistant.config import Settings
+from assistant.ingest_resources import build_ingestor
 from assistant.jobs.ledger import Ledger
 from assistant.jobs.queue import SHARD_TASK, celery_app
 from assistant.retrieval.dense import connect, open_collection
 from ingest.discovery import SourceFile
 from ingest.manifest import Manifest
 from ingest.pipeline import Ingestor, IngestReport
-from ingest.policy import IngestPolicy
 
 FileSpec = list[str | list[str]]  # [path, source, [folders...]]: what a message carries
 
@@ -50,17 +51,12 @@ def source_file(spec: Sequence[object]) -> SourceFile:
 
 def planner(settings: Settings, database: Engine) -> Ingestor:
     """An ingestor that discovers and repairs (no embedding model: it never embeds)."""
-    collection = open_collection(connect(settings), settings.collection, settings.vector_ef_search)
-    return Ingestor(
-        collection,
-        None,
-        database,
-        settings.lexical_path,
-        chunk_size=settings.chunk_size,
-        chunk_overlap=settings.chunk_overlap,
-        exclude=settings.ingest_exclude,
-        policy=IngestPolicy.from_settings(settings),
-    )
+
+    def collection() -> Collection:
+        client = connect(settings)
+        return open_collection(client, settings.collection, settings.vector_ef_search)
+
+    return build_ingestor(settings, collection, None, database)
 
 
 def enqueue(settings: Settings, database: Engine, roots: Sequence[Path]) -> Enqueued:

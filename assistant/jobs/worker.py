@@ -10,58 +10,23 @@ from __future__ import annotations
 
 import logging
 import socket
-from dataclasses import dataclass, field
 from typing import Any
 
 from celery import Celery
-from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from assistant.config import Settings
+from assistant.ingest_resources import IngestResources
 from assistant.jobs.enqueue import FileSpec, source_file
 from assistant.jobs.ledger import Ledger
 from assistant.jobs.queue import SHARD_TASK, celery_app
-from assistant.retrieval.dense import connect, open_collection
-from assistant.store.db import build_engine
-from ingest.embedding import Embedder, build_embedder_from
-from ingest.pipeline import Ingestor
-from ingest.policy import IngestPolicy
+from ingest.embedding import Embedder
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class WorkerResources:
-    settings: Settings
-    embedder: Embedder | None = None  # the settings' model when None
-    _ingestor: Ingestor | None = field(default=None, repr=False)
-    _database: Engine | None = field(default=None, repr=False)
-
-    @property
-    def database(self) -> Engine:
-        if self._database is None:
-            self._database = build_engine(self.settings)
-        return self._database
-
-    @property
-    def ingestor(self) -> Ingestor:
-        if self._ingestor is None:
-            s = self.settings
-            self._ingestor = Ingestor(
-                open_collection(connect(s), s.collection, s.vector_ef_search),
-                self.embedder or build_embedder_from(s),  # the backend the API workers query with
-                self.database,
-                s.lexical_path,
-                chunk_size=s.chunk_size,
-                chunk_overlap=s.chunk_overlap,
-                exclude=s.ingest_exclude,
-                policy=IngestPolicy.from_settings(s),
-            )
-        return self._ingestor
-
-
 def run_shard(
-    resources: WorkerResources, run_id: str, shard: int, files: list[FileSpec], worker: str
+    resources: IngestResources, run_id: str, shard: int, files: list[FileSpec], worker: str
 ) -> dict[str, Any]:
     """Index one job's files, record the outcome, publish BM25 when nothing else is left."""
     ledger = Ledger(resources.database)
@@ -69,7 +34,7 @@ def run_shard(
     if attempt > 1:
         log.warning("job %s/%s redone (attempt %s) by %s", run_id, shard, attempt, worker)
     try:
-        report = resources.ingestor.run_files([source_file(spec) for spec in files])
+        report = resources.ingestor().run_files([source_file(spec) for spec in files])
     except Exception as error:
         ledger.failed(run_id, shard, f"{type(error).__name__}: {error}")
         _publish_when_last(resources, ledger)
@@ -85,16 +50,17 @@ def run_shard(
     }
 
 
-def _publish_when_last(resources: WorkerResources, ledger: Ledger) -> int | None:
+def _publish_when_last(resources: IngestResources, ledger: Ledger) -> int | None:
     """A new BM25 snapshot once no job is queued or running (the last job to finish)."""
     if ledger.in_flight():
         return None
-    return resources.ingestor.publish_lexical(timeout=resources.settings.ingest_visibility_timeout)
+    timeout = resources.settings.ingest_visibility_timeout
+    return resources.ingestor().publish_lexical(timeout=timeout)
 
 
 def build_worker(settings: Settings, embedder: Embedder | None = None) -> Celery:
     app = celery_app(settings)
-    resources = WorkerResources(settings, embedder)
+    resources = IngestResources(settings, embedder)
 
     # a database or broker hiccup (a lost connection, a conflicting first write) is tried
     # again, a few times, before the job counts as failed

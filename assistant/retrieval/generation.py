@@ -33,6 +33,7 @@ from chromadb.api.models.Collection import Collection
 from chromadb.config import System
 
 from assistant.retrieval.lexical import LexicalIndex
+from assistant.retrieval.lexical_stamp import STAMP
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +180,7 @@ class LiveIndex:
         return stamp
 
     def _stamp(self) -> Stamp:
-        return stamp_of(self.lexical_path / "generation.json")
+        return stamp_of(self.lexical_path / STAMP)
 
     def _load(self, stamp: Stamp) -> Generation:
         problems: list[str] = []

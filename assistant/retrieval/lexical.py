@@ -22,11 +22,11 @@ import bm25s
 import numpy as np
 
 from assistant.retrieval.filters import SearchFilter
+from assistant.retrieval.lexical_stamp import STAMP, stored_generation
 from assistant.retrieval.text import tokenize
 
 log = logging.getLogger(__name__)
 _RECORDS = "chunks.jsonl"
-_STAMP = "generation.json"
 _DOC_FREQ = "doc_freq.json"
 _SENTENCES = "sentence_vectors.npy"  # float16 rows, all chunks' sentences end to end
 _OFFSETS = "sentence_offsets.npy"  # chunk n owns rows offsets[n]:offsets[n + 1]
@@ -160,7 +160,7 @@ class LexicalIndex:
             np.save(staging / _SENTENCES, self._sentences[0])
             np.save(staging / _OFFSETS, self._sentences[1])
         (staging / _DOC_FREQ).write_text(json.dumps(self.doc_freq, ensure_ascii=False))
-        (staging / _STAMP).write_text(json.dumps({"generation": self.generation}))
+        (staging / STAMP).write_text(json.dumps({"generation": self.generation}))
         old = directory.with_name(directory.name + ".old")
         shutil.rmtree(old, ignore_errors=True)
         if directory.exists():
@@ -170,10 +170,7 @@ class LexicalIndex:
 
     @staticmethod
     def stored_generation(directory: Path) -> int | None:
-        try:
-            return int(json.loads((directory / _STAMP).read_text())["generation"])
-        except (OSError, ValueError, KeyError):
-            return None
+        return stored_generation(directory)
 
     @classmethod
     def load(cls, directory: Path) -> LexicalIndex:
@@ -233,7 +230,7 @@ class LexicalStore:
 
     def _mtime(self) -> float | None:
         try:
-            return (self.directory / _STAMP).stat().st_mtime
+            return (self.directory / STAMP).stat().st_mtime
         except OSError:
             return None
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from assistant import yaml_load
 from assistant.errors import RulesError
 from assistant.rules.models import Rules
 
@@ -24,7 +25,7 @@ def load_rules(path: Path) -> Rules:
     except (OSError, UnicodeDecodeError) as error:
         raise RulesError(f"{path}: cannot read the rules file: {error}") from error
     try:
-        data = yaml.safe_load(text)
+        data = yaml_load.safe_load(text)
     except yaml.YAMLError as error:
         raise RulesError(f"{path}: not valid YAML: {error}") from error
     if not isinstance(data, dict):

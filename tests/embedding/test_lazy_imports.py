@@ -12,7 +12,6 @@ from pathlib import Path
 from tests.conftest import REPO, make_settings
 
 HEAVY = ("torch", "sentence_transformers", "transformers", "chromadb", "onnxruntime")
-MODELS = ("torch", "sentence_transformers", "transformers", "onnxruntime")
 
 # Runs the real `assistant` command line once per argument list (one interpreter for all),
 # then prints the exit codes and the heavy modules they imported.
@@ -63,10 +62,11 @@ def test_help_and_import_accounts_import_no_model_or_chroma(tmp_path: Path) -> N
     assert probe["codes"] == [0, 0, 0, 0]
 
 
-def test_ingest_of_an_unchanged_tree_loads_no_model(tmp_path: Path, corpus: Path) -> None:
+def test_ingest_of_an_unchanged_tree_loads_no_model_or_chroma(tmp_path: Path, corpus: Path) -> None:
     """Indexed once (deterministic embedder, under the name of the real one, since the
     manifest re-embeds files another embedder made), then `assistant ingest` with the real
-    model configured: nothing changed, so no embedding library is imported."""
+    model configured: nothing changed and the last run ended verified, so neither an
+    embedding library nor Chroma is imported; the run still reads every file."""
     from assistant.services import build_services
     from ingest.embedding import HashingEmbedder, default_model_path, embedder_name
 
@@ -80,5 +80,20 @@ def test_ingest_of_an_unchanged_tree_loads_no_model(tmp_path: Path, corpus: Path
         services.close()
     env = _env(data, ASSISTANT_EMBEDDING_BACKEND="onnx-int8", ASSISTANT_CHUNK_SIZE="400")
     env["ASSISTANT_CHUNK_OVERLAP"] = "40"
-    probe = _run([["ingest", str(corpus)]], env, MODELS)
+    probe = _run([["ingest", str(corpus)]], env)
     assert probe == {"codes": [0], "heavy": []}
+
+    # a run interrupted since (a file left pending, and gone from the tree): the same
+    # command opens Chroma to repair it, and still needs no model (nothing to embed)
+    from ingest.manifest import Manifest
+
+    services = build_services(make_settings(data), standing_in)
+    try:
+        with Manifest(services.database) as manifest:
+            source = next(iter(manifest.files()))
+            manifest.mark_pending([source])
+    finally:
+        services.close()
+    Path(source).unlink()
+    probe = _run([["ingest", str(corpus)]], env)
+    assert probe == {"codes": [0], "heavy": ["chromadb"]}

@@ -1,5 +1,6 @@
 """Intent by similarity: the exemplars of `exemplars.yaml` are embedded once (the services'
-embedder); a message, its entities masked, scores each intent by its best exemplar."""
+embedder; the vectors are kept on disk between processes, `exemplar_vectors`); a message,
+its entities masked, scores each intent by its best exemplar."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.data_files import load_yaml_model
+from assistant.engine.planner.exemplar_vectors import exemplar_vectors
 from assistant.engine.planner.plan import Intent
 from assistant.errors import ConfigurationError
 from ingest.embedding import Embedder
@@ -64,7 +66,12 @@ class Ranking:
 
 
 class IntentMatcher:
-    def __init__(self, embedder: Embedder, exemplars: dict[Intent, list[str]] | None = None):
+    def __init__(
+        self,
+        embedder: Embedder,
+        exemplars: dict[Intent, list[str]] | None = None,
+        cache_dir: Path | None = None,  # where the exemplars' vectors are kept between runs
+    ):
         self.embedder = embedder
         self.exemplars = exemplars or load_exemplars()
         self._labels: list[Intent] = []
@@ -73,7 +80,7 @@ class IntentMatcher:
             for phrase in phrases:
                 self._labels.append(intent)
                 texts.append(phrase)
-        self._matrix = np.asarray(embedder.embed(texts), dtype=np.float32)
+        self._matrix = exemplar_vectors(embedder, texts, cache_dir)
         self._cache: OrderedDict[str, Ranking] = OrderedDict()
         self.cache_size = CACHE  # a calibration sweep keeps every message it plans
         self._lock = Lock()

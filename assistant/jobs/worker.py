@@ -92,9 +92,18 @@ def _publish_when_last(resources: WorkerResources, ledger: Ledger) -> int | None
     return resources.ingestor.publish_lexical(timeout=resources.settings.ingest_visibility_timeout)
 
 
-def build_worker(settings: Settings, embedder: Embedder | None = None) -> Celery:
+def build_worker(
+    settings: Settings, embedder: Embedder | None = None, warm_up: bool = False
+) -> Celery:
+    """The Celery app of an ingest worker; `warm_up` loads the embedding model now (as an
+    API worker does before it is ready), so the first job runs at full speed and a model that
+    cannot load stops the worker at start instead of failing its jobs."""
     app = celery_app(settings)
-    resources = WorkerResources(settings, embedder)
+    chosen = embedder or build_embedder_from(settings)
+    load = getattr(chosen, "load", None)
+    if warm_up and callable(load):
+        load()
+    resources = WorkerResources(settings, chosen)
 
     # a database or broker hiccup (a lost connection, a conflicting first write) is tried
     # again, a few times, before the job counts as failed

@@ -73,7 +73,7 @@ def worker(
 
     settings = get_settings()
     try:
-        app = build_worker(settings)
+        app = build_worker(settings, warm_up=True)
     except AssistantError as error:
         _fail(str(error), 2)
         return

@@ -58,9 +58,17 @@ def _publish_when_last(resources: IngestResources, ledger: Ledger) -> int | None
     return resources.ingestor().publish_lexical(timeout=timeout)
 
 
-def build_worker(settings: Settings, embedder: Embedder | None = None) -> Celery:
+def build_worker(
+    settings: Settings, embedder: Embedder | None = None, warm_up: bool = False
+) -> Celery:
+    """The Celery app of an ingest worker; `warm_up` loads the embedding model now (as an
+    API worker does before it is ready), so the first job runs at full speed and a model that
+    cannot load stops the worker at start instead of failing its jobs."""
     app = celery_app(settings)
     resources = IngestResources(settings, embedder)
+    load = getattr(resources.embedder, "load", None)
+    if warm_up and callable(load):
+        load()
 
     # a database or broker hiccup (a lost connection, a conflicting first write) is tried
     # again, a few times, before the job counts as failed

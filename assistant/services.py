@@ -26,6 +26,7 @@ from assistant.engine.account_desk import AccountDesk
 from assistant.engine.chat import ChatEngine
 from assistant.engine.composer import ComposerConfig, Composition, GroundedComposer
 from assistant.engine.events import AnswerEngine
+from assistant.engine.glossary import Glossary
 from assistant.engine.streaming import GroundedStream
 from assistant.errors import IndexNotReadyError
 from assistant.ingest_resources import build_ingestor
@@ -49,8 +50,8 @@ if TYPE_CHECKING:
 class PooledComposer(GroundedComposer):
     """The grounded composer with its scoring run in the CPU pool (`assistant.workers`)."""
 
-    def __init__(self, config: ComposerConfig, cpu: CpuPool) -> None:
-        super().__init__(config)
+    def __init__(self, config: ComposerConfig, cpu: CpuPool, glossary: Glossary | None = None):
+        super().__init__(config, glossary)
         self.cpu = cpu
 
     def compose(
@@ -206,11 +207,13 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
         lexical_weight=settings.lexical_weight,
         fusion=settings.fusion,
     )
-    composer = PooledComposer(ComposerConfig.from_settings(settings), cpu)
+    rules = load_rules(settings.rules_path)
+    composer = PooledComposer(
+        ComposerConfig.from_settings(settings), cpu, Glossary.from_rules(rules)
+    )
     database = build_engine(settings)
     sessions = session_factory(database)
     accounts = AccountStore(sessions)
-    rules = load_rules(settings.rules_path)
     tools = build_registry(ToolContext(accounts, settings.clock, rules))
     knowledge = Knowledge(index, retriever, composer, settings.retrieval_k, modules=rules.modules)
     drafts = DraftService.build(

@@ -93,7 +93,8 @@ def record(
     settings = suite_settings(base_settings, suite)
     services = build_services(settings)
     ensure_index(services, print)
-    recorder = Recorder(replace(ComposerConfig.from_settings(settings), **OPEN))
+    glossary = services.chat.composer.glossary  # the knowledge base's names for its concepts
+    recorder = Recorder(replace(ComposerConfig.from_settings(settings), **OPEN), glossary)
     services.chat.composer = recorder
     seen: list[tuple[Case, Seen | None, str]] = []
     for case in suite.cases:
@@ -115,9 +116,10 @@ def main() -> None:
 
     best: tuple[float, list[tuple[float, float]], dict[str, object]] | None = None
     for cutoff in CUTOFFS:
-        composer = GroundedComposer(replace(base, **OPEN, relative_cutoff=cutoff))
         suites = []
-        for seen, _, _ in recorded:
+        for seen, _, services in recorded:
+            config = replace(base, **OPEN, relative_cutoff=cutoff)
+            composer = GroundedComposer(config, services.chat.composer.glossary)
             answers: Answers = []
             for case, last, answer in seen:
                 if last is None:  # answered by another desk (accounts, drafts): not the composer's

@@ -198,8 +198,10 @@ class ChatEngine:
                 )
         query = retrieval_query(text, history)
         depth = max(self.k, self.composer.config.chunks_considered)
-        result = self.retriever.search(
-            query, depth, SearchFilter(visible_accounts=principal.accounts)
+        result = self.retriever.search(  # also in the knowledge base's own names for its concepts
+            self.composer.glossary.expand(query),
+            depth,
+            SearchFilter(visible_accounts=principal.accounts),
         )
         compose_start = time.perf_counter()
         with tracing.span("compose", composer="grounded") as span:

@@ -35,6 +35,7 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.engine.answerability import load_thresholds
+from assistant.engine.glossary import Equivalence, Glossary, widen
 from assistant.engine.types import Citation
 from assistant.retrieval.hybrid import Hit, SearchResult
 from assistant.retrieval.text import tokenize
@@ -227,18 +228,25 @@ def _sentences(text: str) -> tuple[str, ...]:
 
 
 class GroundedComposer:
-    def __init__(self, config: ComposerConfig | None = None) -> None:
+    def __init__(self, config: ComposerConfig | None = None, glossary: Glossary | None = None):
         self.config = config or ComposerConfig()
+        # the knowledge base's own names for general concepts (its rules file)
+        self.glossary = glossary or Glossary()
 
     def coverage(
-        self, question_terms: Sequence[str], hits: Sequence[Hit], idf: Callable[[str], float]
+        self,
+        question_terms: Sequence[str],
+        hits: Sequence[Hit],
+        idf: Callable[[str], float],
+        equivalences: tuple[Equivalence, ...] = (),
     ) -> float:
         """IDF-weighted share of question terms that occur in the top chunks."""
         if not question_terms or not hits:
             return 0.0
         found: set[str] = set()
         for hit in hits[: self.config.coverage_chunks]:
-            found.update(_token_set(f"{hit.metadata.get('section', '')}\n{hit.chunk.text}"))
+            text = f"{hit.metadata.get('section', '')}\n{hit.chunk.text}"
+            found.update(widen(_token_set(text), equivalences))
         total = sum(idf(t) for t in question_terms)
         return sum(idf(t) for t in question_terms if t in found) / total if total else 0.0
 
@@ -263,7 +271,8 @@ class GroundedComposer:
         the previous turn count for a third, and the (mixed) query vector counts less."""
         hits = result.hits
         terms = list(dict.fromkeys(tokenize(question)))
-        evidence = self.coverage(terms, hits, result.idf)
+        equivalences = self.glossary.equivalences(focus or question)
+        evidence = self.coverage(terms, hits, result.idf, equivalences)
         signals = {"best_dense": float(result.best_dense), "evidence": evidence}
         if not hits or self.declines(result.best_dense, evidence):
             return Composition(DECLINE, [], True, evidence, signals)
@@ -274,7 +283,7 @@ class GroundedComposer:
 
         listing = asks_for_list(focus or question)
         chosen, answerability = self._select(
-            question, terms, result, weight, about_account, bool(focus_terms), listing
+            question, terms, result, weight, about_account, bool(focus_terms), listing, equivalences
         )
         signals.update(answerability)
         if not chosen or self.unanswered(answerability):
@@ -333,16 +342,20 @@ class GroundedComposer:
         about_account: bool,
         follow_up: bool = False,
         listing: bool = False,
+        equivalences: tuple[Equivalence, ...] = (),
     ) -> tuple[list[_Candidate], dict[str, float]]:
         hits = result.hits[: self.config.chunks_considered]
         semantic_weight = 0.2 if follow_up else 0.45
         sentence_lists = [_sentences(hit.chunk.text) for hit in hits]
-        token_sets = [[_token_set(s) for s in sentences] for sentences in sentence_lists]
+        token_sets = [
+            [widen(_token_set(s), equivalences) for s in sentences] for sentences in sentence_lists
+        ]
         # A question word found in most candidate chunks (say, the service's name, which is in
         # the section path of every chunk of its one-pager) names the topic, not the answer:
         # weigh words by how rare they are among these chunks too.
         chunk_terms = [
-            _token_set(f"{hit.metadata.get('section', '')}\n{hit.chunk.text}") for hit in hits
+            widen(_token_set(f"{hit.metadata.get('section', '')}\n{hit.chunk.text}"), equivalences)
+            for hit in hits
         ]
         local = {t: sum(t in tokens for tokens in chunk_terms) for t in terms}
         weights = {t: idf(t) * math.log(1 + len(hits) / (1 + local[t])) for t in terms}
@@ -352,7 +365,7 @@ class GroundedComposer:
         candidates: list[_Candidate] = []
         by_chunk: dict[str, list[_Candidate]] = {}
         for rank, hit in enumerate(hits):
-            section_terms = _token_set(str(hit.metadata.get("section", "")))
+            section_terms = widen(_token_set(str(hit.metadata.get("section", ""))), equivalences)
             section = sum(w for t, w in weights.items() if t in section_terms) / total
             prior = hit.score / top_score
             penalty = (
@@ -412,8 +425,8 @@ class GroundedComposer:
             chosen.append(candidate)
         answered: set[str] = set()
         for candidate in chosen:
-            answered |= candidate.tokens | _token_set(
-                str(candidate.hit.metadata.get("section", ""))
+            answered |= candidate.tokens | widen(
+                _token_set(str(candidate.hit.metadata.get("section", ""))), equivalences
             )
         signals = {"answer_overlap": sum(w for t, w in weights.items() if t in answered) / total}
         if leader.semantic is not None:

@@ -459,3 +459,12 @@ class Signal(RuleModel):
     when: Condition
     guidance: Guidance
     source: Source
+
+
+class ConceptName(RuleModel):
+    """What this knowledge base calls one of the product's general concepts (a health score
+    it calls a "vitality index"), so a question in the general words finds its documents."""
+
+    concept: Key = Field(description="a concept of assistant/engine/concepts.yaml")
+    name: Name = Field(description="the knowledge base's own name for it")
+    source: Source

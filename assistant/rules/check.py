@@ -137,6 +137,8 @@ def claims(rules: Rules) -> Iterator[Claim]:
         yield Claim("formulas.ltv", rules.formulas.ltv.source)
     for signal in rules.signals:
         yield Claim(f"signals.{signal.id}", signal.source)
+    for named in rules.names:
+        yield Claim(f"names.{named.concept}", named.source, (), (named.name,))
 
 
 def check_rules(rules: Rules, knowledge_dir: Path) -> list[Problem]:

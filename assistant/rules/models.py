@@ -20,6 +20,7 @@ from assistant.rules.blocks import (
     Blocks,
     Cadence,
     Component,
+    ConceptName,
     Condition,
     Csat,
     CsatPoints,
@@ -62,6 +63,7 @@ __all__ = [
     "Blocks",
     "Cadence",
     "Component",
+    "ConceptName",
     "Condition",
     "Csat",
     "CsatPoints",
@@ -122,6 +124,9 @@ class Rules(RuleModel):
     cadence: Cadence | None = None
     formulas: Formulas = Field(default_factory=Formulas)
     signals: list[Signal] = Field(default_factory=list)
+    names: list[ConceptName] = Field(
+        default_factory=list, description="the knowledge base's own names for general concepts"
+    )
 
     @model_validator(mode="after")
     def _signals_name_known_values(self) -> Self:

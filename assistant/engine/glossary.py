@@ -1,0 +1,100 @@
+"""The knowledge base's own names for the product's general concepts (`concepts.yaml` holds
+the general words, the rules file's `names:` and `qualification` the knowledge base's names):
+a question that says "health score" also searches for the knowledge base's "vitality index",
+and a sentence that says "vitality index" counts as saying "health score"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.data_files import load_yaml_model
+from assistant.errors import ConfigurationError
+from assistant.retrieval.text import tokenize
+from assistant.rules.models import Rules
+
+CONCEPTS = Path(__file__).with_name("concepts.yaml")
+QUALIFICATION = "qualification"
+
+
+class Concepts(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    concepts: dict[str, list[str]] = Field(description="concept -> the general words for it")
+
+
+@cache
+def load_concepts(path: Path = CONCEPTS) -> Concepts:
+    return load_yaml_model(path, Concepts, "concepts")
+
+
+@dataclass(frozen=True)
+class Alias:
+    """A knowledge base's name for a concept and the general phrases (as stemmed words)."""
+
+    name: str
+    name_tokens: frozenset[str]
+    says: tuple[frozenset[str], ...]
+
+
+# (the knowledge base's name's words, the words of the question that name the concept)
+Equivalence = tuple[frozenset[str], frozenset[str]]
+
+
+class Glossary:
+    def __init__(self, aliases: list[Alias] | None = None) -> None:
+        self.aliases = [a for a in aliases or [] if a.name_tokens]
+
+    @classmethod
+    def from_rules(cls, rules: Rules, concepts: Concepts | None = None) -> Glossary:
+        """The aliases the rules name; ConfigurationError for a concept the product lacks."""
+        known = (concepts or load_concepts()).concepts
+        names = [(n.concept, n.name) for n in rules.names]
+        if QUALIFICATION in known:
+            names.append((QUALIFICATION, rules.qualification.name))
+        aliases = []
+        for concept, name in names:
+            if concept not in known:
+                raise ConfigurationError(
+                    f"rules names: unknown concept {concept!r} (known: {', '.join(sorted(known))})"
+                )
+            says = [*known[concept]]
+            if concept == QUALIFICATION:  # the other frameworks' names a user may say
+                says += rules.qualification.aliases
+            phrases = tuple(frozenset(tokenize(s)) for s in says if tokenize(s))
+            aliases.append(Alias(name, frozenset(tokenize(name)), phrases))
+        return cls(aliases)
+
+    def equivalences(self, question: str) -> tuple[Equivalence, ...]:
+        """For each concept the question says in other words than the knowledge base's: the
+        name's words and the question's words for it."""
+        words = frozenset(tokenize(question))
+        found: list[Equivalence] = []
+        for alias in self.aliases:
+            if alias.name_tokens <= words:
+                continue  # the question says the knowledge base's name itself
+            said = frozenset().union(*(p for p in alias.says if p <= words))
+            if said:
+                found.append((alias.name_tokens, said))
+        return tuple(found)
+
+    def expand(self, query: str) -> str:
+        """The query with the knowledge base's names of the concepts it says otherwise."""
+        words = frozenset(tokenize(query))
+        extra = [
+            a.name
+            for a in self.aliases
+            if not a.name_tokens <= words and any(p <= words for p in a.says)
+        ]
+        return " ".join([query, *dict.fromkeys(extra)]) if extra else query
+
+
+def widen(tokens: frozenset[str], equivalences: tuple[Equivalence, ...]) -> frozenset[str]:
+    """`tokens` with the question's words for each concept whose knowledge-base name they hold."""
+    for name, said in equivalences:
+        if name <= tokens and not said <= tokens:
+            tokens = tokens | said
+    return tokens

@@ -8,7 +8,8 @@ is held back (`TextCallGuard`) and passed on only once it turns out to be answer
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from assistant.llm.failures import CUT_STREAM, ModelFailure
@@ -26,7 +27,11 @@ async def read_stream(
     size = 0
     parts: dict[int, dict[str, str]] = {}
     guard = TextCallGuard() if names is not None else None
-    async with stream:
+    # the SDK stream's own SSE generator is closed here, not left to the garbage collector
+    # (a reply refused mid-stream otherwise leaves `Response.aiter_raw` suspended, and it is
+    # finalised later on whatever loop runs then)
+    inner = getattr(stream, "_iterator", None)
+    async with stream, _closing(inner):
         async for chunk in stream:
             if chunk.usage is not None:
                 turn.usage = Usage(
@@ -63,3 +68,13 @@ async def read_stream(
         if held and (turn.calls or not parse_text_calls(held, names)[1]):
             pieces.put(held)  # no call after all: the held text is answer text
     return turn
+
+
+@asynccontextmanager
+async def _closing(generator: Any) -> AsyncIterator[None]:
+    try:
+        yield
+    finally:
+        close = getattr(generator, "aclose", None)
+        if close is not None:
+            await close()

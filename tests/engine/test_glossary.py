@@ -34,7 +34,8 @@ def test_a_question_in_general_words_also_searches_the_knowledge_bases_names() -
     assert second.expand(question) == f"{question} vitality index"
     assert shipped.expand(question) == question  # the shipped KB says "health score" itself
     grid = "Where are the cut lines on the quadrant chart?"
-    assert second.expand(grid).endswith(" grid") and shipped.expand(grid).endswith(" 2x2")
+    assert second.expand(grid).endswith(" grid")
+    assert shipped.expand(grid) == grid  # the shipped rules name no grid (a concept left out)
     # the framework's name, and the other frameworks' names a user may say
     assert second.expand("What is MEDDICC?") == "What is MEDDICC? MEDDPICC"
     assert shipped.expand("What is MEDDICC?") == "What is MEDDICC?"

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -48,7 +47,7 @@ from ingest.embedding import default_model_path
 from tests.accounts.test_postgres import postgres
 from tests.cluster.servers import chroma, redis
 from tests.conftest import free_port
-from tests.serving.processes import child_env
+from tests.serving.processes import child_env, stop_process
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI = [sys.executable, "-c", "from assistant.cli import app; app()"]
@@ -107,13 +106,7 @@ class AssistantProcess:
         return self.process.poll() is None
 
     def stop(self) -> None:
-        if self.running():
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
         self.log.close()
 
 

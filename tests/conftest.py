@@ -7,7 +7,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from assistant.config import Settings
 from assistant.services import Services, build_services
-from ingest.embedding import HashingEmbedder
+from ingest.embedding import HashingEmbedder, Vectors
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO.parent / "shared" / "seeds"
@@ -83,6 +83,18 @@ def write_corpus(root: Path) -> Path:
     (root / "guides" / "health.md").write_text(HEALTH)
     (root / "account-notes" / "acc-001.md").write_text(ACCOUNT_NOTE)
     return root
+
+
+class CountingEmbedder(HashingEmbedder):
+    """The hashing embedder, counting the texts it embeds."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts = 0
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        self.texts += len(texts)
+        return super().embed(texts)
 
 
 def make_settings(data_dir: Path, **overrides: object) -> Settings:

@@ -18,6 +18,7 @@ import pytest
 
 from tests.conftest import REPO, free_port
 from tests.integration.test_chroma_server import chroma_binary
+from tests.serving.processes import stop_process
 
 QUIET = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
 LAUNCH_WORKER = Path(__file__).with_name("launch_worker.py")
@@ -109,9 +110,4 @@ class IngestWorker:
         self.process.wait(timeout=30)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        stop_process(self.process)

@@ -11,21 +11,12 @@ import numpy as np
 from assistant.engine.planner.exemplar_vectors import exemplar_vectors
 from assistant.engine.planner.intents import IntentMatcher, load_exemplars
 from ingest.embedding import HashingEmbedder, Vectors
+from tests.conftest import CountingEmbedder
 
 TEXTS = ["when does the account renew", "what is our health score", "draft a success plan"]
 
 
-class Counting(HashingEmbedder):
-    def __init__(self) -> None:
-        super().__init__()
-        self.texts = 0
-
-    def embed(self, texts: Sequence[str]) -> Vectors:
-        self.texts += len(texts)
-        return super().embed(texts)
-
-
-class Retrained(Counting):
+class Retrained(CountingEmbedder):
     """The same name, other vectors: what a changed model file would give."""
 
     def embed(self, texts: Sequence[str]) -> Vectors:
@@ -34,10 +25,10 @@ class Retrained(Counting):
 
 
 def test_saved_vectors_are_used_again_after_one_probe(tmp_path: Path) -> None:
-    first = Counting()
+    first = CountingEmbedder()
     made = exemplar_vectors(first, TEXTS, tmp_path)
     assert first.texts == 1 + len(TEXTS)  # the probe, then every exemplar
-    again = Counting()
+    again = CountingEmbedder()
     kept = exemplar_vectors(again, TEXTS, tmp_path)
     assert again.texts == 1  # only the probe
     np.testing.assert_array_equal(kept, made)
@@ -45,7 +36,7 @@ def test_saved_vectors_are_used_again_after_one_probe(tmp_path: Path) -> None:
 
 
 def test_a_model_that_changed_embeds_everything_again(tmp_path: Path) -> None:
-    exemplar_vectors(Counting(), TEXTS, tmp_path)
+    exemplar_vectors(CountingEmbedder(), TEXTS, tmp_path)
     changed = Retrained()
     vectors = exemplar_vectors(changed, TEXTS, tmp_path)
     assert changed.texts == 1 + len(TEXTS)
@@ -56,8 +47,8 @@ def test_a_model_that_changed_embeds_everything_again(tmp_path: Path) -> None:
 
 
 def test_other_texts_are_not_served_from_the_saved_ones(tmp_path: Path) -> None:
-    exemplar_vectors(Counting(), TEXTS, tmp_path)
-    other = Counting()
+    exemplar_vectors(CountingEmbedder(), TEXTS, tmp_path)
+    other = CountingEmbedder()
     vectors = exemplar_vectors(other, [*TEXTS, "list my accounts"], tmp_path)
     assert other.texts == 1 + len(TEXTS) + 1 and vectors.shape == (4, 384)
 
@@ -65,7 +56,7 @@ def test_other_texts_are_not_served_from_the_saved_ones(tmp_path: Path) -> None:
 def test_a_read_only_folder_still_gives_the_vectors(tmp_path: Path) -> None:
     blocked = tmp_path / "file"
     blocked.write_text("not a folder")
-    vectors = exemplar_vectors(Counting(), TEXTS, blocked / "cache")
+    vectors = exemplar_vectors(CountingEmbedder(), TEXTS, blocked / "cache")
     np.testing.assert_allclose(vectors, HashingEmbedder().embed(TEXTS))
 
 

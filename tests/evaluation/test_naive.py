@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
-
-import numpy as np
-import numpy.typing as npt
 
 from assistant.evaluation.naive import (
     CHUNK_OVERLAP,
@@ -18,20 +14,8 @@ from assistant.evaluation.naive import (
 from assistant.evaluation.runner import Scorer, run_suite
 from assistant.principal import Principal
 from assistant.services import Services
-from ingest.embedding import HashingEmbedder
+from tests.conftest import CountingEmbedder
 from tests.evaluation.test_runner import suite_over
-
-
-class CountingEmbedder(HashingEmbedder):
-    """The hashing embedder, counting the texts it embeds."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.texts = 0
-
-    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        self.texts += len(texts)
-        return super().embed(texts)
 
 
 def test_splitter_is_the_tutorial_one() -> None:

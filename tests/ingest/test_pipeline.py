@@ -15,7 +15,7 @@ from assistant.retrieval.lexical import LexicalIndex
 from assistant.services import Services
 from ingest.embedding import HashingEmbedder, Vectors
 from ingest.manifest import Manifest
-from tests.conftest import REPO, SEEDS
+from tests.conftest import REPO, SEEDS, CountingEmbedder
 
 
 def stored_ids(services: Services) -> dict[str, set[str]]:
@@ -39,16 +39,6 @@ def assert_consistent(services: Services) -> None:
     lexical = LexicalIndex.load(services.settings.lexical_path)
     assert {c.id for c in lexical.chunks} == expected
     assert lexical.generation == generation
-
-
-class CountingEmbedder(HashingEmbedder):
-    def __init__(self) -> None:
-        super().__init__()
-        self.texts = 0
-
-    def embed(self, texts: Sequence[str]) -> Vectors:
-        self.texts += len(texts)
-        return super().embed(texts)
 
 
 class FailingEmbedder(HashingEmbedder):

@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -26,6 +27,17 @@ ENV = {
     "ANONYMIZED_TELEMETRY": "False",
 }
 LAUNCH = Path(__file__).with_name("launch.py")
+
+
+def stop_process(process: subprocess.Popen[Any], timeout: float = 30) -> None:
+    """SIGTERM (a graceful shutdown), then SIGKILL if it has not ended within `timeout`."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def child_env(data_dir: Path, **extra: str) -> dict[str, str]:
@@ -102,12 +114,6 @@ class ServerProcess:
 
     def __exit__(self, *_: object) -> None:
         assert self.process is not None
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
         if self.process.stdout:
             self.process.stdout.close()

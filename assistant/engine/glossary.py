@@ -71,24 +71,24 @@ class Glossary:
     def equivalences(self, question: str) -> tuple[Equivalence, ...]:
         """For each concept the question says in other words than the knowledge base's: the
         name's words and the question's words for it."""
-        words = frozenset(tokenize(question))
-        found: list[Equivalence] = []
+        return tuple((a.name_tokens, said) for a, said in self._said_otherwise(question))
+
+    def _said_otherwise(self, text: str) -> list[tuple[Alias, frozenset[str]]]:
+        """The aliases `text` says in general words (not by the knowledge base's name), each
+        with the words it says them in."""
+        words = frozenset(tokenize(text))
+        found = []
         for alias in self.aliases:
             if alias.name_tokens <= words:
-                continue  # the question says the knowledge base's name itself
+                continue  # the text says the knowledge base's name itself
             said = frozenset().union(*(p for p in alias.says if p <= words))
             if said:
-                found.append((alias.name_tokens, said))
-        return tuple(found)
+                found.append((alias, said))
+        return found
 
     def expand(self, query: str) -> str:
         """The query with the knowledge base's names of the concepts it says otherwise."""
-        words = frozenset(tokenize(query))
-        extra = [
-            a.name
-            for a in self.aliases
-            if not a.name_tokens <= words and any(p <= words for p in a.says)
-        ]
+        extra = [alias.name for alias, _ in self._said_otherwise(query)]
         return " ".join([query, *dict.fromkeys(extra)]) if extra else query
 
 

@@ -255,6 +255,25 @@ def throughput(
         )
 
 
+def served_latency(
+    profile: str,
+    env: dict[str, str],
+    log: Path,
+    queries: list[str],
+    budget: Budget,
+    report: Report,
+) -> None:
+    """`assistant serve` over `env`'s data: once ready, its query latency, reported."""
+    server, url = serve(env, log)
+    with processes(server):
+        ready = wait_ready(server, url, budget)
+        p50, p95, measured = latency(url, queries, budget)
+    report.add(
+        f"latency {profile} at {ready['chunks']} chunks: p50={p50:.1f}ms p95={p95:.1f}ms "
+        f"({measured} queries)"
+    )
+
+
 def query_latency(
     args: argparse.Namespace,
     base: dict[str, str],
@@ -273,14 +292,7 @@ def query_latency(
     begin = time.perf_counter()
     command(env, budget, "ingest", str(corpus))
     report.add(f"embedded ingest of {files} files: {time.perf_counter() - begin:.0f}s")
-    server, url = serve(env, root / "serve-embedded.log")
-    with processes(server):
-        ready = wait_ready(server, url, budget)
-        p50, p95, measured = latency(url, queries, budget)
-    report.add(
-        f"latency embedded at {ready['chunks']} chunks: p50={p50:.1f}ms p95={p95:.1f}ms "
-        f"({measured} queries)"
-    )
+    served_latency("embedded", env, root / "serve-embedded.log", queries, budget, report)
     # cluster: two `assistant worker`s ingest, then one `assistant serve` API worker
     reset(cluster["ASSISTANT_DATABASE_URL"])
     env = child_env(root / "cluster", **cluster, ASSISTANT_COLLECTION="latency")
@@ -297,14 +309,7 @@ def query_latency(
         report.add(
             f"cluster ingest of {files} files (2 workers): {time.perf_counter() - begin:.0f}s"
         )
-    server, url = serve(env, root / "serve-cluster.log")
-    with processes(server):
-        ready = wait_ready(server, url, budget)
-        p50, p95, measured = latency(url, queries, budget)
-    report.add(
-        f"latency cluster at {ready['chunks']} chunks: p50={p50:.1f}ms p95={p95:.1f}ms "
-        f"({measured} queries)"
-    )
+    served_latency("cluster", env, root / "serve-cluster.log", queries, budget, report)
 
 
 def main() -> None:

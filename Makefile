@@ -13,6 +13,10 @@ $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --disable-pip-version-check -q -r requirements.lock
 	$(BIN)/pip install --disable-pip-version-check -q --no-deps --no-build-isolation -e .
+	# an editable install leaves the project's own modules uncompiled (pip compiles only what
+	# it copies); compile them once, so a cold command does not compile ~130 files (0.3-0.5 s)
+	# where PYTHONDONTWRITEBYTECODE keeps Python from caching them itself
+	$(BIN)/python -m compileall -q assistant ingest >/dev/null
 	touch $(STAMP)
 
 install: $(STAMP)

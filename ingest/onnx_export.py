@@ -6,7 +6,9 @@ Cache layout (`cache_dir`, by default `<data dir>/models`):
     <model name>-<first 16 hex digits of the model's sha256>/
         model.onnx              fp32, attention/LayerNorm/GELU fused by ONNX Runtime
         model-int8-<kind>.onnx  int8 weights, dynamic int8 activations (kind: u8s8 | u8u8)
-        export.json             source path and checksum, sha256 of every file above
+        export.json             source path and checksum, sha256 of every file above, and
+                                each file's stamp (size, mtime, inode): an unchanged stamp
+                                skips hashing the file again on load
 
 The directory name follows the model's content, so a changed model is exported again; a
 file whose checksum no longer matches `export.json` is exported again. An export is built
@@ -158,10 +160,22 @@ def _verified(directory: Path, wanted: Path) -> bool:
     expected = recorded.get("files", {}).get(wanted.name)
     if expected is None or not wanted.is_file():
         return False
+    if recorded.get("stamps", {}).get(wanted.name) == _stamp(wanted):
+        return True  # not written since its checksum was taken (hashing 90 MB: ~0.1 s)
     if _sha256(wanted) != expected:
         log.warning("%s does not match its checksum; exporting again", wanted)
         return False
+    recorded.setdefault("stamps", {})[wanted.name] = _stamp(wanted)
+    with contextlib.suppress(OSError):  # a read-only cache is still a valid one
+        _write_json(directory / "export.json", recorded)
     return True
+
+
+def _stamp(path: Path) -> str:
+    """Size, modification time and inode: a file rewritten in any way gets another stamp
+    (renaming the export into place keeps all three)."""
+    status = path.stat()
+    return f"{status.st_size}:{status.st_mtime_ns}:{status.st_ino}"
 
 
 def _export(model_dir: Path, checksum: str, directory: Path, kind: str) -> None:
@@ -174,7 +188,8 @@ def _export(model_dir: Path, checksum: str, directory: Path, kind: str) -> None:
             _optimise(raw, work / "model.onnx", hidden, heads)
             raw.unlink()
             _quantise(work / "model.onnx", work / f"model-int8-{kind}.onnx", kind)
-        files = {path.name: _sha256(path) for path in sorted(work.glob("*.onnx"))}
+        onnx_files = sorted(work.glob("*.onnx"))
+        files = {path.name: _sha256(path) for path in onnx_files}
         _write_json(
             work / "export.json",
             {
@@ -183,6 +198,7 @@ def _export(model_dir: Path, checksum: str, directory: Path, kind: str) -> None:
                 "source_sha256": checksum,
                 "int8": kind,
                 "files": files,
+                "stamps": {path.name: _stamp(path) for path in onnx_files},
             },
         )
         work.chmod(0o755)

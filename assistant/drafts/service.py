@@ -15,12 +15,12 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 
 from assistant.drafts.context import Context
-from assistant.drafts.docx_render import Properties, to_docx
 from assistant.drafts.evidence import Ledger
 from assistant.drafts.knowledge import Knowledge
 from assistant.drafts.layout import layout
@@ -43,6 +43,9 @@ from assistant.principal import Principal
 from assistant.prompts import Prompt, default_prompts_dir, load_prompts
 from assistant.store.account_store import AccountStore
 from assistant.tools.registry import ToolRegistry
+
+if TYPE_CHECKING:
+    from assistant.drafts.docx_render import Properties
 
 REQUIRED: dict[Kind, tuple[str, ...]] = {
     "success_plan": ("account_id",),
@@ -204,6 +207,8 @@ def properties(draft: DraftBase, author: str) -> Properties:
         for name in ("account_id", "service_id", "opportunity_id")
         if getattr(draft, name, None)
     ]
+    from assistant.drafts.docx_render import Properties  # python-docx: only to render one
+
     subject = SUBJECTS[draft.kind] + (f" ({', '.join(about)})" if about else "")
     sources = [f"[{c.n}] {c.title} > {c.section}" if c.title else f"[{c.n}] {c.section}"
                for c in draft.citations]  # fmt: skip
@@ -219,4 +224,6 @@ def properties(draft: DraftBase, author: str) -> Properties:
 
 
 def docx(draft: DraftBase, author: str = "success-assistant") -> bytes:
+    from assistant.drafts.docx_render import to_docx
+
     return to_docx(layout(draft), properties(draft, author))

@@ -39,7 +39,13 @@ class FakeExport:
         (work / "model.onnx").write_bytes(b"fp32 graph " + checksum.encode())
         (work / f"model-int8-{kind}.onnx").write_bytes(b"int8 graph")
         files = {p.name: onnx_export._sha256(p) for p in work.glob("*.onnx")}
-        record = {"format": onnx_export.FORMAT, "source_sha256": checksum, "files": files}
+        stamps = {p.name: onnx_export._stamp(p) for p in work.glob("*.onnx")}
+        record = {
+            "format": onnx_export.FORMAT,
+            "source_sha256": checksum,
+            "files": files,
+            "stamps": stamps,
+        }
         (work / "export.json").write_text(json.dumps(record))
         if directory.exists():
             import shutil
@@ -72,6 +78,26 @@ def test_a_corrupt_file_is_exported_again(tmp_path: Path, export: FakeExport) ->
     repaired = ensure_onnx(model, tmp_path / "cache", int8=False)
     assert export.calls == 2
     assert repaired.fp32.read_bytes().startswith(b"fp32 graph")
+
+
+def test_an_unchanged_export_is_not_hashed_again(
+    tmp_path: Path, export: FakeExport, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = _model(tmp_path)
+    cached = ensure_onnx(model, tmp_path / "cache", int8=False)
+    hashed: list[str] = []
+    real = onnx_export._sha256
+    monkeypatch.setattr(onnx_export, "_sha256", lambda p: hashed.append(p.name) or real(p))
+    assert ensure_onnx(model, tmp_path / "cache", int8=False) == cached
+    assert "model.onnx" not in hashed  # its stamp (size, mtime, inode) is the recorded one
+    record = json.loads((cached.directory / "export.json").read_text())
+    record["stamps"]["model.onnx"] = "0:0:0"  # as if rewritten since: hashed, and it matches
+    (cached.directory / "export.json").write_text(json.dumps(record))
+    assert ensure_onnx(model, tmp_path / "cache", int8=False) == cached
+    assert "model.onnx" in hashed and export.calls == 1
+    hashed.clear()  # the stamp was recorded again after the checksum matched
+    assert ensure_onnx(model, tmp_path / "cache", int8=False) == cached
+    assert "model.onnx" not in hashed
 
 
 def test_a_changed_model_gets_its_own_export(tmp_path: Path, export: FakeExport) -> None:

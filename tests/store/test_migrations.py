@@ -3,6 +3,8 @@ give exactly the models' tables, so a model changed without a migration fails he
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,6 +33,28 @@ def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
     engine = create_engine(f"sqlite:///{tmp_path / 'store.sqlite3'}")
     yield engine
     engine.dispose()
+
+
+def test_head_constant_is_alembics_head() -> None:
+    """A new migration must move HEAD too: it is how a current database is recognised
+    without importing Alembic."""
+    assert migrate.alembic_head() == migrate.HEAD
+
+
+def test_a_current_database_needs_no_alembic(sqlite_engine: Engine) -> None:
+    migrate.upgrade(sqlite_engine)
+    code = (
+        "import sys\n"
+        "from sqlalchemy import create_engine\n"
+        "from assistant.store import migrate\n"
+        f"engine = create_engine({str(sqlite_engine.url)!r})\n"
+        "assert migrate.upgrade(engine) == migrate.HEAD\n"
+        "migrate.require_current(engine)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
 
 
 def test_migrations_on_sqlite_equal_the_models(sqlite_engine: Engine) -> None:

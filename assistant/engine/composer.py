@@ -38,6 +38,7 @@ from assistant.engine.answerability import load_thresholds
 from assistant.engine.glossary import Equivalence, Glossary, widen
 from assistant.engine.types import Citation
 from assistant.retrieval.hybrid import Hit, SearchResult
+from assistant.retrieval.lexical import StoredChunk
 from assistant.retrieval.text import tokenize
 from ingest.sentences import sentence_kinds, split_sentences
 
@@ -93,6 +94,7 @@ _ASKS_LIST = re.compile(
     re.I,
 )
 _LISTED = ("item", "row")
+_HEADING_WORDS = 8  # a longer heading is a title of its own, not an item of an outline
 
 
 # "How many days / hours / points" asks for a quantity, not for a list of things.
@@ -315,7 +317,8 @@ class GroundedComposer:
     def unanswered(self, answerability: dict[str, float]) -> bool:
         """The answerability check: too few of the question's distinctive words in the
         chosen sentences (and their sections), a lead sentence too far from it, or a figure
-        asked for (a price, a duration, a count) that the lead sentence does not give."""
+        asked for (a price, a duration, a count) that the lead sentence does not give. An
+        outline of a guide's sections (`_outline`) answers by its structure."""
         c = self.config
         similarity = answerability.get("answer_similarity")
         if similarity is None:  # no sentence vectors: only the evidence check applies
@@ -323,6 +326,11 @@ class GroundedComposer:
         overlap = answerability.get("answer_overlap", 0.0)
         # a price, duration or count asked for that the lead sentence does not give
         missing_figure = answerability.get("answer_figure") == 0.0
+        if answerability.get("answer_outline"):
+            # a list of a guide's sections, chosen because their parent names the question's
+            # topic and the question asks for the group: the words asked about are the
+            # guide's headings, not the question's, so only the similarity floor applies
+            return similarity < c.min_answer_similarity
         return (
             similarity < c.min_answer_similarity
             or (similarity < c.weak_answer_similarity and overlap < c.weak_answer_overlap)
@@ -410,8 +418,13 @@ class GroundedComposer:
         leader = candidates[0]
         best = leader.score
         listed = self._whole_list(leader, by_chunk[leader.hit.chunk.id]) if listing else []
-        chosen = listed or self._passage(candidates)
-        limit = len(chosen) + 2 if listed else self.config.max_sentences
+        # a figure asked for ("the list price", "how many letters") is no list of sections
+        sections = listing and not listed and not _figures_asked(question)
+        outline = self._outline(leader, result, weights, equivalences) if sections else []
+        chosen = outline or listed or self._passage(candidates)
+        # an outline is the whole answer (each section cited); a list may take two more
+        extra = 0 if outline else 2 if listed else self.config.max_sentences - len(chosen)
+        limit = len(chosen) + extra
         general = not about_account and not leader.hit.metadata.get("restricted")
         for candidate in candidates:
             if len(chosen) >= limit or candidate.score < best * self.config.relative_cutoff:
@@ -429,6 +442,8 @@ class GroundedComposer:
                 _token_set(str(candidate.hit.metadata.get("section", ""))), equivalences
             )
         signals = {"answer_overlap": sum(w for t, w in weights.items() if t in answered) / total}
+        if outline:  # the guide's structure answers: its sections under the question's topic
+            signals["answer_outline"] = 1.0
         if leader.semantic is not None:
             signals["answer_similarity"] = leader.semantic
         asked = _figures_asked(question)
@@ -479,6 +494,62 @@ class GroundedComposer:
         items = list(sentences[first : last + 1])[: self.config.list_items]
         intro = sentences[first - 1] if first > 0 else None
         return [intro, *items] if intro is not None else items
+
+    def _outline(
+        self,
+        leader: _Candidate,
+        result: SearchResult,
+        weights: dict[str, float],
+        equivalences: tuple[Equivalence, ...],
+    ) -> list[_Candidate]:
+        """A guide's sections as the answer to a question that asks for a list the guide
+        gives as headings ("what are the fields of the framework?": one section per field).
+        The group is the parent whose sections the top hits hold most of (at least three).
+        It is used only when the best sentence's chunk holds no list, no figure is asked for
+        (a price, a duration, a count: the caller checks both), the parent's path (title and
+        headings) holds the question's topic words, no section heading holds the question's
+        other words (the question is about the group, not one item), and the best sentence
+        holds under half of them (it does not answer directly). Each item is its heading and
+        the first sentence under it, in document order, cited."""
+        hits = result.hits[: self.config.chunks_considered]
+        groups: dict[tuple[str, tuple[str, ...]], set[str]] = {}
+        for hit in hits:
+            path = tuple(str(hit.metadata.get("section", "")).split(" > "))
+            if len(path) >= 2:
+                groups.setdefault((str(hit.metadata.get("source")), path[:-1]), set()).add(path[-1])
+        if not groups:
+            return []
+        (source, parent), seen = max(groups.items(), key=lambda item: len(item[1]))
+        anchor = next(h for h in hits if str(h.metadata.get("source")) == source)
+        if len(seen) < 3:
+            return []
+        siblings: dict[str, StoredChunk] = {}
+        for chunk in result.document(anchor.chunk.id):
+            path = tuple(str(chunk.metadata.get("section", "")).split(" > "))
+            if len(path) == len(parent) + 1 and path[:-1] == parent:
+                siblings.setdefault(path[-1], chunk)
+        if len(siblings) < 3 or any(len(h.split()) > _HEADING_WORDS for h in siblings):
+            return []
+        named = widen(_token_set(" > ".join(parent)), equivalences)
+        topic = sum(w for t, w in weights.items() if t in named)
+        asked = {t: w for t, w in weights.items() if t not in named}
+        headings = widen(_token_set(" ".join(siblings)), equivalences)
+        found = sum(w for t, w in asked.items() if t in leader.tokens)
+        if (
+            not topic
+            or not asked
+            or any(t in headings for t in asked)
+            or found >= 0.5 * sum(asked.values())
+        ):
+            return []
+        by_id = {hit.chunk.id: hit for hit in hits}
+        items: list[_Candidate] = []
+        for n, (heading, chunk) in enumerate(list(siblings.items())[: self.config.list_items]):
+            first = next(iter(_sentences(chunk.text)), "")
+            text = f"{heading}: {first}" if first else heading
+            hit = by_id.get(chunk.id) or Hit(chunk, 0.0)
+            items.append(_Candidate(text, hit, leader.rank, 0.0, _token_set(text), n, "item"))
+        return items
 
     @staticmethod
     def _similarities(result: SearchResult, hit: Hit, count: int) -> np.ndarray | None:

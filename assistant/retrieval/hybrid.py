@@ -11,6 +11,7 @@ every chunk both returned, which lost strong BM25-only matches. bench/beir.py co
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -57,6 +58,8 @@ class SearchResult:
     query_vector: np.ndarray | None = None
     sentence_vectors: Callable[[str], np.ndarray | None] = lambda _: None
     degraded: list[str] = field(default_factory=list)  # what retrieval lacked, and why
+    # the chunks of a hit's document the caller may see, in document order
+    document: Callable[[str], list[StoredChunk]] = lambda _: []
 
 
 def reciprocal_rank_fusion(
@@ -206,7 +209,14 @@ class HybridRetriever:
         ranked = sorted(hits.values(), key=lambda h: (-h.score, h.chunk.id))[:k]
         best = max((similarity for _, similarity in dense), default=0.0)
         return SearchResult(
-            ranked, best, index.idf, timings, vector, index.sentence_vectors, degraded
+            ranked,
+            best,
+            index.idf,
+            timings,
+            vector,
+            index.sentence_vectors,
+            degraded,
+            functools.partial(index.document, where=where),
         )
 
     def _complete(

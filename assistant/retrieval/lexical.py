@@ -100,6 +100,24 @@ class LexicalIndex:
     def position(self, chunk_id: str) -> int | None:
         return self._positions.get(chunk_id)
 
+    def document(self, chunk_id: str, where: SearchFilter | None = None) -> list[StoredChunk]:
+        """The chunks of `chunk_id`'s document that `where` lets through, in document order
+        (the index keeps a document's chunks together: path, then position)."""
+        position = self._positions.get(chunk_id)
+        if position is None:
+            return []
+        source = self.chunks[position].metadata.get("source")
+        first = last = position
+        while first > 0 and self.chunks[first - 1].metadata.get("source") == source:
+            first -= 1
+        while (
+            last + 1 < len(self.chunks) and self.chunks[last + 1].metadata.get("source") == source
+        ):
+            last += 1
+        mask = self._mask(where) if where is not None and not where.is_empty else None
+        chunks = [self.chunks[n] for n in range(first, last + 1) if mask is None or mask[n]]
+        return sorted(chunks, key=lambda c: int(c.metadata.get("position", 0)))
+
     def scores(self, query: str, where: SearchFilter | None = None) -> np.ndarray | None:
         """The BM25 score of every chunk (0 for those `where` keeps out), or None when no
         query word is in the vocabulary."""

@@ -9,8 +9,9 @@ import pytest
 from assistant.engine.chat import Principal, retrieval_query
 from assistant.engine.composer import DECLINE, ComposerConfig, GroundedComposer, asks_for_list
 from assistant.errors import InvalidInputError, MessageTooLongError, NotFoundError
+from assistant.retrieval.filters import SearchFilter
 from assistant.retrieval.hybrid import Hit, SearchResult
-from assistant.retrieval.lexical import StoredChunk
+from assistant.retrieval.lexical import LexicalIndex, StoredChunk
 from assistant.services import Services
 from assistant.store.conversations import Turn
 from ingest.chunking import chunk_document
@@ -265,6 +266,100 @@ def test_answerability_declines_a_question_that_only_shares_the_topic() -> None:
     assert not asked("Where do Quick Start visitors park their cars?", 0.3)
     assert asked("Who is the Quick Start sponsor?", 0.3)  # its words are answered
     assert asked("Where do Quick Start visitors park their cars?", 0.7)  # close in meaning
+
+
+def _guide(items: dict[str, str], intro: str) -> list[StoredChunk]:
+    """A guide whose items are sections of their own: 'Deal Framework Guide > The letters >
+    <item>', after an intro chunk under the title."""
+    title = {"source": "k/guide.md", "section": "Deal Framework Guide", "position": 0}
+    chunks = [StoredChunk("intro", intro, title)]
+    for n, (heading, text) in enumerate(items.items(), 1):
+        section = f"Deal Framework Guide > The letters > {heading}"
+        metadata = {"source": "k/guide.md", "section": section, "position": n}
+        chunks.append(StoredChunk(f"item{n}", text, metadata))
+    return chunks
+
+
+def _outline_result(chunks: list[StoredChunk], shown: list[str]) -> SearchResult:
+    """The hits `shown` (ids, best first) with a low sentence similarity everywhere, and the
+    whole document behind them."""
+    by_id = {c.id: c for c in chunks}
+    return SearchResult(
+        [Hit(by_id[i], 0.03 - n * 0.001) for n, i in enumerate(shown)],
+        0.45,
+        idf=lambda token: 1.0,
+        query_vector=np.array([1.0, 0.0], dtype=np.float32),
+        sentence_vectors=lambda chunk_id: _vectors(
+            [0.3] * len(split_sentences(by_id[chunk_id].text))
+        ),
+        document=lambda _: list(chunks),
+    )
+
+
+ITEMS = {
+    "Metrics": "The measurable result the customer expects. Ask what number proves it.",
+    "Economic buyer": "The person who signs the budget.",
+    "Paper process": "The procurement and legal steps.",
+    "Champion": "A customer person who sells for us inside the account.",
+}
+
+
+def test_a_list_the_guide_gives_as_sections_is_answered_with_its_headings() -> None:
+    """'What are the fields of <framework>?' where each field is a section of its own: the
+    answer is every section (also one no hit returned), its heading and first sentence, in
+    the guide's order, each cited; the words asked about are the guide's headings, so the
+    weak-overlap decline does not apply to it."""
+    chunks = _guide(ITEMS, "Every deal is qualified with the deal framework, letter by letter.")
+    searched = _outline_result(chunks, ["intro", "item4", "item2", "item1"])
+    config = ComposerConfig(weak_answer_similarity=0.5, weak_answer_overlap=0.45)
+    composition = GroundedComposer(config).compose(
+        "What are the fields of the deal framework?", searched
+    )
+    assert not composition.declined, composition.signals
+    assert composition.answer == (
+        "Metrics: The measurable result the customer expects. [1] "
+        "Economic buyer: The person who signs the budget. [2] "
+        "Paper process: The procurement and legal steps. [3] "
+        "Champion: A customer person who sells for us inside the account. [4]"
+    )
+    assert [c.chunk_id for c in composition.citations] == ["item1", "item2", "item3", "item4"]
+
+
+def test_an_outline_is_not_used_for_one_item_or_a_question_not_asking_for_a_list() -> None:
+    chunks = _guide(ITEMS, "Every deal is qualified with the deal framework, letter by letter.")
+    searched = _outline_result(chunks, ["item4", "intro", "item2", "item1"])
+    composer = GroundedComposer()
+    # a heading holds the question's word: the question is about that item
+    about_one = composer.compose(
+        "What are the duties of the champion in the deal framework?", searched
+    )
+    assert "A customer person who sells for us" in about_one.answer
+    assert "Paper process" not in about_one.answer and "Champion:" not in about_one.answer
+    # no list asked for: the best sentence answers
+    plain = composer.compose("Who sells for us in the deal framework?", searched)
+    assert "Paper process:" not in plain.answer
+    # a figure asked for ("the list price") is not a list of sections
+    priced = composer.compose("What is the list price of the deal framework?", searched)
+    assert "Paper process:" not in priced.answer
+    # fewer than three sections of the group among the hits: no outline
+    few = _outline_result(chunks, ["intro", "item4", "item2"])
+    listed = composer.compose("What are the fields of the deal framework?", few)
+    assert "Paper process:" not in listed.answer
+
+
+def test_the_document_behind_a_hit_keeps_what_the_caller_may_not_see_out() -> None:
+    def chunk(n: int, source: str, restricted: bool) -> StoredChunk:
+        metadata = {"source": source, "section": f"S{n}", "position": n, "restricted": restricted}
+        return StoredChunk(f"{source}-{n}", f"text {n}", metadata)
+
+    chunks = [chunk(0, "a.md", False), chunk(1, "b.md", False), chunk(0, "b.md", False),
+              chunk(2, "b.md", True), chunk(0, "c.md", False)]  # fmt: skip
+    index = LexicalIndex.build(chunks, [c.text for c in chunks])
+    everything = index.document("b.md-1")
+    assert [c.id for c in everything] == ["b.md-0", "b.md-1", "b.md-2"]  # document order
+    scoped = index.document("b.md-1", SearchFilter(visible_accounts=frozenset({"acme"})))
+    assert [c.id for c in scoped] == ["b.md-0", "b.md-1"]
+    assert index.document("unknown") == []
 
 
 def test_sentences_of_hard_wrapped_text_are_whole() -> None:

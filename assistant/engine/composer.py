@@ -94,6 +94,10 @@ _ASKS_LIST = re.compile(
     re.I,
 )
 _LISTED = ("item", "row")
+# list items this close in meaning to the question (cosine) answer it together (chosen by
+# reading the dev split's list answers: items of the list asked about lay within 0.02 of
+# each other, an item asked about alone 0.08 or more above the rest)
+_SAME_MEANING = 0.03
 _HEADING_WORDS = 8  # a longer heading is a title of its own, not an item of an outline
 
 
@@ -419,8 +423,14 @@ class GroundedComposer:
         best = leader.score
         listed = self._whole_list(leader, by_chunk[leader.hit.chunk.id]) if listing else []
         # a figure asked for ("the list price", "how many letters") is no list of sections
-        sections = listing and not listed and not _figures_asked(question)
-        outline = self._outline(leader, result, weights, equivalences) if sections else []
+        sections = not listed and not _figures_asked(question)
+        outline = (
+            self._outline(leader, result, weights, equivalences, named=not listing)
+            if sections
+            else []
+        )
+        if not outline and not listed:
+            listed = self._items_of_one_list(leader, by_chunk)
         chosen = outline or listed or self._passage(candidates)
         # an outline is the whole answer (each section cited); a list may take two more
         extra = 0 if outline else 2 if listed else self.config.max_sentences - len(chosen)
@@ -473,6 +483,33 @@ class GroundedComposer:
         rest = [c for c in ordered if c is not leader and not any(c is i for i in intro)]
         return [*intro, leader, *rest] if intro else [leader, *rest]
 
+    def _items_of_one_list(
+        self, leader: _Candidate, by_chunk: dict[str, list[_Candidate]]
+    ) -> list[_Candidate]:
+        """The whole list, when the best sentence is a list item and at least two other items
+        of the same list are as close to the question in meaning (`_SAME_MEANING` below the
+        best sentence's similarity, or, without sentence vectors, `intro_cutoff` of its
+        score): the question is about the list ("what makes a good CSM?" over "the four
+        traits"), so it is quoted whole and in order, not some of its items in score order.
+        A question about one item ("which question is optional?") finds that item closer
+        than the rest, and gets it first. Empty otherwise."""
+        if leader.kind not in _LISTED:
+            return []
+        sentences = by_chunk[leader.hit.chunk.id]
+        first = last = leader.position
+        while first > 0 and sentences[first - 1].kind in _LISTED:
+            first -= 1
+        while last + 1 < len(sentences) and sentences[last + 1].kind in _LISTED:
+            last += 1
+
+        def alike(other: _Candidate) -> bool:
+            if leader.semantic is not None and other.semantic is not None:
+                return other.semantic >= leader.semantic - _SAME_MEANING
+            return other.score >= leader.score * self.config.intro_cutoff
+
+        others = [c for c in sentences[first : last + 1] if c is not leader and alike(c)]
+        return self._whole_list(leader, sentences) if len(others) >= 2 else []
+
     def _whole_list(self, leader: _Candidate, sentences: Sequence[_Candidate]) -> list[_Candidate]:
         """The list (consecutive list items or table rows) that the best sentence belongs to
         or introduces, whole and in document order, with the sentence that introduces it;
@@ -501,9 +538,15 @@ class GroundedComposer:
         result: SearchResult,
         weights: dict[str, float],
         equivalences: tuple[Equivalence, ...],
+        named: bool = False,
     ) -> list[_Candidate]:
         """A guide's sections as the answer to a question that asks for a list the guide
-        gives as headings ("what are the fields of the framework?": one section per field).
+        gives as headings ("what are the fields of the framework?": one section per field),
+        or, with `named`, to a question that names the group's own heading without asking
+        for a list ("what do we need from the customer for <service>?" over a section "What
+        we need from you" with one sub-section per thing needed): then the group's heading
+        (not the title) must hold a question word that the best sentence and its section
+        lack.
         The group is the parent whose sections the top hits hold most of (at least three).
         It is used only when the best sentence's chunk holds no list, no figure is asked for
         (a price, a duration, a count: the caller checks both), the parent's path (title and
@@ -530,9 +573,20 @@ class GroundedComposer:
                 siblings.setdefault(path[-1], chunk)
         if len(siblings) < 3 or any(len(h.split()) > _HEADING_WORDS for h in siblings):
             return []
-        named = widen(_token_set(" > ".join(parent)), equivalences)
-        topic = sum(w for t, w in weights.items() if t in named)
-        asked = {t: w for t, w in weights.items() if t not in named}
+        if named:
+            group = widen(_token_set(parent[-1]), equivalences) if len(parent) >= 2 else set()
+            title = widen(_token_set(parent[0]), equivalences)
+            lead_section = widen(
+                _token_set(str(leader.hit.metadata.get("section", ""))), equivalences
+            )
+            if not any(
+                t in group and t not in title and t not in leader.tokens | lead_section
+                for t in weights
+            ):
+                return []
+        in_path = widen(_token_set(" > ".join(parent)), equivalences)
+        topic = sum(w for t, w in weights.items() if t in in_path)
+        asked = {t: w for t, w in weights.items() if t not in in_path}
         headings = widen(_token_set(" ".join(siblings)), equivalences)
         found = sum(w for t, w in asked.items() if t in leader.tokens)
         if (

@@ -207,6 +207,36 @@ def test_a_list_is_not_forced_on_a_question_that_does_not_ask_for_one() -> None:
     assert composition.answer == "The desk owns the customer call. [1]"
 
 
+def test_items_of_one_list_that_answer_together_come_whole_and_in_order() -> None:
+    """'What makes a good CSM?' does not ask for a list, but the best sentences are items of
+    one list (the four traits) scoring alike: the list comes whole, in the document's order,
+    after the sentence that introduces it, not two or three items in score order."""
+    text = (
+        "We look for four traits in every CSM.\n"
+        "- The first CSM trait is drive to make customers succeed.\n"
+        "- The second CSM trait is managing by measures.\n"
+        "- The third CSM trait is calm in escalations.\n"
+        "- The fourth CSM trait is a good eye for the customer experience.\n"
+    )
+
+    def ask(question: str, similarities: list[float]) -> str:
+        searched = SearchResult(
+            [hit("traits", text, 0.03, section="Profile > Traits")],
+            0.6,
+            idf=lambda token: 1.0,
+            query_vector=np.array([1.0, 0.0], dtype=np.float32),
+            sentence_vectors=lambda _: _vectors(similarities),
+        )
+        return GroundedComposer().compose(question, searched).answer
+
+    answer = ask("What makes a good CSM?", [0.48, 0.58, 0.56, 0.56, 0.57])
+    order = [answer.index(word) for word in ("four traits", "first", "second", "third", "fourth")]
+    assert order == sorted(order), answer
+    # one item far closer than the rest: it is the answer, and it leads
+    alone = ask("Which CSM trait is about calm?", [0.40, 0.35, 0.36, 0.62, 0.34])
+    assert alone.startswith("The third CSM trait is calm in escalations."), alone
+
+
 def test_asks_for_list() -> None:
     for question in (
         "What are the five thresholds?",
@@ -268,13 +298,13 @@ def test_answerability_declines_a_question_that_only_shares_the_topic() -> None:
     assert asked("Where do Quick Start visitors park their cars?", 0.7)  # close in meaning
 
 
-def _guide(items: dict[str, str], intro: str) -> list[StoredChunk]:
-    """A guide whose items are sections of their own: 'Deal Framework Guide > The letters >
+def _guide(items: dict[str, str], intro: str, group: str = "The letters") -> list[StoredChunk]:
+    """A guide whose items are sections of their own: 'Deal Framework Guide > <group> >
     <item>', after an intro chunk under the title."""
     title = {"source": "k/guide.md", "section": "Deal Framework Guide", "position": 0}
     chunks = [StoredChunk("intro", intro, title)]
     for n, (heading, text) in enumerate(items.items(), 1):
-        section = f"Deal Framework Guide > The letters > {heading}"
+        section = f"Deal Framework Guide > {group} > {heading}"
         metadata = {"source": "k/guide.md", "section": section, "position": n}
         chunks.append(StoredChunk(f"item{n}", text, metadata))
     return chunks
@@ -323,6 +353,40 @@ def test_a_list_the_guide_gives_as_sections_is_answered_with_its_headings() -> N
         "Champion: A customer person who sells for us inside the account. [4]"
     )
     assert [c.chunk_id for c in composition.citations] == ["item1", "item2", "item3", "item4"]
+
+
+def test_a_question_naming_a_group_heading_is_answered_with_its_sections() -> None:
+    """'What do we need from the customer?' asks for no list, but names the heading of a
+    group of sections ('What we need from you' > one section per thing needed) that the best
+    sentence lies outside of: the group's sections are the answer."""
+    needs = {
+        "Sponsor": "An executive sponsor who agrees the goals.",
+        "Diagrams": "Architecture diagrams of the target application.",
+        "Access": "Read access to the scheduler logs.",
+    }
+    chunks = _guide(
+        needs, "The framework review runs for six weeks.", group="What we need from you"
+    )
+    searched = _outline_result(chunks, ["intro", "item1", "item3", "item2"])
+    answer = (
+        GroundedComposer()
+        .compose("What do we need from the customer for the framework review?", searched)
+        .answer
+    )
+    assert answer.startswith("Sponsor: An executive sponsor who agrees the goals. [1]"), answer
+    assert "Diagrams: Architecture diagrams" in answer and "Access: Read access" in answer
+    assert "six weeks" not in answer
+    # the same group under a heading the question does not name: no outline
+    other = _guide(needs, "The framework review runs for six weeks.", group="Inputs")
+    plain = (
+        GroundedComposer()
+        .compose(
+            "What do we need from the customer for the framework review?",
+            _outline_result(other, ["intro", "item1", "item3", "item2"]),
+        )
+        .answer
+    )
+    assert "Sponsor:" not in plain
 
 
 def test_an_outline_is_not_used_for_one_item_or_a_question_not_asking_for_a_list() -> None:

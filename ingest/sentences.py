@@ -142,8 +142,10 @@ def _units(text: str) -> list[tuple[int, int, str, str]]:
     for block in _blocks(text):
         joined, origin = _joined(text, block)
         whole = block.kind in ("row", "line")
-        pieces = [joined] if whole else list(segment(LANGUAGE, joined))
-        position = 0
+        # a list item's marker ("-", "9.") is no sentence: the splitter would cut "9." off
+        marker = _BULLET.match(joined) if block.kind == "item" else None
+        position = marker.end() if marker else 0
+        pieces = [joined] if whole else list(segment(LANGUAGE, joined[position:]))
         for piece in pieces:
             start = joined.find(piece, position) if piece else -1
             if start < 0:

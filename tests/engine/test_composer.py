@@ -42,6 +42,28 @@ def test_split_sentences_handles_bullets_tables_and_cjk() -> None:
     ]
 
 
+def test_a_numbered_list_item_marker_is_no_sentence() -> None:
+    """'9. Question 9 asks ...': the sentence splitter alone would cut '9.' off as a sentence
+    of its own; the marker belongs to the item and is left out, spans included."""
+    text = (
+        "The survey has 11 questions.\n\n"
+        "9. Question 9 asks about outcomes. It is scored.\n"
+        "10. Question 10 is optional.\n"
+    )
+    assert split_sentences(text) == [
+        "The survey has 11 questions.",
+        "Question 9 asks about outcomes.",
+        "It is scored.",
+        "Question 10 is optional.",
+    ]
+    assert sentence_kinds(text) == ("paragraph", "item", "item", "item")
+    assert [text[a:b] for a, b, _ in sentence_spans(text)][1:] == [
+        "Question 9 asks about outcomes.",
+        "It is scored.",
+        "Question 10 is optional.",
+    ]
+
+
 def test_answer_quotes_supported_sentences_with_markers() -> None:
     composer = GroundedComposer()
     hits = [

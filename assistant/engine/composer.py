@@ -489,10 +489,10 @@ class GroundedComposer:
         """The whole list, when the best sentence is a list item and at least two other items
         of the same list are as close to the question in meaning (`_SAME_MEANING` below the
         best sentence's similarity, or, without sentence vectors, `intro_cutoff` of its
-        score): the question is about the list ("what makes a good CSM?" over "the four
-        traits"), so it is quoted whole and in order, not some of its items in score order.
-        A question about one item ("which question is optional?") finds that item closer
-        than the rest, and gets it first. Empty otherwise."""
+        score): the question is about the list ("what makes a good hire?" over a list of the
+        qualities looked for), so it is quoted whole and in order, not some of its items in
+        score order. A question about one item ("which quality is about patience?") finds
+        that item closer than the rest, and gets it first. Empty otherwise."""
         if leader.kind not in _LISTED:
             return []
         sentences = by_chunk[leader.hit.chunk.id]
@@ -543,10 +543,10 @@ class GroundedComposer:
         """A guide's sections as the answer to a question that asks for a list the guide
         gives as headings ("what are the fields of the framework?": one section per field),
         or, with `named`, to a question that names the group's own heading without asking
-        for a list ("what do we need from the customer for <service>?" over a section "What
-        we need from you" with one sub-section per thing needed): then the group's heading
-        (not the title) must hold a question word that the best sentence and its section
-        lack.
+        for a list ("what inputs does <service> take from the customer?" over a section headed
+        "Inputs from the customer" with one sub-section per item): then the group's
+        heading (not the title) must hold a question word that the best sentence and its
+        section lack.
         The group is the parent whose sections the top hits hold most of (at least three).
         It is used only when the best sentence's chunk holds no list, no figure is asked for
         (a price, a duration, a count: the caller checks both), the parent's path (title and

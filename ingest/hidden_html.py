@@ -12,23 +12,13 @@ from __future__ import annotations
 
 import re
 
+import webcolors
 from bs4 import BeautifulSoup, Tag
 
 _INVISIBLE_TAGS = ["script", "style", "noscript", "template", "head", "object", "embed"]
 _RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
 _COMMENT = re.compile(r"/\*.*?\*/", re.S)
 _ZERO = re.compile(r"^0*\.?0*(?:px|pt|em|rem|%|vw|vh|ex|ch)?$")
-_NAMED = {
-    "white": "#ffffff",
-    "black": "#000000",
-    "red": "#ff0000",
-    "lime": "#00ff00",
-    "blue": "#0000ff",
-    "yellow": "#ffff00",
-    "gray": "#808080",
-    "grey": "#808080",
-    "silver": "#c0c0c0",
-}
 _DEFAULT_BACKGROUND = "#ffffff"
 
 
@@ -43,16 +33,17 @@ def parse_style(style: str) -> dict[str, str]:
 
 
 def normalise_colour(value: str | None) -> str | None:
-    """`#rrggbb` for #rgb, #rrggbb, rgb()/rgba() (opaque) and a few names; None otherwise."""
+    """`#rrggbb` for #rgb, #rrggbb, rgb()/rgba() (opaque) and the CSS colour names (webcolors);
+    "transparent"; None otherwise."""
     if not value:
         return None
     value = value.strip().lower()
-    if value in _NAMED:
-        return _NAMED[value]
-    if re.fullmatch(r"#[0-9a-f]{3}", value):
-        return "#" + "".join(ch * 2 for ch in value[1:])
-    if re.fullmatch(r"#[0-9a-f]{6}", value):
-        return value
+    try:
+        if value.startswith("#"):
+            return str(webcolors.normalize_hex(value))
+        return str(webcolors.name_to_hex(value))  # the 148 CSS names
+    except ValueError:
+        pass
     match = re.fullmatch(r"rgba?\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*(?:,\s*([\d.]+)\s*)?\)", value)
     if match:
         if match.group(4) is not None and float(match.group(4)) == 0:

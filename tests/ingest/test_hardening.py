@@ -132,6 +132,9 @@ def test_a_broken_sidecar_keeps_the_document_out(services: Services, corpus: Pat
         '<p style="color: white">SECRET</p>',
         '<div style="background:#123456"><p style="color:#123456">SECRET</p></div>',
         '<p style="color: rgb(255, 255, 255)">SECRET</p>',
+        # any CSS colour name, against its hex form (names beyond a few basic ones)
+        '<div style="background-color: Navy"><p style="color:#000080">SECRET</p></div>',
+        '<p style="color: whitesmoke; background: #F5F5F5">SECRET</p>',
         "<style>.x{display:none}</style><p class='x'>SECRET</p>",
         "<style>p.y, #z { visibility: hidden }</style><p id='z'>SECRET</p>",
         '<input type="hidden" value="x"><template><p>SECRET</p></template>',

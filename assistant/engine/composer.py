@@ -566,13 +566,8 @@ class GroundedComposer:
         anchor = next(h for h in hits if str(h.metadata.get("source")) == source)
         if len(seen) < 3:
             return []
-        siblings: dict[str, StoredChunk] = {}
-        for chunk in result.document(anchor.chunk.id):
-            path = tuple(str(chunk.metadata.get("section", "")).split(" > "))
-            if len(path) == len(parent) + 1 and path[:-1] == parent:
-                siblings.setdefault(path[-1], chunk)
-        if len(siblings) < 3 or any(len(h.split()) > _HEADING_WORDS for h in siblings):
-            return []
+        if anchor.metadata.get("restricted") and not leader.hit.metadata.get("restricted"):
+            return []  # an account document's sections do not answer a general question
         if named:
             group = widen(_token_set(parent[-1]), equivalences) if len(parent) >= 2 else set()
             title = widen(_token_set(parent[0]), equivalences)
@@ -584,6 +579,13 @@ class GroundedComposer:
                 for t in weights
             ):
                 return []
+        siblings: dict[str, StoredChunk] = {}
+        for chunk in result.document(anchor.chunk.id):
+            path = tuple(str(chunk.metadata.get("section", "")).split(" > "))
+            if len(path) == len(parent) + 1 and path[:-1] == parent:
+                siblings.setdefault(path[-1], chunk)
+        if len(siblings) < 3 or any(len(h.split()) > _HEADING_WORDS for h in siblings):
+            return []
         in_path = widen(_token_set(" > ".join(parent)), equivalences)
         topic = sum(w for t, w in weights.items() if t in in_path)
         asked = {t: w for t, w in weights.items() if t not in in_path}

@@ -33,6 +33,7 @@ ConfigurationError that names the file, the key and what to fix.
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 from typing import Literal
 
@@ -203,9 +204,17 @@ class Template(BaseModel):
         return [s.key for s in self.sections if s.audience == "customer"]
 
 
+INSTALLED_TEMPLATES = Path("share", "success-assistant", "templates")  # under sys.prefix
+
+
 def default_templates_dir() -> Path:
-    """The templates shipped with the repository's knowledge base."""
-    return Path(__file__).resolve().parents[2] / "knowledge" / "templates"
+    """The templates shipped with the repository's knowledge base: in a checkout, beside the
+    package; in an installed package, where its wheel puts them
+    (`<prefix>/share/success-assistant/templates`, pyproject's data-files)."""
+    checkout = Path(__file__).resolve().parents[2] / "knowledge" / "templates"
+    if checkout.is_dir():
+        return checkout
+    return Path(sys.prefix) / INSTALLED_TEMPLATES
 
 
 def templates_dir(configured: Path | None, knowledge_dir: Path) -> Path:

@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import re
 import shlex
+import shutil
+import subprocess
+import sys
+import zipfile
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,6 +23,7 @@ from typer.testing import CliRunner
 from assistant.api.app import create_app
 from assistant.cli import app
 from assistant.config import Settings
+from assistant.drafts.templates import INSTALLED_TEMPLATES, load_templates
 from assistant.session_cookie import SessionSigner
 from ingest.embedding import HashingEmbedder
 from tests.conftest import REPO, make_settings
@@ -238,3 +243,32 @@ def test_the_api_serves_on_the_port_its_healthcheck_and_ports_use(tmp_path: Path
 def test_host_ports_are_unique() -> None:
     host = [p.split(":")[0] for s in SERVICES.values() for p in s.get("ports", [])]
     assert len(host) == len(set(host))
+
+
+def test_the_installed_package_carries_the_shipped_draft_templates(tmp_path: Path) -> None:
+    """The image installs the package into site-packages, where no knowledge/ lies beside it:
+    a mounted knowledge folder without templates/ falls back to the shipped templates, which
+    the wheel installs under sys.prefix (pyproject's data-files)."""
+    source = tmp_path / "src"  # a copy: setuptools builds in the source tree
+    for name in ("pyproject.toml", "README.md"):
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO / name, source / name)
+    for folder in ("assistant", "ingest", "knowledge/templates"):
+        ignore = shutil.ignore_patterns("__pycache__")
+        shutil.copytree(REPO / folder, source / folder, ignore=ignore)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "--disable-pip-version-check", "-w", str(tmp_path / "dist"), str(source)],
+        check=True, capture_output=True, cwd=tmp_path,
+    )  # fmt: skip
+    (wheel,) = (tmp_path / "dist").glob("*.whl")
+    data = PurePosixPath(INSTALLED_TEMPLATES.as_posix())
+    with zipfile.ZipFile(wheel) as archive:
+        shipped = {
+            PurePosixPath(n).name
+            for n in archive.namelist()
+            if ".data/data/" in n and PurePosixPath(n.split(".data/data/", 1)[1]).parent == data
+        }
+    expected = {p.name for p in (REPO / "knowledge" / "templates").glob("*.yaml")}
+    assert expected and shipped == expected
+    load_templates(REPO / "knowledge" / "templates")  # the files the wheel carries are valid

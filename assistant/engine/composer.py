@@ -55,6 +55,7 @@ _COUNT = (
 )
 _NUMBER = rf"(?:{_COUNT}|a|an|half an?)"
 _UNIT = r"(?:(?:business|working|calendar)\s+)?(?:days?|weeks?|months?|years?|quarters?|hours?)"
+_ANY_COUNT = re.compile(rf"\d|\b{_COUNT}\s+[a-z]", re.I)
 _ASKS_FIGURE: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (
         re.compile(r"\b(cost|costs|price|priced|pricing|how much|budget|fee|fees|rate)\b", re.I),
@@ -80,9 +81,12 @@ _ASKS_FIGURE: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     ),
     (
         re.compile(r"\b(how many|number of|score|points?|count)\b", re.I),
-        re.compile(rf"\d|\b{_COUNT}\s+[a-z]", re.I),
+        _ANY_COUNT,
     ),
 ]
+# "How many <things>": the count must be of those things ("eight letters", "10 bonus
+# points"), not any number in the sentence ("$200 per employee" is no count of employees)
+_HOW_MANY = re.compile(r"\bhow many\s+([^\W\d_][\w-]*)", re.I)
 
 
 # A question that asks for an enumeration: a list verb, "what/which are", "how many", or a
@@ -123,7 +127,13 @@ def asks_for_list(question: str) -> bool:
 @lru_cache(maxsize=1024)
 def _figures_asked(question: str) -> tuple[re.Pattern[str], ...]:
     """The sentence patterns of the kinds of figure `question` asks for."""
-    return tuple(holds for asks, holds in _ASKS_FIGURE if asks.search(question))
+    patterns = [holds for asks, holds in _ASKS_FIGURE if asks.search(question)]
+    many = _HOW_MANY.search(question)
+    stems = tokenize(many.group(1)) if many else []
+    if stems and _ANY_COUNT in patterns:
+        counted = rf"(?<![$€£\d.,]){_COUNT}\s+(?:[\w-]+\s+){{0,2}}{re.escape(stems[0])}"
+        patterns[patterns.index(_ANY_COUNT)] = re.compile(counted, re.I)
+    return tuple(patterns)
 
 
 def _figure_bonus(question: str, sentence: str) -> float:

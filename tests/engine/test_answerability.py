@@ -65,6 +65,20 @@ def test_a_figure_asked_for_and_not_given_is_declined() -> None:
     assert not what.declined and "answer_figure" not in what.signals
 
 
+def test_how_many_things_needs_a_count_of_those_things() -> None:
+    """'How many employees does the vendor have?' is not answered by '$200 per employee': the
+    count must be of the things asked about ('eight letters', '10 bonus points')."""
+    spend = [hit("grid", "Customers are placed by a spend of $200 or more per employee.")]
+    question = "How many employees does the vendor have?"
+    answer = GroundedComposer(FIGURE_RULE).compose(question, searched(spend, 0.4))
+    assert answer.declined and answer.signals["answer_figure"] == 0.0
+    points = [hit("csat", "A satisfaction average of 4 or more earns the team 10 bonus points.")]
+    earned = GroundedComposer(FIGURE_RULE).compose(
+        "How many bonus points does a good average earn?", searched(points, 0.4)
+    )
+    assert not earned.declined and earned.signals["answer_figure"] == 1.0
+
+
 @pytest.mark.parametrize(
     ("question", "vague", "sentence"),
     [

@@ -5,6 +5,7 @@ list from the account's signals, each action citing its playbook chunk and tool 
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -29,6 +30,7 @@ from assistant.principal import Principal
 from assistant.retrieval.filters import SearchFilter
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.rules import Rules
+from assistant.store.accounts import Account
 from assistant.tools.base import ToolResult
 from assistant.tools.calculators import Calculation
 from assistant.tools.health import HealthScore
@@ -73,6 +75,7 @@ class AccountDesk:
         self._matcher = matcher
         self._lock = threading.Lock()
         self._ordinary: tuple[object, frozenset[str]] | None = None
+        self._titles: tuple[object, list[str]] | None = None  # per index, as _ordinary
 
     @property
     def rules(self) -> Rules:
@@ -90,10 +93,14 @@ class AccountDesk:
 
     # planning ------------------------------------------------------------------------------
 
-    def resolver(self, principal: Principal) -> EntityResolver:
-        visible = self.tools.context.store.accounts(principal.accounts)
+    def resolver(
+        self, principal: Principal, visible: Sequence[Account] | None = None
+    ) -> EntityResolver:
+        """Names the caller may see; `visible`: their accounts, when already read."""
+        if visible is None:
+            visible = self.tools.context.store.accounts(principal.accounts)
         owners = [Owner(a.id, a.name, a.csm, a.account_exec, a.partner) for a in visible]
-        vocabulary = self.vocabulary(principal)
+        vocabulary = self.vocabulary(principal, visible)
         ordinary = self._ordinary_words()
         return EntityResolver(  # an empty index knows no ordinary words
             owners,
@@ -102,8 +109,11 @@ class AccountDesk:
             ordinary.__contains__ if ordinary else None,
         )
 
-    def vocabulary(self, principal: Principal) -> Vocabulary:
-        visible = self.tools.context.store.accounts(principal.accounts)
+    def vocabulary(
+        self, principal: Principal, visible: Sequence[Account] | None = None
+    ) -> Vocabulary:
+        if visible is None:
+            visible = self.tools.context.store.accounts(principal.accounts)
         return from_rules(self.tools.context.rules, sorted({a.segment for a in visible}))
 
     def plan(
@@ -113,9 +123,10 @@ class AccountDesk:
         state: State | None = None,
         context_account: str | None = None,
     ) -> tuple[Plan, EntityResolver]:
-        resolver = self.resolver(principal)
+        visible = self.tools.context.store.accounts(principal.accounts)  # read once per plan
+        resolver = self.resolver(principal, visible)
         context = next((a for a in resolver.names.accounts if a.id == context_account), None)
-        planner = Planner(self.matcher, self.vocabulary(principal), rules=self.rules)
+        planner = Planner(self.matcher, self.vocabulary(principal, visible), rules=self.rules)
         today = self.tools.context.clock()
         with tracing.span("plan", planner="grounded") as span:
             plan = planner.plan(message, principal, resolver, today, state, context)
@@ -142,12 +153,20 @@ class AccountDesk:
         return frozen
 
     def _service_titles(self) -> list[str]:
-        titles = {
+        """The one-pagers' titles (the services), read once per index (every chunk is
+        looked at: at a hundred thousand chunks that is not per question)."""
+        index = getattr(self.retriever.lexical, "index", None)
+        cached = self._titles
+        if cached is not None and cached[0] is index:
+            return cached[1]
+        found = {
             str(c.metadata.get("title"))  # type: ignore[attr-defined]
             for c in self._index_chunks()
             if getattr(c, "metadata", {}).get("doc_type") == "one_pager"
         }
-        return sorted(t for t in titles if t and t != "None")
+        titles = sorted(t for t in found if t and t != "None")
+        self._titles = (index, titles)
+        return titles
 
     # answering -----------------------------------------------------------------------------
 

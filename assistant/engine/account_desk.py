@@ -87,7 +87,9 @@ class AccountDesk:
         with self._lock:
             if self._matcher is None:  # embedded once, on first use
                 self._matcher = IntentMatcher(
-                    self.retriever.embedder, cache_dir=self.exemplar_cache
+                    self.retriever.embedder,
+                    cache_dir=self.exemplar_cache,
+                    embed_query=self.retriever.embed_query,  # a message is embedded once
                 )
             return self._matcher
 

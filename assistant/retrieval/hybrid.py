@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -31,6 +33,7 @@ from assistant.workers import CpuPool
 from ingest.embedding import Embedder
 
 log = logging.getLogger(__name__)
+_RECENT = 256  # query vectors kept (embed_query)
 
 
 @dataclass
@@ -124,6 +127,8 @@ class HybridRetriever:
         self.lexical_weight = lexical_weight
         self.fusion = fusion
         self.cpu = cpu
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._recent_lock = threading.Lock()
 
     @property
     def lexical(self) -> LiveIndex:
@@ -140,9 +145,25 @@ class HybridRetriever:
             raise IndexNotReadyError("the vector index is unavailable: " + _why(generation))
         return PostFilteredDense(generation.collection, self.overfetch)
 
-    def _embed(self, query: str) -> np.ndarray:
+    def embed_query(self, text: str) -> np.ndarray:
+        """The vector of one query text, in the CPU pool; the last `_RECENT` texts are kept,
+        so the planner's intent ranking and the search of the same message embed it once."""
+        with self._recent_lock:
+            vector = self._recent.get(text)
+            if vector is not None:
+                self._recent.move_to_end(text)
+                return vector
         vectors = self.embedder.embed if self.cpu is None else self.cpu.bound(self.embedder.embed)
-        return np.asarray(vectors([query])[0])
+        vector = np.asarray(vectors([text])[0])
+        vector.setflags(write=False)  # shared between callers
+        with self._recent_lock:
+            self._recent[text] = vector
+            if len(self._recent) > _RECENT:
+                self._recent.popitem(last=False)
+        return vector
+
+    def _embed(self, query: str) -> np.ndarray:
+        return self.embed_query(query)
 
     def search(self, query: str, k: int, where: SearchFilter | None = None) -> SearchResult:
         with tracing.span("retrieval.search", k=k) as span, self.index.lease() as generation:

@@ -6,17 +6,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from assistant.config import Settings
 from assistant.engine.chat import Principal, retrieval_query
 from assistant.engine.composer import DECLINE, ComposerConfig, GroundedComposer, asks_for_list
 from assistant.errors import InvalidInputError, MessageTooLongError, NotFoundError
 from assistant.retrieval.filters import SearchFilter
 from assistant.retrieval.hybrid import Hit, SearchResult
 from assistant.retrieval.lexical import LexicalIndex, StoredChunk
-from assistant.services import Services
+from assistant.services import Services, build_services
 from assistant.store.conversations import Turn
 from ingest.chunking import chunk_document
 from ingest.loaders import load_document
 from ingest.sentences import sentence_kinds, sentence_spans, split_sentences, unwrap
+from tests.conftest import CountingEmbedder
 
 
 def hit(chunk_id: str, text: str, score: float, section: str = "Guide > Part") -> Hit:
@@ -523,3 +525,25 @@ def test_chunks_of_a_hard_wrapped_html_page_quote_whole_sentences(tmp_path: Path
     )
     (chunk,) = [c for c in chunks if "renewal review" in c.text]
     assert len(chunk.sentence_spans) == len(split_sentences(chunk.text)) == 2
+
+
+def test_a_message_is_embedded_once_for_the_plan_and_the_search(
+    settings: Settings, corpus: Path
+) -> None:
+    """The planner ranks intents with the message's vector and the search needs the same
+    vector: the retriever keeps recent query vectors, so the model runs once per message."""
+    counting = CountingEmbedder()
+    services = build_services(settings, counting)
+    try:
+        services.ingestor().run([corpus])
+        question = "How soon should a new customer be live?"
+        services.chat.chat(question, Principal())  # the first turn also embeds the exemplars
+        before = counting.texts
+        other = "How soon should a large new customer be live?"  # a new message
+        response = services.chat.chat(other, Principal())
+        assert "30 days" in response.answer  # planned, searched and answered
+        assert counting.texts - before == 1
+        vector = services.chat.retriever.embed_query(other)
+        assert not vector.flags.writeable  # shared between callers
+    finally:
+        services.close()

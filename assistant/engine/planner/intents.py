@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from threading import Lock
@@ -71,8 +72,10 @@ class IntentMatcher:
         embedder: Embedder,
         exemplars: dict[Intent, list[str]] | None = None,
         cache_dir: Path | None = None,  # where the exemplars' vectors are kept between runs
+        embed_query: Callable[[str], np.ndarray] | None = None,  # the search's, when shared
     ):
         self.embedder = embedder
+        self._embed_query = embed_query
         self.exemplars = exemplars or load_exemplars()
         self._labels: list[Intent] = []
         texts: list[str] = []
@@ -100,7 +103,11 @@ class IntentMatcher:
             if cached is not None:
                 self._cache.move_to_end(key)
                 return cached
-        vector = np.asarray(self.embedder.embed([key])[0], dtype=np.float32)
+        text = " ".join(masked.split())  # the key is lowercased; the model reads the text
+        if self._embed_query is not None:
+            vector = np.asarray(self._embed_query(text), dtype=np.float32)
+        else:
+            vector = np.asarray(self.embedder.embed([text])[0], dtype=np.float32)
         similarities = self._matrix @ vector
         scores: dict[Intent, float] = {}
         for label, value in zip(self._labels, similarities.tolist(), strict=True):

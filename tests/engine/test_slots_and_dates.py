@@ -54,6 +54,20 @@ def test_top_n_sorts_and_limits() -> None:
     assert (low.limit, low.sort, low.descending) == (3, "health", False)
 
 
+def test_most_and_least_sort_by_the_figure_they_name() -> None:
+    most = slots("Which accounts have the most ARR?")
+    assert (most.sort, most.descending, most.limit) == ("arr", True, None)  # the whole set
+    least = slots("the customer with the least health")
+    assert (least.sort, least.descending, least.limit) == ("health", False, 1)
+    assert slots("accounts with health at least 80").sort is None  # a threshold, no order
+    assert slots("what are the most common gaps?").sort is None  # no figure named
+
+
+def test_every_account_is_about_the_set() -> None:
+    assert slots("show the ARR of every account").plural
+    assert not slots("show the ARR of the account").plural
+
+
 def test_vocabularies_come_from_the_rules() -> None:
     assert slots("which accounts are crimson or amber").bands == ["crimson", "amber"]
     assert slots("which accounts are at risk").bands == ["crimson", "amber"]

@@ -76,10 +76,11 @@ COUNT_THEN_ORDER = re.compile(
 # count picks one (a plural noun keeps the whole sorted set)
 SUPERLATIVE = re.compile(
     r"\b(lowest|worst|weakest|riskiest|least healthy|unhealthiest|sickest"
-    r"|healthiest|highest|strongest|biggest|largest|smallest)\b",
+    r"|healthiest|highest|strongest|biggest|largest|smallest)\b"
+    r"|\b(most|fewest|(?<!\bat )least)\s+(?=\$?arr\b|revenue\b|health)",  # "the most ARR"
     _I,
 )
-DESCENDING = ("top", "highest", "biggest", "largest", "healthiest", "best", "strongest")
+DESCENDING = ("top", "highest", "biggest", "largest", "healthiest", "best", "strongest", "most")
 PLURAL_NOUN = re.compile(r"\b(?:accounts|customers|clients|ones|renewals)\b", _I)
 SORT_KEYS = (
     ("arr", re.compile(r"\barr\b|revenue|biggest|largest|smallest", _I)),
@@ -109,7 +110,8 @@ SOONEST = re.compile(r"\brenews\s+(?:first|soonest|next)\b|\bsoonest\b|\bup\s+ne
 # the message is about a set of accounts (the portfolio), not about how things are done
 SET_OF_ACCOUNTS = re.compile(
     r"\b(?:accounts|customers|clients|renewals|portfolio|book of business)\b"
-    r"|\bwhere (?:are|do) we\b|\bwho renews\b|\b(?:which|what) (?:\w+ )?(?:account|customer)s?\b",
+    r"|\bwhere (?:are|do) we\b|\bwho renews\b|\b(?:which|what) (?:\w+ )?(?:account|customer)s?\b"
+    r"|\b(?:every|each) (?:account|customer|client)\b",
     _I,
 )
 
@@ -170,7 +172,7 @@ def parse_slots(message: str, vocabulary: Vocabulary, entities: Entities) -> Non
         if not PLURAL_NOUN.search(text):
             entities.limit = 1
     elif (superlative := SUPERLATIVE.search(text)) and not re.search(r"\brenew", text, _I):
-        word = superlative.group(1).lower()
+        word = (superlative.group(1) or superlative.group(2)).lower()
         entities.descending = word in DESCENDING
         entities.sort = next((key for key, rule in SORT_KEYS if rule.search(text)), "health")
         if not PLURAL_NOUN.search(text):

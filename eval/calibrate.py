@@ -40,6 +40,7 @@ OPEN = {
     "weak_answer_overlap": 0.0,
     "missing_figure_similarity": -1.0,
     "missing_figure_overlap": 0.0,
+    "count_required": False,
 }
 GRID = {
     "min_similarity": [0.0, 0.15, 0.2, 0.26],
@@ -49,6 +50,7 @@ GRID = {
     "weak_answer_similarity": [0.0, 0.4, 0.45, 0.5, 0.55],
     "weak_answer_overlap": [0.0, 0.3, 0.4, 0.45, 0.5, 0.6],
     "missing_figure": [(-1.0, 0.0), (0.4, 1.01), (0.5, 0.6), (0.5, 0.7), (0.5, 0.8)],
+    "count_required": [False, True],
 }
 CUTOFFS = [0.55, 0.7]
 
@@ -130,7 +132,7 @@ def main() -> None:
                 )
                 answers.append((case, out, out.answer))
             suites.append(answers)
-        for ms, mo, (ws, wo), mas, was, wao, (mfs, mfo) in itertools.product(*GRID.values()):
+        for ms, mo, (ws, wo), mas, was, wao, (mfs, mfo), count in itertools.product(*GRID.values()):
             config = replace(
                 base,
                 min_similarity=ms,
@@ -142,6 +144,7 @@ def main() -> None:
                 weak_answer_overlap=wao,
                 missing_figure_similarity=mfs,
                 missing_figure_overlap=mfo,
+                count_required=count,
             )
             judge = GroundedComposer(config)
             figures = [_scores(judge, answers) for answers in suites]
@@ -157,6 +160,7 @@ def main() -> None:
                 "weak_answer_overlap": wao,
                 "missing_figure_similarity": mfs,
                 "missing_figure_overlap": mfo,
+                "count_required": count,
             }
             # ties go to the most lenient setting (the first in grid order)
             if best is None or score > best[0] + 1e-9:

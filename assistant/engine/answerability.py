@@ -25,6 +25,7 @@ class Thresholds(BaseModel):
     weak_answer_overlap: float = Field(ge=0, le=1)
     missing_figure_similarity: float = Field(ge=-1, le=1)
     missing_figure_overlap: float = Field(ge=0, le=1)
+    count_required: bool = False
 
 
 @cache

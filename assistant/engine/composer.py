@@ -19,7 +19,9 @@ of question words found in the top chunks under calibrated thresholds), and the
 answerability check: the chosen sentences, with their section paths, must hold enough of
 the question's distinctive words (those that tell the candidate chunks apart, not the topic
 they all share) and the lead sentence must be close enough to the question in meaning, so
-a question that only shares its topic words with the knowledge base is declined.
+a question that only shares its topic words with the knowledge base is declined; a figure
+asked for (a price, a duration) must be in the lead sentence unless it is close in meaning,
+and "how many <things>" needs a count of those things in the chosen sentences.
 """
 
 from __future__ import annotations
@@ -128,12 +130,26 @@ def asks_for_list(question: str) -> bool:
 def _figures_asked(question: str) -> tuple[re.Pattern[str], ...]:
     """The sentence patterns of the kinds of figure `question` asks for."""
     patterns = [holds for asks, holds in _ASKS_FIGURE if asks.search(question)]
+    counted = _count_asked(question)
+    if counted is not None and _ANY_COUNT in patterns:
+        patterns[patterns.index(_ANY_COUNT)] = counted
+    return tuple(patterns)
+
+
+@lru_cache(maxsize=1024)
+def _count_asked(question: str) -> re.Pattern[str] | None:
+    """For "how many <things>": what a sentence holding a count of those things looks like
+    ("eight letters", "10 bonus points"; not "$200 per employee")."""
     many = _HOW_MANY.search(question)
     stems = tokenize(many.group(1)) if many else []
-    if stems and _ANY_COUNT in patterns:
-        counted = rf"(?<![$€£\d.,]){_COUNT}\s+(?:[\w-]+\s+){{0,2}}{re.escape(stems[0])}"
-        patterns[patterns.index(_ANY_COUNT)] = re.compile(counted, re.I)
-    return tuple(patterns)
+    if not stems:
+        return None
+    counted = rf"(?<![$€£\d.,]){_COUNT}\s+(?:[\w-]+\s+){{0,2}}{re.escape(stems[0])}"
+    return re.compile(counted, re.I)
+
+
+# "how many KPIs?" -> "KPIs should be few": a vague quantity answers a count too
+_VAGUE_COUNT = re.compile(r"\b(few|fewer|several|many|handful|dozens?|no more than)\b", re.I)
 
 
 def _figure_bonus(question: str, sentence: str) -> float:
@@ -165,6 +181,9 @@ class ComposerConfig:
     weak_answer_overlap: float = 0.0
     missing_figure_similarity: float = -1.0
     missing_figure_overlap: float = 0.0
+    # "how many <things>" with no count of those things (nor a vague quantity) in the
+    # chosen sentences: decline (the count asked for is not in the knowledge base)
+    count_required: bool = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ComposerConfig:
@@ -197,6 +216,7 @@ class ComposerConfig:
             missing_figure_overlap=pick(
                 settings.answer_missing_figure_overlap, calibrated.missing_figure_overlap
             ),
+            count_required=calibrated.count_required,
         )
 
 
@@ -334,6 +354,8 @@ class GroundedComposer:
         asked for (a price, a duration, a count) that the lead sentence does not give. An
         outline of a guide's sections (`_outline`) answers by its structure."""
         c = self.config
+        if c.count_required and answerability.get("answer_count") == 0.0:
+            return True  # "how many <things>" and no count of them in the chosen sentences
         similarity = answerability.get("answer_similarity")
         if similarity is None:  # no sentence vectors: only the evidence check applies
             return False
@@ -469,6 +491,11 @@ class GroundedComposer:
         asked = _figures_asked(question)
         if asked:  # the question asks for a figure: does the lead sentence give one?
             signals["answer_figure"] = float(any(p.search(leader.text) for p in asked))
+        counted = _count_asked(question)
+        if counted is not None:  # "how many <things>": does any chosen sentence count them?
+            signals["answer_count"] = float(
+                any(counted.search(c.text) or _VAGUE_COUNT.search(c.text) for c in chosen)
+            )
         return chosen, signals
 
     def _passage(self, candidates: Sequence[_Candidate]) -> list[_Candidate]:

@@ -79,6 +79,30 @@ def test_how_many_things_needs_a_count_of_those_things() -> None:
     assert not earned.declined and earned.signals["answer_figure"] == 1.0
 
 
+COUNT_RULE = ComposerConfig(count_required=True)
+
+
+def test_a_count_asked_for_and_not_in_the_answer_is_declined_whatever_the_similarity() -> None:
+    """With count_required, "how many <things>" is declined when no chosen sentence counts
+    those things, even close in meaning; a vague quantity ("should be few") answers it."""
+    spend = [hit("grid", "Customers are placed by a spend of $200 or more per employee.")]
+    question = "How many employees does the vendor have?"
+    declined = GroundedComposer(COUNT_RULE).compose(question, searched(spend, 0.9))
+    assert declined.declined and declined.signals["answer_count"] == 0.0
+    assert not GroundedComposer().compose(question, searched(spend, 0.9)).declined  # rule off
+    counted = [hit("size", "The vendor has 1,200 employees in four offices.")]
+    answer = GroundedComposer(COUNT_RULE).compose(question, searched(counted, 0.9))
+    assert not answer.declined and answer.signals["answer_count"] == 1.0
+    few = [hit("kpis", "Dashboard KPIs should be few, simple and clearly defined.")]
+    vague = GroundedComposer(COUNT_RULE).compose(
+        "How many KPIs should a dashboard have?", searched(few, 0.9)
+    )
+    assert not vague.declined and "few" in vague.answer
+    # a question that asks for no count is not judged by it
+    what = GroundedComposer(COUNT_RULE).compose("Who places customers?", searched(spend, 0.9))
+    assert not what.declined and "answer_count" not in what.signals
+
+
 @pytest.mark.parametrize(
     ("question", "vague", "sentence"),
     [

@@ -91,9 +91,11 @@ class CountingEmbedder(HashingEmbedder):
     def __init__(self) -> None:
         super().__init__()
         self.texts = 0
+        self.seen: list[str] = []
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         self.texts += len(texts)
+        self.seen.extend(texts)
         return super().embed(texts)
 
 

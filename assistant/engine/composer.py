@@ -149,6 +149,7 @@ def _count_asked(question: str) -> re.Pattern[str] | None:
 
 
 # "how many KPIs?" -> "KPIs should be few": a vague quantity answers a count too
+_MIN_SALIENCE = 1e-3  # a word whose removal changes nothing still weighs a little
 _VAGUE_COUNT = re.compile(r"\b(few|fewer|several|many|handful|dozens?|no more than)\b", re.I)
 
 
@@ -184,6 +185,8 @@ class ComposerConfig:
     # "how many <things>" with no count of those things (nor a vague quantity) in the
     # chosen sentences: decline (the count asked for is not in the knowledge base)
     count_required: bool = False
+    # the answer-overlap weights are scaled by each word's salience to this power (0: off)
+    salience_power: float = 0.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ComposerConfig:
@@ -217,6 +220,7 @@ class ComposerConfig:
                 settings.answer_missing_figure_overlap, calibrated.missing_figure_overlap
             ),
             count_required=calibrated.count_required,
+            salience_power=calibrated.salience_power,
         )
 
 
@@ -483,7 +487,7 @@ class GroundedComposer:
             answered |= candidate.tokens | widen(
                 _token_set(str(candidate.hit.metadata.get("section", ""))), equivalences
             )
-        signals = {"answer_overlap": sum(w for t, w in weights.items() if t in answered) / total}
+        signals = {"answer_overlap": self._overlap(question, result, weights, answered, leader)}
         if outline:  # the guide's structure answers: its sections under the question's topic
             signals["answer_outline"] = 1.0
         if leader.semantic is not None:
@@ -497,6 +501,32 @@ class GroundedComposer:
                 any(counted.search(c.text) or _VAGUE_COUNT.search(c.text) for c in chosen)
             )
         return chosen, signals
+
+    def _overlap(
+        self,
+        question: str,
+        result: SearchResult,
+        weights: dict[str, float],
+        answered: set[str],
+        leader: _Candidate,
+    ) -> float:
+        """The weighted share of the question's words that the chosen sentences (and their
+        sections) hold. With salience_power, a word's weight is also scaled by how much it
+        carries the question's meaning (to that power): a paraphrased verb ("calculated",
+        "looked at") weighs less than the thing asked about ("margin", "discount")."""
+        c = self.config
+        # the overlap decides only under the weak similarities (unanswered): the salience
+        # (one embedding per content word) is read only then
+        weak = max(c.weak_answer_similarity, c.missing_figure_similarity)
+        close = leader.semantic is not None and leader.semantic >= weak
+        power = c.salience_power
+        salience = result.salience(question) if power and not close else {}
+        if salience:
+            weights = {
+                t: w * max(salience.get(t, 0.0), _MIN_SALIENCE) ** power for t, w in weights.items()
+            }
+        total = sum(weights.values()) or 1.0
+        return sum(w for t, w in weights.items() if t in answered) / total
 
     def _passage(self, candidates: Sequence[_Candidate]) -> list[_Candidate]:
         """The lead: the best sentence, then the other strong sentences of its chunk (a

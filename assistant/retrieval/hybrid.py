@@ -29,6 +29,8 @@ from assistant.retrieval.filters import SearchFilter
 from assistant.retrieval.generation import Generation, LiveIndex
 from assistant.retrieval.lexical import StoredChunk
 from assistant.retrieval.scoped_dense import PostFilteredDense
+from assistant.retrieval.text import WORD as _WORD
+from assistant.retrieval.text import tokenize
 from assistant.workers import CpuPool
 from ingest.embedding import Embedder
 
@@ -63,6 +65,8 @@ class SearchResult:
     degraded: list[str] = field(default_factory=list)  # what retrieval lacked, and why
     # the chunks of a hit's document the caller may see, in document order
     document: Callable[[str], list[StoredChunk]] = lambda _: []
+    # how much each content word of a text carries its meaning (`HybridRetriever.salience`)
+    salience: Callable[[str], dict[str, float]] = lambda _: {}
 
 
 def reciprocal_rank_fusion(
@@ -128,6 +132,7 @@ class HybridRetriever:
         self.fusion = fusion
         self.cpu = cpu
         self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._salience: OrderedDict[str, dict[str, float]] = OrderedDict()
         self._recent_lock = threading.Lock()
 
     @property
@@ -164,6 +169,37 @@ class HybridRetriever:
 
     def _embed(self, query: str) -> np.ndarray:
         return self.embed_query(query)
+
+    def salience(self, text: str) -> dict[str, float]:
+        """How much each content word carries the meaning of `text`: 1 - the cosine between
+        the text's vector and the vector of the text without that word (per index token, the
+        most of its words). "How is the index calculated?" leans on "index", not on
+        "calculated"; "What margin does a reseller get?" leans on "margin". The last
+        `_RECENT` texts are kept."""
+        with self._recent_lock:
+            known = self._salience.get(text)
+        if known is not None:
+            return known
+        words = [m.group() for m in _WORD.finditer(text)]
+        content = [(i, tokenize(word)) for i, word in enumerate(words)]
+        content = [(i, tokens) for i, tokens in content if tokens]
+        if not content:
+            return {}
+        variants = [" ".join(w for j, w in enumerate(words) if j != i) for i, _ in content]
+        embed = self.embedder.embed if self.cpu is None else self.cpu.bound(self.embedder.embed)
+        full = self.embed_query(text)
+        vectors = np.asarray(embed(variants), dtype=np.float32)
+        norms = np.linalg.norm(vectors, axis=1) * (np.linalg.norm(full) or 1.0)
+        drops = 1.0 - (vectors @ full) / np.where(norms > 0, norms, 1.0)
+        found: dict[str, float] = {}
+        for (_, tokens), drop in zip(content, drops, strict=True):
+            for token in tokens:
+                found[token] = max(found.get(token, 0.0), float(drop))
+        with self._recent_lock:
+            self._salience[text] = found
+            if len(self._salience) > _RECENT:
+                self._salience.popitem(last=False)
+        return found
 
     def search(self, query: str, k: int, where: SearchFilter | None = None) -> SearchResult:
         with tracing.span("retrieval.search", k=k) as span, self.index.lease() as generation:
@@ -238,6 +274,7 @@ class HybridRetriever:
             index.sentence_vectors,
             degraded,
             functools.partial(index.document, where=where),
+            self.salience,
         )
 
     def _complete(

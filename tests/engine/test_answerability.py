@@ -164,3 +164,39 @@ def test_an_unreadable_thresholds_file_names_itself(tmp_path: Path) -> None:
     bad.write_text("weak_answer_overlap: lots\n", encoding="utf-8")
     with pytest.raises(ConfigurationError, match=r"answerability\.yaml"):
         load_thresholds(bad)
+
+
+SALIENT = ComposerConfig(weak_answer_similarity=0.5, weak_answer_overlap=0.45, salience_power=0.5)
+
+
+def with_salience(result: SearchResult, salience: dict[str, float]) -> SearchResult:
+    result.salience = lambda _question: salience
+    return result
+
+
+def test_a_word_that_carries_little_of_the_question_weighs_less_in_the_overlap() -> None:
+    """'How is the recommendation index worked out, and calculated?': the sentence holds the
+    index's definition but neither verb; with the question's meaning carried by
+    "recommendation index" (its salience) the answer stands. A question whose missing word
+    is the thing asked about ("discount") is still declined."""
+    index = [hit("nps", "The recommendation index is the share of advocates minus critics.")]
+    question = "How is the recommendation index worked out and calculated?"
+    plain = GroundedComposer(SALIENT).compose(question, searched(index, 0.45))
+    assert plain.declined  # without salience: two of four words missing
+    verbs = {"recommend": 0.24, "index": 0.12, "work": 0.01, "calcul": 0.02}
+    salient = GroundedComposer(SALIENT).compose(
+        question, with_salience(searched(index, 0.45), verbs)
+    )
+    assert not salient.declined and "advocates minus critics" in salient.answer
+    assert salient.signals["answer_overlap"] > plain.signals["answer_overlap"]
+    quote = [hit("quote", "The reseller owns the renewal quote when it sold the deal.")]
+    discount = {"discount": 0.25, "renew": 0.17}
+    asked = "What discount can I give on a renewal?"
+    assert (
+        GroundedComposer(SALIENT)
+        .compose(asked, with_salience(searched(quote, 0.45), discount))
+        .declined
+    )
+    # a lead sentence close to the question does not need the overlap (nor the salience)
+    close = GroundedComposer(SALIENT).compose(question, searched(index, 0.6))
+    assert not close.declined

@@ -542,7 +542,7 @@ def test_a_message_is_embedded_once_for_the_plan_and_the_search(
         other = "How soon should a large new customer be live?"  # a new message
         response = services.chat.chat(other, Principal())
         assert "30 days" in response.answer  # planned, searched and answered
-        assert counting.texts - before == 1
+        assert counting.seen[before:].count(other) == 1  # (the salience embeds its variants)
         vector = services.chat.retriever.embed_query(other)
         assert not vector.flags.writeable  # shared between callers
     finally:

@@ -175,3 +175,16 @@ def test_hybrid_filters_apply_to_both_retrievers(indexed: Services) -> None:
         "Northwind Traders renews ARR", 10, SearchFilter(visible_accounts=frozenset({"ACC-009"}))
     )
     assert not any("accounts" in h.metadata for h in hidden.hits)
+
+
+def test_salience_is_what_each_content_word_adds_to_the_meaning(indexed: Services) -> None:
+    """1 - cosine(question, question without the word), per stemmed content word; stop
+    words get none; the answer is kept for the next call on the same text."""
+    retriever = indexed.chat.retriever
+    question = "How is the onboarding checklist calculated?"
+    salience = retriever.salience(question)
+    assert set(salience) == set(tokenize(question))  # "how", "is", "the": no salience
+    assert all(0.0 < value <= 2.0 for value in salience.values())
+    result = retriever.search(question, k=3)
+    assert result.salience(question) is salience  # kept, and handed to the composer
+    assert retriever.salience("how is the") == {}  # nothing but stop words

@@ -36,7 +36,9 @@ OPEN = {
     "weak_similarity": 0.0,
     "weak_overlap": 0.0,
     "min_answer_similarity": -1.0,
-    "weak_answer_similarity": 0.0,
+    # open with overlap 0; similarity 1.0 so that the composer reads every question's
+    # salience (it does only under the weak similarities)
+    "weak_answer_similarity": 1.0,
     "weak_answer_overlap": 0.0,
     "missing_figure_similarity": -1.0,
     "missing_figure_overlap": 0.0,
@@ -53,6 +55,7 @@ GRID = {
     "count_required": [False, True],
 }
 CUTOFFS = [0.55, 0.7]
+SALIENCE_POWERS = [0.0, 0.5, 1.0]
 
 
 @dataclass
@@ -117,10 +120,10 @@ def main() -> None:
     base = ComposerConfig.from_settings(recorded[0][1])
 
     best: tuple[float, list[tuple[float, float]], dict[str, object]] | None = None
-    for cutoff in CUTOFFS:
+    for cutoff, power in itertools.product(CUTOFFS, SALIENCE_POWERS):
         suites = []
         for seen, _, services in recorded:
-            config = replace(base, **OPEN, relative_cutoff=cutoff)
+            config = replace(base, **OPEN, relative_cutoff=cutoff, salience_power=power)
             composer = GroundedComposer(config, services.chat.composer.glossary)
             answers: Answers = []
             for case, last, answer in seen:
@@ -151,6 +154,7 @@ def main() -> None:
             score = sum(recall + refusal for recall, refusal in figures)
             setting = {
                 "relative_cutoff": cutoff,
+                "salience_power": power,
                 "min_similarity": ms,
                 "min_overlap": mo,
                 "weak_similarity": ws,

@@ -241,3 +241,20 @@ def test_the_plan_of_the_callers_numbers_is_the_calculator() -> None:
     assert [(t.name, t.arguments) for t in plan.tools] == [
         ("calculate_license_risk", {"licensed": 800, "active": 310})
     ]
+
+
+def test_a_count_of_a_filtered_set_is_a_portfolio_question() -> None:
+    """'How many customers are in the Save quadrant?' is answered from the accounts even
+    when the knowledge intent scores a little higher (the quadrant and the count decide)."""
+    scores = {"knowledge": 0.53, "expansion": 0.51, "list": 0.45}
+    planner = _planner({"how many customers are in the save quadrant?": scores})
+    plan = planner.plan(
+        "How many customers are in the Save quadrant?", Principal(), RESOLVER, TODAY
+    )
+    assert plan.scope == "portfolio"
+    assert [(t.name, t.arguments) for t in plan.tools] == [
+        ("expansion_targets", {"quadrant": "Save"})
+    ]
+    guide = _planner({"how many customers should a csm handle?": scores})
+    question = "How many customers should a CSM handle?"
+    assert guide.plan(question, Principal(), RESOLVER, TODAY).scope == "knowledge"

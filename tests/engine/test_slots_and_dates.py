@@ -63,6 +63,19 @@ def test_most_and_least_sort_by_the_figure_they_name() -> None:
     assert slots("what are the most common gaps?").sort is None  # no figure named
 
 
+def test_a_count_then_a_superlative_limits_and_sorts() -> None:
+    risky = slots("Give me the three riskiest renewals this quarter")
+    assert (risky.limit, risky.sort, risky.descending) == (3, "health", False)
+    big = slots("the two biggest customers")
+    assert (big.limit, big.sort, big.descending) == (2, "arr", True)
+
+
+def test_how_many_accounts_counts_a_set() -> None:
+    assert slots("How many customers are in the Save quadrant?").counted
+    assert slots("how many of my accounts renew in Q1?").counted
+    assert not slots("How many customers should a CSM handle?").counted
+
+
 def test_every_account_is_about_the_set() -> None:
     assert slots("show the ARR of every account").plural
     assert not slots("show the ARR of the account").plural
@@ -108,6 +121,11 @@ def test_identity() -> None:
         ("renewing in the next month", "2026-11-01", "2026-12-01"),  # one month from today
         ("within a week", "2026-11-01", "2026-11-08"),
         ("before 2027-02-15", "2026-11-01", "2027-02-14"),
+        ("renew before the end of March", "2026-11-01", "2027-03-31"),
+        ("by the end of March", "2026-11-01", "2027-03-31"),
+        ("by the start of February", "2026-11-01", "2027-02-01"),
+        ("after the end of January", "2027-02-01", "2028-02-01"),
+        ("by the end of Q1", "2026-11-01", "2027-03-31"),  # from today, not from Q1
     ],
 )
 def test_date_windows(message: str, start: str, end: str) -> None:

@@ -59,10 +59,13 @@ AHEAD_ONE = re.compile(r"\b(?:the\s+)?(next|this|coming)\s+(week|month|quarter|y
 QUARTER = re.compile(r"\bq([1-4])(?:\s*(?:of\s+)?(\d{4}))?\b", _I)
 ISO = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
 BOUND = re.compile(
-    rf"\b(before|by|until|till|through|after|from|since|in)\s+({_MONTH}(?:\s+\d{{1,2}})?"
-    rf"(?:,?\s+\d{{4}})?|\d{{4}}-\d{{2}}-\d{{2}})\b",
+    rf"\b(before|by|until|till|through|after|from|since|in)\s+"
+    rf"(?:the\s+)?(?:(end|start|beginning)\s+of\s+)?"  # "before the end of March"
+    rf"({_MONTH}(?:\s+\d{{1,2}})?(?:,?\s+\d{{4}})?|\d{{4}}-\d{{2}}-\d{{2}})\b",
     _I,
 )
+# "by the end of Q1": from today to the quarter's end, not the whole quarter
+UNTIL_QUARTER = re.compile(r"\b(?:by|before|until|till|through)\s+(?:the\s+)?(?:end\s+of\s+)?$", _I)
 
 
 def _count(token: str) -> int:
@@ -120,6 +123,8 @@ def parse_window(message: str, today: dt.date) -> DateRange | None:
         if not found.group(2) and start + relativedelta(months=3) <= today:
             start = _quarter_start(year + 1, quarter)
         end = start + relativedelta(months=3, days=-1)
+        if UNTIL_QUARTER.search(message[: found.start()]):
+            return DateRange(today, end, found.group(0))
         return DateRange(max(start, today), end, found.group(0))
     found = ROLLING_ONE.search(message)
     if found:
@@ -131,10 +136,18 @@ def parse_window(message: str, today: dt.date) -> DateRange | None:
     found = BOUND.search(message)
     if found:
         try:
-            day, whole_month = _explicit(found.group(2), today)
+            day, whole_month = _explicit(found.group(3), today)
         except (ValueError, OverflowError):
             return None
-        word = found.group(1).lower()
+        word, edge = found.group(1).lower(), (found.group(2) or "").lower()
+        if edge == "end":  # "before / by the end of March": through its last day
+            day, whole_month = _month_end(day), False
+            if word == "before":
+                word = "by"
+            elif word in ("after", "from", "since"):
+                day += dt.timedelta(days=1)
+        elif edge:  # "by the start of March": its first day
+            whole_month = False
         if word in ("before",):
             return DateRange(today, day - dt.timedelta(days=1), found.group(0))
         if word in ("by", "until", "till", "through"):

@@ -179,7 +179,9 @@ class Planner:
             and leads
             and portfolio_score >= self.margins.portfolio_sure
         )
-        if owners or about_set or windowed:
+        # "how many customers are in the Save quadrant?": a count of a filtered set
+        counted = entities.counted and filtered
+        if owners or about_set or windowed or counted:
             return self._portfolio(make, ranking, entities, principal, resolver, state, None, today)
         if context_account is not None and data_score > knowledge and data_intent != "list":
             return self._account(

@@ -72,6 +72,12 @@ COUNT_THEN_ORDER = re.compile(
     r"(?:\w+\s+){0,3}?(lowest|highest|biggest|largest|smallest)\b",
     _I,
 )
+# "the three riskiest renewals", "5 healthiest customers": a count, then a superlative
+COUNT_SUPERLATIVE = re.compile(
+    rf"\b(\d{{1,3}}|{'|'.join(NUMBER_WORDS)})\s+(lowest|worst|weakest|riskiest|unhealthiest"
+    r"|sickest|healthiest|highest|strongest|biggest|largest|smallest|best)\b",
+    _I,
+)
 # "which of those is in the worst shape?", "the healthiest one": a superlative without a
 # count picks one (a plural noun keeps the whole sorted set)
 SUPERLATIVE = re.compile(
@@ -112,6 +118,15 @@ SET_OF_ACCOUNTS = re.compile(
     r"\b(?:accounts|customers|clients|renewals|portfolio|book of business)\b"
     r"|\bwhere (?:are|do) we\b|\bwho renews\b|\b(?:which|what) (?:\w+ )?(?:account|customer)s?\b"
     r"|\b(?:every|each) (?:account|customer|client)\b",
+    _I,
+)
+
+
+# "how many customers are in the Save quadrant?", "how many of my accounts renew in Q1?": a
+# count of a set of accounts (not "how many customers should a CSM handle?")
+COUNT_OF_ACCOUNTS = re.compile(
+    r"\bhow many\s+(?:of\s+)?(?:(?:our|my|the|them|these|those)\s+)?(?:\w+\s+)?"
+    r"(?:accounts|customers|clients)\s+(?:are|is|have|has|renew|sit|fall|in|with|at|on)\b",
     _I,
 )
 
@@ -159,7 +174,7 @@ def parse_slots(message: str, vocabulary: Vocabulary, entities: Entities) -> Non
         ]
     if found := TOP.search(text):
         word, count = found.group(1).lower(), found.group(2)
-    elif found := COUNT_THEN_ORDER.search(text):
+    elif found := COUNT_THEN_ORDER.search(text) or COUNT_SUPERLATIVE.search(text):
         count, word = found.group(1), found.group(2).lower()
     if found:
         entities.limit = int(count) if count.isdigit() else NUMBER_WORDS[count.lower()]
@@ -179,6 +194,7 @@ def parse_slots(message: str, vocabulary: Vocabulary, entities: Entities) -> Non
             entities.limit = 1
     entities.months = months_back(text)
     entities.plural = bool(SET_OF_ACCOUNTS.search(text))
+    entities.counted = bool(COUNT_OF_ACCOUNTS.search(text))
     entities.mine = bool(
         re.search(
             r"\bmy\s+(?:\w+\s+){0,2}(?:accounts|customers|book|portfolio|renewals)\b|\bi\s+(?:own|manage|cover)\b",

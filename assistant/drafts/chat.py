@@ -38,6 +38,9 @@ ASKS = re.compile(r"\b(draft|write|prepare|create|build|generate|make|produce|gi
 CONCEPT = re.compile(r"^\s*(what|why|how|when|who|which|where|does|do|is|are|should|can)\b", _I)
 # A question ("how do I tie an observability pitch to a business problem?") asks for a draft
 # only with an explicit verb ("can you draft a pitch for <account>?").
+# "what should we pitch to <account> next?" asks which service to sell (the account's action
+# list), not for a pitch of a service it does not name
+WHAT_TO_PITCH = re.compile(r"\bwhat\s+(?:\w+\s+){0,3}?pitch(?:es|ing)?\b", _I)
 EXPLICIT = re.compile(r"\b(draft|write|prepare|create|build|generate|produce|give me|put "
                       r"together)\b", _I)  # fmt: skip
 
@@ -81,6 +84,8 @@ class DraftDesk:
         rest = _without(message, match.mention)
         service = find_service(self.service.knowledge.services(principal), rest)
         opportunity = OPPORTUNITY_ID.search(message)
+        if kind == "pitch" and service is None and WHAT_TO_PITCH.search(message):
+            return None
         named = {
             "success_plan": match.status != "none",
             "pitch": match.status != "none" or service is not None,

@@ -60,7 +60,10 @@ _UNIT = r"(?:(?:business|working|calendar)\s+)?(?:days?|weeks?|months?|years?|qu
 _ANY_COUNT = re.compile(rf"\d|\b{_COUNT}\s+[a-z]", re.I)
 _ASKS_FIGURE: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (
-        re.compile(r"\b(cost|costs|price|priced|pricing|how much|budget|fee|fees|rate)\b", re.I),
+        re.compile(
+            r"\b(cost|costs|price|priced|pricing|how much|budget|fee|fees|rate|charges?|charged)\b",
+            re.I,
+        ),
         re.compile(r"[$€£]\s?\d|\d\s?(k|m|usd|dollars)\b", re.I),
     ),
     (

@@ -24,6 +24,9 @@ class Concepts(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     concepts: dict[str, list[str]] = Field(description="concept -> the general words for it")
+    abbreviations: dict[str, str] = Field(
+        default_factory=dict, description="a general abbreviation -> what it stands for"
+    )
 
 
 @cache
@@ -50,8 +53,10 @@ class Glossary:
 
     @classmethod
     def from_rules(cls, rules: Rules, concepts: Concepts | None = None) -> Glossary:
-        """The aliases the rules name; ConfigurationError for a concept the product lacks."""
-        known = (concepts or load_concepts()).concepts
+        """The aliases the rules name, and the general abbreviations both ways ("QBR" and
+        "quarterly business review"); ConfigurationError for a concept the product lacks."""
+        general = concepts or load_concepts()
+        known = general.concepts
         names = [(n.concept, n.name) for n in rules.names]
         if QUALIFICATION in known:
             names.append((QUALIFICATION, rules.qualification.name))
@@ -66,6 +71,10 @@ class Glossary:
                 says += rules.qualification.aliases
             phrases = tuple(frozenset(tokenize(s)) for s in says if tokenize(s))
             aliases.append(Alias(name, frozenset(tokenize(name)), phrases))
+        for short, full in general.abbreviations.items():
+            short_tokens, full_tokens = frozenset(tokenize(short)), frozenset(tokenize(full))
+            aliases.append(Alias(full, full_tokens, (short_tokens,)))
+            aliases.append(Alias(short, short_tokens, (full_tokens,)))
         return cls(aliases)
 
     def equivalences(self, question: str) -> tuple[Equivalence, ...]:

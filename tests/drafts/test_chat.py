@@ -45,6 +45,7 @@ def test_suite_case(drafting: Services, case: Case) -> None:
         "How do I write a one-pager?",
         "How is Northwind Traders doing?",
         "What are the MEDDICC fields of OPP-007?",
+        "What should we pitch to Northwind Traders next?",  # which service: its action list
     ],
 )
 def test_other_questions_are_not_drafts(drafting: Services, message: str) -> None:
@@ -66,6 +67,13 @@ def test_requests_that_need_an_answer_back(drafting: Services, message: str, rep
     response = drafting.chat.chat(message, ADMIN)
     assert response.draft is None and response.declined
     assert reply in response.answer and not response.tool_calls
+
+
+def test_what_to_pitch_to_an_account_is_its_action_list(drafting: Services) -> None:
+    response = drafting.chat.chat("What should we pitch to Northwind Traders next?", ADMIN)
+    assert response.draft is None and not response.declined
+    assert any(call.name == "account_overview" for call in response.tool_calls)
+    assert "Signals of **Northwind Traders**" in response.answer
 
 
 def test_a_follow_up_uses_the_account_of_the_previous_turn(drafting: Services) -> None:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from assistant.engine.composer import ComposerConfig, GroundedComposer
-from assistant.engine.glossary import Concepts, Glossary
+from assistant.engine.glossary import Concepts, Glossary, load_concepts
 from assistant.errors import ConfigurationError
 from assistant.retrieval.hybrid import Hit, SearchResult
 from assistant.retrieval.lexical import StoredChunk
@@ -100,3 +100,25 @@ def test_a_sentence_in_the_knowledge_bases_words_answers_the_general_question(
         plain = GroundedComposer(config).compose(question, _searched(sentence, 0.4))
         assert plain.declined
         assert plain.signals["answer_overlap"] < 0.6 <= with_names.signals["answer_overlap"]
+
+
+def test_general_abbreviations_work_both_ways() -> None:
+    """'QBR' also searches for 'quarterly business review' and the other way round; a
+    sentence in one form counts as saying the other. The list is general (concepts.yaml)."""
+    rules = load_rules(SHIPPED / "rules.yaml")
+    shipped = load_concepts()
+    terms = Concepts(concepts=shipped.concepts, abbreviations={"QBR": "quarterly business review"})
+    words = Glossary.from_rules(rules, terms)
+    assert (
+        words.expand("How do I prepare a QBR?")
+        == "How do I prepare a QBR? quarterly business review"
+    )
+    assert words.expand("who attends the quarterly business review?").endswith(" QBR")
+    assert words.expand("What is a QBR, the quarterly business review?").endswith("review?")
+    composer = GroundedComposer(ComposerConfig(), words)
+    cadence = "The executive sponsor attends every quarterly business review."
+    hits = [Hit(StoredChunk("c", cadence, {"source": "k/c.md", "section": "Plan > Cadence"}), 0.1)]
+    result = SearchResult(hits, 0.6, idf=lambda token: 1.0)
+    answer = composer.compose("Who attends the QBR?", result)
+    assert not answer.declined and answer.signals["evidence"] == 1.0  # "qbr" found as its words
+    assert "QBR" in Glossary.from_rules(rules).expand("when is the quarterly business review")

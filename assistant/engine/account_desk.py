@@ -195,7 +195,12 @@ class AccountDesk:
         lines: list[str] = []
         citations: list[Citation] = []
         next_state = State(
-            plan.intent, state.account_id, state.rows, state.opportunity, state.identity
+            plan.intent,
+            state.account_id,
+            state.rows,
+            state.opportunity,
+            state.identity,
+            state.recent,
         )
         try:
             if plan.scope == "actions" and plan.account is not None:
@@ -241,7 +246,9 @@ class AccountDesk:
             if known
             else " No account lists that name as CSM, account executive or partner yet."
         )
-        kept = State(state.intent, state.account_id, state.rows, state.opportunity, name)
+        kept = State(
+            state.intent, state.account_id, state.rows, state.opportunity, name, state.recent
+        )
         return AccountReply(text, state=kept, plan=plan)
 
     def _steps(self, run: Run, plan: Plan) -> tuple[list[str], list[Row] | None]:
@@ -303,7 +310,7 @@ class AccountDesk:
 
 
 def _about(state: State, account: AccountName) -> State:
-    return State(state.intent, account.id, state.rows, state.opportunity, state.identity)
+    return state.about(account.id)
 
 
 def _render(result: ToolResult, m: str, plan: Plan) -> tuple[list[str], list[Row] | None]:

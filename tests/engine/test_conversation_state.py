@@ -49,6 +49,37 @@ def test_their_csm_and_what_about_follow_the_account(guided: Services) -> None:
     assert other.tool_calls[0].arguments["account_id"] == "ACC-017"
 
 
+def test_which_one_picks_from_the_set_and_it_follows_the_pick(guided: Services) -> None:
+    hello = guided.chat.chat("I'm Jonas Lind", ADMIN)
+    mine = guided.chat.chat("show my accounts", ADMIN, hello.conversation_id)
+    listed = mine.tool_calls[0].result["accounts"]
+    low = guided.chat.chat("which one has the lowest health?", ADMIN, mine.conversation_id)
+    call = low.tool_calls[0]
+    assert call.name == "list_accounts" and call.arguments["limit"] == 1
+    assert set(call.arguments["account_ids"]) == {a["account_id"] for a in listed}
+    weakest = min(listed, key=lambda a: a["overall"])["account_id"]
+    assert [a["account_id"] for a in call.result["accounts"]] == [weakest]
+    sev1 = guided.chat.chat("how many sev1 incidents did it have?", ADMIN, low.conversation_id)
+    assert sev1.tool_calls[0].name == "support_incidents"
+    assert sev1.tool_calls[0].arguments["account_id"] == weakest
+
+
+def test_them_after_two_account_answers_is_both(guided: Services) -> None:
+    """'Compare them' after one answer about each of two accounts compares those two;
+    'which one renews first?' picks the sooner; 'their CSM' stays the last account."""
+    first = guided.chat.chat("How is Contoso Health doing?", ADMIN)
+    second = guided.chat.chat("What about Cityline Power?", ADMIN, first.conversation_id)
+    both = guided.chat.chat("Compare them", ADMIN, second.conversation_id)
+    assert {c.arguments["account_id"] for c in both.tool_calls} == {"ACC-002", "ACC-027"}
+    assert "| | **Contoso Health** | **Cityline Power** |" in both.answer
+    again = guided.chat.chat("What about Cityline Power?", ADMIN, first.conversation_id)
+    sooner = guided.chat.chat("Which one renews first?", ADMIN, again.conversation_id)
+    renewals = sooner.tool_calls[0].result["renewals"]
+    assert [r["account_id"] for r in renewals] == ["ACC-027"]  # 2026-12-11 before 2026-12-20
+    csm = guided.chat.chat("who is their CSM?", ADMIN, again.conversation_id)
+    assert csm.tool_calls[0].arguments["account_id"] == "ACC-027"
+
+
 def test_a_field_question_answers_just_that_field(guided: Services) -> None:
     first = guided.chat.chat("How is Woodgrove Bank doing?", ADMIN)
     assert "$1,900,000" in first.answer and "Aisha Bello" in first.answer  # the overview

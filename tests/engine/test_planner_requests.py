@@ -15,7 +15,7 @@ from assistant.engine.planner.intents import IntentMatcher, Ranking
 from assistant.engine.planner.plan import Entities
 from assistant.engine.planner.planner import Planner
 from assistant.engine.planner.slots import Vocabulary, parse_slots
-from assistant.engine.planner.state import Row, State, refer
+from assistant.engine.planner.state import Reference, Row, State, refer
 from assistant.principal import Principal
 from assistant.rules import load_rules
 from tests.conftest import REPO
@@ -258,3 +258,14 @@ def test_a_count_of_a_filtered_set_is_a_portfolio_question() -> None:
     guide = _planner({"how many customers should a csm handle?": scores})
     question = "How many customers should a CSM handle?"
     assert guide.plan(question, Principal(), RESOLVER, TODAY).scope == "knowledge"
+
+
+def test_the_accounts_discussed_are_kept_scoped_and_stored() -> None:
+    state = State().about("ACC-1").about("ACC-2").about("ACC-1")
+    assert state.recent == ("ACC-2", "ACC-1") and state.account_id == "ACC-1"
+    assert refer("compare them", state) == Reference(("ACC-2", "ACC-1"), "several")
+    assert refer("who is their CSM?", state) == Reference(("ACC-1",), "one")
+    assert State.load([{"state": state.dump()}]).recent == ("ACC-2", "ACC-1")
+    seller = Principal("s", "csm", frozenset({"ACC-1"}))
+    assert state.scoped(seller).recent == ("ACC-1",)  # never what the caller may not see
+    assert refer("compare them", state.scoped(seller)).kind == "one"

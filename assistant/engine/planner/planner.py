@@ -138,7 +138,24 @@ class Planner:
             target = found.accounts[:1]
             return self._account(make, ranking, entities, target, state, None, clauses)
         reference = refer(message, state)
-        if reference.kind != "none" and data_score >= knowledge:
+        several = reference.kind == "several"
+        if (
+            several
+            and 2 <= len(reference.account_ids) <= 4
+            and (data_intent == "compare" or _asks_comparison(message))
+        ):  # "compare them": the accounts referred to, side by side
+            targets = [_name(resolver, a) for a in reference.account_ids]
+            topic = _topic(ranking, exclude=("compare", "actions", "list", "renewals"))
+            return make(
+                "compare",
+                "compare",
+                targets=targets,
+                tools=[s for a in targets for s in _compare_steps(topic, a.id)],
+                follow_up="results",
+            )
+        # "which one has the lowest health?": an order or a filter on the set referred to
+        picks = several and bool(entities.sort or entities.limit or entities.bands)
+        if reference.kind != "none" and (data_score >= knowledge or picks):
             if reference.kind == "several":
                 return self._portfolio(
                     make,

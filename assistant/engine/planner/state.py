@@ -35,6 +35,12 @@ SINGULAR = re.compile(
 )
 ORDINAL = re.compile(rf"\bthe\s+({'|'.join(ORDINALS)})(?:\s+(?:one|account|customer))?\b", re.I)
 THE_X_ONE = re.compile(r"\bthe\s+([\w-]+)\s+(?:one|module|account)\b", re.I)
+# "which one has the lowest health?", "which of them": one of the result set, to be picked
+WHICH_ONE = re.compile(r"\bwhich\s+(?:one|ones|of\s+(?:them|those|these))\b", re.I)
+# "compare them", "which one renews first?" after two account answers: the accounts
+# discussed ("their CSM" stays the last one)
+DISCUSSED = re.compile(r"\b(them|those|these|both|the two|each|which one)\b", re.I)
+RECENT = 4  # accounts discussed that a follow-up may refer to together
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,12 @@ class State:
     rows: list[Row] = field(default_factory=list)  # the last result set, in answer order
     opportunity: str | None = None
     identity: str | None = None  # the caller's name, set by "I'm <name>"
+    recent: tuple[str, ...] = ()  # the accounts answered about one by one, the latest last
+
+    def about(self, account_id: str) -> State:
+        """The state after an answer about one account."""
+        recent = (*(a for a in self.recent if a != account_id), account_id)[-RECENT:]
+        return State(self.intent, account_id, self.rows, self.opportunity, self.identity, recent)
 
     def scoped(self, principal: Principal) -> State:
         """Only what `principal` may see (re-checked on every use)."""
@@ -60,7 +72,8 @@ class State:
         account = (
             self.account_id if self.account_id and principal.can_see(self.account_id) else None
         )
-        return State(self.intent, account, rows, self.opportunity, self.identity)
+        recent = tuple(a for a in self.recent if principal.can_see(a))
+        return State(self.intent, account, rows, self.opportunity, self.identity, recent)
 
     def dump(self) -> dict[str, Any]:
         return {
@@ -71,6 +84,7 @@ class State:
             ],
             "opportunity": self.opportunity,
             "identity": self.identity,
+            "recent": list(self.recent),
         }
 
     @classmethod
@@ -91,9 +105,11 @@ class State:
                     rows or state.rows,
                     saved.get("opportunity"),
                     saved.get("identity") or state.identity,
+                    tuple(str(a) for a in saved.get("recent", ()) if a),
                 )
             elif payload.get("account_id"):
-                state = cls(None, str(payload["account_id"]), state.rows, None, state.identity)
+                state = cls(None, state.account_id, state.rows, None, state.identity, state.recent)
+                state = state.about(str(payload["account_id"]))
         return state
 
 
@@ -122,8 +138,10 @@ def refer(message: str, state: State) -> Reference:
             if chosen:
                 return Reference(tuple(dict.fromkeys(r.account_id for r in chosen)), "several")
         ids = tuple(dict.fromkeys(r.account_id for r in rows))
-        if PLURAL.search(message) and len(ids) > 1:
+        if (PLURAL.search(message) or WHICH_ONE.search(message)) and len(ids) > 1:
             return Reference(ids, "several")
+    if len(state.recent) > 1 and DISCUSSED.search(message):
+        return Reference(state.recent, "several")
     if state.account_id and SINGULAR.search(message):
         return Reference((state.account_id,), "one")
     if rows and len({r.account_id for r in rows}) == 1 and SINGULAR.search(message):

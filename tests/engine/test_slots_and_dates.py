@@ -126,6 +126,9 @@ def test_identity() -> None:
         ("by the start of February", "2026-11-01", "2027-02-01"),
         ("after the end of January", "2027-02-01", "2028-02-01"),
         ("by the end of Q1", "2026-11-01", "2027-03-31"),  # from today, not from Q1
+        ("renew before the end of the year", "2026-11-01", "2026-12-31"),
+        ("by year-end", "2026-11-01", "2026-12-31"),
+        ("by the end of this month", "2026-11-01", "2026-11-30"),
     ],
 )
 def test_date_windows(message: str, start: str, end: str) -> None:

@@ -1,5 +1,6 @@
 """Date windows in a message, relative to the settings clock: "the next two months", "in 3
-weeks", "this quarter", "Q1", "before March", "by 2027-03-01", "in June", "next year".
+weeks", "this quarter", "Q1", "before March", "by 2027-03-01", "in June", "next year", "by
+the end of the year".
 
 Calendar arithmetic is python-dateutil's (`relativedelta`, its parser for explicit dates);
 this module only finds the phrase. A named month or quarter means the next one to come
@@ -56,6 +57,13 @@ ROLLING_ONE = re.compile(
     _I,
 )
 AHEAD_ONE = re.compile(r"\b(?:the\s+)?(next|this|coming)\s+(week|month|quarter|year)\b", _I)
+# "before the end of the year", "by year-end", "by the end of this quarter": from today to
+# the end of the current calendar unit
+UNIT_END = re.compile(
+    r"\b(?:by|before|until|till|through)\s+(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?"
+    r"(year|quarter|month)\b|\b(?:by\s+|before\s+)?(?:the\s+)?(year|quarter|month)[- ]end\b",
+    _I,
+)
 QUARTER = re.compile(r"\bq([1-4])(?:\s*(?:of\s+)?(\d{4}))?\b", _I)
 ISO = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
 BOUND = re.compile(
@@ -111,6 +119,12 @@ def _explicit(text: str, today: dt.date) -> tuple[dt.date, bool]:
 
 def parse_window(message: str, today: dt.date) -> DateRange | None:
     """The date window the message names, or None."""
+    found = UNIT_END.search(message)
+    if found:
+        unit = (found.group(1) or found.group(2)).lower()
+        return DateRange(
+            today, _calendar_unit(today, "this", unit, found.group(0)).end, found.group(0)
+        )
     found = AHEAD.search(message)
     if found:
         end = today + _span(found.group(2), _count(found.group(1)))

@@ -661,11 +661,16 @@ class GroundedComposer:
         asked = {t: w for t, w in weights.items() if t not in in_path}
         headings = widen(_token_set(" ".join(siblings)), equivalences)
         found = sum(w for t, w in asked.items() if t in leader.tokens)
+        # "what are the eight letters of our deal review?": every question word is in the
+        # path, and the group's own heading (not the title) names what is asked for
+        group = widen(_token_set(parent[-1]), equivalences) if len(parent) >= 2 else frozenset()
+        title = widen(_token_set(parent[0]), equivalences)
+        about_group = not named and any(t in group and t not in title for t in weights)
         if (
             not topic
-            or not asked
+            or (not asked and not about_group)
             or any(t in headings for t in asked)
-            or found >= 0.5 * sum(asked.values())
+            or (asked and found >= 0.5 * sum(asked.values()))
         ):
             return []
         by_id = {hit.chunk.id: hit for hit in hits}

@@ -379,6 +379,19 @@ def test_a_list_the_guide_gives_as_sections_is_answered_with_its_headings() -> N
     assert [c.chunk_id for c in composition.citations] == ["item1", "item2", "item3", "item4"]
 
 
+def test_a_list_named_by_the_group_heading_and_the_title_is_outlined() -> None:
+    """'What are the letters of the deal framework?': every question word is in the path
+    ('Deal Framework Guide > The letters'), the group heading names what is asked for, so
+    the sections are the answer; 'What is the deal framework?' (no list) is not outlined."""
+    chunks = _guide(ITEMS, "Every deal is qualified with the deal framework, letter by letter.")
+    searched = _outline_result(chunks, ["intro", "item4", "item2", "item1"])
+    listed = GroundedComposer().compose("What are the letters of the deal framework?", searched)
+    assert listed.answer.startswith("Metrics: The measurable result"), listed.answer
+    assert "Champion: A customer person" in listed.answer
+    plain = GroundedComposer().compose("What is the deal framework?", searched)
+    assert "Metrics:" not in plain.answer
+
+
 def test_a_question_naming_a_group_heading_is_answered_with_its_sections() -> None:
     """'What do we need from the customer?' asks for no list, but names the heading of a
     group of sections ('What we need from you' > one section per thing needed) that the best

@@ -622,8 +622,9 @@ class GroundedComposer:
         (a price, a duration, a count: the caller checks both), the parent's path (title and
         headings) holds the question's topic words, no section heading holds the question's
         other words (the question is about the group, not one item), and the best sentence
-        holds under half of them (it does not answer directly). Each item is its heading and
-        the first sentence under it, in document order, cited."""
+        holds under half of them (it does not answer directly); a list question whose words
+        are all in the path is about the group when the group's heading names one of them.
+        Each item is its heading and the first sentence under it, in document order, cited."""
         hits = result.hits[: self.config.chunks_considered]
         groups: dict[tuple[str, tuple[str, ...]], set[str]] = {}
         for hit in hits:

@@ -107,6 +107,11 @@ _LISTED = ("item", "row")
 # reading the dev split's list answers: items of the list asked about lay within 0.02 of
 # each other, an item asked about alone 0.08 or more above the rest)
 _SAME_MEANING = 0.03
+# "What are the three retention levers?" led by a summary that names them ("this playbook
+# describes ... the three retention levers"): a list introduced by one of the next sentences
+# scoring at least this share of the best answers it
+_LIST_INTRO_SHARE = 0.8
+_LIST_INTRO_TRIES = 3
 _HEADING_WORDS = 8  # a longer heading is a title of its own, not an item of an outline
 
 
@@ -461,6 +466,15 @@ class GroundedComposer:
         leader = candidates[0]
         best = leader.score
         listed = self._whole_list(leader, by_chunk[leader.hit.chunk.id]) if listing else []
+        list_chunk = leader.hit.chunk.id
+        if listing and not listed:  # the next strong sentence may introduce the list asked for
+            for other in candidates[1:_LIST_INTRO_TRIES]:
+                if other.score < best * _LIST_INTRO_SHARE:
+                    break
+                listed = self._whole_list(other, by_chunk[other.hit.chunk.id])
+                if listed:
+                    list_chunk = other.hit.chunk.id
+                    break
         # a figure asked for ("the list price", "how many letters") is no list of sections
         sections = not listed and not _figures_asked(question)
         outline = (
@@ -480,7 +494,7 @@ class GroundedComposer:
                 break
             if any(candidate is c for c in chosen) or _repeats(candidate, chosen):
                 continue
-            if listed and candidate.hit.chunk.id == leader.hit.chunk.id:
+            if listed and candidate.hit.chunk.id == list_chunk:
                 continue  # the list is quoted whole already
             if general and candidate.hit.metadata.get("restricted"):
                 continue  # an account document's line does not serve a general answer

@@ -218,6 +218,27 @@ def test_a_list_asked_for_is_quoted_whole_and_in_order() -> None:
     assert "Lunch" not in answer
 
 
+def test_a_list_introduced_by_the_next_strong_sentence_answers_a_list_question() -> None:
+    """The best sentence only names the list ('this playbook describes the three retention
+    levers'); the list itself is introduced by the next strong sentence in another chunk:
+    that list comes whole."""
+    summary = "This playbook describes the three retention levers and the escalation path."
+    levers = (
+        "The practice has three levers for an account at risk:\n"
+        "- Executive sponsorship resets the relationship at the top.\n"
+        "- A SWAT team fixes the blocking issues within two weeks.\n"
+        "- Commercial concessions buy time for the fixes to land.\n"
+    )
+    hits = [
+        hit("summary", summary, 0.03, section="Playbook"),
+        hit("levers", levers, 0.028, section="Playbook > Retention levers"),
+    ]
+    answer = GroundedComposer().compose("What are the three retention levers?", result(hits)).answer
+    assert "Executive sponsorship" in answer and "SWAT team" in answer, answer
+    assert "Commercial concessions" in answer
+    assert answer.index("three levers for") < answer.index("Executive sponsorship")
+
+
 def test_a_list_is_not_forced_on_a_question_that_does_not_ask_for_one() -> None:
     text = (
         "Escalations go to the renewal desk:\n"

@@ -269,3 +269,25 @@ def test_the_accounts_discussed_are_kept_scoped_and_stored() -> None:
     seller = Principal("s", "csm", frozenset({"ACC-1"}))
     assert state.scoped(seller).recent == ("ACC-1",)  # never what the caller may not see
     assert refer("compare them", state.scoped(seller)).kind == "one"
+
+
+def test_an_order_asked_for_lists_the_accounts_in_that_order() -> None:
+    """'Who are our biggest customers?' scores as expansion (the quadrants), but asks for the
+    accounts by ARR."""
+    planner = _planner({"who are our biggest customers?": {"expansion": 0.8, "knowledge": 0.3}})
+    plan = planner.plan("Who are our biggest customers?", Principal(), RESOLVER, TODAY)
+    assert [(t.name, t.arguments) for t in plan.tools] == [
+        ("list_accounts", {"sort": "arr", "descending": True})
+    ]
+
+
+def test_a_module_named_narrows_the_license_risk_list() -> None:
+    resolver = EntityResolver(
+        [Owner("ACC-1", "Acme Widgets", "Ann Lee", "Bo Park", None)], ["security", "search"]
+    )
+    question = "which accounts have high license risk on the security module?"
+    planner = _planner({question: {"licenses": 0.8, "knowledge": 0.4}})
+    plan = planner.plan(question, Principal(), resolver, TODAY)
+    assert [(t.name, t.arguments) for t in plan.tools] == [
+        ("license_utilization", {"risk": ["High"], "module": "security"})
+    ]

@@ -344,9 +344,13 @@ class Planner:
             )
         if intent == "licenses":
             arguments = {"risk": e.risk or [self.vocabulary.top_risk]}
+            if e.modules:  # "high license risk on the security module"
+                arguments["module"] = e.modules[0]
             if restrict is not None:
                 arguments["account_ids"] = list(restrict)
             return make("licenses", "portfolio", tools=[ToolStep("license_utilization", arguments)])
+        if intent in ("expansion", "health", "overview") and e.sort and not e.quadrant:
+            intent = "list"  # "who are our biggest customers?": the accounts in that order
         if intent == "expansion" and not people:
             arguments = {"quadrant": e.quadrant or _first_healthy_low(self.vocabulary)}
             return make(

@@ -291,6 +291,10 @@ def filters(arguments: Mapping[str, Any]) -> str:
         parts.append(
             f"in the {SEGMENT.get(arguments['segment'], human(arguments['segment']))} segment"
         )
+    if arguments.get("trend"):
+        parts.append(f"with health trend {arguments['trend']}")
+    if arguments.get("partnered") is not None:
+        parts.append("worked with a partner" if arguments["partnered"] else "with no partner")
     if arguments.get("health_below") is not None:
         parts.append(f"with health under {arguments['health_below']}")
     if arguments.get("health_at_least") is not None:

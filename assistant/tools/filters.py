@@ -25,6 +25,7 @@ from assistant.tools.licenses import known_module, risk_levels
 
 Segment = Literal["enterprise", "mid_market", "smb"]
 SortKey = Literal["name", "arr", "health", "renewal_date"]
+Trend = Literal["declining", "stable", "improving"]
 
 
 class PortfolioFilters(ToolInput):
@@ -44,6 +45,12 @@ class PortfolioFilters(ToolInput):
     renewal_from: dt.date | None = Field(default=None, description="renewing on or after")
     renewal_to: dt.date | None = Field(default=None, description="renewing on or before")
     quadrant: str | None = Field(default=None, description="only this expansion-2x2 quadrant")
+    trend: Trend | None = Field(
+        default=None, description="only accounts whose score trend is this (the rules' window)"
+    )
+    partnered: bool | None = Field(
+        default=None, description="true: only accounts a partner works; false: only direct ones"
+    )
     license_risk: str | None = Field(
         default=None, description="accounts with any module at this license risk level"
     )
@@ -157,6 +164,7 @@ def select_accounts(
         a
         for a in chosen
         if filters.segment in (None, a.segment)
+        and (filters.partnered is None or bool(a.partner) == filters.partnered)
         and (filters.renewal_from is None or a.renewal_date >= filters.renewal_from)
         and (filters.renewal_to is None or a.renewal_date <= filters.renewal_to)
     ]
@@ -221,6 +229,8 @@ def _keep(
     if bands is not None and row.band not in bands:
         return False
     if quadrant is not None and row.quadrant != quadrant:
+        return False
+    if filters.trend is not None and row.trend != filters.trend:
         return False
     if filters.health_below is not None and (
         row.overall is None or row.overall >= filters.health_below

@@ -52,6 +52,23 @@ def test_owner_filters_are_case_insensitive_names(loaded: Services) -> None:
     assert set(ids(got)) == {a for a, r in x.accounts().items() if r["partner"] == partner}
 
 
+def test_trend_and_partner_presence_filters(loaded: Services) -> None:
+    every = call(loaded, "list_accounts")["accounts"]
+    for trend in ("declining", "stable", "improving"):
+        got = call(loaded, "list_accounts", trend=trend)
+        assert set(ids(got)) == {r["account_id"] for r in every if r["trend"] == trend}
+    declining = {r["account_id"] for r in every if r["trend"] == "declining"}
+    assert declining and len(declining) < len(every)
+    direct = call(loaded, "list_accounts", partnered=False)
+    assert set(ids(direct)) == {a for a, r in x.accounts().items() if not r["partner"]}
+    worked = call(loaded, "list_accounts", partnered=True)
+    assert set(ids(worked)) == {a for a, r in x.accounts().items() if r["partner"]}
+    soon = call(loaded, "renewals_due", days=120, trend="declining")
+    assert soon["renewals"] and {r["trend"] for r in soon["renewals"]} == {"declining"}
+    with pytest.raises(InvalidInputError, match="trend"):
+        call(loaded, "list_accounts", trend="sideways")
+
+
 def test_an_unknown_owner_is_a_clear_error_naming_the_owners(loaded: Services) -> None:
     with pytest.raises(InvalidInputError, match=r"no account you may see has CSM 'Nobody Here'"):
         call(loaded, "list_accounts", csm="Nobody Here")

@@ -76,6 +76,15 @@ def test_how_many_accounts_counts_a_set() -> None:
     assert not slots("How many customers should a CSM handle?").counted
 
 
+def test_trend_and_no_partner_slots() -> None:
+    assert slots("Show SMB accounts with declining health").trend == "declining"
+    assert slots("which customers are improving?").trend == "improving"
+    assert slots("list the accounts").trend is None
+    assert slots("Which accounts have no partner?").partnered is False
+    assert slots("accounts without a partner").partnered is False
+    assert slots("which partner works Acme?").partnered is None
+
+
 def test_every_account_is_about_the_set() -> None:
     assert slots("show the ARR of every account").plural
     assert not slots("show the ARR of the account").plural

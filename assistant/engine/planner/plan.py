@@ -78,6 +78,8 @@ class Entities:
     months: int | None = None
     mine: bool = False  # "my accounts"
     plural: bool = False  # about a set of accounts ("which accounts", "where are we")
+    trend: str | None = None  # "declining health": the score's trend
+    partnered: bool | None = None  # "no partner" -> False
     counted: bool = False  # asks how many accounts are in a set ("how many customers are red")
     framework: str | None = None  # the qualification framework named (an alias resolves)
     masked: str = ""  # the message with its entities replaced by placeholders

@@ -182,6 +182,8 @@ class Planner:
                 entities.modules,
                 entities.limit,
                 entities.sort,
+                entities.trend,
+                entities.partnered is not None,
             )
         )
         leads = portfolio_score >= knowledge + self.margins.portfolio_lead
@@ -317,6 +319,10 @@ class Planner:
         filters.update(e.thresholds)
         if e.quadrant:
             filters["quadrant"] = e.quadrant
+        if e.trend:
+            filters["trend"] = e.trend
+        if e.partnered is not None:
+            filters["partnered"] = e.partnered
         if e.risk:
             filters["license_risk"] = e.risk
         if e.modules:
@@ -359,7 +365,11 @@ class Planner:
                 tools=[ToolStep("expansion_targets", arguments)],
                 knowledge_queries=[],
             )
-        if intent == "health" and "bands" not in filters and not e.thresholds and not e.sort:
+        if (
+            intent == "health"
+            and "bands" not in filters
+            and not (e.thresholds or e.sort or e.trend)
+        ):
             filters["bands"] = list(self.vocabulary.at_risk_bands)
         return make(
             "list",

@@ -131,6 +131,14 @@ COUNT_OF_ACCOUNTS = re.compile(
 )
 
 
+# the score's trend ("declining health", "accounts that are improving") and partner presence
+DECLINING = re.compile(
+    r"\b(?:declin\w*|dropping|falling|sliding|worsening|deteriorating|going down)\b", _I
+)
+IMPROVING = re.compile(r"\b(?:improving|rising|climbing|getting better|going up)\b", _I)
+NO_PARTNER = re.compile(r"\b(?:no|without(?:\s+a)?|not\s+(?:with\s+)?a)\s+partners?\b", _I)
+
+
 def _number(value: str) -> float:
     return float(value)
 
@@ -195,6 +203,10 @@ def parse_slots(message: str, vocabulary: Vocabulary, entities: Entities) -> Non
     entities.months = months_back(text)
     entities.plural = bool(SET_OF_ACCOUNTS.search(text))
     entities.counted = bool(COUNT_OF_ACCOUNTS.search(text))
+    entities.trend = (
+        "declining" if DECLINING.search(text) else "improving" if IMPROVING.search(text) else None
+    )
+    entities.partnered = False if NO_PARTNER.search(text) else None
     entities.mine = bool(
         re.search(
             r"\bmy\s+(?:\w+\s+){0,2}(?:accounts|customers|book|portfolio|renewals)\b|\bi\s+(?:own|manage|cover)\b",

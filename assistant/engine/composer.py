@@ -653,9 +653,10 @@ class GroundedComposer:
             return []
         if anchor.metadata.get("restricted") and not leader.hit.metadata.get("restricted"):
             return []  # an account document's sections do not answer a general question
+        # the group's own heading and the guide's title
+        group = widen(_token_set(parent[-1]), equivalences) if len(parent) >= 2 else frozenset()
+        title = widen(_token_set(parent[0]), equivalences)
         if named:
-            group = widen(_token_set(parent[-1]), equivalences) if len(parent) >= 2 else set()
-            title = widen(_token_set(parent[0]), equivalences)
             lead_section = widen(
                 _token_set(str(leader.hit.metadata.get("section", ""))), equivalences
             )
@@ -678,8 +679,6 @@ class GroundedComposer:
         found = sum(w for t, w in asked.items() if t in leader.tokens)
         # "what are the eight letters of our deal review?": every question word is in the
         # path, and the group's own heading (not the title) names what is asked for
-        group = widen(_token_set(parent[-1]), equivalences) if len(parent) >= 2 else frozenset()
-        title = widen(_token_set(parent[0]), equivalences)
         about_group = not named and any(t in group and t not in title for t in weights)
         if (
             not topic

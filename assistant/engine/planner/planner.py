@@ -124,14 +124,7 @@ class Planner:
         knowledge = ranking.scores.get("knowledge", 0.0)
         data_intent, data_score = ranking.best(DATA)
         if len(found.accounts) >= 2 and (data_intent == "compare" or _asks_comparison(message)):
-            topic = _topic(ranking, exclude=("compare", "actions", "list", "renewals"))
-            return make(
-                "compare",
-                "compare",
-                targets=found.accounts[:4],
-                tools=[step for a in found.accounts[:4] for step in _compare_steps(topic, a.id)],
-                follow_up=None,
-            )
+            return _compare(make, ranking, found.accounts[:4], None)
         if found.accounts or entities.opportunities:
             if knowledge >= data_score + self.margins.knowledge_lead and not entities.opportunities:
                 return make("knowledge", "knowledge", knowledge_queries=[message])
@@ -145,14 +138,7 @@ class Planner:
             and (data_intent == "compare" or _asks_comparison(message))
         ):  # "compare them": the accounts referred to, side by side
             targets = [_name(resolver, a) for a in reference.account_ids]
-            topic = _topic(ranking, exclude=("compare", "actions", "list", "renewals"))
-            return make(
-                "compare",
-                "compare",
-                targets=targets,
-                tools=[s for a in targets for s in _compare_steps(topic, a.id)],
-                follow_up="results",
-            )
+            return _compare(make, ranking, targets, "results")
         # "which one has the lowest health?": an order or a filter on the set referred to
         picks = several and bool(entities.sort or entities.limit or entities.bands)
         if reference.kind != "none" and (data_score >= knowledge or picks):
@@ -422,6 +408,15 @@ def _account_steps(intent: Intent, account_id: str, entities: Entities) -> list[
     if intent == "opportunity":
         return [ToolStep("opportunity", {"account_id": account_id})]
     return [ToolStep("account_overview", {"account_id": account_id})]
+
+
+def _compare(
+    make: Make, ranking: Ranking, targets: list[AccountName], follow_up: str | None
+) -> Plan:
+    """The accounts side by side, with the figures of the topic the message is about."""
+    topic = _topic(ranking, exclude=("compare", "actions", "list", "renewals"))
+    steps = [step for a in targets for step in _compare_steps(topic, a.id)]
+    return make("compare", "compare", targets=targets, tools=steps, follow_up=follow_up)
 
 
 def _compare_steps(topic: Intent, account_id: str) -> list[ToolStep]:

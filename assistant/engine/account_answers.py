@@ -16,6 +16,7 @@ from assistant.tools.calculators import (
     LtvResult,
     StaffingResult,
 )
+from assistant.tools.filters import PortfolioRow
 from assistant.tools.health import HealthScore
 from assistant.tools.licenses import LicenseUtilization, ModuleLicense
 from assistant.tools.opportunities import Opportunities
@@ -140,7 +141,8 @@ def renewals(r: Renewals, m: str, filters: str, window: tuple[str, str] | None =
         if window
         else f"in the next {r.days} days ({r.as_of.isoformat()} to {r.window_end.isoformat()})"
     )
-    head = f"{r.count} account(s) renew {span}{filters} [{m}]"
+    head = f"{r.matched} account(s) renew {span}{filters}" + _shown(r.count, r.matched)
+    head += f" [{m}]"
     if not r.renewals:
         return [head + "."]
     rows = "\n".join(
@@ -149,19 +151,41 @@ def renewals(r: Renewals, m: str, filters: str, window: tuple[str, str] | None =
         f"health {number(x.overall)} ({x.band or 'no score'}"
         + (f", {x.trend}" if x.trend else "")
         + f"), CSM {x.csm}"
+        + _signals(x)
         for x in r.renewals
     )
-    return [f"{head}:\n{rows}", f"ARR renewing in that window: {money(r.total_arr)} [{m}]."]
+    total = (
+        f"ARR of the {r.count} shown: {money(r.total_arr)}"
+        if r.count < r.matched
+        else f"ARR renewing in that window: {money(r.total_arr)}"
+    )
+    return [f"{head}:\n{rows}", f"{total} [{m}]."]
+
+
+def _shown(count: int, matched: int) -> str:
+    """ "; the top 3 shown" when the list is cut to the top N."""
+    return f"; the top {count} shown" if count < matched else ""
+
+
+def _signals(x: PortfolioRow) -> str:
+    """The incident count and NPS a filter asked for, on the row it kept."""
+    parts = []
+    if x.incidents is not None and x.incidents_since is not None:
+        parts.append(f"{x.incidents} incident(s) since {x.incidents_since.isoformat()}")
+    if x.nps is not None or x.detractors is not None:
+        parts.append(f"NPS {number(x.nps)} ({number(x.detractors)} detractor(s))")
+    return "".join(f", {p}" for p in parts)
 
 
 def account_list(r: AccountList, m: str, what: str) -> list[str]:
     rows = "\n".join(
         f"- **{x.name}** ({x.account_id}, {SEGMENT.get(x.segment, x.segment)}): health "
         f"{number(x.overall)} ({x.band or 'no score'}), ARR {money(x.arr)}, renews "
-        f"{x.renewal_date.isoformat()} (in {x.days_to_renewal} days)"
+        f"{x.renewal_date.isoformat()} (in {x.days_to_renewal} days)" + _signals(x)
         for x in r.accounts
     )
-    return [f"{r.count} {what}" + (f":\n{rows} [{m}]" if rows else f" [{m}].")]
+    head = f"{r.matched} {what}" + _shown(r.count, r.matched)
+    return [head + (f":\n{rows} [{m}]" if rows else f" [{m}].")]
 
 
 def surveys(r: SurveyTrend, m: str, months: int) -> list[str]:
@@ -295,6 +319,22 @@ def filters(arguments: Mapping[str, Any]) -> str:
         parts.append(f"with health trend {arguments['trend']}")
     if arguments.get("partnered") is not None:
         parts.append("worked with a partner" if arguments["partnered"] else "with no partner")
+    if arguments.get("incident_severities"):
+        severities = " or ".join(arguments["incident_severities"])
+        since = arguments.get("incidents_since")
+        parts.append(f"with {severities} incidents" + (f" since {since}" if since else ""))
+    if arguments.get("nps_below") is not None:
+        parts.append(
+            "with a negative NPS"
+            if arguments["nps_below"] == 0
+            else f"with NPS under {arguments['nps_below']}"
+        )
+    if arguments.get("detractors"):
+        parts.append("with NPS detractors")
+    if arguments.get("surveys_since") and (
+        arguments.get("nps_below") is not None or arguments.get("detractors")
+    ):
+        parts.append(f"in the answers since {arguments['surveys_since']}")
     if arguments.get("health_below") is not None:
         parts.append(f"with health under {arguments['health_below']}")
     if arguments.get("health_at_least") is not None:

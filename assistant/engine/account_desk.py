@@ -223,8 +223,9 @@ class AccountDesk:
         except (PermissionDeniedError, NotFoundError, InvalidInputError) as error:
             return AccountReply(f"{error}.", run.calls, declined=True, state=state, plan=plan)
         answer = "\n\n".join(lines)
-        if plan.intent == "expansion" and plan.scope == "portfolio":
-            guidance, citations = self._guidance(message, principal)
+        if plan.scope == "portfolio" and (plan.intent == "expansion" or plan.knowledge_queries):
+            query = plan.knowledge_queries[0] if plan.knowledge_queries else message
+            guidance, citations = self._guidance(query, principal)
             if guidance:
                 answer += f"\n\n{GUIDANCE_HEADING}\n\n{guidance}"
         answer += "\n\n" + render.footer(run.calls)

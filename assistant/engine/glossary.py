@@ -73,7 +73,8 @@ class Glossary:
             aliases.append(Alias(name, frozenset(tokenize(name)), phrases))
         for short, full in general.abbreviations.items():
             short_tokens, full_tokens = frozenset(tokenize(short)), frozenset(tokenize(full))
-            aliases.append(Alias(full, full_tokens, (short_tokens,)))
+            plural = frozenset(tokenize(f"{short}s"))  # "QBRs": the stemmer keeps the s
+            aliases.append(Alias(full, full_tokens, (short_tokens, plural)))
             aliases.append(Alias(short, short_tokens, (full_tokens,)))
         return cls(aliases)
 

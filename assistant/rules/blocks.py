@@ -435,7 +435,9 @@ class Condition(RuleModel):
     trend: Direction | None = None
     days_to_renewal_below: int | None = Field(default=None, ge=1)
     license_risk_in: list[Name] | None = None
-    sev1_incidents_at_least: int | None = Field(default=None, ge=1)
+    sev1_incidents_at_least: int | None = Field(
+        default=None, ge=1, description="incidents of the most severe severity (the first listed)"
+    )
     nps_below: int | None = None
     quadrant_in: list[Name] | None = None
     qualification_gaps_at_least: int | None = Field(default=None, ge=1)

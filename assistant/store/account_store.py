@@ -106,6 +106,28 @@ class AccountStore:
             .order_by(Incident.month, Incident.severity)
         )
 
+    def surveys_of(
+        self, account_ids: Sequence[str], since: dt.date, until: dt.date
+    ) -> list[Survey]:
+        """The survey answers of several accounts in [since, until] (one query)."""
+        return self._all(
+            select(Survey)
+            .where(Survey.account_id.in_(list(account_ids)))
+            .where(Survey.date >= since, Survey.date <= until)
+            .order_by(Survey.account_id, Survey.date)
+        )
+
+    def incidents_of(
+        self, account_ids: Sequence[str], since: dt.date, until: dt.date
+    ) -> list[Incident]:
+        """The monthly incident counts of several accounts in [since, until] (one query)."""
+        return self._all(
+            select(Incident)
+            .where(Incident.account_id.in_(list(account_ids)))
+            .where(Incident.month >= since, Incident.month <= until)
+            .order_by(Incident.account_id, Incident.month)
+        )
+
     def outcomes(self, account_id: str) -> list[Outcome]:
         return self._all(
             select(Outcome).where(Outcome.account_id == account_id).order_by(Outcome.date)

@@ -1,5 +1,6 @@
 """Portfolio filters shared by `list_accounts` and `renewals_due`: owners, bands, score
-thresholds, renewal dates, segment, quadrant, module risk; sort and top-N.
+thresholds, renewal dates, segment, quadrant, module risk, support incidents of given
+severities, NPS; sort and top-N.
 
 Band, quadrant, level and module values are checked against the business rules when the
 tool runs (a clear tool error lists the valid names), so a customer's rules file with
@@ -26,6 +27,7 @@ from assistant.tools.licenses import known_module, risk_levels
 Segment = Literal["enterprise", "mid_market", "smb"]
 SortKey = Literal["name", "arr", "health", "renewal_date"]
 Trend = Literal["declining", "stable", "improving"]
+SURVEY_MONTHS = 12  # the NPS window without a date, as survey_trend's default
 
 
 class PortfolioFilters(ToolInput):
@@ -56,6 +58,26 @@ class PortfolioFilters(ToolInput):
     )
     module: str | None = Field(
         default=None, description="accounts licensing this module (with license_risk: that module)"
+    )
+    incident_severities: list[str] | None = Field(
+        default=None,
+        description="only accounts with a support incident of one of these severities (e.g. "
+        "[sev1]) since incidents_since",
+    )
+    incidents_since: dt.date | None = Field(
+        default=None, description="incidents from this date (default: the rules' window)"
+    )
+    nps_below: int | None = Field(
+        default=None,
+        ge=-100,
+        le=101,
+        description="only accounts whose NPS since surveys_since is below this (0: negative)",
+    )
+    detractors: bool | None = Field(
+        default=None, description="true: only accounts with an NPS detractor since surveys_since"
+    )
+    surveys_since: dt.date | None = Field(
+        default=None, description="survey answers from this date (default: the last 12 months)"
     )
     sort: SortKey | None = Field(default=None, description="name, arr, health or renewal_date")
     descending: bool = Field(default=False, description="sort high to low / latest first")
@@ -88,6 +110,12 @@ class PortfolioRow(BaseModel):
     band: str | None
     trend: str | None = Field(description="trend of the overall score over the rules' window")
     quadrant: str | None = Field(description="expansion 2x2 quadrant")
+    incidents: int | None = Field(
+        default=None, description="incidents of the severities asked for, in their window"
+    )
+    incidents_since: dt.date | None = Field(default=None, description="start of that window")
+    nps: int | None = Field(default=None, description="NPS in the survey window, when asked")
+    detractors: int | None = Field(default=None, description="detractors in that window")
 
 
 @dataclass(frozen=True)
@@ -148,13 +176,51 @@ def check_names(rules: Rules, filters: PortfolioFilters) -> tuple[list[str] | No
     return bands, quadrant
 
 
+def check_severities(rules: Rules, filters: PortfolioFilters) -> list[str] | None:
+    """The rules' spelling of the severities asked for (an error lists the valid ones)."""
+    if filters.incident_severities is None:
+        return None
+    known = {s.lower(): s for s in rules.support.severities}
+    chosen = []
+    for name in filters.incident_severities:
+        severity = known.get(name.strip().lower())
+        if severity is None:
+            raise InvalidInputError(
+                f"unknown incident severity '{name}'; severities: "
+                f"{', '.join(rules.support.severities)}"
+            )
+        chosen.append(severity)
+    return chosen
+
+
+def extra_sources(args: PortfolioFilters) -> list[str]:
+    """The tables a filter reads beyond accounts and health snapshots."""
+    sources = []
+    if args.license_risk is not None or args.module is not None:
+        sources.append("licenses")
+    if args.incident_severities is not None:
+        sources.append("incidents")
+    if args.nps_below is not None or args.detractors:
+        sources.append("surveys")
+    return sources
+
+
 def select_accounts(
     ctx: ToolContext, accounts: Sequence[Account], filters: PortfolioFilters
 ) -> list[PortfolioRow]:
     """Filter, sort and cut `accounts` as `filters` say; every row with band, trend and
-    quadrant."""
+    quadrant (and the incident count or NPS when those filter)."""
+    rows = matching(ctx, accounts, filters)
+    return rows[: filters.limit] if filters.limit is not None else rows
+
+
+def matching(
+    ctx: ToolContext, accounts: Sequence[Account], filters: PortfolioFilters
+) -> list[PortfolioRow]:
+    """Every account `filters` keep, sorted, before the top-N cut."""
     rules, today = ctx.rules, ctx.clock()
     bands, quadrant = check_names(rules, filters)
+    severities = check_severities(rules, filters)
     levels = risk_levels(rules, [filters.license_risk] if filters.license_risk else None)
     module = known_module(rules, filters.module)
     chosen = _owner(accounts, filters.csm, "csm", "CSM")
@@ -190,7 +256,51 @@ def select_accounts(
             ):
                 continue
         rows.append(row)
+    if severities is not None:
+        rows = _with_incidents(ctx, rows, severities, filters.incidents_since)
+    if filters.nps_below is not None or filters.detractors:
+        rows = _with_nps(ctx, rows, filters)
     return _sorted(rows, filters)
+
+
+def _with_incidents(
+    ctx: ToolContext, rows: list[PortfolioRow], severities: list[str], since: dt.date | None
+) -> list[PortfolioRow]:
+    today = ctx.clock()
+    since = since or window_start(today, ctx.rules.support.incident_window_months)
+    counts: dict[str, int] = {}
+    # incidents are counted per month: a window from mid-month counts that whole month
+    first = since.replace(day=1)
+    for incident in ctx.store.incidents_of([r.account_id for r in rows], first, today):
+        if incident.severity in severities and incident.count > 0:
+            counts[incident.account_id] = counts.get(incident.account_id, 0) + incident.count
+    return [
+        row.model_copy(update={"incidents": counts[row.account_id], "incidents_since": first})
+        for row in rows
+        if row.account_id in counts
+    ]
+
+
+def _with_nps(
+    ctx: ToolContext, rows: list[PortfolioRow], filters: PortfolioFilters
+) -> list[PortfolioRow]:
+    rules, today = ctx.rules, ctx.clock()
+    since = filters.surveys_since or window_start(today, SURVEY_MONTHS)
+    scores: dict[str, list[int]] = {}
+    for survey in ctx.store.surveys_of([r.account_id for r in rows], since, today):
+        if survey.kind == "nps":
+            scores.setdefault(survey.account_id, []).append(int(survey.score))
+    kept = []
+    for row in rows:
+        answers = scores.get(row.account_id, [])
+        nps = rules.nps(answers)
+        detractors = sum(1 for s in answers if rules.surveys.nps.category(s) == "detractor")
+        if filters.nps_below is not None and (nps is None or nps >= filters.nps_below):
+            continue
+        if filters.detractors and not detractors:
+            continue
+        kept.append(row.model_copy(update={"nps": nps, "detractors": detractors}))
+    return kept
 
 
 def _row(
@@ -261,4 +371,4 @@ def _sorted(rows: list[PortfolioRow], filters: PortfolioFilters) -> list[Portfol
         rows = present + absent  # no score sorts last either way
     elif filters.descending:
         rows = rows[::-1]
-    return rows[: filters.limit] if filters.limit is not None else rows
+    return rows

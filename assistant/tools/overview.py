@@ -11,7 +11,7 @@ from assistant.principal import Principal
 from assistant.rules.models import Rules
 from assistant.store.accounts import Account
 from assistant.tools.base import AccountInput, ToolContext, ToolResult
-from assistant.tools.filters import PortfolioFilters, PortfolioRow, select_accounts
+from assistant.tools.filters import PortfolioFilters, PortfolioRow, extra_sources, matching
 
 
 class AccountOverview(ToolResult):
@@ -73,9 +73,10 @@ AccountSummary = PortfolioRow
 
 
 class AccountList(ToolResult):
-    count: int
+    count: int = Field(description="accounts listed (after the top-N cut)")
+    matched: int = Field(description="accounts the filters keep")
     accounts: list[PortfolioRow]
-    total_arr: int
+    total_arr: int = Field(description="ARR of the accounts listed")
 
 
 def list_accounts(ctx: ToolContext, args: ListAccountsInput, principal: Principal) -> AccountList:
@@ -84,17 +85,17 @@ def list_accounts(ctx: ToolContext, args: ListAccountsInput, principal: Principa
     by owner (csm, account_exec, partner: a name, case-insensitive), health bands (at risk:
     the unhealthy bands), score thresholds (health_below, health_at_least), renewal dates
     (renewal_from, renewal_to), segment, quadrant, license_risk (with any module at that
-    level, or only `module`), sorted (name, arr, health, renewal_date; descending) and cut
-    to the top `limit`. Use it to find an account's id by its name."""
-    rows = select_accounts(ctx, ctx.store.accounts(principal.accounts), args)
+    level, or only `module`), support incidents (incident_severities since
+    incidents_since), NPS (nps_below, detractors since surveys_since), sorted (name, arr,
+    health, renewal_date; descending) and cut to the top `limit` (`matched` counts every
+    account the filters keep). Use it to find an account's id by its name."""
+    rows = matching(ctx, ctx.store.accounts(principal.accounts), args)
+    shown = rows[: args.limit] if args.limit is not None else rows
     return AccountList(
         as_of=ctx.clock(),
-        source=["accounts", "health_snapshots"] + (["licenses"] if _uses_licenses(args) else []),
-        count=len(rows),
-        accounts=rows,
-        total_arr=sum(r.arr for r in rows),
+        source=["accounts", "health_snapshots", *extra_sources(args)],
+        count=len(shown),
+        matched=len(rows),
+        accounts=shown,
+        total_arr=sum(r.arr for r in shown),
     )
-
-
-def _uses_licenses(args: PortfolioFilters) -> bool:
-    return args.license_risk is not None or args.module is not None

@@ -10,7 +10,14 @@ from pydantic import BaseModel, Field
 
 from assistant.principal import Principal
 from assistant.tools.base import AccountId, ToolContext, ToolResult
-from assistant.tools.filters import PortfolioFilters, PortfolioRow, check_names, select_accounts
+from assistant.tools.filters import (
+    PortfolioFilters,
+    PortfolioRow,
+    check_names,
+    extra_sources,
+    matching,
+    select_accounts,
+)
 
 
 class RenewalsInput(PortfolioFilters):
@@ -24,16 +31,18 @@ class Renewal(PortfolioRow):
 class Renewals(ToolResult):
     days: int
     window_end: dt.date
-    count: int
+    count: int = Field(description="accounts listed (after the top-N cut)")
+    matched: int = Field(description="accounts renewing in the window with the filters")
     renewals: list[Renewal]
-    total_arr: int
+    total_arr: int = Field(description="ARR of the accounts listed")
 
 
 def renewals_due(ctx: ToolContext, args: RenewalsInput, principal: Principal) -> Renewals:
     """Accounts renewing between today and today + N days (default 90), soonest first, with
     ARR, days to renewal, owners, latest health score, band, trend and quadrant; the same
     filters as list_accounts (owner, bands, score thresholds, renewal dates inside the
-    window, segment, quadrant, license risk, module) and sort/limit."""
+    window, segment, quadrant, license risk, module, incidents, NPS) and sort/limit; `count`
+    is what is listed, `matched` every account in the window."""
     today = ctx.clock()
     end = today + dt.timedelta(days=args.days)
     start = max(today, args.renewal_from) if args.renewal_from else today
@@ -41,16 +50,17 @@ def renewals_due(ctx: ToolContext, args: RenewalsInput, principal: Principal) ->
     window = args.model_copy(
         update={"renewal_from": start, "renewal_to": last, "sort": args.sort or "renewal_date"}
     )
-    rows = select_accounts(ctx, ctx.store.accounts(principal.accounts), window)
-    renewals = [Renewal(**row.model_dump()) for row in rows]
+    rows = matching(ctx, ctx.store.accounts(principal.accounts), window)
+    shown = rows[: args.limit] if args.limit is not None else rows
     return Renewals(
         as_of=today,
-        source=["accounts", "health_snapshots"],
+        source=["accounts", "health_snapshots", *extra_sources(args)],
         days=args.days,
         window_end=end,
-        count=len(renewals),
-        renewals=renewals,
-        total_arr=sum(r.arr for r in renewals),
+        count=len(shown),
+        matched=len(rows),
+        renewals=[Renewal(**row.model_dump()) for row in shown],
+        total_arr=sum(r.arr for r in shown),
     )
 
 

@@ -52,7 +52,31 @@ class Tool:
         """name, description and JSON-schema parameters (the OpenAI function format)."""
         parameters = self.input_model.model_json_schema()
         parameters.pop("title", None)
+        _compact(parameters)
         return {"name": self.name, "description": self.description, "parameters": parameters}
+
+
+def _compact(schema: dict[str, Any]) -> None:
+    """Shorten the schema the model reads, meaning unchanged: drop pydantic's generated
+    titles (the property name in Title Case), and write an optional property that defaults
+    to null as its plain type (it is optional already: not in `required`). The tool's input
+    model still validates every call, null included."""
+    for group in ("properties", "$defs"):
+        for node in schema.get(group, {}).values():
+            if not isinstance(node, dict):
+                continue
+            node.pop("title", None)
+            options = node.get("anyOf")
+            if (
+                isinstance(options, list)
+                and len(options) == 2
+                and {"type": "null"} in options
+                and "default" in node
+                and node["default"] is None
+            ):
+                del node["anyOf"], node["default"]
+                node.update(next(o for o in options if o != {"type": "null"}))
+            _compact(node)
 
 
 class ToolRegistry:

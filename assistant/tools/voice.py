@@ -118,7 +118,9 @@ def survey_trend(ctx: ToolContext, args: SurveyInput, principal: Principal) -> S
 
 class IncidentInput(ToolInput):
     account_id: AccountId
-    months: int = Field(default=3, ge=1, le=24, description="window in months")
+    months: int | None = Field(
+        default=None, ge=1, le=24, description="window in months (default: the rules' window)"
+    )
 
 
 class IncidentMonth(BaseModel):
@@ -142,15 +144,17 @@ class IncidentSummary(ToolResult):
 def support_incidents(
     ctx: ToolContext, args: IncidentInput, principal: Principal
 ) -> IncidentSummary:
-    """Support incidents of one account in the last N months (default 3) by severity (e.g.
+    """Support incidents of one account in the last N months (default: the rules' incident
+    window, e.g. 3) by severity (e.g.
     sev1 to sev4), per month, and whether the severe ones (e.g. sev1 + sev2) are rising
     against the N months before."""
     account_id = principal.require(args.account_id)
     today = ctx.clock()
     account = ctx.store.account(account_id)
     severities, severe_ones = ctx.rules.support.severities, ctx.rules.support.severe
-    start = window_start(today, args.months)
-    rows = ctx.store.incidents(account_id, add_months(start, -args.months), today)
+    span = args.months or ctx.rules.support.incident_window_months
+    start = window_start(today, span)
+    rows = ctx.store.incidents(account_id, add_months(start, -span), today)
     current = [r for r in rows if r.month >= start]
     by_severity = {s: sum(r.count for r in current if r.severity == s) for s in severities}
     previous = sum(r.count for r in rows if r.month < start and r.severity in severe_ones)
@@ -172,7 +176,7 @@ def support_incidents(
         account_id=account_id,
         name=account.name,
         window_start=start,
-        months=args.months,
+        months=span,
         by_severity=by_severity,
         total=sum(by_severity.values()),
         sev1_sev2=severe,

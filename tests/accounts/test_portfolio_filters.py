@@ -167,3 +167,56 @@ def test_a_scoped_caller_filters_only_what_it_may_see(loaded: Services) -> None:
     with pytest.raises(InvalidInputError, match="CSMs: ") as caught:
         call(loaded, "list_accounts", scoped, csm=other_csm)
     assert other_csm not in str(caught.value).split("CSMs: ")[1]
+
+
+def _incidents(severities: set[str], since: dt.date) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for r in x.rows("incidents.csv"):
+        month = dt.date.fromisoformat(r["month"])
+        if r["severity"] in severities and since <= month <= x.TODAY and int(r["count"]):
+            counts[r["account_id"]] = counts.get(r["account_id"], 0) + int(r["count"])
+    return counts
+
+
+def test_incident_severity_filter_counts_the_window(loaded: Services) -> None:
+    got = call(loaded, "list_accounts", incident_severities=["sev1"])  # the rules' 3 months
+    want = _incidents({"sev1"}, dt.date(2026, 8, 1))
+    assert want and set(ids(got)) == set(want)
+    assert {r["account_id"]: r["incidents"] for r in got["accounts"]} == want
+    assert {r["incidents_since"] for r in got["accounts"]} == {"2026-08-01"}
+    recent = call(
+        loaded, "list_accounts", incident_severities=["SEV1", "sev2"], incidents_since="2026-10-15"
+    )  # a mid-month start counts that month (incidents are monthly)
+    assert set(ids(recent)) == set(_incidents({"sev1", "sev2"}, dt.date(2026, 10, 1)))
+    assert "incidents" in recent["source"]
+    with pytest.raises(InvalidInputError, match="severities: sev1, sev2, sev3, sev4"):
+        call(loaded, "list_accounts", incident_severities=["P1"])
+
+
+def test_nps_filters(loaded: Services) -> None:
+    def scores(since: dt.date) -> dict[str, list[int]]:
+        found: dict[str, list[int]] = {}
+        for r in x.rows("surveys.csv"):
+            day = dt.date.fromisoformat(r["date"])
+            if r["kind"] == "nps" and since <= day <= x.TODAY:
+                found.setdefault(r["account_id"], []).append(int(float(r["score"])))
+        return found
+
+    year = scores(dt.date(2025, 11, 1))
+    negative = call(loaded, "list_accounts", nps_below=0)
+    want = {a for a, s in year.items() if (x.nps(s) or 0) < 0}
+    assert want and set(ids(negative)) == want
+    assert all(r["nps"] == x.nps(year[r["account_id"]]) for r in negative["accounts"])
+    recent = scores(dt.date(2026, 9, 1))
+    detractors = call(loaded, "list_accounts", detractors=True, surveys_since="2026-09-01")
+    assert set(ids(detractors)) == {a for a, s in recent.items() if any(v <= 6 for v in s)}
+    assert "surveys" in detractors["source"]
+
+
+def test_a_cut_list_says_how_many_matched(loaded: Services) -> None:
+    every = call(loaded, "renewals_due", days=365)
+    top = call(loaded, "renewals_due", days=365, sort="arr", descending=True, limit=2)
+    assert (top["count"], top["matched"]) == (2, every["count"])
+    assert top["total_arr"] == sum(r["arr"] for r in top["renewals"])
+    listed = call(loaded, "list_accounts", limit=3)
+    assert (listed["count"], listed["matched"]) == (3, len(x.accounts()))

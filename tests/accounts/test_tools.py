@@ -325,6 +325,18 @@ def test_registry_schemas_and_argument_errors(loaded: Services) -> None:
     for schema in schemas.values():
         assert len(schema["description"]) > 40 and schema["parameters"]["type"] == "object"
     assert schemas["renewals_due"]["parameters"]["properties"]["days"]["default"] == 90
+    # compact for the model's context: no generated titles, an optional field as its type
+    listing = schemas["list_accounts"]["parameters"]["properties"]
+    assert listing["incident_severities"] == {
+        "type": "array",
+        "items": {"type": "string"},
+        "description": listing["incident_severities"]["description"],
+    }
+    assert not any("title" in p or "anyOf" in p for p in listing.values())
+    assert "incident_severities" not in schemas["list_accounts"]["parameters"].get("required", [])
+    assert call(loaded, "list_accounts", csm=None)["count"] == len(
+        call(loaded, "list_accounts")["accounts"]
+    )
     for name, args, fragment in [
         ("renewals_due", {"days": 0}, "days"),
         ("renewals_due", {"bands": ["purple"]}, "unknown health band 'purple'; bands: red"),

@@ -113,6 +113,7 @@ def test_general_abbreviations_work_both_ways() -> None:
         words.expand("How do I prepare a QBR?")
         == "How do I prepare a QBR? quarterly business review"
     )
+    assert words.expand("How often do we hold QBRs?").endswith("? quarterly business review")
     assert words.expand("who attends the quarterly business review?").endswith(" QBR")
     assert words.expand("What is a QBR, the quarterly business review?").endswith("review?")
     composer = GroundedComposer(ComposerConfig(), words)

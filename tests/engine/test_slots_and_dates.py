@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.engine.planner.dates import parse_window
+from assistant.engine.planner.dates import look_back, months_back, parse_window
 from assistant.engine.planner.plan import Entities
 from assistant.engine.planner.slots import Vocabulary, identity_in, parse_slots
 
@@ -23,6 +23,8 @@ RULES = Vocabulary(
     framework_aliases=("MEDDPICC",),
     top_risk="Critical",
     over_level="over-used",
+    severities=("P1", "P2", "P3"),  # another vendor's severities
+    severe=("P1", "P2"),
 )
 
 
@@ -199,3 +201,53 @@ def test_planner_margins_are_validated_data(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="portfolio_sure") as raised:
         load_margins(bad)
     assert "knowledge_lead" in str(raised.value)  # a missing margin is named too
+
+
+def test_incident_severities_and_nps_slots_come_from_the_rules() -> None:
+    assert slots("Which accounts had P1 incidents?").severities == ["P1"]
+    assert slots("accounts with p-1 or P 2 tickets").severities == ["P1", "P2"]
+    assert slots("customers with severe incidents").severities == ["P1", "P2"]  # the rules' severe
+    assert slots("customers with incidents").severities == []
+    assert slots("sev1 incidents").severities == []  # not this vendor's name
+    negative = slots("Which customers have a negative NPS?")
+    assert (negative.nps_below, negative.thresholds) == (0, {})
+    below = slots("accounts with an NPS below 20")
+    assert (below.nps_below, below.thresholds) == (20, {})  # not a health threshold
+    assert slots("accounts with NPS detractors").detractors
+    assert not slots("accounts with health under 50").detractors
+
+
+def test_severity_names_match_their_spoken_forms() -> None:
+    vocabulary = Vocabulary(
+        bands=("red",), healthy_bands=(), quadrants=(), risk_levels=(),
+        severities=("sev1", "sev2"), severe=("sev1",),
+    )  # fmt: skip
+    for message in ("sev1 tickets", "Sev 1 incidents", "severity 1 outages", "a SEV-1"):
+        entities = Entities()
+        parse_slots(message, vocabulary, entities)
+        assert entities.severities == ["sev1"], message
+
+
+@pytest.mark.parametrize(
+    ("message", "start"),
+    [
+        ("incidents in the last month", "2026-10-01"),
+        ("over the past 2 quarters", "2026-05-01"),
+        ("in the last 45 days", "2026-09-17"),
+        ("this quarter", "2026-10-01"),
+        ("this year", "2026-01-01"),
+        ("since September", "2026-09-01"),
+        ("since March 2025", "2025-03-01"),
+        ("since December", "2025-12-01"),  # the last one before today
+    ],
+)
+def test_look_back_windows(message: str, start: str) -> None:
+    assert look_back(message, TODAY) == dt.date.fromisoformat(start)
+
+
+def test_no_look_back_without_a_past_phrase() -> None:
+    assert look_back("in the next two months", TODAY) is None
+    assert look_back("sev1 incidents", TODAY) is None
+    assert months_back("in the last month") == 1
+    assert months_back("over the last 6 months") == 6
+    assert months_back("the past year") == 12

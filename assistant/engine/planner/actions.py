@@ -94,16 +94,14 @@ def facts_of(run: Run, account_id: str) -> tuple[Observed, list[str]]:
             )
             + f" [{m}]."
         )
-    support, m = run.call("support_incidents", {"account_id": account_id, "months": 3})
-    assert isinstance(support, IncidentSummary)
-    found["sev1_incidents"] = next(
-        (
-            count
-            for sev, count in support.by_severity.items()
-            if sev.lower() in ("sev1", "p1", "critical")
-        ),
-        0,
+    support_rules = run.registry.context.rules.support
+    support, m = run.call(
+        "support_incidents",
+        {"account_id": account_id, "months": support_rules.incident_window_months},
     )
+    assert isinstance(support, IncidentSummary)
+    # the rules' most severe severity (sev1, P1, critical: whatever the rules call it)
+    found["sev1_incidents"] = support.by_severity.get(support_rules.severities[0], 0)
     marks["sev1_incidents"] = m
     if support.total:
         lines.append(

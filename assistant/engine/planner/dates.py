@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import math
 import re
 
 from dateutil import parser as date_parser
@@ -198,6 +199,56 @@ def _calendar_unit(today: dt.date, which: str, unit: str, phrase: str) -> DateRa
 
 
 def months_back(message: str) -> int | None:
-    """ "over the last 6 months" -> 6 (a look-back window of the trend tools)."""
-    found = re.search(rf"\b(?:last|past|previous)\s+{_COUNT}\s+months?\b", message, _I)
-    return _count(found.group(1)) if found else None
+    """ "over the last 6 months" -> 6, "the last month" -> 1, "the past quarter" -> 3, "the
+    last 45 days" -> 2 (a look-back window of the trend and incident tools, whole months)."""
+    found = re.search(rf"\b(?:last|past|previous)\s+(?:{_COUNT}\s+)?{_UNIT}\b", message, _I)
+    if found is None:
+        return None
+    count = _count(found.group(1)) if found.group(1) else 1
+    unit = found.group(2).lower().rstrip("s")
+    if unit == "month":
+        return count
+    months = {"day": count / 30, "week": count * 7 / 30, "quarter": count * 3, "year": count * 12}
+    return max(1, math.ceil(months[unit] - 1e-9))
+
+
+LOOK_BACK = re.compile(rf"\b(?:last|past|previous)\s+(?:{_COUNT}\s+)?{_UNIT}\b", _I)
+THIS_UNIT = re.compile(r"\b(?:this|the current)\s+(week|month|quarter|year)\b", _I)
+SINCE = re.compile(
+    rf"\bsince\s+(?:the\s+)?(?:start\s+of\s+)?({_MONTH}(?:,?\s+\d{{4}})?|\d{{4}}-\d{{2}}-\d{{2}})\b",
+    _I,
+)
+
+
+def look_back(message: str, today: dt.date) -> dt.date | None:
+    """The first day of a past window the message names: "in the last month" (a month
+    before today), "the past 2 quarters", "this quarter" (its first day), "since March" (the
+    last 1 March before today); None when it names none. For figures already recorded
+    (incidents, surveys), where a renewal window looks ahead."""
+    if found := LOOK_BACK.search(message):
+        count = _count(found.group(1)) if found.group(1) else 1
+        back: dt.date = today - _span(found.group(2), count)
+        return back
+    if found := THIS_UNIT.search(message):
+        unit = found.group(1).lower()
+        if unit == "week":
+            return today - dt.timedelta(days=today.weekday())
+        if unit == "month":
+            return today.replace(day=1)
+        if unit == "quarter":
+            return _quarter_start(today.year, (today.month - 1) // 3 + 1)
+        return dt.date(today.year, 1, 1)
+    if found := SINCE.search(message):
+        words = found.group(1).lower().rstrip(".")
+        if ISO.fullmatch(words):
+            return min(dt.date.fromisoformat(words), today)
+        month = re.match(_MONTH, words, _I)
+        year = re.search(r"\d{4}", words)
+        if month is None:
+            return None
+        number = _MONTHS[month.group(1).lower()]
+        start = dt.date(int(year.group(0)) if year else today.year, number, 1)
+        if start > today and not year:
+            start = start.replace(year=start.year - 1)
+        return min(start, today)
+    return None

@@ -80,17 +80,29 @@ class Run:
                 for r in result.accounts
                 if self._keep(r.account_id, r.overall, r.renewal_date, local)
             ]
-            rows = _ordered(rows, local)
-            return result.model_copy(update={"accounts": rows, "count": len(rows)})
+            shown = _ordered(rows, local)
+            return result.model_copy(
+                update={
+                    "accounts": shown,
+                    "count": len(shown),
+                    "matched": len(rows),
+                    "total_arr": sum(r.arr for r in shown),
+                }
+            )
         if isinstance(result, Renewals):
             due = [
                 r
                 for r in result.renewals
                 if self._keep(r.account_id, r.overall, r.renewal_date, local)
             ]
-            due = _ordered(due, local)
+            shown = _ordered(due, local)
             return result.model_copy(
-                update={"renewals": due, "count": len(due), "total_arr": sum(r.arr for r in due)}
+                update={
+                    "renewals": shown,
+                    "count": len(shown),
+                    "matched": len(due),
+                    "total_arr": sum(r.arr for r in shown),
+                }
             )
         if isinstance(result, LicenseUtilization):
             ids = local.get("account_ids")

@@ -80,6 +80,9 @@ class Entities:
     plural: bool = False  # about a set of accounts ("which accounts", "where are we")
     trend: str | None = None  # "declining health": the score's trend
     partnered: bool | None = None  # "no partner" -> False
+    severities: list[str] = field(default_factory=list)  # "sev1 incidents"
+    nps_below: int | None = None  # "a negative NPS" -> 0
+    detractors: bool = False  # "accounts with detractors"
     counted: bool = False  # asks how many accounts are in a set ("how many customers are red")
     framework: str | None = None  # the qualification framework named (an alias resolves)
     masked: str = ""  # the message with its entities replaced by placeholders

@@ -23,13 +23,19 @@ from typing import Any
 
 from assistant.engine.account_names import AccountName, words_of
 from assistant.engine.planner.calculations import calculation
-from assistant.engine.planner.dates import parse_window
+from assistant.engine.planner.dates import look_back, parse_window
 from assistant.engine.planner.entities import EntityResolver, Found
 from assistant.engine.planner.fields import overview_fields
 from assistant.engine.planner.intents import IntentMatcher, Ranking
 from assistant.engine.planner.margins import Margins, shipped_margins
 from assistant.engine.planner.plan import TOPICS, Clarify, Entities, Intent, Person, Plan, ToolStep
-from assistant.engine.planner.slots import HEALTH_WORD, Vocabulary, identity_in, parse_slots
+from assistant.engine.planner.slots import (
+    HEALTH_WORD,
+    RENEW_WORD,
+    Vocabulary,
+    identity_in,
+    parse_slots,
+)
 from assistant.engine.planner.state import State, refer
 from assistant.principal import Principal
 from assistant.rules import Rules
@@ -157,6 +163,15 @@ class Planner:
             return self._account(make, ranking, entities, target, state, "reference", clauses)
         owners = bool(entities.people) or entities.mine
         portfolio_score = ranking.best(PORTFOLIO)[1]
+        # "which customers have a negative NPS?": a filter on one account topic's figures
+        # makes that topic a portfolio question too
+        topical: tuple[tuple[Intent, bool], ...] = (
+            ("incidents", bool(entities.severities)),
+            ("surveys", entities.nps_below is not None or entities.detractors),
+        )
+        for topic, named in topical:
+            if named:
+                portfolio_score = max(portfolio_score, ranking.scores.get(topic, 0.0))
         filtered = any(
             (
                 entities.dates,
@@ -170,6 +185,9 @@ class Planner:
                 entities.sort,
                 entities.trend,
                 entities.partnered is not None,
+                entities.severities,
+                entities.nps_below is not None,
+                entities.detractors,
             )
         )
         leads = portfolio_score >= knowledge + self.margins.portfolio_lead
@@ -187,7 +205,15 @@ class Planner:
         # "how many customers are in the Save quadrant?": a count of a filtered set
         counted = entities.counted and filtered
         if owners or about_set or windowed or counted:
-            return self._portfolio(make, ranking, entities, principal, resolver, state, None, today)
+            plan = self._portfolio(make, ranking, entities, principal, resolver, state, None, today)
+            # "how should we handle red accounts?": the playbook's guidance with the set
+            if (
+                plan.clarify is None
+                and plan.intent in ("list", "renewals")
+                and self._asks_action(ranking)
+            ):
+                plan.knowledge_queries = [message]
+            return plan
         if context_account is not None and data_score > knowledge and data_intent != "list":
             return self._account(
                 make, ranking, entities, [context_account], state, "context", clauses
@@ -275,6 +301,9 @@ class Planner:
         intent = _topic(ranking, among=("list", *PORTFOLIO))
         if restrict is not None and intent not in ("renewals", "licenses"):
             intent = "list"  # a follow-up on a result set filters or sorts that set
+        topical = entities.severities or entities.nps_below is not None or entities.detractors
+        if topical and intent != "renewals":
+            intent = "list"  # incidents or NPS across accounts: the filtered list
         filters: dict[str, Any] = {}
         people = list(entities.people)
         if entities.mine:
@@ -309,6 +338,24 @@ class Planner:
             filters["trend"] = e.trend
         if e.partnered is not None:
             filters["partnered"] = e.partnered
+        # incidents and survey answers are recorded figures: a window looks back, unless
+        # it is the renewal window ("renewing this quarter with a negative NPS")
+        renewing = e.dates is not None and RENEW_WORD.search(e.masked or "") is not None
+        since = None if renewing else look_back(e.masked or "", today)
+        if e.severities:
+            filters["incident_severities"] = e.severities
+            if since is not None:
+                filters["incidents_since"] = since.isoformat()
+        if e.nps_below is not None or e.detractors:
+            if e.nps_below is not None:
+                filters["nps_below"] = e.nps_below
+            if e.detractors:
+                filters["detractors"] = True
+            if since is not None:
+                filters["surveys_since"] = since.isoformat()
+        dates = e.dates
+        if since is not None and (e.severities or e.nps_below is not None or e.detractors):
+            dates = None  # "sev1 incidents this quarter": not a renewal window
         if e.risk:
             filters["license_risk"] = e.risk
         if e.modules:
@@ -320,13 +367,13 @@ class Planner:
             filters["limit"] = e.limit
         if restrict is not None:
             filters["account_ids"] = list(restrict)
-        if intent == "renewals" or (e.dates is not None and intent in ("list", "overview")):
+        if intent == "renewals" or (dates is not None and intent in ("list", "overview")):
             arguments = {k: v for k, v in filters.items() if k not in ("quadrant",)}
-            if e.dates is not None:
-                arguments["days"] = max(1, (e.dates.end - today).days)  # the tool checks the range
-                arguments["renewal_from"] = e.dates.start.isoformat()
-                arguments["renewal_to"] = e.dates.end.isoformat()
-            if restrict is not None and e.dates is None:
+            if dates is not None:
+                arguments["days"] = max(1, (dates.end - today).days)  # the tool checks the range
+                arguments["renewal_from"] = dates.start.isoformat()
+                arguments["renewal_to"] = dates.end.isoformat()
+            if restrict is not None and dates is None:
                 arguments["days"] = FOLLOW_UP_DAYS  # "which of those renew first?": all of them
             if restrict is not None and "sort" not in arguments:
                 arguments["sort"], arguments["descending"] = "renewal_date", False
@@ -400,7 +447,11 @@ def _account_steps(intent: Intent, account_id: str, entities: Entities) -> list[
     if intent == "incidents":
         return [
             ToolStep(
-                "support_incidents", {"account_id": account_id, "months": entities.months or 3}
+                "support_incidents",
+                {
+                    "account_id": account_id,
+                    **({"months": entities.months} if entities.months else {}),
+                },
             )
         ]
     if intent == "expansion":

@@ -32,6 +32,8 @@ class Vocabulary:
     framework_aliases: tuple[str, ...] = ()
     top_risk: str = "High"
     over_level: str = "over-deployed"
+    severities: tuple[str, ...] = ()  # support incident severities, most severe first
+    severe: tuple[str, ...] = ()  # the ones whose count is a warning
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -110,6 +112,7 @@ IDENTITY = re.compile(
     _I,
 )
 HEALTH_WORD = re.compile(r"health|scor(?:e|es|ed|ing)\b", _I)
+RENEW_WORD = re.compile(r"\brenew", _I)
 # "which of those renews first?", "who is up next": the soonest renewal, one (the singular
 # verb); "which of those renew first?" asks for their order (the plain renewals sort)
 SOONEST = re.compile(r"\brenews\s+(?:first|soonest|next)\b|\bsoonest\b|\bup\s+next\b", _I)
@@ -139,6 +142,35 @@ IMPROVING = re.compile(r"\b(?:improving|rising|climbing|getting better|going up)
 NO_PARTNER = re.compile(r"\b(?:no|without(?:\s+a)?|not\s+(?:with\s+)?a)\s+partners?\b", _I)
 
 
+# support incidents ("sev1 incidents", "severe tickets") and NPS ("a negative NPS", "NPS
+# below 20", "detractors"): filters on a set of accounts
+INCIDENT_WORD = r"(?:incidents?|tickets?|outages?|escalations?|cases?|issues?|problems?)"
+SEVERE_INCIDENTS = re.compile(
+    rf"\b(?:severe|serious|major|critical|high[- ]severity|top[- ]severity)\s+{INCIDENT_WORD}\b",
+    _I,
+)
+NPS_WORD = r"(?:nps|net promoter(?:\s+score)?)"
+NEGATIVE_NPS = re.compile(
+    rf"\bnegative\s+{NPS_WORD}\b|\b{NPS_WORD}\s+(?:score\s+)?(?:is\s+)?(?:below|under|less than"
+    r"|lower than|<)\s*(?:zero|0)\b",
+    _I,
+)
+NPS_BELOW = re.compile(
+    rf"\b{NPS_WORD}\s+(?:score\s+)?(?:is\s+)?(?:below|under|less than|lower than|<)\s*(-?\d+)\b",
+    _I,
+)
+DETRACTORS = re.compile(r"\bdetractors?\b", _I)
+
+
+def _severity(name: str) -> str:
+    """A regex for a severity key: "sev1" matches "sev1", "Sev 1", "sev-1", "severity 1"."""
+    parts = re.findall(r"[A-Za-z]+|\d+", name)
+    if not parts:
+        return re.escape(name)
+    pieces = [re.escape(p) + (r"\w*" if p.isalpha() and len(p) >= 3 else "") for p in parts]
+    return r"\b" + r"[\s_-]?".join(pieces) + r"\b"
+
+
 def _number(value: str) -> float:
     return float(value)
 
@@ -151,7 +183,7 @@ def parse_slots(message: str, vocabulary: Vocabulary, entities: Entities) -> Non
     # a bare comparison is a health threshold unless it counts something else ("more than
     # 50 customers", "$2M ARR", "100 licenses")
     counted = re.search(rf"{NUMBER}\s+(?!or\b|and\b|but\b|to\b|points?\b)[a-z]", text, _I)
-    other = re.search(r"\$|arr|revenue|licen", text, _I) or counted
+    other = re.search(rf"\$|arr|revenue|licen|\b{NPS_WORD}\b", text, _I) or counted
     if HEALTH_WORD.search(text) or not other:
         if found := BELOW.search(text):
             thresholds["health_below"] = int(_number(found.group(1) or found.group(2)))
@@ -207,6 +239,16 @@ def parse_slots(message: str, vocabulary: Vocabulary, entities: Entities) -> Non
         "declining" if DECLINING.search(text) else "improving" if IMPROVING.search(text) else None
     )
     entities.partnered = False if NO_PARTNER.search(text) else None
+    entities.severities = [
+        name for name in vocabulary.severities if re.search(_severity(name), text, _I)
+    ]
+    if not entities.severities and SEVERE_INCIDENTS.search(text):
+        entities.severities = list(vocabulary.severe)
+    if NEGATIVE_NPS.search(text):
+        entities.nps_below = 0
+    elif found := NPS_BELOW.search(text):
+        entities.nps_below = int(found.group(1))
+    entities.detractors = bool(DETRACTORS.search(text))
     entities.mine = bool(
         re.search(
             r"\bmy\s+(?:\w+\s+){0,2}(?:accounts|customers|book|portfolio|renewals)\b|\bi\s+(?:own|manage|cover)\b",

@@ -157,8 +157,10 @@ def renewals(r: Renewals, m: str, filters: str, window: tuple[str, str] | None =
     total = (
         f"ARR of the {r.count} shown: {money(r.total_arr)}"
         if r.count < r.matched
-        else f"ARR renewing in that window: {money(r.total_arr)}"
+        else f"ARR renewing {span}: {money(r.total_arr)}"
     )
+    if r.average_health is not None and r.count > 1:
+        total += f"; average health {number(r.average_health)}"
     return [f"{head}:\n{rows}", f"{total} [{m}]."]
 
 
@@ -185,7 +187,12 @@ def account_list(r: AccountList, m: str, what: str) -> list[str]:
         for x in r.accounts
     )
     head = f"{r.matched} {what}" + _shown(r.count, r.matched)
-    return [head + (f":\n{rows} [{m}]" if rows else f" [{m}].")]
+    lines = [head + (f":\n{rows} [{m}]" if rows else f" [{m}].")]
+    if r.count > 1:
+        shown = f"the {r.count} shown" if r.count < r.matched else f"the {r.count} {what}"
+        average = f", average health {number(r.average_health)}" if r.average_health else ""
+        lines.append(f"Total ARR of {shown}: {money(r.total_arr)}{average} [{m}].")
+    return lines
 
 
 def surveys(r: SurveyTrend, m: str, months: int) -> list[str]:
@@ -356,7 +363,8 @@ def listing(arguments: Mapping[str, Any]) -> str:
     text = "account(s)" + filters(arguments)
     if arguments.get("sort"):
         order = "highest" if arguments.get("descending") else "lowest"
-        text += f", {order} {human(str(arguments['sort']))} first"
+        key = str(arguments["sort"])
+        text += f", {order} {key.upper() if key in ('arr', 'nps') else human(key)} first"
     return text
 
 

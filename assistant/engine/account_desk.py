@@ -339,10 +339,12 @@ def _render(result: ToolResult, m: str, plan: Plan) -> tuple[list[str], list[Row
             if arguments.get("renewal_from") and arguments.get("renewal_to")
             else None
         )
-        return render.renewals(result, m, render.filters(arguments), window), rows
+        lines = render.renewals(result, m, render.filters(arguments), window)
+        return total_first(lines, plan), rows
     if isinstance(result, AccountList):
         rows = [Row(x.account_id, x.name, tuple(filter(None, (x.band,)))) for x in result.accounts]
-        return render.account_list(result, m, render.listing(plan.tools[0].arguments)), rows
+        lines = render.account_list(result, m, render.listing(plan.tools[0].arguments))
+        return total_first(lines, plan), rows
     if isinstance(result, ExpansionTargets):
         quadrant = None if account else plan.tools[0].arguments.get("quadrant")
         rows = [Row(p.account_id, p.name, (p.quadrant, p.band)) for p in result.placements]
@@ -356,3 +358,11 @@ def _render(result: ToolResult, m: str, plan: Plan) -> tuple[list[str], list[Row
     if isinstance(result, Calculation):
         return render.calculation(result, m), None
     return [], None
+
+
+def total_first(lines: list[str], plan: Plan) -> list[str]:
+    """A question for a total or a mean over the set ("the total ARR renewing in Q1") is
+    answered by the summary line: it leads, the list follows."""
+    if plan.entities.aggregate and len(lines) > 1:
+        return [lines[-1], *lines[:-1]]
+    return lines

@@ -25,7 +25,7 @@ from assistant.tools.dates import window_start
 from assistant.tools.licenses import known_module, risk_levels
 
 Segment = Literal["enterprise", "mid_market", "smb"]
-SortKey = Literal["name", "arr", "health", "renewal_date"]
+SortKey = Literal["name", "arr", "health", "renewal_date", "incidents", "nps"]
 Trend = Literal["declining", "stable", "improving"]
 SURVEY_MONTHS = 12  # the NPS window without a date, as survey_trend's default
 
@@ -79,7 +79,11 @@ class PortfolioFilters(ToolInput):
     surveys_since: dt.date | None = Field(
         default=None, description="survey answers from this date (default: the last 12 months)"
     )
-    sort: SortKey | None = Field(default=None, description="name, arr, health or renewal_date")
+    sort: SortKey | None = Field(
+        default=None,
+        description="name, arr, health, renewal_date, incidents (of incident_severities, or "
+        "all) or nps",
+    )
     descending: bool = Field(default=False, description="sort high to low / latest first")
     limit: int | None = Field(default=None, ge=1, le=500, description="at most this many")
 
@@ -193,6 +197,12 @@ def check_severities(rules: Rules, filters: PortfolioFilters) -> list[str] | Non
     return chosen
 
 
+def average_health(rows: Sequence[PortfolioRow]) -> float | None:
+    """The mean latest overall score of the rows that have one (1 decimal); None without."""
+    scores = [r.overall for r in rows if r.overall is not None]
+    return round(sum(scores) / len(scores), 1) if scores else None
+
+
 def extra_sources(args: PortfolioFilters) -> list[str]:
     """The tables a filter reads beyond accounts and health snapshots."""
     sources = []
@@ -256,9 +266,11 @@ def matching(
             ):
                 continue
         rows.append(row)
+    if severities is None and filters.sort == "incidents":
+        severities = list(rules.support.severities)  # "the most incidents": of any severity
     if severities is not None:
         rows = _with_incidents(ctx, rows, severities, filters.incidents_since)
-    if filters.nps_below is not None or filters.detractors:
+    if filters.nps_below is not None or filters.detractors or filters.sort == "nps":
         rows = _with_nps(ctx, rows, filters)
     return _sorted(rows, filters)
 
@@ -351,24 +363,26 @@ def _keep(
     )
 
 
+def sort_value(row: PortfolioRow, key: str) -> str | int | None:
+    """The value a row sorts by under `key`; None when the row has none (it sorts last)."""
+    values: dict[str, str | int | None] = {
+        "name": row.name.lower(),
+        "arr": row.arr,
+        "health": row.overall,
+        "renewal_date": row.renewal_date.toordinal(),
+        "incidents": row.incidents,
+        "nps": row.nps,
+    }
+    return values[key]
+
+
 def _sorted(rows: list[PortfolioRow], filters: PortfolioFilters) -> list[PortfolioRow]:
     if filters.sort is not None:
         key = filters.sort
-        present = [r for r in rows if key != "health" or r.overall is not None]
-        absent = [r for r in rows if key == "health" and r.overall is None]
-        present.sort(
-            key=lambda r: (
-                r.name.lower()
-                if key == "name"
-                else r.arr
-                if key == "arr"
-                else r.overall or 0
-                if key == "health"
-                else r.renewal_date.toordinal()
-            ),
-            reverse=filters.descending,
-        )
-        rows = present + absent  # no score sorts last either way
+        present = [r for r in rows if sort_value(r, key) is not None]
+        absent = [r for r in rows if sort_value(r, key) is None]
+        present.sort(key=lambda r: sort_value(r, key) or 0, reverse=filters.descending)
+        rows = present + absent  # no value sorts last either way
     elif filters.descending:
         rows = rows[::-1]
     return rows

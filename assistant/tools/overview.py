@@ -11,7 +11,13 @@ from assistant.principal import Principal
 from assistant.rules.models import Rules
 from assistant.store.accounts import Account
 from assistant.tools.base import AccountInput, ToolContext, ToolResult
-from assistant.tools.filters import PortfolioFilters, PortfolioRow, extra_sources, matching
+from assistant.tools.filters import (
+    PortfolioFilters,
+    PortfolioRow,
+    average_health,
+    extra_sources,
+    matching,
+)
 
 
 class AccountOverview(ToolResult):
@@ -77,6 +83,7 @@ class AccountList(ToolResult):
     matched: int = Field(description="accounts the filters keep")
     accounts: list[PortfolioRow]
     total_arr: int = Field(description="ARR of the accounts listed")
+    average_health: float | None = Field(description="mean health score of those listed")
 
 
 def list_accounts(ctx: ToolContext, args: ListAccountsInput, principal: Principal) -> AccountList:
@@ -98,4 +105,5 @@ def list_accounts(ctx: ToolContext, args: ListAccountsInput, principal: Principa
         matched=len(rows),
         accounts=shown,
         total_arr=sum(r.arr for r in shown),
+        average_health=average_health(shown),
     )

@@ -13,6 +13,7 @@ from assistant.tools.base import AccountId, ToolContext, ToolResult
 from assistant.tools.filters import (
     PortfolioFilters,
     PortfolioRow,
+    average_health,
     check_names,
     extra_sources,
     matching,
@@ -35,6 +36,7 @@ class Renewals(ToolResult):
     matched: int = Field(description="accounts renewing in the window with the filters")
     renewals: list[Renewal]
     total_arr: int = Field(description="ARR of the accounts listed")
+    average_health: float | None = Field(description="mean health score of those listed")
 
 
 def renewals_due(ctx: ToolContext, args: RenewalsInput, principal: Principal) -> Renewals:
@@ -61,6 +63,7 @@ def renewals_due(ctx: ToolContext, args: RenewalsInput, principal: Principal) ->
         matched=len(rows),
         renewals=[Renewal(**row.model_dump()) for row in shown],
         total_arr=sum(r.arr for r in shown),
+        average_health=average_health(shown),
     )
 
 

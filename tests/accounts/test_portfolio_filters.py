@@ -220,3 +220,18 @@ def test_a_cut_list_says_how_many_matched(loaded: Services) -> None:
     assert top["total_arr"] == sum(r["arr"] for r in top["renewals"])
     listed = call(loaded, "list_accounts", limit=3)
     assert (listed["count"], listed["matched"]) == (3, len(x.accounts()))
+
+
+def test_sort_by_incidents_and_nps_and_the_mean_health(loaded: Services) -> None:
+    by_incidents = call(loaded, "list_accounts", sort="incidents", descending=True, limit=3)
+    counts = _incidents({"sev1", "sev2", "sev3", "sev4"}, dt.date(2026, 8, 1))
+    top = sorted(counts.values(), reverse=True)[:3]
+    assert [r["incidents"] for r in by_incidents["accounts"]] == top
+    assert by_incidents["matched"] == len(counts)
+    by_nps = call(loaded, "list_accounts", sort="nps")["accounts"]
+    scores = [r["nps"] for r in by_nps if r["nps"] is not None]
+    assert scores == sorted(scores) and scores[0] < 0
+    assert all(r["nps"] is None for r in by_nps[len(scores) :])  # no answers: last
+    listed = call(loaded, "list_accounts", segment="enterprise")
+    overall = [x.latest_overall(r["account_id"]) for r in listed["accounts"]]
+    assert listed["average_health"] == round(sum(overall) / len(overall), 1)

@@ -16,6 +16,7 @@ from assistant.engine.planner.plan import Entities
 from assistant.engine.planner.planner import Planner
 from assistant.engine.planner.slots import Vocabulary, parse_slots
 from assistant.engine.planner.state import Reference, Row, State, refer
+from assistant.engine.planner.vocabulary import from_rules
 from assistant.principal import Principal
 from assistant.rules import load_rules
 from tests.conftest import REPO
@@ -291,3 +292,52 @@ def test_a_module_named_narrows_the_license_risk_list() -> None:
     assert [(t.name, t.arguments) for t in plan.tools] == [
         ("license_utilization", {"risk": ["High"], "module": "security"})
     ]
+
+
+def _ruled(scores: dict[str, dict[str, float]]) -> Planner:
+    """A planner whose vocabulary (severities included) is the shipped rules'."""
+    return Planner(FixedMatcher(scores), from_rules(SHIPPED), rules=SHIPPED)
+
+
+def test_incidents_and_nps_across_the_accounts_are_portfolio_filters() -> None:
+    sev1 = "Which accounts had sev1 incidents in the last month?"
+    plan = _ruled({sev1.lower(): {"incidents": 0.84, "list": 0.47, "knowledge": 0.3}}).plan(
+        sev1, Principal(), RESOLVER, TODAY
+    )
+    assert [(t.name, t.arguments) for t in plan.tools] == [
+        ("list_accounts", {"incident_severities": ["sev1"], "incidents_since": "2026-10-01"})
+    ]
+    negative = "Which customers have a negative NPS?"
+    scores = {"surveys": 0.56, "knowledge": 0.5, "list": 0.44}  # knowledge beats "list"
+    plan = _ruled({negative.lower(): scores}).plan(negative, Principal(), RESOLVER, TODAY)
+    assert [(t.name, t.arguments) for t in plan.tools] == [("list_accounts", {"nps_below": 0})]
+    # the renewal window is the window; the NPS is of the usual twelve months
+    both = "Which accounts renewing this quarter have a negative NPS?"
+    plan = _ruled({both.lower(): {"renewals": 0.7, "knowledge": 0.4}}).plan(
+        both, Principal(), RESOLVER, TODAY
+    )
+    step = plan.tools[0]
+    assert step.name == "renewals_due" and step.arguments["nps_below"] == 0
+    assert step.arguments["renewal_to"] == "2026-12-31" and "surveys_since" not in step.arguments
+
+
+def test_a_total_over_a_renewal_window_is_the_renewals_list() -> None:
+    question = "What's the total ARR renewing in Q1?"
+    scores = {"renewals": 0.52, "overview": 0.51, "list": 0.49, "knowledge": 0.46}
+    plan = _ruled({question.lower(): scores}).plan(question, Principal(), RESOLVER, TODAY)
+    assert plan.entities.aggregate and plan.tools[0].name == "renewals_due"
+    arguments = plan.tools[0].arguments
+    assert (arguments["renewal_from"], arguments["renewal_to"]) == ("2027-01-01", "2027-03-31")
+
+
+def test_how_to_handle_a_set_adds_the_playbooks_guidance() -> None:
+    question = "How should we handle red accounts?"
+    scores = {"list": 0.63, "actions": 0.61, "knowledge": 0.4}
+    plan = _ruled({question.lower(): scores}).plan(question, Principal(), RESOLVER, TODAY)
+    assert plan.tools[0].arguments == {"bands": ["red"]}
+    assert plan.knowledge_queries == [question]
+    listing = "Which accounts are red?"
+    plan = _ruled({listing.lower(): {"list": 0.7, "actions": 0.4}}).plan(
+        listing, Principal(), RESOLVER, TODAY
+    )
+    assert plan.knowledge_queries == []

@@ -251,3 +251,23 @@ def test_no_look_back_without_a_past_phrase() -> None:
     assert months_back("in the last month") == 1
     assert months_back("over the last 6 months") == 6
     assert months_back("the past year") == 12
+
+
+def test_sorting_by_the_figure_a_superlative_names() -> None:
+    most = slots("Which accounts have the most P1 incidents?")
+    assert (most.sort, most.descending, most.limit) == ("incidents", True, None)
+    lowest = slots("Which customers have the lowest NPS?")
+    assert (lowest.sort, lowest.descending) == ("nps", False)
+    assert slots("Top 3 accounts by incidents").sort == "incidents"
+    assert slots("Top 3 accounts by ARR").sort == "arr"
+    assert slots("Which accounts have the lowest health?").sort == "health"
+
+
+def test_a_total_or_mean_over_the_set() -> None:
+    assert slots("What's the total ARR renewing in Q1?").aggregate
+    assert slots("How much ARR renews next quarter?").aggregate
+    assert slots("the average health of our enterprise accounts").aggregate
+    assert not slots("Which accounts renew in Q1?").aggregate
+    # "renews next quarter" is a window, not "which one renews next"
+    assert slots("How much ARR renews next quarter?").limit is None
+    assert slots("Which of those renews next?").limit == 1

@@ -18,6 +18,7 @@ from assistant.engine.types import ToolCall
 from assistant.principal import Principal
 from assistant.store.accounts import Account
 from assistant.tools.base import ToolResult
+from assistant.tools.filters import average_health, sort_value
 from assistant.tools.licenses import LicenseUtilization
 from assistant.tools.overview import AccountList
 from assistant.tools.portfolio import Renewals
@@ -87,6 +88,7 @@ class Run:
                     "count": len(shown),
                     "matched": len(rows),
                     "total_arr": sum(r.arr for r in shown),
+                    "average_health": average_health(shown),
                 }
             )
         if isinstance(result, Renewals):
@@ -102,6 +104,7 @@ class Run:
                     "count": len(shown),
                     "matched": len(due),
                     "total_arr": sum(r.arr for r in shown),
+                    "average_health": average_health(shown),
                 }
             )
         if isinstance(result, LicenseUtilization):
@@ -156,9 +159,7 @@ def _ordered(rows: list[Any], local: dict[str, Any]) -> list[Any]:
         descending = bool(local.get("descending"))
 
         def key(row: Any) -> tuple[int, Any]:
-            value = {"arr": row.arr, "health": row.overall, "renewal_date": row.renewal_date}.get(
-                sort
-            )
+            value = sort_value(row, str(sort))
             return (value is None, value if not descending or value is None else _neg(value))
 
         rows = sorted(rows, key=key)
@@ -167,6 +168,6 @@ def _ordered(rows: list[Any], local: dict[str, Any]) -> list[Any]:
 
 
 def _neg(value: Any) -> Any:
-    if isinstance(value, dt.date):
-        return -value.toordinal()
+    if isinstance(value, str):  # a name, descending: by its code points, negated
+        return tuple(-ord(c) for c in value)
     return -value

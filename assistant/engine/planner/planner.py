@@ -166,8 +166,11 @@ class Planner:
         # "which customers have a negative NPS?": a filter on one account topic's figures
         # makes that topic a portfolio question too
         topical: tuple[tuple[Intent, bool], ...] = (
-            ("incidents", bool(entities.severities)),
-            ("surveys", entities.nps_below is not None or entities.detractors),
+            ("incidents", bool(entities.severities) or entities.sort == "incidents"),
+            (
+                "surveys",
+                entities.nps_below is not None or entities.detractors or entities.sort == "nps",
+            ),
         )
         for topic, named in topical:
             if named:
@@ -202,9 +205,16 @@ class Planner:
             and leads
             and portfolio_score >= self.margins.portfolio_sure
         )
+        # "what's the total ARR renewing in Q1?": a renewal window named with the verb
+        renewing = (
+            entities.dates is not None
+            and RENEW_WORD.search(entities.masked) is not None
+            and leads
+            and ranking.best(DATA)[0] == "renewals"
+        )
         # "how many customers are in the Save quadrant?": a count of a filtered set
         counted = entities.counted and filtered
-        if owners or about_set or windowed or counted:
+        if owners or about_set or windowed or counted or renewing:
             plan = self._portfolio(make, ranking, entities, principal, resolver, state, None, today)
             # "how should we handle red accounts?": the playbook's guidance with the set
             if (
@@ -301,7 +311,12 @@ class Planner:
         intent = _topic(ranking, among=("list", *PORTFOLIO))
         if restrict is not None and intent not in ("renewals", "licenses"):
             intent = "list"  # a follow-up on a result set filters or sorts that set
-        topical = entities.severities or entities.nps_below is not None or entities.detractors
+        topical = (
+            entities.severities
+            or entities.nps_below is not None
+            or entities.detractors
+            or entities.sort in ("incidents", "nps")
+        )
         if topical and intent != "renewals":
             intent = "list"  # incidents or NPS across accounts: the filtered list
         filters: dict[str, Any] = {}
@@ -342,19 +357,20 @@ class Planner:
         # it is the renewal window ("renewing this quarter with a negative NPS")
         renewing = e.dates is not None and RENEW_WORD.search(e.masked or "") is not None
         since = None if renewing else look_back(e.masked or "", today)
+        incidents = bool(e.severities) or e.sort == "incidents"
+        voice = e.nps_below is not None or e.detractors or e.sort == "nps"
         if e.severities:
             filters["incident_severities"] = e.severities
-            if since is not None:
-                filters["incidents_since"] = since.isoformat()
-        if e.nps_below is not None or e.detractors:
-            if e.nps_below is not None:
-                filters["nps_below"] = e.nps_below
-            if e.detractors:
-                filters["detractors"] = True
-            if since is not None:
-                filters["surveys_since"] = since.isoformat()
+        if e.nps_below is not None:
+            filters["nps_below"] = e.nps_below
+        if e.detractors:
+            filters["detractors"] = True
+        if since is not None and incidents:
+            filters["incidents_since"] = since.isoformat()
+        if since is not None and voice:
+            filters["surveys_since"] = since.isoformat()
         dates = e.dates
-        if since is not None and (e.severities or e.nps_below is not None or e.detractors):
+        if since is not None and (incidents or voice):
             dates = None  # "sev1 incidents this quarter": not a renewal window
         if e.risk:
             filters["license_risk"] = e.risk
@@ -401,7 +417,7 @@ class Planner:
         if (
             intent == "health"
             and "bands" not in filters
-            and not (e.thresholds or e.sort or e.trend)
+            and not (e.thresholds or e.sort or e.trend or e.aggregate)
         ):
             filters["bands"] = list(self.vocabulary.at_risk_bands)
         return make(

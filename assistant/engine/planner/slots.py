@@ -74,6 +74,7 @@ COUNT_THEN_ORDER = re.compile(
     r"(?:\w+\s+){0,3}?(lowest|highest|biggest|largest|smallest)\b",
     _I,
 )
+INCIDENT_WORD = r"(?:incidents?|tickets?|outages?|escalations?|cases?|issues?|problems?)"
 # "the three riskiest renewals", "5 healthiest customers": a count, then a superlative
 COUNT_SUPERLATIVE = re.compile(
     rf"\b(\d{{1,3}}|{'|'.join(NUMBER_WORDS)})\s+(lowest|worst|weakest|riskiest|unhealthiest"
@@ -85,11 +86,17 @@ COUNT_SUPERLATIVE = re.compile(
 SUPERLATIVE = re.compile(
     r"\b(lowest|worst|weakest|riskiest|least healthy|unhealthiest|sickest"
     r"|healthiest|highest|strongest|biggest|largest|smallest)\b"
-    r"|\b(most|fewest|(?<!\bat )least)\s+(?=\$?arr\b|revenue\b|health)",  # "the most ARR"
+    r"|\b(most|fewest|(?<!\bat )least)\s+(?=\$?arr\b|revenue\b|health"  # "the most ARR"
+    rf"|(?:\w+\s+)?{INCIDENT_WORD}\b|nps\b|detractors?\b)",  # "the most sev1 incidents"
     _I,
 )
 DESCENDING = ("top", "highest", "biggest", "largest", "healthiest", "best", "strongest", "most")
 PLURAL_NOUN = re.compile(r"\b(?:accounts|customers|clients|ones|renewals)\b", _I)
+# the figure right after a superlative ("the most sev1 incidents", "the lowest NPS") sorts
+NAMED_SORT_KEYS = (
+    ("incidents", re.compile(rf"^\s*(?:\w+\s+)?{INCIDENT_WORD}\b", _I)),
+    ("nps", re.compile(r"^\s*(?:\w+\s+)?(?:nps|net promoter)\b", _I)),
+)
 SORT_KEYS = (
     ("arr", re.compile(r"\barr\b|revenue|biggest|largest|smallest", _I)),
     (
@@ -115,7 +122,14 @@ HEALTH_WORD = re.compile(r"health|scor(?:e|es|ed|ing)\b", _I)
 RENEW_WORD = re.compile(r"\brenew", _I)
 # "which of those renews first?", "who is up next": the soonest renewal, one (the singular
 # verb); "which of those renew first?" asks for their order (the plain renewals sort)
-SOONEST = re.compile(r"\brenews\s+(?:first|soonest|next)\b|\bsoonest\b|\bup\s+next\b", _I)
+SOONEST = re.compile(
+    r"\brenews\s+(?:first|soonest|next(?!\s+(?:week|month|quarter|year)))\b|\bsoonest\b"
+    r"|\bup\s+next\b",
+    _I,
+)
+# "the average health of our enterprise accounts", "the total ARR renewing in Q1": a figure
+# over the set (the list carries its total ARR and mean health), not a filter
+AGGREGATE = re.compile(r"\b(?:average|mean|total|combined|sum of|how much)\b", _I)
 # the message is about a set of accounts (the portfolio), not about how things are done
 SET_OF_ACCOUNTS = re.compile(
     r"\b(?:accounts|customers|clients|renewals|portfolio|book of business)\b"
@@ -144,7 +158,6 @@ NO_PARTNER = re.compile(r"\b(?:no|without(?:\s+a)?|not\s+(?:with\s+)?a)\s+partne
 
 # support incidents ("sev1 incidents", "severe tickets") and NPS ("a negative NPS", "NPS
 # below 20", "detractors"): filters on a set of accounts
-INCIDENT_WORD = r"(?:incidents?|tickets?|outages?|escalations?|cases?|issues?|problems?)"
 SEVERE_INCIDENTS = re.compile(
     rf"\b(?:severe|serious|major|critical|high[- ]severity|top[- ]severity)\s+{INCIDENT_WORD}\b",
     _I,
@@ -219,7 +232,11 @@ def parse_slots(message: str, vocabulary: Vocabulary, entities: Entities) -> Non
     if found:
         entities.limit = int(count) if count.isdigit() else NUMBER_WORDS[count.lower()]
         entities.descending = word in DESCENDING
-        entities.sort = next((key for key, rule in SORT_KEYS if rule.search(text)), "arr")
+        by = re.search(r"\bby\b", text, _I)  # "top 3 accounts by incidents"
+        named = by and next(
+            (key for key, rule in NAMED_SORT_KEYS if rule.search(text[by.end() :])), None
+        )
+        entities.sort = named or next((key for key, rule in SORT_KEYS if rule.search(text)), "arr")
         if word in ("first",):
             entities.sort, entities.descending = "renewal_date", False
     elif SOONEST.search(text):
@@ -229,12 +246,17 @@ def parse_slots(message: str, vocabulary: Vocabulary, entities: Entities) -> Non
     elif (superlative := SUPERLATIVE.search(text)) and not re.search(r"\brenew", text, _I):
         word = (superlative.group(1) or superlative.group(2)).lower()
         entities.descending = word in DESCENDING
-        entities.sort = next((key for key, rule in SORT_KEYS if rule.search(text)), "health")
+        after = text[superlative.end() :]
+        named = next((key for key, rule in NAMED_SORT_KEYS if rule.search(after)), None)
+        entities.sort = named or next(
+            (key for key, rule in SORT_KEYS if rule.search(text)), "health"
+        )
         if not PLURAL_NOUN.search(text):
             entities.limit = 1
     entities.months = months_back(text)
     entities.plural = bool(SET_OF_ACCOUNTS.search(text))
     entities.counted = bool(COUNT_OF_ACCOUNTS.search(text))
+    entities.aggregate = bool(AGGREGATE.search(text))
     entities.trend = (
         "declining" if DECLINING.search(text) else "improving" if IMPROVING.search(text) else None
     )

@@ -19,7 +19,7 @@ from assistant.tools.calculators import (
 from assistant.tools.filters import PortfolioRow
 from assistant.tools.health import HealthScore
 from assistant.tools.licenses import LicenseUtilization, ModuleLicense
-from assistant.tools.opportunities import Opportunities
+from assistant.tools.opportunities import Opportunities, Pipeline
 from assistant.tools.overview import AccountList, AccountOverview
 from assistant.tools.portfolio import ExpansionTargets, Renewals
 from assistant.tools.voice import IncidentSummary, SurveyTrend
@@ -268,6 +268,31 @@ def opportunities(r: Opportunities, m: str) -> list[str]:
             f"{fields} [{m}]"
         )
     return lines
+
+
+def pipeline(r: Pipeline, m: str, arguments: Mapping[str, Any]) -> list[str]:
+    """The deals across the accounts: how many, their total, one line each."""
+    parts = []
+    if arguments.get("close_from") and arguments.get("close_to"):
+        parts.append(f"closing between {arguments['close_from']} and {arguments['close_to']}")
+    if arguments.get("service"):
+        parts.append(f"for {arguments['service']}")
+    if arguments.get("missing"):
+        parts.append(f"without a {str(arguments['missing']).lower()}")
+    what = f"{r.matched} open opportunit{'y' if r.matched == 1 else 'ies'}"
+    head = " ".join([what, *parts]) + _shown(r.count, r.matched)
+    if not r.opportunities:
+        return [f"{head} [{m}]."]
+    rows = "\n".join(
+        f"- **{o.id}** \u201c{o.name}\u201d, {o.account_name} ({o.account_id}): {o.service}, "
+        f"stage {human(o.stage)}, {money(o.amount)}, closing {o.close_date.isoformat()} (in "
+        f"{o.days_to_close} days); {o.framework} missing: {', '.join(o.missing) or 'nothing'}"
+        for o in r.opportunities
+    )
+    total = (
+        f"Total amount of {'the ' + str(r.count) + ' shown' if r.count < r.matched else 'these'}"
+    )
+    return [f"{head} [{m}]:\n{rows}", f"{total}: {money(r.total_amount)} [{m}]."]
 
 
 def calculation(r: Calculation, m: str) -> list[str]:

@@ -35,7 +35,7 @@ from assistant.tools.base import ToolResult
 from assistant.tools.calculators import Calculation
 from assistant.tools.health import HealthScore
 from assistant.tools.licenses import LicenseUtilization
-from assistant.tools.opportunities import Opportunities
+from assistant.tools.opportunities import Opportunities, Pipeline
 from assistant.tools.overview import AccountList, AccountOverview
 from assistant.tools.portfolio import ExpansionTargets, Renewals
 from assistant.tools.registry import ToolRegistry
@@ -349,6 +349,10 @@ def _render(result: ToolResult, m: str, plan: Plan) -> tuple[list[str], list[Row
         quadrant = None if account else plan.tools[0].arguments.get("quadrant")
         rows = [Row(p.account_id, p.name, (p.quadrant, p.band)) for p in result.placements]
         return render.expansion(result, m, name, quadrant), (rows if not account else None)
+    if isinstance(result, Pipeline):
+        rows = [Row(o.account_id, o.account_name) for o in result.opportunities]
+        lines = render.pipeline(result, m, plan.tools[0].arguments)
+        return total_first(lines, plan), rows
     if isinstance(result, Opportunities):
         return render.opportunities(result, m), None
     if isinstance(result, SurveyTrend):

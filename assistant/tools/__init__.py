@@ -7,7 +7,7 @@ from assistant.tools.base import ToolContext
 from assistant.tools.calculators import CALCULATORS
 from assistant.tools.health import health_score
 from assistant.tools.licenses import license_utilization
-from assistant.tools.opportunities import opportunity
+from assistant.tools.opportunities import opportunity, pipeline
 from assistant.tools.overview import account_overview, list_accounts
 from assistant.tools.portfolio import expansion_targets, renewals_due
 from assistant.tools.registry import ToolRegistry
@@ -23,6 +23,7 @@ TOOLS = (
     support_incidents,
     expansion_targets,
     opportunity,
+    pipeline,
     *CALCULATORS,
 )
 

@@ -1,14 +1,15 @@
 """Open opportunities with their qualification fields (the rules' framework, e.g. MEDDICC)
-and the gaps in them."""
+and the gaps in them: one opportunity or account's (`opportunity`), or the pipeline across
+the accounts a caller may see (`pipeline`: close window, service, stage, a field missing)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
-from assistant.errors import NotFoundError, PermissionDeniedError
+from assistant.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from assistant.principal import Principal
 from assistant.rules.models import Rules
 from assistant.store.accounts import Opportunity
@@ -107,3 +108,80 @@ def _view(rules: Rules, row: Opportunity, account_name: str, today: dt.date) -> 
         total_fields=len(keys),
         missing=missing,
     )
+
+
+class PipelineInput(ToolInput):
+    close_from: dt.date | None = Field(default=None, description="closing on or after")
+    close_to: dt.date | None = Field(default=None, description="closing on or before")
+    service: str | None = Field(default=None, description="only deals for this service")
+    stage: str | None = Field(default=None, description="only deals at this stage")
+    missing: str | None = Field(
+        default=None, description="only deals without this qualification field (key or label)"
+    )
+    sort: Literal["close_date", "amount"] = Field(default="close_date")
+    descending: bool = Field(default=False, description="latest / largest first")
+    limit: int | None = Field(default=None, ge=1, le=500, description="at most this many")
+
+    @model_validator(mode="after")
+    def _window(self) -> Self:
+        if self.close_from and self.close_to and self.close_from > self.close_to:
+            raise ValueError(f"close_from {self.close_from} is after close_to {self.close_to}")
+        return self
+
+
+class Pipeline(Opportunities):
+    count: int = Field(description="opportunities listed (after the top-N cut)")
+    matched: int = Field(description="opportunities the filters keep")
+    total_amount: int = Field(description="amount of the opportunities listed")
+
+
+def pipeline(ctx: ToolContext, args: PipelineInput, principal: Principal) -> Pipeline:
+    """The open opportunities of every account you may see, soonest close first (or by
+    amount), optionally closing in a window (close_from, close_to), for one service, at one
+    stage, or without one qualification field (e.g. champion); each with its account,
+    amount, close date and the fields still missing; with the total amount."""
+    today = ctx.clock()
+    rules = ctx.rules
+    missing = _field_key(rules, args.missing) if args.missing else None
+    accounts = {a.id: a.name for a in ctx.store.accounts(principal.accounts)}
+    rows = [
+        row
+        for row in ctx.store.opportunities(sorted(accounts))
+        if (args.close_from is None or row.close_date >= args.close_from)
+        and (args.close_to is None or row.close_date <= args.close_to)
+        and (args.service is None or _same(row.service, args.service))
+        and (args.stage is None or _same(row.stage, args.stage))
+        and (missing is None or not getattr(row, missing))
+    ]
+    rows.sort(
+        key=lambda r: r.close_date.toordinal() if args.sort == "close_date" else r.amount,
+        reverse=args.descending,
+    )
+    shown = rows[: args.limit] if args.limit is not None else rows
+    views = [_view(rules, row, accounts[row.account_id], today) for row in shown]
+    return Pipeline(
+        as_of=max((row.as_of for row in rows), default=today),
+        source=["opportunities"],
+        opportunities=views,
+        count=len(views),
+        matched=len(rows),
+        total_amount=sum(v.amount for v in views),
+    )
+
+
+def _same(value: str, wanted: str) -> bool:
+    """ "proof of concept" is "proof_of_concept"; case does not matter."""
+
+    def norm(text: str) -> str:
+        return " ".join(text.replace("_", " ").replace("-", " ").lower().split())
+
+    return norm(value) == norm(wanted)
+
+
+def _field_key(rules: Rules, name: str) -> str:
+    """The key of a qualification field given by key or label; an error lists them."""
+    for field in rules.qualification.fields:
+        if _same(field.key, name) or _same(field.label, name):
+            return field.key
+    labels = ", ".join(f.label for f in rules.qualification.fields)
+    raise InvalidInputError(f"unknown {rules.qualification.name} field '{name}'; fields: {labels}")

@@ -133,6 +133,20 @@ def test_renewals(admin: httpx.Client, seller: httpx.Client) -> None:
     assert risky["renewals"] and all(r["overall"] < 50 for r in risky["renewals"])
 
 
+def test_incident_nps_and_trend_filters_as_query_parameters(admin: httpx.Client) -> None:
+    params = {"incident_severity": ["sev1", "sev2"], "incidents_since": "2026-10-01"}
+    severe = admin.get("/api/accounts", params=params).json()
+    assert severe["accounts"] and all(a["incidents"] >= 1 for a in severe["accounts"])
+    assert {a["incidents_since"] for a in severe["accounts"]} == {"2026-10-01"}
+    negative = admin.get("/api/accounts", params={"nps_below": 0, "sort": "nps"}).json()
+    scores = [a["nps"] for a in negative["accounts"]]
+    assert scores and scores == sorted(scores) and max(scores) < 0
+    declining = admin.get("/api/renewals", params={"days": 365, "trend": "declining"}).json()
+    assert declining["renewals"] and {r["trend"] for r in declining["renewals"]} == {"declining"}
+    bad = admin.get("/api/accounts", params={"incident_severity": "P9"})
+    assert bad.status_code == 422 and "severities: sev1, sev2, sev3, sev4" in bad.text
+
+
 def test_openapi_lists_the_account_routes(admin: httpx.Client) -> None:
     paths = admin.get("/openapi.json").json()["paths"]
     assert {

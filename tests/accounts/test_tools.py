@@ -315,6 +315,7 @@ def test_registry_schemas_and_argument_errors(loaded: Services) -> None:
         "support_incidents",
         "expansion_targets",
         "opportunity",
+        "pipeline",
         "calculate_license_risk",
         "calculate_health",
         "calculate_ltv",
@@ -385,3 +386,29 @@ def _walk(value: Any, key: str = "") -> list[tuple[str, Any]]:
     if isinstance(value, list):
         return [pair for v in value for pair in _walk(v, key)]
     return [(key, value)]
+
+
+def test_pipeline_across_the_visible_accounts(loaded: Services) -> None:
+    deals = x.opportunities()
+    every = call(loaded, "pipeline")
+    assert every["matched"] == len(deals) and every["count"] == len(deals)
+    closes = [o["close_date"] for o in every["opportunities"]]
+    assert closes == sorted(closes)  # soonest close first
+    window = call(loaded, "pipeline", close_from="2026-12-01", close_to="2026-12-31")
+    want = {d["id"] for d in deals if "2026-12-01" <= d["close_date"] <= "2026-12-31"}
+    assert {o["id"] for o in window["opportunities"]} == want and want
+    no_champion = call(loaded, "pipeline", missing="Champion")
+    assert {o["id"] for o in no_champion["opportunities"]} == {
+        d["id"] for d in deals if not d["meddicc"].get("champion")
+    }
+    biggest = call(loaded, "pipeline", sort="amount", descending=True, limit=2)
+    amounts = sorted((d["amount"] for d in deals), reverse=True)[:2]
+    assert [o["amount"] for o in biggest["opportunities"]] == amounts
+    assert biggest["total_amount"] == sum(amounts) and biggest["matched"] == len(deals)
+    with pytest.raises(InvalidInputError, match="fields: Metrics, Economic buyer"):
+        call(loaded, "pipeline", missing="budget")
+    some = deals[0]["account_id"]
+    scoped = loaded.tools.call("pipeline", {}, Principal(accounts=frozenset({some}))).model_dump(
+        mode="json"
+    )
+    assert {o["account_id"] for o in scoped["opportunities"]} == {some}

@@ -341,3 +341,29 @@ def test_how_to_handle_a_set_adds_the_playbooks_guidance() -> None:
         listing, Principal(), RESOLVER, TODAY
     )
     assert plan.knowledge_queries == []
+
+
+def test_deals_across_the_accounts_are_the_pipeline() -> None:
+    window = "Which opportunities close this quarter?"
+    plan = _ruled({window.lower(): {"renewals": 0.51, "opportunity": 0.47, "knowledge": 0.3}}).plan(
+        window, Principal(), RESOLVER, TODAY
+    )
+    assert (plan.scope, plan.intent) == ("portfolio", "opportunity")
+    assert [(t.name, t.arguments) for t in plan.tools] == [
+        ("pipeline", {"close_from": "2026-11-01", "close_to": "2026-12-31"})
+    ]
+    gap = "Which deals are missing a champion?"
+    plan = _ruled({gap.lower(): {"opportunity": 0.64, "knowledge": 0.3}}).plan(
+        gap, Principal(), RESOLVER, TODAY
+    )
+    assert [(t.name, t.arguments) for t in plan.tools] == [("pipeline", {"missing": "Champion"})]
+    biggest = "What are the biggest deals in the pipeline?"
+    plan = _ruled({biggest.lower(): {"opportunity": 0.3, "knowledge": 0.2}}).plan(
+        biggest, Principal(), RESOLVER, TODAY
+    )
+    assert plan.tools[0].arguments == {"sort": "amount", "descending": True}
+    how = "How do we build pipeline with partners?"
+    plan = _ruled({how.lower(): {"knowledge": 0.53, "opportunity": 0.2, "list": 0.1}}).plan(
+        how, Principal(), RESOLVER, TODAY
+    )
+    assert plan.scope == "knowledge"

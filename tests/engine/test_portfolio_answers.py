@@ -10,6 +10,7 @@ from assistant.engine.account_desk import total_first
 from assistant.engine.planner.plan import Entities, Plan
 from assistant.principal import Principal
 from assistant.services import Services
+from assistant.tools.opportunities import Pipeline
 from assistant.tools.overview import AccountList
 from assistant.tools.portfolio import Renewals
 
@@ -55,3 +56,14 @@ def test_a_question_for_a_total_leads_with_it(loaded: Services) -> None:
     assert total_first(lines, asked)[0] == lines[-1]
     listed = Plan("list", "portfolio", Entities())
     assert total_first(lines, listed) == lines
+
+
+def test_the_pipeline_reads_as_deals_with_their_gaps(loaded: Services) -> None:
+    arguments = {"missing": "Champion", "sort": "amount", "descending": True, "limit": 1}
+    result = loaded.tools.call("pipeline", arguments, ADMIN)
+    assert isinstance(result, Pipeline) and result.matched > 1
+    head, total = render.pipeline(result, "T1", arguments)
+    deal = result.opportunities[0]
+    assert head.startswith(f"{result.matched} open opportunities without a champion; the top 1")
+    assert f"**{deal.id}**" in head and "champion" in head.split("missing: ")[1]
+    assert total == f"Total amount of the 1 shown: {money(deal.amount)} [T1]."

@@ -27,7 +27,16 @@ def portfolio_filters(
     quadrant: str | None = None,
     license_risk: Annotated[str | None, Query(description="any module at this level")] = None,
     module: str | None = None,
-    sort: Literal["name", "arr", "health", "renewal_date"] | None = None,
+    trend: Literal["declining", "stable", "improving"] | None = None,
+    partnered: Annotated[bool | None, Query(description="a partner works it (or not)")] = None,
+    incident_severity: Annotated[
+        list[str] | None, Query(description="with incidents of this severity; repeat")
+    ] = None,
+    incidents_since: Day | None = None,
+    nps_below: Annotated[int | None, Query(ge=-100, le=101, description="0: negative")] = None,
+    detractors: Annotated[bool | None, Query(description="with an NPS detractor")] = None,
+    surveys_since: Day | None = None,
+    sort: Literal["name", "arr", "health", "renewal_date", "incidents", "nps"] | None = None,
     descending: bool = False,
     limit: Annotated[int | None, Query(ge=1, le=500)] = None,
 ) -> dict[str, Any]:
@@ -44,6 +53,13 @@ def portfolio_filters(
         "quadrant": quadrant,
         "license_risk": license_risk,
         "module": module,
+        "trend": trend,
+        "partnered": partnered,
+        "incident_severities": incident_severity,
+        "incidents_since": incidents_since,
+        "nps_below": nps_below,
+        "detractors": detractors,
+        "surveys_since": surveys_since,
         "sort": sort,
         "limit": limit,
     }

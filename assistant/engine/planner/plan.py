@@ -83,6 +83,8 @@ class Entities:
     severities: list[str] = field(default_factory=list)  # "sev1 incidents"
     nps_below: int | None = None  # "a negative NPS" -> 0
     detractors: bool = False  # "accounts with detractors"
+    pipeline: bool = False  # about the deals across the accounts ("which opportunities ...")
+    missing_field: str | None = None  # "deals missing a champion": that field's label
     aggregate: bool = False  # a total or mean over the set ("the average health of ...")
     counted: bool = False  # asks how many accounts are in a set ("how many customers are red")
     framework: str | None = None  # the qualification framework named (an alias resolves)

@@ -161,6 +161,11 @@ class Planner:
                 )
             target = [_name(resolver, reference.account_ids[0])]
             return self._account(make, ranking, entities, target, state, "reference", clauses)
+        deals = ranking.scores.get("opportunity", 0.0)
+        if entities.pipeline and (
+            deals >= knowledge or entities.missing_field or entities.dates is not None
+        ):  # "which opportunities close this quarter?": the deals across the accounts
+            return make("opportunity", "portfolio", tools=[_pipeline(entities)])
         owners = bool(entities.people) or entities.mine
         portfolio_score = ranking.best(PORTFOLIO)[1]
         # "which customers have a negative NPS?": a filter on one account topic's figures
@@ -426,6 +431,23 @@ class Planner:
             tools=[ToolStep("list_accounts", filters)],
             follow_up="results" if restrict else None,
         )
+
+
+def _pipeline(entities: Entities) -> ToolStep:
+    """The pipeline step: the close window, a service, a missing field, an order, a count."""
+    arguments: dict[str, Any] = {}
+    if entities.dates is not None:
+        arguments["close_from"] = entities.dates.start.isoformat()
+        arguments["close_to"] = entities.dates.end.isoformat()
+    if entities.services:
+        arguments["service"] = entities.services[0]
+    if entities.missing_field:
+        arguments["missing"] = entities.missing_field
+    if entities.sort == "arr" or (entities.sort and entities.descending):
+        arguments["sort"], arguments["descending"] = "amount", True  # "the biggest deals"
+    if entities.limit:
+        arguments["limit"] = entities.limit
+    return ToolStep("pipeline", arguments)
 
 
 def entities_text(entities: Entities) -> str:

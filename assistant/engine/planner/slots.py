@@ -32,6 +32,7 @@ class Vocabulary:
     framework_aliases: tuple[str, ...] = ()
     top_risk: str = "High"
     over_level: str = "over-deployed"
+    fields: tuple[str, ...] = ()  # the qualification framework's field labels
     severities: tuple[str, ...] = ()  # support incident severities, most severe first
     severe: tuple[str, ...] = ()  # the ones whose count is a warning
     extra: dict[str, str] = field(default_factory=dict)
@@ -91,7 +92,9 @@ SUPERLATIVE = re.compile(
     _I,
 )
 DESCENDING = ("top", "highest", "biggest", "largest", "healthiest", "best", "strongest", "most")
-PLURAL_NOUN = re.compile(r"\b(?:accounts|customers|clients|ones|renewals)\b", _I)
+PLURAL_NOUN = re.compile(
+    r"\b(?:accounts|customers|clients|ones|renewals|deals|opportunities)\b", _I
+)
 # the figure right after a superlative ("the most sev1 incidents", "the lowest NPS") sorts
 NAMED_SORT_KEYS = (
     ("incidents", re.compile(rf"^\s*(?:\w+\s+)?{INCIDENT_WORD}\b", _I)),
@@ -173,6 +176,9 @@ NPS_BELOW = re.compile(
     _I,
 )
 DETRACTORS = re.compile(r"\bdetractors?\b", _I)
+# the deals across the accounts ("which opportunities close this quarter?", "our pipeline")
+PIPELINE = re.compile(r"\b(?:opportunities|deals|pipeline)\b", _I)
+LACKING = r"\b(?:missing|without|no|lacking|lack|gaps? (?:in|on))\s+(?:an?\s+|the\s+|any\s+)?"
 
 
 def _severity(name: str) -> str:
@@ -271,6 +277,10 @@ def parse_slots(message: str, vocabulary: Vocabulary, entities: Entities) -> Non
     elif found := NPS_BELOW.search(text):
         entities.nps_below = int(found.group(1))
     entities.detractors = bool(DETRACTORS.search(text))
+    entities.pipeline = bool(PIPELINE.search(text))
+    entities.missing_field = next(
+        (f for f in vocabulary.fields if re.search(LACKING + _phrase(f), text, _I)), None
+    )
     entities.mine = bool(
         re.search(
             r"\bmy\s+(?:\w+\s+){0,2}(?:accounts|customers|book|portfolio|renewals)\b|\bi\s+(?:own|manage|cover)\b",

@@ -22,6 +22,7 @@ def from_rules(rules: Rules, segments: Sequence[str] = ()) -> Vocabulary:
         framework_aliases=tuple(rules.qualification.aliases),
         top_risk=rules.licenses.levels[0].name,
         over_level=rules.licenses.over_deployed,
+        fields=tuple(f.label for f in rules.qualification.fields),
         severities=tuple(rules.support.severities),
         severe=tuple(rules.support.severe),
     )

@@ -367,3 +367,26 @@ def test_deals_across_the_accounts_are_the_pipeline() -> None:
         how, Principal(), RESOLVER, TODAY
     )
     assert plan.scope == "knowledge"
+
+
+def test_the_first_n_and_only_the_x_ones_refer_to_the_result_set() -> None:
+    rows = [Row(f"ACC-{n}", f"Account {n}") for n in range(1, 6)]
+    state = State(rows=rows)
+    assert refer("compare the first two", state) == Reference(("ACC-1", "ACC-2"), "several")
+    assert refer("the last 2", state) == Reference(("ACC-4", "ACC-5"), "several")
+    assert refer("only the enterprise ones", state).account_ids == tuple(r.account_id for r in rows)
+    assert refer("just the red accounts", state).kind == "several"
+    assert refer("compare the first two", State(rows=rows[:1])).kind != "several"
+    # a filter named on the set narrows it ("just the enterprise ones")
+    question = "Only the enterprise ones"
+    planner = Planner(
+        FixedMatcher({question.lower(): {"list": 0.3, "knowledge": 0.4}}),
+        Vocabulary(
+            bands=("red",), healthy_bands=(), quadrants=(), risk_levels=(),
+            segments=("enterprise",),
+        ),
+        rules=SHIPPED,
+    )  # fmt: skip
+    plan = planner.plan(question, Principal(), RESOLVER, TODAY, state)
+    assert plan.tools[0].arguments["segment"] == "enterprise"
+    assert plan.tools[0].arguments["account_ids"] == [r.account_id for r in rows]

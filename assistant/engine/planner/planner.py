@@ -146,7 +146,16 @@ class Planner:
             targets = [_name(resolver, a) for a in reference.account_ids]
             return _compare(make, ranking, targets, "results")
         # "which one has the lowest health?": an order or a filter on the set referred to
-        picks = several and bool(entities.sort or entities.limit or entities.bands)
+        picks = several and bool(
+            entities.sort
+            or entities.limit
+            or entities.bands
+            or entities.segment
+            or entities.thresholds
+            or entities.trend
+            or entities.severities
+            or entities.nps_below is not None
+        )
         if reference.kind != "none" and (data_score >= knowledge or picks):
             if reference.kind == "several":
                 return self._portfolio(

@@ -41,6 +41,13 @@ WHICH_ONE = re.compile(r"\bwhich\s+(?:one|ones|of\s+(?:them|those|these))\b", re
 # discussed ("their CSM" stays the last one)
 DISCUSSED = re.compile(r"\b(them|those|these|both|the two|each|which one)\b", re.I)
 RECENT = 4  # accounts discussed that a follow-up may refer to together
+# "compare the first two", "the top 3 of those", "the last two": that many of the set
+FIRST_N = re.compile(r"\bthe\s+(first|top|last|bottom)\s+(two|three|four|five|[2-9])\b", re.I)
+COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5}
+# "only the enterprise ones", "just the red accounts": the set, narrowed by what it names
+ONLY = re.compile(
+    r"\b(?:only|just)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:ones|accounts|customers|deals)\b", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -124,6 +131,14 @@ class Reference:
 def refer(message: str, state: State) -> Reference:
     """Resolve "those", "the second", "the high one", "their" against the state."""
     rows = state.rows
+    ids = tuple(dict.fromkeys(r.account_id for r in rows))
+    if len(ids) > 1 and (several := FIRST_N.search(message)):
+        word = several.group(2).lower()
+        count = int(word) if word.isdigit() else COUNTS[word]
+        chosen = ids[-count:] if several.group(1).lower() in ("last", "bottom") else ids[:count]
+        return Reference(chosen, "several")
+    if len(ids) > 1 and ONLY.search(message):
+        return Reference(ids, "several")
     if rows:
         found = ORDINAL.search(message)
         if found and len(rows) > 1:
@@ -137,7 +152,6 @@ def refer(message: str, state: State) -> Reference:
                 return Reference((chosen[0].account_id,), "one")
             if chosen:
                 return Reference(tuple(dict.fromkeys(r.account_id for r in chosen)), "several")
-        ids = tuple(dict.fromkeys(r.account_id for r in rows))
         if (PLURAL.search(message) or WHICH_ONE.search(message)) and len(ids) > 1:
             return Reference(ids, "several")
     if len(state.recent) > 1 and DISCUSSED.search(message):

@@ -135,8 +135,8 @@ def refer(message: str, state: State) -> Reference:
     if len(ids) > 1 and (several := FIRST_N.search(message)):
         word = several.group(2).lower()
         count = int(word) if word.isdigit() else COUNTS[word]
-        chosen = ids[-count:] if several.group(1).lower() in ("last", "bottom") else ids[:count]
-        return Reference(chosen, "several")
+        last = several.group(1).lower() in ("last", "bottom")
+        return Reference(ids[-count:] if last else ids[:count], "several")
     if len(ids) > 1 and ONLY.search(message):
         return Reference(ids, "several")
     if rows:

@@ -278,7 +278,8 @@ def pipeline(r: Pipeline, m: str, arguments: Mapping[str, Any]) -> list[str]:
     if arguments.get("service"):
         parts.append(f"for {arguments['service']}")
     if arguments.get("missing"):
-        parts.append(f"without a {str(arguments['missing']).lower()}")
+        field = str(arguments["missing"]).lower()
+        parts.append(f"without {article(field)}")
     what = f"{r.matched} open opportunit{'y' if r.matched == 1 else 'ies'}"
     head = " ".join([what, *parts]) + _shown(r.count, r.matched)
     if not r.opportunities:

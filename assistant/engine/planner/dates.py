@@ -73,6 +73,8 @@ BOUND = re.compile(
     rf"({_MONTH}(?:\s+\d{{1,2}})?(?:,?\s+\d{{4}})?|\d{{4}}-\d{{2}}-\d{{2}})\b",
     _I,
 )
+# "the last month", "the past 2 quarters": a window back from today
+LOOK_BACK = re.compile(rf"\b(?:last|past|previous)\s+(?:{_COUNT}\s+)?{_UNIT}\b", _I)
 # "by the end of Q1": from today to the quarter's end, not the whole quarter
 UNTIL_QUARTER = re.compile(r"\b(?:by|before|until|till|through)\s+(?:the\s+)?(?:end\s+of\s+)?$", _I)
 
@@ -201,7 +203,7 @@ def _calendar_unit(today: dt.date, which: str, unit: str, phrase: str) -> DateRa
 def months_back(message: str) -> int | None:
     """ "over the last 6 months" -> 6, "the last month" -> 1, "the past quarter" -> 3, "the
     last 45 days" -> 2 (a look-back window of the trend and incident tools, whole months)."""
-    found = re.search(rf"\b(?:last|past|previous)\s+(?:{_COUNT}\s+)?{_UNIT}\b", message, _I)
+    found = LOOK_BACK.search(message)
     if found is None:
         return None
     count = _count(found.group(1)) if found.group(1) else 1
@@ -212,7 +214,6 @@ def months_back(message: str) -> int | None:
     return max(1, math.ceil(months[unit] - 1e-9))
 
 
-LOOK_BACK = re.compile(rf"\b(?:last|past|previous)\s+(?:{_COUNT}\s+)?{_UNIT}\b", _I)
 THIS_UNIT = re.compile(r"\b(?:this|the current)\s+(week|month|quarter|year)\b", _I)
 SINCE = re.compile(
     rf"\bsince\s+(?:the\s+)?(?:start\s+of\s+)?({_MONTH}(?:,?\s+\d{{4}})?|\d{{4}}-\d{{2}}-\d{{2}})\b",

@@ -350,7 +350,7 @@ def _render(result: ToolResult, m: str, plan: Plan) -> tuple[list[str], list[Row
         rows = [Row(p.account_id, p.name, (p.quadrant, p.band)) for p in result.placements]
         return render.expansion(result, m, name, quadrant), (rows if not account else None)
     if isinstance(result, Pipeline):
-        rows = [Row(o.account_id, o.account_name) for o in result.opportunities]
+        rows = [Row(o.account_id, o.account_name, (o.id,)) for o in result.opportunities]
         lines = render.pipeline(result, m, plan.tools[0].arguments)
         return total_first(lines, plan), rows
     if isinstance(result, Opportunities):

@@ -118,6 +118,9 @@ class PipelineInput(ToolInput):
     missing: str | None = Field(
         default=None, description="only deals without this qualification field (key or label)"
     )
+    opportunity_ids: list[OpportunityId] | None = Field(
+        default=None, description="only these deals (a follow-up on a list of them)"
+    )
     sort: Literal["close_date", "amount"] = Field(default="close_date")
     descending: bool = Field(default=False, description="latest / largest first")
     limit: int | None = Field(default=None, ge=1, le=500, description="at most this many")
@@ -152,6 +155,7 @@ def pipeline(ctx: ToolContext, args: PipelineInput, principal: Principal) -> Pip
         and (args.service is None or _same(row.service, args.service))
         and (args.stage is None or _same(row.stage, args.stage))
         and (missing is None or not getattr(row, missing))
+        and (args.opportunity_ids is None or row.id in args.opportunity_ids)
     ]
     rows.sort(
         key=lambda r: r.close_date.toordinal() if args.sort == "close_date" else r.amount,

@@ -390,3 +390,23 @@ def test_the_first_n_and_only_the_x_ones_refer_to_the_result_set() -> None:
     plan = planner.plan(question, Principal(), RESOLVER, TODAY, state)
     assert plan.tools[0].arguments["segment"] == "enterprise"
     assert plan.tools[0].arguments["account_ids"] == [r.account_id for r in rows]
+
+
+def test_a_pick_on_a_deal_list_picks_deals() -> None:
+    rows = [Row("ACC-1", "Acme", ("OPP-001",)), Row("ACC-2", "Bolt", ("OPP-002",))]
+    state = State("opportunity", rows=rows)
+    question = "Which of those is the biggest?"
+    plan = _ruled({question.lower(): {"list": 0.5, "knowledge": 0.3}}).plan(
+        question, Principal(), RESOLVER, TODAY, state
+    )
+    assert [(t.name, t.arguments) for t in plan.tools] == [
+        (
+            "pipeline",
+            {
+                "sort": "amount",
+                "descending": True,
+                "limit": 1,
+                "opportunity_ids": ["OPP-001", "OPP-002"],
+            },
+        )
+    ]

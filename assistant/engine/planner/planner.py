@@ -24,7 +24,7 @@ from typing import Any
 from assistant.engine.account_names import AccountName, words_of
 from assistant.engine.planner.calculations import calculation
 from assistant.engine.planner.dates import look_back, parse_window
-from assistant.engine.planner.entities import EntityResolver, Found
+from assistant.engine.planner.entities import OPPORTUNITY_ID, EntityResolver, Found
 from assistant.engine.planner.fields import overview_fields
 from assistant.engine.planner.intents import IntentMatcher, Ranking
 from assistant.engine.planner.margins import Margins, shipped_margins
@@ -156,6 +156,11 @@ class Planner:
             or entities.severities
             or entities.nps_below is not None
         )
+        listed = _deals(state) if several and state.intent == "opportunity" else []
+        if listed and (entities.sort or entities.limit or entities.missing_field):
+            step = _pipeline(entities)  # "which of those is the biggest?" after a deal list
+            step.arguments["opportunity_ids"] = listed
+            return make("opportunity", "portfolio", tools=[step], follow_up="results")
         if reference.kind != "none" and (data_score >= knowledge or picks):
             if reference.kind == "several":
                 return self._portfolio(
@@ -457,6 +462,11 @@ def _pipeline(entities: Entities) -> ToolStep:
     if entities.limit:
         arguments["limit"] = entities.limit
     return ToolStep("pipeline", arguments)
+
+
+def _deals(state: State) -> list[str]:
+    """The opportunity ids of the deal list the previous turn gave."""
+    return [label for row in state.rows for label in row.labels if OPPORTUNITY_ID.fullmatch(label)]
 
 
 def entities_text(entities: Entities) -> str:

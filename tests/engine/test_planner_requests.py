@@ -410,3 +410,17 @@ def test_a_pick_on_a_deal_list_picks_deals() -> None:
             },
         )
     ]
+
+
+def test_the_topic_a_filter_names_is_not_what_the_question_asks() -> None:
+    """'How should we handle accounts with sev1 incidents?' scores highest as incidents (the
+    filter's topic); among the rest it asks what to do, so the guidance comes with the set."""
+    how = "How should we handle accounts with sev1 incidents?"
+    scores = {"incidents": 0.77, "actions": 0.5, "list": 0.48, "knowledge": 0.46}
+    plan = _ruled({how.lower(): scores}).plan(how, Principal(), RESOLVER, TODAY)
+    assert plan.tools[0].arguments == {"incident_severities": ["sev1"]}
+    assert plan.knowledge_queries == [how]
+    which = "Which accounts had sev1 incidents?"
+    scores = {"incidents": 0.84, "list": 0.47, "actions": 0.3, "knowledge": 0.3}
+    plan = _ruled({which.lower(): scores}).plan(which, Principal(), RESOLVER, TODAY)
+    assert plan.knowledge_queries == []

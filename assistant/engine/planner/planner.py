@@ -194,6 +194,7 @@ class Planner:
         for topic, named in topical:
             if named:
                 portfolio_score = max(portfolio_score, ranking.scores.get(topic, 0.0))
+        filtered_topics = [topic for topic, named in topical if named]
         filtered = any(
             (
                 entities.dates,
@@ -239,7 +240,7 @@ class Planner:
             if (
                 plan.clarify is None
                 and plan.intent in ("list", "renewals")
-                and self._asks_action(ranking)
+                and self._asks_action(ranking, filtered_topics)
             ):
                 plan.knowledge_queries = [message]
             return plan
@@ -300,9 +301,11 @@ class Planner:
             tools=_account_steps(intent, account_id, entities),
         )
 
-    def _asks_action(self, ranking: Ranking) -> bool:
-        """The actions intent leads the message, or comes within the margin of the best."""
-        best, best_score = ranking.best(DATA)
+    def _asks_action(self, ranking: Ranking, topics: Sequence[Intent] = ()) -> bool:
+        """The actions intent leads the message, or comes within the margin of the best;
+        `topics` the message's filters account for ("accounts with sev1 incidents": the
+        incidents) do not count as what it asks."""
+        best, best_score = ranking.best(tuple(i for i in DATA if i not in topics))
         actions = ranking.scores.get("actions", 0.0)
         return best == "actions" or (
             actions >= best_score - self.margins.actions_margin and best != "opportunity"

@@ -424,3 +424,19 @@ def test_the_topic_a_filter_names_is_not_what_the_question_asks() -> None:
     scores = {"incidents": 0.84, "list": 0.47, "actions": 0.3, "knowledge": 0.3}
     plan = _ruled({which.lower(): scores}).plan(which, Principal(), RESOLVER, TODAY)
     assert plan.knowledge_queries == []
+
+
+def test_a_month_is_not_an_unknown_account_and_which_accounts_with_a_filter_lists() -> None:
+    deals = "Which deals close in January?"
+    plan = _ruled({deals.lower(): {"opportunity": 0.4, "knowledge": 0.45, "list": 0.2}}).plan(
+        deals, Principal(), RESOLVER, TODAY
+    )
+    assert plan.clarify is None
+    assert plan.tools[0].arguments == {"close_from": "2027-01-01", "close_to": "2027-01-31"}
+    which = "Which SMB customers have detractors?"
+    scores = {"knowledge": 0.46, "list": 0.44, "surveys": 0.43}  # knowledge a little ahead
+    vocabulary = from_rules(SHIPPED, ("smb", "enterprise"))
+    plan = Planner(FixedMatcher({which.lower(): scores}), vocabulary, rules=SHIPPED).plan(
+        which, Principal(), RESOLVER, TODAY
+    )
+    assert plan.tools[0].arguments == {"segment": "smb", "detractors": True}

@@ -8,6 +8,7 @@ matching compares the shape of a question, not its names.
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,6 +17,14 @@ from rapidfuzz import fuzz
 
 from assistant.engine.account_names import AccountName, NameMatch, NameResolver, words_of
 from assistant.engine.planner.plan import Person
+
+# month and weekday names (the standard library's), which a capital letter does not make
+# an account name
+CALENDAR_WORDS = frozenset(
+    name.lower()
+    for name in (*calendar.month_name, *calendar.month_abbr, *calendar.day_name)
+    if name
+)
 
 OPPORTUNITY_ID = re.compile(r"\bopp-?(\d{3,})\b", re.I)
 ACCOUNT_ID = re.compile(r"\bacc-?(\d{3,})\b", re.I)
@@ -133,6 +142,7 @@ class EntityResolver:
                 and len(bare) > 2
                 and position > 0
                 and not (self.names.is_ordinary(lowered))
+                and lowered not in CALENDAR_WORDS  # "close in January" names a month
             )
             if name_like:
                 run.append(bare)

@@ -77,6 +77,7 @@ class Entities:
     descending: bool | None = None
     months: int | None = None
     mine: bool = False  # "my accounts"
+    which: bool = False  # asks which accounts ("which SMB customers have detractors?")
     plural: bool = False  # about a set of accounts ("which accounts", "where are we")
     trend: str | None = None  # "declining health": the score's trend
     partnered: bool | None = None  # "no partner" -> False

@@ -215,7 +215,7 @@ class Planner:
         )
         leads = portfolio_score >= knowledge + self.margins.portfolio_lead
         about_set = entities.plural and (
-            (filtered and portfolio_score >= knowledge)
+            (filtered and (portfolio_score >= knowledge or entities.which))
             or (leads and (filtered or portfolio_score >= self.margins.portfolio_sure))
         )
         # "renewing in the next month", "health under 50": a window or a threshold with a

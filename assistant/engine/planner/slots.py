@@ -190,6 +190,14 @@ def _severity(name: str) -> str:
     return r"\b" + r"[\s_-]?".join(pieces) + r"\b"
 
 
+# "which SMB customers ...", "what accounts ...": the message asks for accounts by name
+WHICH_ACCOUNTS = re.compile(
+    r"\b(?:which|what)\s+(?:of\s+(?:my|our|the)\s+)?(?:[\w-]+\s+){0,2}?(?:accounts|customers"
+    r"|clients)\b",
+    _I,
+)
+
+
 def _number(value: str) -> float:
     return float(value)
 
@@ -261,6 +269,7 @@ def parse_slots(message: str, vocabulary: Vocabulary, entities: Entities) -> Non
             entities.limit = 1
     entities.months = months_back(text)
     entities.plural = bool(SET_OF_ACCOUNTS.search(text))
+    entities.which = bool(WHICH_ACCOUNTS.search(text))
     entities.counted = bool(COUNT_OF_ACCOUNTS.search(text))
     entities.aggregate = bool(AGGREGATE.search(text))
     entities.trend = (

@@ -13,7 +13,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Self
+from typing import Any, Literal, Self, TypeVar
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -27,6 +27,7 @@ from assistant.tools.licenses import known_module, risk_levels
 Segment = Literal["enterprise", "mid_market", "smb"]
 SortKey = Literal["name", "arr", "health", "renewal_date", "incidents", "nps"]
 Trend = Literal["declining", "stable", "improving"]
+Row = TypeVar("Row")
 SURVEY_MONTHS = 12  # the NPS window without a date, as survey_trend's default
 
 
@@ -197,6 +198,22 @@ def check_severities(rules: Rules, filters: PortfolioFilters) -> list[str] | Non
     return chosen
 
 
+def top(rows: list[Row], limit: int | None) -> list[Row]:
+    """The first `limit` rows (all of them without a limit)."""
+    return rows[:limit] if limit is not None else rows
+
+
+def totals(rows: Sequence[PortfolioRow], shown: Sequence[PortfolioRow]) -> dict[str, Any]:
+    """What a portfolio result says of its rows: how many it lists (`shown`, after the
+    top-N cut) of how many matched (`rows`), their ARR and mean health."""
+    return {
+        "count": len(shown),
+        "matched": len(rows),
+        "total_arr": sum(r.arr for r in shown),
+        "average_health": average_health(shown),
+    }
+
+
 def average_health(rows: Sequence[PortfolioRow]) -> float | None:
     """The mean latest overall score of the rows that have one (1 decimal); None without."""
     scores = [r.overall for r in rows if r.overall is not None]
@@ -220,8 +237,7 @@ def select_accounts(
 ) -> list[PortfolioRow]:
     """Filter, sort and cut `accounts` as `filters` say; every row with band, trend and
     quadrant (and the incident count or NPS when those filter)."""
-    rows = matching(ctx, accounts, filters)
-    return rows[: filters.limit] if filters.limit is not None else rows
+    return top(matching(ctx, accounts, filters), filters.limit)
 
 
 def matching(

@@ -14,6 +14,7 @@ from assistant.principal import Principal
 from assistant.rules.models import Rules
 from assistant.store.accounts import Opportunity
 from assistant.tools.base import AccountId, ToolContext, ToolInput, ToolResult
+from assistant.tools.filters import top
 
 OpportunityId = Annotated[
     str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[Oo][Pp][Pp]-\d{3,}$")
@@ -161,7 +162,7 @@ def pipeline(ctx: ToolContext, args: PipelineInput, principal: Principal) -> Pip
         key=lambda r: r.close_date.toordinal() if args.sort == "close_date" else r.amount,
         reverse=args.descending,
     )
-    shown = rows[: args.limit] if args.limit is not None else rows
+    shown = top(rows, args.limit)
     views = [_view(rules, row, accounts[row.account_id], today) for row in shown]
     return Pipeline(
         as_of=max((row.as_of for row in rows), default=today),

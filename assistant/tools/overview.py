@@ -14,9 +14,10 @@ from assistant.tools.base import AccountInput, ToolContext, ToolResult
 from assistant.tools.filters import (
     PortfolioFilters,
     PortfolioRow,
-    average_health,
     extra_sources,
     matching,
+    top,
+    totals,
 )
 
 
@@ -97,13 +98,10 @@ def list_accounts(ctx: ToolContext, args: ListAccountsInput, principal: Principa
     health, renewal_date; descending) and cut to the top `limit` (`matched` counts every
     account the filters keep). Use it to find an account's id by its name."""
     rows = matching(ctx, ctx.store.accounts(principal.accounts), args)
-    shown = rows[: args.limit] if args.limit is not None else rows
+    shown = top(rows, args.limit)
     return AccountList(
         as_of=ctx.clock(),
         source=["accounts", "health_snapshots", *extra_sources(args)],
-        count=len(shown),
-        matched=len(rows),
         accounts=shown,
-        total_arr=sum(r.arr for r in shown),
-        average_health=average_health(shown),
+        **totals(rows, shown),
     )

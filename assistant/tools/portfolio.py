@@ -13,11 +13,12 @@ from assistant.tools.base import AccountId, ToolContext, ToolResult
 from assistant.tools.filters import (
     PortfolioFilters,
     PortfolioRow,
-    average_health,
     check_names,
     extra_sources,
     matching,
     select_accounts,
+    top,
+    totals,
 )
 
 
@@ -53,17 +54,14 @@ def renewals_due(ctx: ToolContext, args: RenewalsInput, principal: Principal) ->
         update={"renewal_from": start, "renewal_to": last, "sort": args.sort or "renewal_date"}
     )
     rows = matching(ctx, ctx.store.accounts(principal.accounts), window)
-    shown = rows[: args.limit] if args.limit is not None else rows
+    shown = top(rows, args.limit)
     return Renewals(
         as_of=today,
         source=["accounts", "health_snapshots", *extra_sources(args)],
         days=args.days,
         window_end=end,
-        count=len(shown),
-        matched=len(rows),
         renewals=[Renewal(**row.model_dump()) for row in shown],
-        total_arr=sum(r.arr for r in shown),
-        average_health=average_health(shown),
+        **totals(rows, shown),
     )
 
 

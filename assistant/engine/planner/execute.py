@@ -18,7 +18,7 @@ from assistant.engine.types import ToolCall
 from assistant.principal import Principal
 from assistant.store.accounts import Account
 from assistant.tools.base import ToolResult
-from assistant.tools.filters import average_health, sort_value
+from assistant.tools.filters import sort_value, totals
 from assistant.tools.licenses import LicenseUtilization
 from assistant.tools.overview import AccountList
 from assistant.tools.portfolio import Renewals
@@ -75,38 +75,15 @@ class Run:
         return max(1, min(1095, (dt.date.fromisoformat(day) - today).days))
 
     def _filter(self, result: ToolResult, local: dict[str, Any]) -> ToolResult:
-        if isinstance(result, AccountList):
+        if isinstance(result, AccountList | Renewals):
+            field = "accounts" if isinstance(result, AccountList) else "renewals"
             rows = [
                 r
-                for r in result.accounts
+                for r in getattr(result, field)
                 if self._keep(r.account_id, r.overall, r.renewal_date, local)
             ]
             shown = _ordered(rows, local)
-            return result.model_copy(
-                update={
-                    "accounts": shown,
-                    "count": len(shown),
-                    "matched": len(rows),
-                    "total_arr": sum(r.arr for r in shown),
-                    "average_health": average_health(shown),
-                }
-            )
-        if isinstance(result, Renewals):
-            due = [
-                r
-                for r in result.renewals
-                if self._keep(r.account_id, r.overall, r.renewal_date, local)
-            ]
-            shown = _ordered(due, local)
-            return result.model_copy(
-                update={
-                    "renewals": shown,
-                    "count": len(shown),
-                    "matched": len(due),
-                    "total_arr": sum(r.arr for r in shown),
-                    "average_health": average_health(shown),
-                }
-            )
+            return result.model_copy(update={field: shown, **totals(rows, shown)})
         if isinstance(result, LicenseUtilization):
             ids = local.get("account_ids")
             modules = [m for m in result.modules if ids is None or m.account_id in ids]

@@ -92,19 +92,10 @@ class AccountStore:
         )
 
     def surveys(self, account_id: str, since: dt.date, until: dt.date) -> list[Survey]:
-        return self._all(
-            select(Survey)
-            .where(Survey.account_id == account_id, Survey.date >= since, Survey.date <= until)
-            .order_by(Survey.date, Survey.kind, Survey.respondent)
-        )
+        return self.surveys_of([account_id], since, until)
 
     def incidents(self, account_id: str, since: dt.date, until: dt.date) -> list[Incident]:
-        return self._all(
-            select(Incident)
-            .where(Incident.account_id == account_id, Incident.month >= since)
-            .where(Incident.month <= until)
-            .order_by(Incident.month, Incident.severity)
-        )
+        return self.incidents_of([account_id], since, until)
 
     def surveys_of(
         self, account_ids: Sequence[str], since: dt.date, until: dt.date
@@ -114,7 +105,7 @@ class AccountStore:
             select(Survey)
             .where(Survey.account_id.in_(list(account_ids)))
             .where(Survey.date >= since, Survey.date <= until)
-            .order_by(Survey.account_id, Survey.date)
+            .order_by(Survey.account_id, Survey.date, Survey.kind, Survey.respondent)
         )
 
     def incidents_of(
@@ -125,7 +116,7 @@ class AccountStore:
             select(Incident)
             .where(Incident.account_id.in_(list(account_ids)))
             .where(Incident.month >= since, Incident.month <= until)
-            .order_by(Incident.account_id, Incident.month)
+            .order_by(Incident.account_id, Incident.month, Incident.severity)
         )
 
     def outcomes(self, account_id: str) -> list[Outcome]:

@@ -91,6 +91,16 @@ class Entities:
     framework: str | None = None  # the qualification framework named (an alias resolves)
     masked: str = ""  # the message with its entities replaced by placeholders
 
+    @property
+    def about_incidents(self) -> bool:
+        """A filter or order on support incidents ("sev1 incidents", "the most incidents")."""
+        return bool(self.severities) or self.sort == "incidents"
+
+    @property
+    def about_surveys(self) -> bool:
+        """A filter or order on survey answers ("a negative NPS", "detractors")."""
+        return self.nps_below is not None or self.detractors or self.sort == "nps"
+
 
 @dataclass(frozen=True)
 class ToolStep:

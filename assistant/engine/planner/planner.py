@@ -185,11 +185,8 @@ class Planner:
         # "which customers have a negative NPS?": a filter on one account topic's figures
         # makes that topic a portfolio question too
         topical: tuple[tuple[Intent, bool], ...] = (
-            ("incidents", bool(entities.severities) or entities.sort == "incidents"),
-            (
-                "surveys",
-                entities.nps_below is not None or entities.detractors or entities.sort == "nps",
-            ),
+            ("incidents", entities.about_incidents),
+            ("surveys", entities.about_surveys),
         )
         for topic, named in topical:
             if named:
@@ -333,13 +330,7 @@ class Planner:
         intent = _topic(ranking, among=("list", *PORTFOLIO))
         if restrict is not None and intent not in ("renewals", "licenses"):
             intent = "list"  # a follow-up on a result set filters or sorts that set
-        topical = (
-            entities.severities
-            or entities.nps_below is not None
-            or entities.detractors
-            or entities.sort in ("incidents", "nps")
-        )
-        if topical and intent != "renewals":
+        if (entities.about_incidents or entities.about_surveys) and intent != "renewals":
             intent = "list"  # incidents or NPS across accounts: the filtered list
         filters: dict[str, Any] = {}
         people = list(entities.people)
@@ -379,8 +370,7 @@ class Planner:
         # it is the renewal window ("renewing this quarter with a negative NPS")
         renewing = e.dates is not None and RENEW_WORD.search(e.masked or "") is not None
         since = None if renewing else look_back(e.masked or "", today)
-        incidents = bool(e.severities) or e.sort == "incidents"
-        voice = e.nps_below is not None or e.detractors or e.sort == "nps"
+        incidents, voice = e.about_incidents, e.about_surveys
         if e.severities:
             filters["incident_severities"] = e.severities
         if e.nps_below is not None:

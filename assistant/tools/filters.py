@@ -88,6 +88,16 @@ class PortfolioFilters(ToolInput):
     descending: bool = Field(default=False, description="sort high to low / latest first")
     limit: int | None = Field(default=None, ge=1, le=500, description="at most this many")
 
+    @property
+    def reads_incidents(self) -> bool:
+        """Filtered or sorted by support incidents (the rows then carry the counts)."""
+        return self.incident_severities is not None or self.sort == "incidents"
+
+    @property
+    def reads_surveys(self) -> bool:
+        """Filtered or sorted by NPS (the rows then carry the NPS and detractors)."""
+        return self.nps_below is not None or bool(self.detractors) or self.sort == "nps"
+
     @model_validator(mode="after")
     def _ranges(self) -> Self:
         low, high = self.health_at_least, self.health_below
@@ -225,9 +235,9 @@ def extra_sources(args: PortfolioFilters) -> list[str]:
     sources = []
     if args.license_risk is not None or args.module is not None:
         sources.append("licenses")
-    if args.incident_severities is not None:
+    if args.reads_incidents:
         sources.append("incidents")
-    if args.nps_below is not None or args.detractors:
+    if args.reads_surveys:
         sources.append("surveys")
     return sources
 
@@ -282,11 +292,11 @@ def matching(
             ):
                 continue
         rows.append(row)
-    if severities is None and filters.sort == "incidents":
-        severities = list(rules.support.severities)  # "the most incidents": of any severity
-    if severities is not None:
+    if filters.reads_incidents:  # "the most incidents" without severities: of any severity
+        if severities is None:
+            severities = list(rules.support.severities)
         rows = _with_incidents(ctx, rows, severities, filters.incidents_since)
-    if filters.nps_below is not None or filters.detractors or filters.sort == "nps":
+    if filters.reads_surveys:
         rows = _with_nps(ctx, rows, filters)
     return _sorted(rows, filters)
 

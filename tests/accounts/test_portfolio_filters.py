@@ -228,9 +228,11 @@ def test_sort_by_incidents_and_nps_and_the_mean_health(loaded: Services) -> None
     top = sorted(counts.values(), reverse=True)[:3]
     assert [r["incidents"] for r in by_incidents["accounts"]] == top
     assert by_incidents["matched"] == len(counts)
+    assert "incidents" in by_incidents["source"]  # the table the order read
     by_nps = call(loaded, "list_accounts", sort="nps")["accounts"]
     scores = [r["nps"] for r in by_nps if r["nps"] is not None]
     assert scores == sorted(scores) and scores[0] < 0
+    assert "surveys" in call(loaded, "list_accounts", sort="nps")["source"]
     assert all(r["nps"] is None for r in by_nps[len(scores) :])  # no answers: last
     listed = call(loaded, "list_accounts", segment="enterprise")
     overall = [x.latest_overall(r["account_id"]) for r in listed["accounts"]]

@@ -138,8 +138,14 @@ def sentence_spans(text: str) -> list[Span]:
 
 
 def _units(text: str) -> list[tuple[int, int, str, str]]:
-    spans: list[tuple[int, int, str, str]] = []
-    for block in _blocks(text):
+    return [(start, end, sentence, kind) for start, end, sentence, kind, _ in _numbered(text)]
+
+
+def _numbered(text: str) -> list[tuple[int, int, str, str, int]]:
+    """Each sentence's span, text, kind and the number of the block (paragraph, list item,
+    row) it stands in."""
+    spans: list[tuple[int, int, str, str, int]] = []
+    for number, block in enumerate(_blocks(text)):
         joined, origin = _joined(text, block)
         whole = block.kind in ("row", "line")
         # a list item's marker ("-", "9.") is no sentence: the splitter would cut "9." off
@@ -158,7 +164,7 @@ def _units(text: str) -> list[tuple[int, int, str, str]]:
             last = first + len(body) - 1
             sentence = _clean(body, bullet=block.kind == "item" and first == 0)
             if sentence:
-                spans.append((origin[first], origin[last] + 1, sentence, block.kind))
+                spans.append((origin[first], origin[last] + 1, sentence, block.kind, number))
     return spans
 
 
@@ -185,6 +191,12 @@ def sentence_kinds(text: str) -> tuple[str, ...]:
     """What each sentence of `split_sentences(text)` stands in: `item` (a list item), `row`
     (a table row), `line` (a record or code line) or `paragraph`."""
     return tuple(kind for _, _, _, kind in _units(text))
+
+
+def sentence_blocks(text: str) -> tuple[int, ...]:
+    """The number of the block (paragraph, list item, table row) each sentence of
+    `split_sentences(text)` stands in: the sentences of one list item share it."""
+    return tuple(number for *_, number in _numbered(text))
 
 
 def unwrap(text: str) -> str:

@@ -9,13 +9,13 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from assistant import tracing
-from assistant.engine.composer import GroundedComposer
+from assistant.engine.composer import Composition, GroundedComposer
 from assistant.engine.planner.state import State
 from assistant.engine.types import ChatResponse, Fallback, SearchHit, SearchResponse
 from assistant.errors import InvalidInputError, MessageTooLongError
 from assistant.principal import Principal
 from assistant.retrieval.filters import SearchFilter
-from assistant.retrieval.hybrid import HybridRetriever
+from assistant.retrieval.hybrid import HybridRetriever, SearchResult
 from assistant.retrieval.text import tokenize
 from assistant.store.conversations import ConversationStore, Turn
 
@@ -197,20 +197,11 @@ class ChatEngine:
                     fallback=fallback,
                 )
         query = retrieval_query(text, history)
-        depth = max(self.k, self.composer.config.chunks_considered)
-        result = self.retriever.search(  # also in the knowledge base's own names for its concepts
-            self.composer.glossary.expand(query),
-            depth,
-            SearchFilter(visible_accounts=principal.accounts),
-        )
-        compose_start = time.perf_counter()
-        with tracing.span("compose", composer="grounded") as span:
-            composition = self.composer.compose(
-                query, result, focus=text if query != text else None
-            )
-            span.set(citations=len(composition.citations), declined=composition.declined)
-        timings = dict(result.timings_ms)
-        timings["compose"] = (time.perf_counter() - compose_start) * 1000
+        result, composition, timings = self._knowledge(query, text, principal)
+        if composition.declined and query != text:
+            # read as a follow-up ("What's a tiger team and when do we use it?" has an "it")
+            # but not answered with the last question: the message may stand on its own
+            result, composition, timings = self._knowledge(text, text, principal)
         response = ChatResponse(
             conversation_id=conversation_id or "",
             answer=composition.answer,
@@ -232,6 +223,27 @@ class ChatEngine:
             state,
             fallback=fallback,
         )
+
+    def _knowledge(
+        self, query: str, text: str, principal: Principal
+    ) -> tuple[SearchResult, Composition, dict[str, float]]:
+        """The knowledge base's answer to `query` (`text` with the last question when it
+        reads as a follow-up), with the retrieval and composition timings."""
+        depth = max(self.k, self.composer.config.chunks_considered)
+        result = self.retriever.search(  # also in the knowledge base's own names for its concepts
+            self.composer.glossary.expand(query),
+            depth,
+            SearchFilter(visible_accounts=principal.accounts),
+        )
+        compose_start = time.perf_counter()
+        with tracing.span("compose", composer="grounded") as span:
+            composition = self.composer.compose(
+                query, result, focus=text if query != text else None
+            )
+            span.set(citations=len(composition.citations), declined=composition.declined)
+        timings = dict(result.timings_ms)
+        timings["compose"] = (time.perf_counter() - compose_start) * 1000
+        return result, composition, timings
 
     def _record(
         self,

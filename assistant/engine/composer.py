@@ -42,7 +42,7 @@ from assistant.engine.types import Citation
 from assistant.retrieval.hybrid import Hit, SearchResult
 from assistant.retrieval.lexical import StoredChunk
 from assistant.retrieval.text import tokenize
-from ingest.sentences import sentence_kinds, split_sentences
+from ingest.sentences import sentence_blocks, sentence_kinds, split_sentences
 
 DECLINE = (
     "The knowledge base does not cover this question, so I won't guess. "
@@ -103,6 +103,23 @@ _ASKS_LIST = re.compile(
     re.I,
 )
 _LISTED = ("item", "row")
+_NUMBER_WORDS = {
+    word: n
+    for n, word in enumerate(
+        ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven"),
+        start=2,
+    )
+} | {"twelve": 12}
+# "What's the difference between Harvest and Guard?", "Sound vs Watch", "compare A with B",
+# "how does A differ from B": the two things compared
+_COMPARED = (
+    re.compile(r"\bdiffer\w*\s+between\s+(.+?)\s+and\s+(.+?)\s*[?.!]*$", re.I),
+    re.compile(r"\bcompare\s+(.+?)\s+(?:and|with|to|against)\s+(.+?)\s*[?.!]*$", re.I),
+    re.compile(r"\b(?:how|in what way)\s+\w+\s+(.+?)\s+differ\s+from\s+(.+?)\s*[?.!]*$", re.I),
+    re.compile(r"([^\W\d_][\w\s-]*?)\s+(?:vs\.?|versus)\s+([\w\s-]+?)\s*(?:[:;,?.!]|$)", re.I),
+)
+# "the four quadrants", "5 stages": how many items the list asked for holds, and of what
+_COUNTED = re.compile(rf"\b({_COUNTS})\s+(?:[a-z-]+\s+){{0,2}}([a-z-]+s)\b", re.I)
 # list items this close in meaning to the question (cosine) answer it together (chosen by
 # reading the dev split's list answers: items of the list asked about lay within 0.02 of
 # each other, an item asked about alone 0.08 or more above the rest)
@@ -252,6 +269,7 @@ class _Candidate:
     position: int = 0
     kind: str = "paragraph"
     semantic: float | None = None
+    block: int = -1  # the paragraph, list item or row it stands in (-1: not known)
 
 
 def _pairs(tokens: Sequence[str]) -> set[tuple[str, str]]:
@@ -319,7 +337,11 @@ class GroundedComposer:
         the previous turn count for a third, and the (mixed) query vector counts less."""
         hits = result.hits
         terms = list(dict.fromkeys(tokenize(question)))
-        equivalences = self.glossary.equivalences(focus or question)
+        equivalences = self.glossary.equivalences(focus or question) + tuple(
+            (frozenset({full}), frozenset({short}))  # "exec" said, "executive" written
+            for short in terms
+            for full in result.completions(short)
+        )
         evidence = self.coverage(terms, hits, result.idf, equivalences)
         signals = {"best_dense": float(result.best_dense), "evidence": evidence}
         if not hits or self.declines(result.best_dense, evidence):
@@ -431,6 +453,7 @@ class GroundedComposer:
             )
             sentences = sentence_lists[rank]
             kinds = sentence_kinds(hit.chunk.text)
+            blocks = sentence_blocks(hit.chunk.text)
             semantic = self._similarities(result, hit, len(sentences))
             for position, sentence in enumerate(sentences):
                 token_list = _tokens(sentence)
@@ -455,7 +478,15 @@ class GroundedComposer:
                 if len(sentence) > 400:
                     score *= 0.8
                 candidate = _Candidate(
-                    sentence, hit, rank, score * penalty, tokens, position, kind, similarity
+                    sentence,
+                    hit,
+                    rank,
+                    score * penalty,
+                    tokens,
+                    position,
+                    kind,
+                    similarity,
+                    blocks[position] if len(blocks) == len(sentences) else -1,
                 )
                 by_chunk.setdefault(hit.chunk.id, []).append(candidate)
                 if len(tokens) >= 3:
@@ -475,6 +506,13 @@ class GroundedComposer:
                 if listed:
                     list_chunk = other.hit.chunk.id
                     break
+        counted = _counted(question) if listing else None
+        if counted is not None and _item_count(listed) != counted[0]:
+            # "What are the four quadrants called?": a list of that many items under a
+            # heading or introduction that names them, in the best chunk that has one
+            found = self._counted_list(counted, hits, by_chunk)
+            if found:
+                listed, list_chunk = found
         # a figure asked for ("the list price", "how many letters") is no list of sections
         sections = not listed and not _figures_asked(question)
         outline = (
@@ -485,6 +523,9 @@ class GroundedComposer:
         if not outline and not listed:
             listed = self._items_of_one_list(leader, by_chunk)
         chosen = outline or listed or self._passage(candidates)
+        sides = [] if outline or listed else self._sides(question, candidates, by_chunk)
+        if sides:  # a comparison: the best sentence on each side leads
+            chosen = [*sides, *(c for c in chosen if not any(c is side for side in sides))]
         # an outline is the whole answer (each section cited); a list may take two more
         extra = 0 if outline else 2 if listed else self.config.max_sentences - len(chosen)
         limit = len(chosen) + extra
@@ -616,6 +657,66 @@ class GroundedComposer:
         intro = sentences[first - 1] if first > 0 else None
         return [intro, *items] if intro is not None else items
 
+    @staticmethod
+    def _sides(
+        question: str, candidates: Sequence[_Candidate], by_chunk: dict[str, list[_Candidate]]
+    ) -> list[_Candidate]:
+        """For a question comparing two things the knowledge base names ("the difference
+        between Harvest and Guard"), the best sentence holding each side's words (with the
+        rest of its list item); empty when the question compares nothing or a side is
+        nowhere (the checks then decide)."""
+        pair = next((m for m in (p.search(question) for p in _COMPARED) if m), None)
+        if pair is None:
+            return []
+        found: list[_Candidate] = []
+        for n, side in enumerate(pair.groups()):
+            words = tokenize(side)
+            # the side's words, fewer from the far end while no sentence holds them all
+            # ("tell me about Harvest vs Guard": "Harvest")
+            best = None
+            while words and best is None:
+                best = next((c for c in candidates if set(words) <= c.tokens), None)
+                words = words[1:] if n == 0 else words[:-1]
+            if best is None:
+                return []
+            item = [
+                c
+                for c in by_chunk.get(best.hit.chunk.id, [])
+                if c is best or (best.kind in _LISTED and best.block >= 0 and c.block == best.block)
+            ]
+            found.extend(c for c in item if not any(c is f for f in found))
+        return found
+
+    def _counted_list(
+        self,
+        counted: tuple[int, str],
+        hits: Sequence[Hit],
+        by_chunk: dict[str, list[_Candidate]],
+    ) -> tuple[list[_Candidate], str] | None:
+        """The first list (in rank order of the chunks) of exactly the count of items asked
+        for whose chunk names the things counted (in its title and headings or in the
+        sentence before the list), with that sentence, and its chunk's id."""
+        count, stem = counted
+        for hit in hits:
+            sentences = by_chunk.get(hit.chunk.id, [])
+            path = _token_set(str(hit.metadata.get("section", "")))
+            position = 0
+            while position < len(sentences):
+                if sentences[position].kind not in _LISTED:
+                    position += 1
+                    continue
+                last = position
+                while last + 1 < len(sentences) and sentences[last + 1].kind in _LISTED:
+                    last += 1
+                items = list(sentences[position : last + 1])
+                intro = sentences[position - 1] if position > 0 else None
+                named = stem in path or (intro is not None and stem in intro.tokens)
+                if named and _item_count(items) == count:
+                    listed = items[: self.config.list_items]
+                    return ([intro, *listed] if intro is not None else listed), hit.chunk.id
+                position = last + 1
+        return None
+
     def _outline(
         self,
         leader: _Candidate,
@@ -706,6 +807,22 @@ class GroundedComposer:
         if vectors is None or len(vectors) != count:
             return None
         return np.asarray(vectors @ result.query_vector, dtype=np.float32)
+
+
+def _counted(question: str) -> tuple[int, str] | None:
+    """(count, token of the things counted) of a list question that gives its size."""
+    found = _COUNTED.search(question)
+    if found is None:
+        return None
+    number = found.group(1).lower()
+    count = int(number) if number.isdigit() else _NUMBER_WORDS.get(number, 0)
+    stems = tokenize(found.group(2))
+    return (count, stems[0]) if count >= 2 and stems else None
+
+
+def _item_count(sentences: Sequence[_Candidate]) -> int:
+    """How many list items (or table rows) `sentences` hold: an item may span sentences."""
+    return len({c.block for c in sentences if c.kind in _LISTED and c.block >= 0})
 
 
 def _repeats(candidate: _Candidate, chosen: Sequence[_Candidate]) -> bool:

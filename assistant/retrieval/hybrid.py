@@ -67,6 +67,8 @@ class SearchResult:
     document: Callable[[str], list[StoredChunk]] = lambda _: []
     # how much each content word of a text carries its meaning (`HybridRetriever.salience`)
     salience: Callable[[str], dict[str, float]] = lambda _: {}
+    # the index words a short form the corpus lacks begins ("exec" -> "execut")
+    completions: Callable[[str], tuple[str, ...]] = lambda _: ()
 
 
 def reciprocal_rank_fusion(
@@ -275,6 +277,7 @@ class HybridRetriever:
             degraded,
             functools.partial(index.document, where=where),
             self.salience,
+            index.completions,
         )
 
     def _complete(

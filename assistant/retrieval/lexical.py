@@ -7,6 +7,8 @@ with the manifest generation; a server notices a newer stamp and reloads.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import json
 import logging
 import math
@@ -28,6 +30,8 @@ from assistant.retrieval.text import tokenize
 log = logging.getLogger(__name__)
 _RECORDS = "chunks.jsonl"
 _DOC_FREQ = "doc_freq.json"
+_SHORT_FORM = 4  # letters a short form ("exec", "admin") needs before it is completed
+_COMPLETIONS = 3  # a short form that begins more index words than this is ambiguous
 _SENTENCES = "sentence_vectors.npy"  # float16 rows, all chunks' sentences end to end
 _OFFSETS = "sentence_offsets.npy"  # chunk n owns rows offsets[n]:offsets[n + 1]
 
@@ -50,6 +54,7 @@ class LexicalIndex:
         self.chunks = list(chunks)
         self.generation = generation
         self.doc_freq = doc_freq or {}
+        self._sorted_vocabulary: list[str] | None = None
         self._sentences = sentences
         self._positions = {chunk.id: n for n, chunk in enumerate(self.chunks)}
         self._bm25: bm25s.BM25 | None = None
@@ -80,6 +85,31 @@ class LexicalIndex:
         total = len(self.chunks)
         df = max(self.doc_freq.get(token, 0), 1)
         return math.log(1.0 + (total - df + 0.5) / (df + 0.5))
+
+    def completions(self, token: str) -> tuple[str, ...]:
+        """The index words a short form the corpus lacks begins ("exec" -> "execut", as in
+        "executive"; "config" -> "configur"): at most `_COMPLETIONS` of them, none for a
+        known word, a short one (under `_SHORT_FORM` letters) or one that begins many."""
+        if len(token) < _SHORT_FORM or not token.isalpha() or token in self.doc_freq:
+            return ()
+        vocabulary = self._vocabulary()
+        start = bisect.bisect_left(vocabulary, token)
+        found = list(
+            itertools.takewhile(
+                lambda word: word.startswith(token),
+                vocabulary[start : start + _COMPLETIONS + 1],
+            )
+        )
+        return tuple(found) if len(found) <= _COMPLETIONS else ()
+
+    def _vocabulary(self) -> list[str]:
+        if self._sorted_vocabulary is None:
+            self._sorted_vocabulary = sorted(self.doc_freq)
+        return self._sorted_vocabulary
+
+    def expanded(self, tokens: list[str]) -> list[str]:
+        """`tokens` with the completions of the short forms among them."""
+        return [*tokens, *(w for t in tokens for w in self.completions(t))]
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -123,7 +153,9 @@ class LexicalIndex:
         query word is in the vocabulary."""
         if self._bm25 is None:
             return None
-        tokens = [token for token in tokenize(query) if token in self._bm25.vocab_dict]
+        tokens = [
+            token for token in self.expanded(tokenize(query)) if token in self._bm25.vocab_dict
+        ]
         if not tokens:
             return None
         scores = np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)

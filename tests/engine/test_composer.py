@@ -581,3 +581,94 @@ def test_a_message_is_embedded_once_for_the_plan_and_the_search(
         assert not vector.flags.writeable  # shared between callers
     finally:
         services.close()
+
+
+def test_a_list_of_the_count_asked_for_answers_even_below_a_stronger_summary() -> None:
+    """'What are the four quadrants called?': the best sentence is the summary (it names the
+    grid, not the quadrants); the chunk headed by the quadrants holds a list of exactly four
+    items, each of two sentences: all four come whole, in order."""
+    summary = "Every customer sits on a grid of two axes: health and spend per employee."
+    grid = (
+        "The health axis splits at 70.\n\n"
+        "- Nurture: health 70 or above and low spend. Sell more here.\n"
+        "- Keep: health 70 or above and high spend. Protect and renew.\n"
+        "- Fix: health below 70 and low spend. Fix value first.\n"
+        "- Defend: health below 70 and high spend. Revenue at risk.\n"
+    )
+    hits = [
+        hit("summary", summary, 0.03, section="Quadrants Playbook"),
+        hit("grid", grid, 0.02, section="Quadrants Playbook > The grid"),
+        hit("other", "Renewals start 9 months out:\n- plan\n- negotiate\n- sign\n- close", 0.01),
+    ]
+    answer = GroundedComposer().compose("What are the four quadrants called?", result(hits)).answer
+    order = [answer.index(name) for name in ("Nurture:", "Keep:", "Fix:", "Defend:")]
+    assert order == sorted(order), answer
+    assert "Protect and renew." in answer and "Revenue at risk." in answer
+    assert "negotiate" not in answer
+    # three items asked for: no list of three is there, so the four are not forced on it
+    three = GroundedComposer().compose("What are the three quadrants?", result(hits)).answer
+    assert "Defend:" not in three
+
+
+def test_a_comparison_leads_with_both_sides() -> None:
+    """'What's the difference between Keep and Defend?': the best sentence of each side (with
+    the rest of its list item) leads, whatever the order of the scores."""
+    grid = (
+        "The health axis splits at 70.\n\n"
+        "- Nurture: health 70 or above and low spend. Sell more here.\n"
+        "- Keep: health 70 or above and high spend. Protect and renew.\n"
+        "- Defend: health below 70 and high spend. Revenue at risk.\n"
+    )
+    hits = [hit("grid", grid, 0.03, section="Playbook > The grid")]
+    for question in (
+        "What's the difference between Keep and Defend?",
+        "Keep vs Defend: what changes?",
+        "How does Keep differ from Defend?",
+    ):
+        answer = GroundedComposer().compose(question, result(hits)).answer
+        assert answer.startswith(
+            "Keep: health 70 or above and high spend. [1] Protect and renew."
+        ), (
+            question,
+            answer,
+        )
+        assert "Defend: health below 70 and high spend. [1] Revenue at risk." in answer
+        assert "Nurture" not in answer
+
+
+def test_a_short_form_counts_as_the_word_it_begins() -> None:
+    """'exec' is not in the corpus but begins 'executive' (stem 'execut'): the index
+    completes it for BM25, and the composer counts a sentence saying 'executive' as saying
+    'exec'; a known word, a short one or an ambiguous start is not completed."""
+    chunks = [
+        StoredChunk("a", "The manager books an executive call within one week.", {}),
+        StoredChunk("b", "Configuration takes two days; the config file is checked.", {}),
+        StoredChunk("c", "Renewals are planned early. Renewal risk is reviewed.", {}),
+    ]
+    index = LexicalIndex.build(chunks, [c.text for c in chunks])
+    assert index.completions("exec") == ("execut",)
+    assert index.completions("execut") == ()  # a word the corpus has
+    assert index.completions("rev") == ()  # too short to complete
+    scores = index.scores("exec call")
+    assert scores is not None and int(np.argmax(scores)) == 0
+    hits = [Hit(chunks[0], 0.03), Hit(chunks[2], 0.01)]
+    found = SearchResult(hits, 0.6, idf=index.idf, completions=index.completions)
+    plain = SearchResult(hits, 0.6, idf=index.idf)
+    composer = GroundedComposer()
+    question = "When do we get an exec on a call?"
+    completed = composer.compose(question, found).signals["answer_overlap"]
+    assert completed > composer.compose(question, plain).signals["answer_overlap"]
+
+
+def test_a_message_with_a_pronoun_that_stands_alone_is_answered_alone(indexed: Services) -> None:
+    """'What is training and when does it happen?' reads as a follow-up (it has an 'it'); with
+    the last question about another topic the mixed search declines, the message alone
+    answers."""
+    first = indexed.chat.chat("Who won the football world cup final?", Principal())
+    assert first.declined
+    follow = indexed.chat.chat(
+        "What is the training for administrators and when does it happen?",
+        Principal(),
+        first.conversation_id,
+    )
+    assert not follow.declined and "Training for administrators" in follow.answer

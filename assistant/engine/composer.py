@@ -506,11 +506,11 @@ class GroundedComposer:
                 if listed:
                     list_chunk = other.hit.chunk.id
                     break
-        counted = _counted(question) if listing else None
-        if counted is not None and _item_count(listed) != counted[0]:
+        sized = _counted(question) if listing else None
+        if sized is not None and _item_count(listed) != sized[0]:
             # "What are the four quadrants called?": a list of that many items under a
             # heading or introduction that names them, in the best chunk that has one
-            found = self._counted_list(counted, hits, by_chunk)
+            found = self._counted_list(sized, hits, by_chunk)
             if found:
                 listed, list_chunk = found
         # a figure asked for ("the list price", "how many letters") is no list of sections

@@ -140,6 +140,9 @@ def test_identity() -> None:
         ("renew before the end of the year", "2026-11-01", "2026-12-31"),
         ("by year-end", "2026-11-01", "2026-12-31"),
         ("by the end of this month", "2026-11-01", "2026-11-30"),
+        # 2026-11-01 is a Sunday: three weekdays on is Wednesday
+        ("gets a call within 3 working days", "2026-11-01", "2026-11-04"),
+        ("within 5 business days", "2026-11-01", "2026-11-06"),
     ],
 )
 def test_date_windows(message: str, start: str, end: str) -> None:

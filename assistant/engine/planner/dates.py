@@ -14,6 +14,7 @@ import datetime as dt
 import math
 import re
 
+import numpy as np
 from dateutil import parser as date_parser
 from dateutil.relativedelta import relativedelta
 
@@ -47,8 +48,11 @@ _MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if
 _MONTH = rf"({'|'.join(sorted(_MONTHS, key=len, reverse=True))})\.?"
 _I = re.I
 
+# "within 3 working days": weekdays (numpy's business-day calendar, Monday to Friday)
 AHEAD = re.compile(
-    rf"\b(?:next|within|coming|upcoming|in|over)\s+(?:the\s+)?(?:next\s+)?{_COUNT}\s+{_UNIT}\b", _I
+    rf"\b(?:next|within|coming|upcoming|in|over)\s+(?:the\s+)?(?:next\s+)?{_COUNT}\s+"
+    rf"((?:business|working)\s+)?{_UNIT}\b",
+    _I,
 )
 # "in the next month", "within a week": one unit from today (as "the next two months" is two);
 # a bare "next month" / "this quarter" is the calendar unit
@@ -88,6 +92,12 @@ def _span(unit: str, count: int) -> relativedelta:
     if unit == "quarter":
         return relativedelta(months=3 * count)
     return relativedelta(**{f"{unit}s": count})
+
+
+def _business_days(today: dt.date, count: int) -> dt.date:
+    """The day `count` weekdays after `today`."""
+    moved = np.busday_offset(np.datetime64(today, "D"), count, roll="backward")
+    return dt.date.fromisoformat(str(moved))
 
 
 def _quarter_start(year: int, quarter: int) -> dt.date:
@@ -130,7 +140,11 @@ def parse_window(message: str, today: dt.date) -> DateRange | None:
         )
     found = AHEAD.search(message)
     if found:
-        end = today + _span(found.group(2), _count(found.group(1)))
+        count, unit = _count(found.group(1)), found.group(3)
+        if found.group(2) and unit.lower().startswith("day"):
+            end = _business_days(today, count)
+        else:
+            end = today + _span(unit, count)
         return DateRange(today, end, found.group(0))
     found = QUARTER.search(message)
     if found:

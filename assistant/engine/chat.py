@@ -25,11 +25,15 @@ if TYPE_CHECKING:
 
 __all__ = ["ChatEngine", "Principal", "retrieval_query"]
 
+_CONTINUES = re.compile(r"^\s*(and|also|so|then|what about|how about|what if|why|same)\b", re.I)
 _FOLLOW_UP = re.compile(
-    r"^\s*(and|also|so|then|what about|how about|what if|why|same)\b"
-    r"|\b(it|its|that|this|those|these|they|them|their|there|he|she)\b",
+    _CONTINUES.pattern + r"|\b(it|its|that|this|those|these|they|them|their|there|he|she)\b",
     re.I,
 )
+# a message read as a follow-up only by a pronoun, with this many content words, may well
+# stand alone ("What does a partner need before it can deliver our services?"): it is
+# searched alone first
+_STANDS_ALONE_WORDS = 4
 
 
 def retrieval_query(message: str, history: list[Turn]) -> str:
@@ -38,6 +42,12 @@ def retrieval_query(message: str, history: list[Turn]) -> str:
     if previous and len(tokenize(message)) <= 6 and _FOLLOW_UP.search(message):
         return f"{previous} {message}"
     return message
+
+
+def _stands_alone(message: str) -> bool:
+    """Whether a message that reads as a follow-up only by a pronoun says enough to be
+    searched on its own first ("What's a tiger team and when do we use it?")."""
+    return not _CONTINUES.search(message) and len(tokenize(message)) >= _STANDS_ALONE_WORDS
 
 
 class ChatEngine:
@@ -197,11 +207,13 @@ class ChatEngine:
                     fallback=fallback,
                 )
         query = retrieval_query(text, history)
-        result, composition, timings = self._knowledge(query, text, principal)
-        if composition.declined and query != text:
-            # read as a follow-up ("What's a tiger team and when do we use it?" has an "it")
-            # but not answered with the last question: the message may stand on its own
-            result, composition, timings = self._knowledge(text, text, principal)
+        tries = [query, text] if query != text else [text]
+        if len(tries) == 2 and _stands_alone(text):
+            tries.reverse()
+        for attempt in tries:  # the other reading when the first declines
+            result, composition, timings = self._knowledge(attempt, text, principal)
+            if not composition.declined:
+                break
         response = ChatResponse(
             conversation_id=conversation_id or "",
             answer=composition.answer,

@@ -439,6 +439,7 @@ class GroundedComposer:
         weights = {t: idf(t) * math.log(1 + len(hits) / (1 + local[t])) for t in terms}
         total = sum(weights.values()) or 1.0
         question_pairs = _pairs(tokenize(question))
+        counted_things = _things_listed(question) if listing else None
         top_score = hits[0].score or 1.0
         candidates: list[_Candidate] = []
         by_chunk: dict[str, list[_Candidate]] = {}
@@ -472,7 +473,7 @@ class GroundedComposer:
                         + 0.1 * prior
                         + phrase
                     )
-                score += _figure_bonus(question, sentence)
+                score += _figure_bonus(question, sentence) + _count_bonus(counted_things, sentence)
                 if position == 0:
                     score += 0.03
                 if len(sentence) > 400:
@@ -498,7 +499,10 @@ class GroundedComposer:
         best = leader.score
         listed = self._whole_list(leader, by_chunk[leader.hit.chunk.id]) if listing else []
         list_chunk = leader.hit.chunk.id
-        if listing and not listed:  # the next strong sentence may introduce the list asked for
+        # the next strong sentence may introduce the list asked for, unless the best one gives
+        # it in one line ("five lifecycle stages: land, onboard, ...")
+        inline = counted_things is not None and counted_things.search(leader.text)
+        if listing and not listed and not inline:
             for other in candidates[1:_LIST_INTRO_TRIES]:
                 if other.score < best * _LIST_INTRO_SHARE:
                     break
@@ -807,6 +811,30 @@ class GroundedComposer:
         if vectors is None or len(vectors) != count:
             return None
         return np.asarray(vectors @ result.query_vector, dtype=np.float32)
+
+
+# "What are the stages of the lifecycle?": the things a list question asks for (the first
+# plural noun after the list verb) ...
+_LISTED_THINGS = re.compile(
+    r"\b(?:list|enumerate|name|what are|which are|all)\s+(?:the\s+|our\s+|of\s+the\s+)?"
+    r"(?:[a-z-]+\s+){0,2}?([a-z-]{3,}s)\b",
+    re.I,
+)
+
+
+@lru_cache(maxsize=1024)
+def _things_listed(question: str) -> re.Pattern[str] | None:
+    """... and what a sentence that counts them looks like ("five lifecycle stages: land,
+    onboard, ..."): a sentence that gives the list in one line."""
+    found = _LISTED_THINGS.search(question)
+    stems = tokenize(found.group(1)) if found else []
+    if not stems:
+        return None
+    return re.compile(rf"\b{_COUNT}\s+(?:[\w-]+\s+){{0,2}}{re.escape(stems[0])}", re.I)
+
+
+def _count_bonus(counted: re.Pattern[str] | None, sentence: str) -> float:
+    return 0.08 if counted is not None and counted.search(sentence) else 0.0
 
 
 def _counted(question: str) -> tuple[int, str] | None:

@@ -672,3 +672,44 @@ def test_a_message_with_a_pronoun_that_stands_alone_is_answered_alone(indexed: S
         first.conversation_id,
     )
     assert not follow.declined and "Training for administrators" in follow.answer
+
+
+def test_a_long_message_with_a_pronoun_is_searched_alone_first(indexed: Services) -> None:
+    """'When is training for administrators scheduled, and what week is it?' has an 'it' but
+    says enough to stand alone: searched alone first, it is answered from the onboarding
+    playbook, not from the health guide the (long) last question was about."""
+    first = indexed.chat.chat(
+        "Which overall health score band is red, orange, yellow or green?", Principal()
+    )
+    assert "below 40 is red" in first.answer
+    follow = indexed.chat.chat(
+        "When is training for administrators scheduled, and what week is it?",
+        Principal(),
+        first.conversation_id,
+    )
+    assert follow.answer.startswith("Training for administrators"), follow.answer
+    assert "red" not in follow.answer
+
+
+def test_a_sentence_that_gives_the_list_in_one_line_answers_a_list_question() -> None:
+    """'What are the stages of the lifecycle?' led by 'five lifecycle stages: land, onboard,
+    ...': the list in another chunk that the next strong sentence introduces is not put in
+    its place."""
+    inline = "Every customer moves through five lifecycle stages: land, onboard, adopt and renew."
+    plan = (
+        "The plan lists the objectives for each lifecycle stage:\n"
+        "- For the onboard stage the plan sets the go-live date.\n"
+        "- For the adopt stage the plan sets user targets.\n"
+        "- For the renew stage the plan names the outcomes.\n"
+    )
+    hits = [
+        hit("inline", inline, 0.03, section="Lifecycle Playbook"),
+        hit("plan", plan, 0.029, section="Plan Guide > Objectives per lifecycle stage"),
+    ]
+    answer = (
+        GroundedComposer()
+        .compose("What are the stages of the customer lifecycle?", result(hits))
+        .answer
+    )
+    assert answer.startswith("Every customer moves through five lifecycle stages"), answer
+    assert "go-live date" not in answer

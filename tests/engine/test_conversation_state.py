@@ -227,3 +227,25 @@ def test_existence_probing_same_answer_for_hidden_and_missing_opportunity(
             )
         assert answers[0] == answers[1], answers
         assert "closest" not in answers[0][3]
+
+
+def test_the_most_incidents_among_those_counts_the_incidents(guided: Services) -> None:
+    """'Which of those has the most incidents?' over a renewal list: the incidents are read
+    (the tool sorts by them; the set and the cut are applied after), so the pick is the
+    account with the most incidents in the rules' window, with its count, citing incidents."""
+    first = guided.chat.chat("Which accounts renew in Q1?", ADMIN)
+    listed = {r["account_id"] for r in first.tool_calls[0].result["renewals"]}
+    assert len(listed) > 3
+    most = guided.chat.chat("Which of those has the most incidents?", ADMIN, first.conversation_id)
+    call = most.tool_calls[0]
+    assert call.arguments["sort"] == "incidents" and call.arguments["limit"] == 1
+    rows = call.result.get("accounts") or call.result["renewals"]
+    assert len(rows) == 1 and rows[0]["account_id"] in listed
+    by_count = {
+        r["account_id"]: r["incidents"]
+        for r in guided.chat.desk.tools.call(  # type: ignore[union-attr]
+            "list_accounts", {"sort": "incidents", "descending": True}, ADMIN
+        ).model_dump()["accounts"]
+    }
+    assert rows[0]["incidents"] == max(by_count[a] for a in listed) > 0
+    assert "incident(s) since" in most.answer and "incidents [T1]" in most.answer

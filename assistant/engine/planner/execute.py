@@ -55,9 +55,11 @@ class Run:
         direct = {k: v for k, v in arguments.items() if k in accepted or k not in LOCAL}
         local = {k: v for k, v in arguments.items() if k not in direct}
         if local.keys() & ROWS and "limit" in direct:  # cut after the local filters, not before
+            # the tool still sorts (so it reads what it sorts by: incidents, NPS); the cut
+            # and the order are applied again after the local filters
             for key in ORDER:
                 if key in direct:
-                    local[key] = direct.pop(key)
+                    local[key] = direct[key] if key != "limit" else direct.pop(key)
         if name == "renewals_due" and "days" not in direct and "renewal_to" in local:
             direct["days"] = self._days_to(str(local["renewal_to"]))
         args = self.registry.validate(name, direct)

@@ -220,6 +220,7 @@ class AccountDesk:
                         next_state.rows = rows
                 elif rows is not None:
                     next_state.rows, next_state.account_id = rows, None
+                    next_state.empty_set = not rows
         except (PermissionDeniedError, NotFoundError, InvalidInputError) as error:
             return AccountReply(f"{error}.", run.calls, declined=True, state=state, plan=plan)
         answer = "\n\n".join(lines)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from assistant import tracing
 from assistant.engine.composer import Composition, GroundedComposer
-from assistant.engine.planner.state import State
+from assistant.engine.planner.state import STANDS_ALONE_WORDS, State
 from assistant.engine.types import ChatResponse, Fallback, SearchHit, SearchResponse
 from assistant.errors import InvalidInputError, MessageTooLongError
 from assistant.principal import Principal
@@ -30,10 +30,6 @@ _FOLLOW_UP = re.compile(
     _CONTINUES.pattern + r"|\b(it|its|that|this|those|these|they|them|their|there|he|she)\b",
     re.I,
 )
-# a message read as a follow-up only by a pronoun, with this many content words, may well
-# stand alone ("What does a partner need before it can deliver our services?"): it is
-# searched alone first
-_STANDS_ALONE_WORDS = 4
 
 
 def retrieval_query(message: str, history: list[Turn]) -> str:
@@ -47,7 +43,7 @@ def retrieval_query(message: str, history: list[Turn]) -> str:
 def _stands_alone(message: str) -> bool:
     """Whether a message that reads as a follow-up only by a pronoun says enough to be
     searched on its own first ("What's a tiger team and when do we use it?")."""
-    return not _CONTINUES.search(message) and len(tokenize(message)) >= _STANDS_ALONE_WORDS
+    return not _CONTINUES.search(message) and len(tokenize(message)) >= STANDS_ALONE_WORDS
 
 
 class ChatEngine:

@@ -102,7 +102,11 @@ def suite_settings(settings: Settings, suite: Suite) -> Settings:
 
 
 def needs_accounts(suite: Suite) -> bool:
-    return any(step.account or step.tools for case in suite.cases for step in case.steps())
+    """A case about an account (by id or by its tools) or a conversation (whose turns name
+    accounts and refer back to them) needs the account store."""
+    return any(
+        case.turns or step.account or step.tools for case in suite.cases for step in case.steps()
+    )
 
 
 def ensure_index(services: Services, say: Say) -> None:

@@ -249,3 +249,22 @@ def test_the_most_incidents_among_those_counts_the_incidents(guided: Services) -
     }
     assert rows[0]["incidents"] == max(by_count[a] for a in listed) > 0
     assert "incident(s) since" in most.answer and "incidents [T1]" in most.answer
+
+
+def test_those_after_an_empty_list_says_there_is_nothing_to_pick(guided: Services) -> None:
+    """'Which of those ...?' after a list that held nothing: no older set comes back and no
+    knowledge answer is made up; the answer says the list was empty."""
+    older = guided.chat.chat("Which accounts are at risk?", ADMIN)
+    assert older.tool_calls[0].result["accounts"]
+    empty = guided.chat.chat("Which accounts have health under 5?", ADMIN, older.conversation_id)
+    assert empty.tool_calls[0].result["accounts"] == []
+    pick = guided.chat.chat("which of those renew first?", ADMIN, older.conversation_id)
+    assert pick.tool_calls == [] and pick.citations == []
+    assert pick.answer.startswith("The last list held no accounts")
+
+
+def test_it_with_no_account_in_the_conversation_asks_which(guided: Services) -> None:
+    for message in ("Draft a save plan for it", "What should I do about it?"):
+        reply = guided.chat.chat(message, ADMIN)
+        assert reply.answer == "Which account do you mean? Name it or give its id.", message
+        assert reply.tool_calls == [] and reply.citations == []

@@ -117,3 +117,18 @@ def test_absent_facts_make_a_list_answer_inexact(indexed: Services) -> None:
     assert exact.scores["exact"] == 1.0 and exact.scores["fact_recall"] == 1.0
     assert inexact.scores["exact"] == 0.0 and inexact.scores["fact_recall"] == 1.0
     assert inexact.details["unexpected_facts"] == ["30 days"]
+
+
+def test_a_conversation_suite_needs_the_account_store() -> None:
+    """A conversation's turns name accounts without an `account:` field: the runner imports
+    the knowledge folder's accounts for it, as for a case with an account or tools."""
+    from assistant.evaluation.session import needs_accounts
+
+    talk = Suite.model_validate(
+        {"suite": "talk", "cases": [{"id": "c", "turns": [{"ask": "How is Acme doing?"}]}]}
+    )
+    plain = Suite.model_validate({"suite": "plain", "cases": [{"id": "k", "ask": "What is X?"}]})
+    one = Suite.model_validate(
+        {"suite": "one", "cases": [{"id": "a", "ask": "How is it?", "account": "ACC-1"}]}
+    )
+    assert needs_accounts(talk) and needs_accounts(one) and not needs_accounts(plain)

@@ -36,8 +36,9 @@ from assistant.engine.planner.slots import (
     identity_in,
     parse_slots,
 )
-from assistant.engine.planner.state import State, refer
+from assistant.engine.planner.state import SINGULAR, STANDS_ALONE_WORDS, State, refer
 from assistant.principal import Principal
+from assistant.retrieval.text import tokenize
 from assistant.rules import Rules
 
 Make = Callable[..., Plan]
@@ -45,6 +46,11 @@ DATA: tuple[Intent, ...] = (*TOPICS, "actions", "list", "compare")
 PORTFOLIO: tuple[Intent, ...] = ("list", "renewals", "licenses", "expansion", "health", "overview")
 ONE_ACCOUNT: tuple[Intent, ...] = ("surveys", "incidents", "actions", "opportunity")
 FOLLOW_UP_DAYS = 365  # the renewal window of a follow-up on a result set (the coming year)
+EMPTY_SET = (
+    "The last list held no accounts, so there is none to pick from. Ask for the list again "
+    "with fewer filters (a wider date window, another segment or threshold)."
+)
+NO_REFERENT = "Which account do you mean? Name it or give its id."
 CARRY_WORDS = 3  # "what about X?": a message this short about an account keeps the topic
 # the intent-score margins are data: margins.yaml (chosen on the dev splits)
 
@@ -136,6 +142,8 @@ class Planner:
                 return make("knowledge", "knowledge", knowledge_queries=[message])
             target = found.accounts[:1]
             return self._account(make, ranking, entities, target, state, None, clauses)
+        if state.points_at_empty_set(message):
+            return make(_topic(ranking), "clarify", clarify=Clarify(EMPTY_SET))
         reference = refer(message, state)
         several = reference.kind == "several"
         if (
@@ -175,6 +183,16 @@ class Planner:
                 )
             target = [_name(resolver, reference.account_ids[0])]
             return self._account(make, ranking, entities, target, state, "reference", clauses)
+        if (
+            reference.kind == "none"
+            and context_account is None
+            and SINGULAR.search(message)
+            and len(tokenize(message)) < STANDS_ALONE_WORDS
+            and not entities.plural
+            and data_intent in (*TOPICS, "actions")
+            and data_score >= knowledge + self.margins.knowledge_lead
+        ):  # "draft a save plan for it" with no account in the conversation: which one?
+            return make(data_intent, "clarify", clarify=Clarify(NO_REFERENT))
         deals = ranking.scores.get("opportunity", 0.0)
         if entities.pipeline and (
             deals >= knowledge or entities.missing_field or entities.dates is not None

@@ -40,6 +40,9 @@ WHICH_ONE = re.compile(r"\bwhich\s+(?:one|ones|of\s+(?:them|those|these))\b", re
 # "compare them", "which one renews first?" after two account answers: the accounts
 # discussed ("their CSM" stays the last one)
 DISCUSSED = re.compile(r"\b(them|those|these|both|the two|each|which one)\b", re.I)
+# a message read as a follow-up only by a pronoun, with this many content words, may well
+# stand alone ("What does a partner need before it can deliver our services?")
+STANDS_ALONE_WORDS = 4
 RECENT = 4  # accounts discussed that a follow-up may refer to together
 # "compare the first two", "the top 3 of those", "the last two": that many of the set
 FIRST_N = re.compile(r"\bthe\s+(first|top|last|bottom)\s+(two|three|four|five|[2-9])\b", re.I)
@@ -67,11 +70,16 @@ class State:
     opportunity: str | None = None
     identity: str | None = None  # the caller's name, set by "I'm <name>"
     recent: tuple[str, ...] = ()  # the accounts answered about one by one, the latest last
+    empty_set: bool = False  # the last answer listed a set, and it held nothing
 
     def about(self, account_id: str) -> State:
         """The state after an answer about one account."""
         recent = (*(a for a in self.recent if a != account_id), account_id)[-RECENT:]
         return State(self.intent, account_id, self.rows, self.opportunity, self.identity, recent)
+
+    def points_at_empty_set(self, message: str) -> bool:
+        """'Which of those ...?' right after a list that held nothing."""
+        return self.empty_set and bool(PLURAL.search(message) or WHICH_ONE.search(message))
 
     def scoped(self, principal: Principal) -> State:
         """Only what `principal` may see (re-checked on every use)."""
@@ -80,7 +88,9 @@ class State:
             self.account_id if self.account_id and principal.can_see(self.account_id) else None
         )
         recent = tuple(a for a in self.recent if principal.can_see(a))
-        return State(self.intent, account, rows, self.opportunity, self.identity, recent)
+        return State(
+            self.intent, account, rows, self.opportunity, self.identity, recent, self.empty_set
+        )
 
     def dump(self) -> dict[str, Any]:
         return {
@@ -92,6 +102,7 @@ class State:
             "opportunity": self.opportunity,
             "identity": self.identity,
             "recent": list(self.recent),
+            "empty_set": self.empty_set,
         }
 
     @classmethod
@@ -106,13 +117,15 @@ class State:
                     for r in saved.get("rows", ())
                     if isinstance(r, Mapping) and "id" in r and "name" in r
                 ]
+                empty = bool(saved.get("empty_set"))
                 state = cls(
                     saved.get("intent"),
                     saved.get("account_id"),
-                    rows or state.rows,
+                    [] if empty else rows or state.rows,  # an empty list is no older set
                     saved.get("opportunity"),
                     saved.get("identity") or state.identity,
                     tuple(str(a) for a in saved.get("recent", ()) if a),
+                    empty,
                 )
             elif payload.get("account_id"):
                 state = cls(None, state.account_id, state.rows, None, state.identity, state.recent)

@@ -103,6 +103,8 @@ _ASKS_LIST = re.compile(
     re.I,
 )
 _LISTED = ("item", "row")
+# a sentence that goes on about the one before it: it opens with a word pointing back
+_GOES_ON = re.compile(r"(?:this|that|these|those|it|its|they|their|such)\b", re.I)
 _NUMBER_WORDS = {
     word: n
     for n, word in enumerate(
@@ -526,7 +528,7 @@ class GroundedComposer:
         )
         if not outline and not listed:
             listed = self._items_of_one_list(leader, by_chunk)
-        chosen = outline or listed or self._passage(candidates)
+        chosen = outline or listed or self._passage(candidates, by_chunk)
         sides = [] if outline or listed else self._sides(question, candidates, by_chunk)
         if sides:  # a comparison: the best sentence on each side leads
             chosen = [*sides, *(c for c in chosen if not any(c is side for side in sides))]
@@ -590,9 +592,13 @@ class GroundedComposer:
         total = sum(weights.values()) or 1.0
         return sum(w for t, w in weights.items() if t in answered) / total
 
-    def _passage(self, candidates: Sequence[_Candidate]) -> list[_Candidate]:
+    def _passage(
+        self, candidates: Sequence[_Candidate], by_chunk: dict[str, list[_Candidate]]
+    ) -> list[_Candidate]:
         """The lead: the best sentence, then the other strong sentences of its chunk (a
-        definition and its example) in the order the document gives them."""
+        definition and its example) in the order the document gives them; the sentence
+        right after the best one in its paragraph comes too when it goes on about it ("This
+        is not an error: ...")."""
         leader = candidates[0]
         limit = min(self.config.lead_sentences, self.config.max_sentences)
         passage: list[_Candidate] = []
@@ -610,6 +616,12 @@ class GroundedComposer:
             if c.position < leader.position and c.score >= leader.score * self.config.intro_cutoff
         ]
         rest = [c for c in ordered if c is not leader and not any(c is i for i in intro)]
+        sentences = by_chunk.get(leader.hit.chunk.id, [])
+        after = leader.position + 1
+        if after < len(sentences) and not any(c is sentences[after] for c in passage):
+            then = sentences[after]
+            if then.block == leader.block >= 0 and _GOES_ON.match(then.text):
+                rest = [then, *(c for c in rest if c.position != after)]
         return [*intro, leader, *rest] if intro else [leader, *rest]
 
     def _items_of_one_list(

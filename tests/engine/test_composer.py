@@ -713,3 +713,27 @@ def test_a_sentence_that_gives_the_list_in_one_line_answers_a_list_question() ->
     )
     assert answer.startswith("Every customer moves through five lifecycle stages"), answer
     assert "go-live date" not in answer
+
+
+def test_the_sentence_that_goes_on_about_the_best_one_comes_with_it() -> None:
+    """'When active users exceed the seats bought, the module is over its contract. This is
+    not an error: ...': the second sentence shares no word with the question, but it opens
+    by pointing back to the best one in the same paragraph, so it is part of the answer; a
+    sentence of the next paragraph is not pulled in that way."""
+    text = (
+        "When active users exceed the seats bought, the module is over its contract. "
+        "This is not an error: the account manager raises a true-up order within 30 days.\n\n"
+        "It is reviewed at renewal by finance."
+    )
+    hits = [hit("over", text, 0.03, section="Seats > Seats above the contract")]
+    config = ComposerConfig(lead_sentences=1)
+    answer = (
+        GroundedComposer(config)
+        .compose("What happens when a module is over its contract?", result(hits))
+        .answer
+    )
+    assert answer.startswith(
+        "When active users exceed the seats bought, the module is over its contract. [1] "
+        "This is not an error: the account manager raises a true-up order within 30 days. [1]"
+    ), answer
+    assert "finance" not in answer

@@ -440,3 +440,48 @@ def test_a_month_is_not_an_unknown_account_and_which_accounts_with_a_filter_list
         which, Principal(), RESOLVER, TODAY
     )
     assert plan.tools[0].arguments == {"segment": "smb", "detractors": True}
+
+
+def test_a_policy_for_a_set_is_a_knowledge_question() -> None:
+    """'What's the discount for multi-year renewals?': the renewals intent leads, but the set
+    is only what the thing asked about is for; 'Which renewals are due?' still lists."""
+    scores = {"renewals": 0.70, "knowledge": 0.62, "overview": 0.59}
+    policy = "What's the discount for multi-year renewals?"
+    plan = _ruled({policy.lower(): scores}).plan(policy, Principal(), RESOLVER, TODAY)
+    assert plan.scope == "knowledge" and plan.tools == []
+    listing = "Which renewals are due?"
+    plan = _ruled({listing.lower(): scores}).plan(listing, Principal(), RESOLVER, TODAY)
+    assert plan.scope == "portfolio" and plan.tools[0].name == "renewals_due"
+
+
+def test_a_license_level_named_beside_modules_is_the_risk_filter() -> None:
+    """The second knowledge base's levels are adjectives ('Exposed', 'Watch'): 'which
+    modules are exposed?' filters on that level across the accounts."""
+    vocabulary = from_rules(SECOND)
+    question = "Which modules are exposed?"
+    scores = {"licenses": 0.59, "knowledge": 0.44}
+    plan = Planner(FixedMatcher({question.lower(): scores}), vocabulary, rules=SECOND).plan(
+        question, Principal(), RESOLVER, TODAY
+    )
+    assert plan.tools[0].name == "license_utilization"
+    assert plan.tools[0].arguments["risk"] == ["Exposed"]
+    entities = Entities()
+    parse_slots("Is the demo exposed to the press?", vocabulary, entities)
+    assert entities.risk == []  # no module, license or seat named: an ordinary word
+
+
+def test_what_to_do_about_them_lists_the_set_with_the_guidance_for_what_it_shares() -> None:
+    rows = [Row("ACC-1", "Acme Widgets", ("Save", "red")), Row("ACC-2", "Beta", ("Save", "red"))]
+    resolver = EntityResolver(
+        [
+            Owner("ACC-1", "Acme Widgets", "Ann Lee", "Bo Park", None),
+            Owner("ACC-2", "Beta", "Ann Lee", "Bo Park", None),
+        ]
+    )
+    state = State(intent="expansion", rows=rows)
+    question = "how should we handle those?"
+    scores = {"actions": 0.6, "licenses": 0.62, "list": 0.3, "knowledge": 0.3}
+    plan = _ruled({question: scores}).plan(question, Principal(), resolver, TODAY, state)
+    assert plan.tools[0].name == "list_accounts"  # not the license list the ranking leads with
+    assert set(plan.tools[0].arguments["account_ids"]) == {"ACC-1", "ACC-2"}
+    assert plan.knowledge_queries == ["What should we do about accounts in Save?"]

@@ -31,12 +31,19 @@ from assistant.engine.planner.margins import Margins, shipped_margins
 from assistant.engine.planner.plan import TOPICS, Clarify, Entities, Intent, Person, Plan, ToolStep
 from assistant.engine.planner.slots import (
     HEALTH_WORD,
+    LICENSE_WORD,
     RENEW_WORD,
     Vocabulary,
     identity_in,
     parse_slots,
 )
-from assistant.engine.planner.state import SINGULAR, STANDS_ALONE_WORDS, State, refer
+from assistant.engine.planner.state import (
+    SINGULAR,
+    STANDS_ALONE_WORDS,
+    Reference,
+    State,
+    refer,
+)
 from assistant.principal import Principal
 from assistant.retrieval.text import tokenize
 from assistant.rules import Rules
@@ -171,7 +178,7 @@ class Planner:
             return make("opportunity", "portfolio", tools=[step], follow_up="results")
         if reference.kind != "none" and (data_score >= knowledge or picks):
             if reference.kind == "several":
-                return self._portfolio(
+                plan = self._portfolio(
                     make,
                     ranking,
                     entities,
@@ -181,6 +188,11 @@ class Planner:
                     reference.account_ids,
                     today,
                 )
+                # "what should we do about them?": the set, and the playbooks' guidance for
+                # what its accounts share (their quadrant, band or risk)
+                if plan.clarify is None and not picks and self._asks_action(ranking):
+                    plan.knowledge_queries = [_set_guidance(message, state, reference)]
+                return plan
             target = [_name(resolver, reference.account_ids[0])]
             return self._account(make, ranking, entities, target, state, "reference", clauses)
         if (
@@ -231,7 +243,16 @@ class Planner:
         leads = portfolio_score >= knowledge + self.margins.portfolio_lead
         about_set = entities.plural and (
             (filtered and (portfolio_score >= knowledge or entities.which))
-            or (leads and (filtered or portfolio_score >= self.margins.portfolio_sure))
+            or (
+                leads
+                and (
+                    filtered
+                    or (
+                        portfolio_score >= self.margins.portfolio_sure
+                        and not (entities.thing_of_set and not entities.aggregate)
+                    )
+                )
+            )
         )
         # "renewing in the next month", "health under 50": a window or a threshold with a
         # leading portfolio intent is about the accounts even without the word "accounts"
@@ -346,7 +367,12 @@ class Planner:
         today: dt.date,
     ) -> Plan:
         intent = _topic(ranking, among=("list", *PORTFOLIO))
-        if restrict is not None and intent not in ("renewals", "licenses"):
+        named = {  # a follow-up keeps these topics only when it names them
+            "renewals": RENEW_WORD.search(entities.masked) is not None,
+            "licenses": bool(entities.risk or entities.modules)
+            or LICENSE_WORD.search(entities.masked) is not None,
+        }
+        if restrict is not None and not named.get(intent, False):
             intent = "list"  # a follow-up on a result set filters or sorts that set
         if (entities.about_incidents or entities.about_surveys) and intent != "renewals":
             intent = "list"  # incidents or NPS across accounts: the filtered list
@@ -527,6 +553,16 @@ def _account_steps(intent: Intent, account_id: str, entities: Entities) -> list[
     if intent == "opportunity":
         return [ToolStep("opportunity", {"account_id": account_id})]
     return [ToolStep("account_overview", {"account_id": account_id})]
+
+
+def _set_guidance(message: str, state: State, reference: Reference) -> str:
+    """The guidance query for a set referred to: what all its rows are labelled with ("What
+    should we do about accounts in Rescue?"), else the message itself."""
+    labels = [set(r.labels) for r in state.rows if r.account_id in reference.account_ids]
+    shared = set.intersection(*labels) if labels else set()
+    order = [label for row in state.rows for label in row.labels]
+    first = next((label for label in order if label in shared), None)
+    return f"What should we do about accounts in {first}?" if first else message
 
 
 def _compare(

@@ -115,6 +115,7 @@ SORT_KEYS = (
 AT_RISK = re.compile(r"\bat[- ]risk\b|\bunhealthy\b|\brisky\b|\bin trouble\b", _I)
 HEALTHY = re.compile(r"(?<!\bleast )(?<!\bless )\bhealthy\b|\bhealthiest\b", _I)
 OVER = re.compile(r"over[- ]?(?:deploy|use|licens)|\bcompliance\b|true[- ]?up|more active", _I)
+LICENSE_WORD = re.compile(r"\b(?:modules?|licen[sc]es?|seats?)\b", _I)
 UNDER = re.compile(r"under[- ]?(?:deploy|used?|utili)|\bunused\b|shelfware|\bidle\b", _I)
 IDENTITY = re.compile(
     r"^\s*(?:hi[,!.]?\s+)?(?:i\s*am|i'm|i’m|this is|my name is)\s+"
@@ -137,7 +138,18 @@ AGGREGATE = re.compile(r"\b(?:average|mean|total|combined|sum of|how much)\b", _
 SET_OF_ACCOUNTS = re.compile(
     r"\b(?:accounts|customers|clients|renewals|portfolio|book of business)\b"
     r"|\bwhere (?:are|do) we\b|\bwho renews\b|\b(?:which|what) (?:\w+ )?(?:account|customer)s?\b"
+    r"|\b(?:which|what) (?:\w+ )?modules\b"
     r"|\b(?:every|each) (?:account|customer|client)\b",
+    _I,
+)
+
+
+# "What's the discount for multi-year renewals?", "what is the process for new customers?": the
+# set is only what the thing asked about is for (a policy, not a list of accounts; "the
+# health of our accounts" is about the accounts)
+THING_FOR_SET = re.compile(
+    r"^\s*what(?:'s|\s+is|\s+are)\s+(?:\w+\s+)?the\s+(?:[\w-]+\s+){0,2}?"
+    r"for\s+(?:[\w-]+\s+){0,2}?(?:accounts|customers|clients|renewals)\b",
     _I,
 )
 
@@ -238,6 +250,8 @@ def parse_slots(message: str, vocabulary: Vocabulary, entities: Entities) -> Non
             level
             for level in vocabulary.risk_levels
             if re.search(rf"\b{re.escape(level)}\b(?:\s+(?:license\s+)?risk)", text, _I)
+            # "which modules are Exposed?": a level named beside modules, licenses or seats
+            or (LICENSE_WORD.search(text) and re.search(rf"\b{re.escape(level)}\b", text, _I))
         ]
     if found := TOP.search(text):
         word, count = found.group(1).lower(), found.group(2)
@@ -269,6 +283,7 @@ def parse_slots(message: str, vocabulary: Vocabulary, entities: Entities) -> Non
             entities.limit = 1
     entities.months = months_back(text)
     entities.plural = bool(SET_OF_ACCOUNTS.search(text))
+    entities.thing_of_set = bool(THING_FOR_SET.search(text))
     entities.which = bool(WHICH_ACCOUNTS.search(text))
     entities.counted = bool(COUNT_OF_ACCOUNTS.search(text))
     entities.aggregate = bool(AGGREGATE.search(text))

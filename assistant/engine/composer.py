@@ -81,11 +81,12 @@ _ASKS_FIGURE: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
         ),
     ),
     (
-        re.compile(r"\b(percent|percentage|share|ratio|rate|target|threshold|minimum)\b|%", re.I),
+        re.compile(r"\b(percent|percentage|share|ratio|rate)\b|%", re.I),
         re.compile(r"\d\s?%|\d+(\.\d+)?\s?(points?|percent)\b", re.I),
     ),
+    # a target, a threshold or a minimum may be of anything: a share, a score, a duration
     (
-        re.compile(r"\b(how many|number of|score|points?|count)\b", re.I),
+        re.compile(r"\b(how many|number of|score|points?|count|target|threshold|minimum)\b", re.I),
         _ANY_COUNT,
     ),
 ]
@@ -131,6 +132,10 @@ _SAME_MEANING = 0.03
 # scoring at least this share of the best answers it
 _LIST_INTRO_SHARE = 0.8
 _LIST_INTRO_TRIES = 3
+# a figure asked for that the best sentence lacks: one of the next sentences scoring at least
+# this share of it that gives one leads instead
+_FIGURE_SHARE = 0.85
+_FIGURE_TRIES = 4
 _HEADING_WORDS = 8  # a longer heading is a title of its own, not an item of an outline
 
 
@@ -497,6 +502,19 @@ class GroundedComposer:
         if not candidates:
             return [], {}
         candidates.sort(key=lambda c: (-c.score, c.rank))
+        asked = _figures_asked(question)
+        if asked and not any(p.search(candidates[0].text) for p in asked):
+            # "how often do we meet ...?": a close second of the same document that gives the
+            # figure leads (another document's figure is another thing's)
+            source = candidates[0].hit.metadata.get("source")
+            for n, other in enumerate(candidates[1:_FIGURE_TRIES], 1):
+                if other.score < candidates[0].score * _FIGURE_SHARE:
+                    break
+                if other.hit.metadata.get("source") == source and any(
+                    p.search(other.text) for p in asked
+                ):
+                    candidates.insert(0, candidates.pop(n))
+                    break
         leader = candidates[0]
         best = leader.score
         listed = self._whole_list(leader, by_chunk[leader.hit.chunk.id]) if listing else []

@@ -737,3 +737,25 @@ def test_the_sentence_that_goes_on_about_the_best_one_comes_with_it() -> None:
         "This is not an error: the account manager raises a true-up order within 30 days. [1]"
     ), answer
     assert "finance" not in answer
+
+
+def test_a_close_second_that_gives_the_figure_asked_for_leads() -> None:
+    """'How often do we meet the customer?': the best-scoring sentence shares the words
+    (often, meetings, plan) but gives no frequency; a close second of the same guide that does
+    ('each week') leads (another document's figure would be another thing's)."""
+    plan = "The manager owns the plan and often runs the customer meetings."
+    rhythm = "Each week the manager meets the customer about the plan."
+    hits = [
+        hit("owner", plan, 0.03, section="Plan > People"),
+        hit("rhythm", rhythm, 0.01, section="Plan > Rhythm"),
+    ]
+    hits[1].metadata["source"] = hits[0].metadata["source"]  # two sections of one guide
+    answer = GroundedComposer().compose(
+        "How often do we meet the customer on the plan?", result(hits)
+    ).answer
+    assert answer.startswith("Each week the manager meets the customer about the plan. [1]"), (
+        answer
+    )
+    # no figure asked for: the best-scoring sentence leads
+    plain = GroundedComposer().compose("Who runs the customer meetings of the plan?", result(hits))
+    assert plain.answer.startswith("The manager owns the plan"), plain.answer

@@ -201,9 +201,10 @@ class Planner:
             and SINGULAR.search(message)
             and len(tokenize(message)) < STANDS_ALONE_WORDS
             and not entities.plural
-            and data_intent in (*TOPICS, "actions")
+            and data_intent == "actions"
             and data_score >= knowledge + self.margins.knowledge_lead
         ):  # "draft a save plan for it" with no account in the conversation: which one?
+            # (an "it" asking a fact may be the knowledge topic of the last turn)
             return make(data_intent, "clarify", clarify=Clarify(NO_REFERENT))
         deals = ranking.scores.get("opportunity", 0.0)
         if entities.pipeline and (

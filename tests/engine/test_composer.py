@@ -750,12 +750,12 @@ def test_a_close_second_that_gives_the_figure_asked_for_leads() -> None:
         hit("rhythm", rhythm, 0.01, section="Plan > Rhythm"),
     ]
     hits[1].metadata["source"] = hits[0].metadata["source"]  # two sections of one guide
-    answer = GroundedComposer().compose(
-        "How often do we meet the customer on the plan?", result(hits)
-    ).answer
-    assert answer.startswith("Each week the manager meets the customer about the plan. [1]"), (
-        answer
+    answer = (
+        GroundedComposer()
+        .compose("How often do we meet the customer on the plan?", result(hits))
+        .answer
     )
+    assert answer.startswith("Each week the manager meets the customer about the plan. [1]"), answer
     # no figure asked for: the best-scoring sentence leads
     plain = GroundedComposer().compose("Who runs the customer meetings of the plan?", result(hits))
     assert plain.answer.startswith("The manager owns the plan"), plain.answer

@@ -40,6 +40,9 @@ class _Block:
     lines: list[tuple[int, int]]  # (start, end) of each line's text in the source
 
 
+_HARD_BREAK = "  "  # two trailing spaces
+
+
 def _lines(text: str) -> list[tuple[int, int, str]]:
     """(start, end, line) without line endings."""
     found: list[tuple[int, int, str]] = []
@@ -96,6 +99,10 @@ def _blocks(text: str) -> list[_Block]:
         else:
             current = _Block("paragraph", [(start, end)])
             blocks.append(current)
+        if line.endswith(_HARD_BREAK):
+            # a Markdown hard break ends the block: the header splitter writes one where the
+            # source had a blank line ("- last item.  \nThe next paragraph.")
+            current = None
     return [piece for block in blocks for piece in _unwrapped(text, block)]
 
 

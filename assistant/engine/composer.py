@@ -544,11 +544,14 @@ class GroundedComposer:
             if sections
             else []
         )
+        asked_list = bool(listed)  # a list the question asks for (not one found to answer)
         if not outline and not listed:
             listed = self._items_of_one_list(leader, by_chunk)
         chosen = outline or listed or self._passage(candidates, by_chunk)
-        sides = [] if outline or listed else self._sides(question, candidates, by_chunk)
-        if sides:  # a comparison: the best sentence on each side leads
+        sides = [] if outline or asked_list else self._sides(question, candidates, by_chunk)
+        if sides:  # a comparison: the best sentence on each side leads (not the whole list)
+            if listed:
+                listed, chosen = [], self._passage(candidates, by_chunk)
             chosen = [*sides, *(c for c in chosen if not any(c is side for side in sides))]
         # an outline is the whole answer (each section cited); a list may take two more
         extra = 0 if outline else 2 if listed else self.config.max_sentences - len(chosen)
@@ -709,7 +712,8 @@ class GroundedComposer:
             # ("tell me about Harvest vs Guard": "Harvest")
             best = None
             while words and best is None:
-                best = next((c for c in candidates if set(words) <= c.tokens), None)
+                # the side's own words (not a concept's other names: both sides may share one)
+                best = next((c for c in candidates if set(words) <= _token_set(c.text)), None)
                 words = words[1:] if n == 0 else words[:-1]
             if best is None:
                 return []

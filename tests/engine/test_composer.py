@@ -17,7 +17,13 @@ from assistant.services import Services, build_services
 from assistant.store.conversations import Turn
 from ingest.chunking import chunk_document
 from ingest.loaders import load_document
-from ingest.sentences import sentence_kinds, sentence_spans, split_sentences, unwrap
+from ingest.sentences import (
+    sentence_blocks,
+    sentence_kinds,
+    sentence_spans,
+    split_sentences,
+    unwrap,
+)
 from tests.conftest import CountingEmbedder
 
 
@@ -759,3 +765,15 @@ def test_a_close_second_that_gives_the_figure_asked_for_leads() -> None:
     # no figure asked for: the best-scoring sentence leads
     plain = GroundedComposer().compose("Who runs the customer meetings of the plan?", result(hits))
     assert plain.answer.startswith("The manager owns the plan"), plain.answer
+
+
+def test_a_hard_break_ends_a_list_item() -> None:
+    """The Markdown header splitter writes a hard break ('  \\n') where the source had a
+    blank line: the paragraph after a list is not part of its last item."""
+    text = (
+        "- A healthy account is in the Grow quadrant.\n"
+        "- An unhealthy account is in the Save quadrant, which needs a save plan.  \n"
+        "The Grow quadrant forms the growth segment. Save accounts go to escalation."
+    )
+    assert sentence_kinds(text) == ("item", "item", "paragraph", "paragraph")
+    assert sentence_blocks(text) == (0, 1, 2, 2)

@@ -100,7 +100,9 @@ _HOW_MANY = re.compile(r"\bhow many\s+([^\W\d_][\w-]*)", re.I)
 _COUNTS = r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d{1,2}"
 _ASKS_LIST = re.compile(
     r"\b(list|enumerate|name (?:the|all)|what are|which are|how many|all (?:the|of the))\b"
-    rf"|\b(?:{_COUNTS})\s+(?:[a-z-]+\s+){{0,2}}[a-z-]+s\b",
+    rf"|\b(?:{_COUNTS})\s+(?:[a-z-]+\s+){{0,2}}[a-z-]+s\b"
+    # "which letters are in the review?", "what modules does the product have?"
+    r"|^\s*(?:which|what)\s+(?:[a-z-]+\s+)?[a-z-]{3,}s\s+(?:are|do|does|make up|belong)\b",
     re.I,
 )
 _LISTED = ("item", "row")

@@ -294,9 +294,16 @@ def test_asks_for_list() -> None:
         "the three retention levers",
         "List the onboarding steps",
         "How many stages are there?",
+        "Which letters are in our deal review?",
+        "What modules does the platform have?",
     ):
         assert asks_for_list(question), question
-    for question in ("How fast should onboarding be?", "Who owns the renewal?"):
+    for question in (
+        "How fast should onboarding be?",
+        "Who owns the renewal?",
+        "Which process is used?",
+        "What does it cost?",
+    ):
         assert not asks_for_list(question), question
 
 

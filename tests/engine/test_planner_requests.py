@@ -485,3 +485,17 @@ def test_what_to_do_about_them_lists_the_set_with_the_guidance_for_what_it_share
     assert plan.tools[0].name == "list_accounts"  # not the license list the ranking leads with
     assert set(plan.tools[0].arguments["account_ids"]) == {"ACC-1", "ACC-2"}
     assert plan.knowledge_queries == ["What should we do about accounts in Save?"]
+
+
+def test_the_knowledge_bases_word_for_a_detractor_is_the_detractor_filter() -> None:
+    """The second knowledge base calls detractors 'critics' (its rules' names): 'which
+    accounts have critics?' filters on detractors there, and not with the shipped rules."""
+    entities = Entities()
+    parse_slots("Which accounts have critics in their surveys?", from_rules(SECOND), entities)
+    assert entities.detractors
+    shipped = Entities()
+    parse_slots("Which accounts have critics in their surveys?", from_rules(SHIPPED), shipped)
+    assert not shipped.detractors
+    plain = Entities()
+    parse_slots("Which accounts have detractors?", from_rules(SHIPPED), plain)
+    assert plain.detractors

@@ -35,6 +35,7 @@ class Vocabulary:
     fields: tuple[str, ...] = ()  # the qualification framework's field labels
     severities: tuple[str, ...] = ()  # support incident severities, most severe first
     severe: tuple[str, ...] = ()  # the ones whose count is a warning
+    detractor_names: tuple[str, ...] = ()  # the knowledge base's own words for a detractor
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -42,10 +43,11 @@ class Vocabulary:
         return tuple(b for b in self.bands if b not in self.healthy_bands)
 
 
-def _phrase(name: str) -> str:
-    """A regex for a rules name written with spaces, hyphens or underscores."""
+def _phrase(name: str, plural: bool = False) -> str:
+    """A regex for a rules name written with spaces, hyphens or underscores (and, with
+    `plural`, an optional plural s)."""
     words = re.split(r"[\s_-]+", name.strip())
-    return r"\b" + r"[\s_-]?".join(re.escape(w) for w in words) + r"\b"
+    return r"\b" + r"[\s_-]?".join(re.escape(w) for w in words) + ("s?" if plural else "") + r"\b"
 
 
 def _found(names: Iterable[str], text: str) -> list[str]:
@@ -300,7 +302,9 @@ def parse_slots(message: str, vocabulary: Vocabulary, entities: Entities) -> Non
         entities.nps_below = 0
     elif found := NPS_BELOW.search(text):
         entities.nps_below = int(found.group(1))
-    entities.detractors = bool(DETRACTORS.search(text))
+    entities.detractors = bool(DETRACTORS.search(text)) or any(
+        re.search(_phrase(name, plural=True), text, _I) for name in vocabulary.detractor_names
+    )
     entities.pipeline = bool(PIPELINE.search(text))
     entities.missing_field = next(
         (f for f in vocabulary.fields if re.search(LACKING + _phrase(f), text, _I)), None

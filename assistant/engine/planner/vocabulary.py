@@ -25,4 +25,5 @@ def from_rules(rules: Rules, segments: Sequence[str] = ()) -> Vocabulary:
         fields=tuple(f.label for f in rules.qualification.fields),
         severities=tuple(rules.support.severities),
         severe=tuple(rules.support.severe),
+        detractor_names=tuple(n.name for n in rules.names if n.concept == "detractor"),
     )

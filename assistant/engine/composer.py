@@ -11,8 +11,12 @@ chunk in document order, then the best of the rest that score close to it (an ac
 document's line is not added to a general answer). A question that asks for a list or a
 count ("what are the stages", "the three levers") gets the whole list that the best
 sentence introduces or belongs to (list items or table rows), in document order, even where
-its items share no word with the question. Each sentence is followed by its citation
-marker `[n]`.
+its items share no word with the question; a question that gives the list's size ("the
+four quadrants") gets a list of that many items, and a sentence that gives the list in one
+line ("five stages: land, onboard, ...") answers it. A comparison ("the difference between A
+and B", "A vs B") leads with the best sentence on each side. A figure asked for that the best
+sentence lacks is led by a close second of the same document that gives it. Each sentence
+is followed by its citation marker `[n]`.
 
 Two checks decline (and cite nothing): the evidence check (dense similarity and the share
 of question words found in the top chunks under calibrated thresholds), and the

@@ -141,16 +141,14 @@ def sentence_spans(text: str) -> list[Span]:
     """(start, end, sentence) for each sentence, in order. The span is where the sentence
     stands in `text` (across the line breaks of a wrapped paragraph); the sentence is on one
     line, cleaned of bullet, emphasis and table markup."""
-    return [(start, end, sentence) for start, end, sentence, _ in _units(text)]
+    return [(start, end, sentence) for start, end, sentence, *_ in _units(text)]
 
 
-def _units(text: str) -> list[tuple[int, int, str, str]]:
-    return [(start, end, sentence, kind) for start, end, sentence, kind, _ in _numbered(text)]
-
-
-def _numbered(text: str) -> list[tuple[int, int, str, str, int]]:
+@lru_cache(maxsize=4096)
+def _units(text: str) -> tuple[tuple[int, int, str, str, int], ...]:
     """Each sentence's span, text, kind and the number of the block (paragraph, list item,
-    row) it stands in."""
+    row) it stands in (the composer reads the kinds and the blocks of every chunk it scores:
+    one parse for both)."""
     spans: list[tuple[int, int, str, str, int]] = []
     for number, block in enumerate(_blocks(text)):
         joined, origin = _joined(text, block)
@@ -172,7 +170,7 @@ def _numbered(text: str) -> list[tuple[int, int, str, str, int]]:
             sentence = _clean(body, bullet=block.kind == "item" and first == 0)
             if sentence:
                 spans.append((origin[first], origin[last] + 1, sentence, block.kind, number))
-    return spans
+    return tuple(spans)
 
 
 def _clean(part: str, bullet: bool) -> str:
@@ -193,17 +191,16 @@ def split_sentences(text: str) -> list[str]:
     return list(_split(text))
 
 
-@lru_cache(maxsize=4096)
 def sentence_kinds(text: str) -> tuple[str, ...]:
     """What each sentence of `split_sentences(text)` stands in: `item` (a list item), `row`
     (a table row), `line` (a record or code line) or `paragraph`."""
-    return tuple(kind for _, _, _, kind in _units(text))
+    return tuple(kind for _, _, _, kind, _ in _units(text))
 
 
 def sentence_blocks(text: str) -> tuple[int, ...]:
     """The number of the block (paragraph, list item, table row) each sentence of
     `split_sentences(text)` stands in: the sentences of one list item share it."""
-    return tuple(number for *_, number in _numbered(text))
+    return tuple(number for *_, number in _units(text))
 
 
 def unwrap(text: str) -> str:

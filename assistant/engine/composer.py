@@ -42,6 +42,7 @@ import numpy as np
 from assistant.config import Settings
 from assistant.engine.answerability import load_thresholds
 from assistant.engine.glossary import Equivalence, Glossary, widen
+from assistant.engine.number_words import NUMBER_WORDS
 from assistant.engine.types import Citation
 from assistant.retrieval.hybrid import Hit, SearchResult
 from assistant.retrieval.lexical import StoredChunk
@@ -112,13 +113,6 @@ _ASKS_LIST = re.compile(
 _LISTED = ("item", "row")
 # a sentence that goes on about the one before it: it opens with a word pointing back
 _GOES_ON = re.compile(r"(?:this|that|these|those|it|its|they|their|such)\b", re.I)
-_NUMBER_WORDS = {
-    word: n
-    for n, word in enumerate(
-        ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven"),
-        start=2,
-    )
-} | {"twelve": 12}
 # "What's the difference between Harvest and Guard?", "Sound vs Watch", "compare A with B",
 # "how does A differ from B": the two things compared
 _COMPARED = (
@@ -544,7 +538,7 @@ class GroundedComposer:
             if found:
                 listed, list_chunk = found
         # a figure asked for ("the list price", "how many letters") is no list of sections
-        sections = not listed and not _figures_asked(question)
+        sections = not listed and not asked
         outline = (
             self._outline(leader, result, weights, equivalences, named=not listing)
             if sections
@@ -583,7 +577,6 @@ class GroundedComposer:
             signals["answer_outline"] = 1.0
         if leader.semantic is not None:
             signals["answer_similarity"] = leader.semantic
-        asked = _figures_asked(question)
         if asked:  # the question asks for a figure: does the lead sentence give one?
             signals["answer_figure"] = float(any(p.search(leader.text) for p in asked))
         counted = _count_asked(question)
@@ -883,7 +876,7 @@ def _counted(question: str) -> tuple[int, str] | None:
     if found is None:
         return None
     number = found.group(1).lower()
-    count = int(number) if number.isdigit() else _NUMBER_WORDS.get(number, 0)
+    count = int(number) if number.isdigit() else NUMBER_WORDS.get(number, 0)
     stems = tokenize(found.group(2))
     return (count, stems[0]) if count >= 2 and stems else None
 

@@ -18,29 +18,9 @@ import numpy as np
 from dateutil import parser as date_parser
 from dateutil.relativedelta import relativedelta
 
+from assistant.engine.number_words import NUMBER_WORDS
 from assistant.engine.planner.plan import DateRange
 
-NUMBER_WORDS = {
-    "a": 1,
-    "an": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "eighteen": 18,
-    "twenty": 20,
-    "thirty": 30,
-    "sixty": 60,
-    "ninety": 90,
-}
 _COUNT = rf"(\d{{1,4}}|{'|'.join(NUMBER_WORDS)})"
 _UNIT = r"(days?|weeks?|months?|quarters?|years?)"
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}

@@ -12,7 +12,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from assistant.engine.planner.dates import NUMBER_WORDS, months_back
+from assistant.engine.number_words import NUMBER_WORDS
+from assistant.engine.planner.dates import months_back
 from assistant.engine.planner.plan import Entities
 
 _I = re.I

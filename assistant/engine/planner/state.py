@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistant.engine.number_words import NUMBER_WORDS
 from assistant.principal import Principal
 
 ORDINALS = {
@@ -46,7 +47,6 @@ STANDS_ALONE_WORDS = 4
 RECENT = 4  # accounts discussed that a follow-up may refer to together
 # "compare the first two", "the top 3 of those", "the last two": that many of the set
 FIRST_N = re.compile(r"\bthe\s+(first|top|last|bottom)\s+(two|three|four|five|[2-9])\b", re.I)
-COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5}
 # "only the enterprise ones", "just the red accounts": the set, narrowed by what it names
 ONLY = re.compile(
     r"\b(?:only|just)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:ones|accounts|customers|deals)\b", re.I
@@ -147,7 +147,7 @@ def refer(message: str, state: State) -> Reference:
     ids = tuple(dict.fromkeys(r.account_id for r in rows))
     if len(ids) > 1 and (several := FIRST_N.search(message)):
         word = several.group(2).lower()
-        count = int(word) if word.isdigit() else COUNTS[word]
+        count = int(word) if word.isdigit() else NUMBER_WORDS[word]
         last = several.group(1).lower() in ("last", "bottom")
         return Reference(ids[-count:] if last else ids[:count], "several")
     if len(ids) > 1 and ONLY.search(message):

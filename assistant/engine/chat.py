@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from assistant import tracing
 from assistant.engine.composer import Composition, GroundedComposer
+from assistant.engine.initials import without_letter
 from assistant.engine.planner.state import STANDS_ALONE_WORDS, State
 from assistant.engine.types import ChatResponse, Fallback, SearchHit, SearchResponse
 from assistant.errors import InvalidInputError, MessageTooLongError
@@ -238,17 +239,23 @@ class ChatEngine:
         """The knowledge base's answer to `query` (`text` with the last question when it
         reads as a follow-up), with the retrieval and composition timings."""
         depth = max(self.k, self.composer.config.chunks_considered)
-        result = self.retriever.search(  # also in the knowledge base's own names for its concepts
-            self.composer.glossary.expand(query),
-            depth,
-            SearchFilter(visible_accounts=principal.accounts),
-        )
-        compose_start = time.perf_counter()
-        with tracing.span("compose", composer="grounded") as span:
-            composition = self.composer.compose(
-                query, result, focus=text if query != text else None
+        # "what's the E in <acronym>?" is searched without the letter first (a lone letter
+        # matches any word it is, "e-mail"), and as asked when nothing spells the acronym;
+        # also in the knowledge base's own names for its concepts
+        for searched in dict.fromkeys([without_letter(query), query]):
+            result = self.retriever.search(
+                self.composer.glossary.expand(searched),
+                depth,
+                SearchFilter(visible_accounts=principal.accounts),
             )
-            span.set(citations=len(composition.citations), declined=composition.declined)
+            compose_start = time.perf_counter()
+            with tracing.span("compose", composer="grounded") as span:
+                composition = self.composer.compose(
+                    query, result, focus=text if query != text else None
+                )
+                span.set(citations=len(composition.citations), declined=composition.declined)
+            if composition.signals.get("answer_spelled"):
+                break
         timings = dict(result.timings_ms)
         timings["compose"] = (time.perf_counter() - compose_start) * 1000
         return result, composition, timings

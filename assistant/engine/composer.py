@@ -15,8 +15,10 @@ its items share no word with the question; a question that gives the list's size
 four quadrants") gets a list of that many items, and a sentence that gives the list in one
 line ("five stages: land, onboard, ...") answers it. A comparison ("the difference between A
 and B", "A vs B") leads with the best sentence on each side. A figure asked for that the best
-sentence lacks is led by a close second of the same document that gives it. Each sentence
-is followed by its citation marker `[n]`.
+sentence lacks is led by a close second of the same document that gives it. A question
+about one letter of an acronym ("what does the P in ... stand for?") is answered with the
+section or list item at that letter's place in a run whose first letters spell it
+(`assistant.engine.initials`). Each sentence is followed by its citation marker `[n]`.
 
 Two checks decline (and cite nothing): the evidence check (dense similarity and the share
 of question words found in the top chunks under calibrated thresholds), and the
@@ -42,6 +44,7 @@ import numpy as np
 from assistant.config import Settings
 from assistant.engine.answerability import load_thresholds
 from assistant.engine.glossary import Equivalence, Glossary, widen
+from assistant.engine.initials import LetterAsked, letter_asked, spelled_items, spelled_sections
 from assistant.engine.number_words import NUMBER_WORDS
 from assistant.engine.types import Citation
 from assistant.retrieval.hybrid import Hit, SearchResult
@@ -360,7 +363,15 @@ class GroundedComposer:
 
         listing = asks_for_list(focus or question)
         chosen, answerability = self._select(
-            question, terms, result, weight, about_account, bool(focus_terms), listing, equivalences
+            question,
+            terms,
+            result,
+            weight,
+            about_account,
+            bool(focus_terms),
+            listing,
+            equivalences,
+            letter_asked(focus or question),
         )
         signals.update(answerability)
         if not chosen or self.unanswered(answerability):
@@ -393,7 +404,8 @@ class GroundedComposer:
         """The answerability check: too few of the question's distinctive words in the
         chosen sentences (and their sections), a lead sentence too far from it, or a figure
         asked for (a price, a duration, a count) that the lead sentence does not give. An
-        outline of a guide's sections (`_outline`) answers by its structure."""
+        outline of a guide's sections (`_outline`) and the items an acronym's letters stand
+        for (`_spelled_out`) answer by the knowledge base's structure."""
         c = self.config
         if c.count_required and answerability.get("answer_count") == 0.0:
             return True  # "how many <things>" and no count of them in the chosen sentences
@@ -403,10 +415,11 @@ class GroundedComposer:
         overlap = answerability.get("answer_overlap", 0.0)
         # a price, duration or count asked for that the lead sentence does not give
         missing_figure = answerability.get("answer_figure") == 0.0
-        if answerability.get("answer_outline"):
+        if answerability.get("answer_outline") or answerability.get("answer_spelled"):
             # a list of a guide's sections, chosen because their parent names the question's
-            # topic and the question asks for the group: the words asked about are the
-            # guide's headings, not the question's, so only the similarity floor applies
+            # topic and the question asks for the group (or the items whose first letters
+            # spell the acronym asked about): the words asked about are the guide's
+            # headings, not the question's, so only the similarity floor applies
             return similarity < c.min_answer_similarity
         return (
             similarity < c.min_answer_similarity
@@ -428,6 +441,7 @@ class GroundedComposer:
         follow_up: bool = False,
         listing: bool = False,
         equivalences: tuple[Equivalence, ...] = (),
+        letter: LetterAsked | None = None,
     ) -> tuple[list[_Candidate], dict[str, float]]:
         hits = result.hits[: self.config.chunks_considered]
         semantic_weight = 0.2 if follow_up else 0.45
@@ -517,6 +531,8 @@ class GroundedComposer:
                     break
         leader = candidates[0]
         best = leader.score
+        # "what does the P in <acronym> stand for?": the items that spell the acronym answer
+        spelled = self._spelled_out(letter, result, leader, about_account) if letter else []
         listed = self._whole_list(leader, by_chunk[leader.hit.chunk.id]) if listing else []
         list_chunk = leader.hit.chunk.id
         # the next strong sentence may introduce the list asked for, unless the best one gives
@@ -538,7 +554,7 @@ class GroundedComposer:
             if found:
                 listed, list_chunk = found
         # a figure asked for ("the list price", "how many letters") is no list of sections
-        sections = not listed and not asked
+        sections = not listed and not asked and not spelled
         outline = (
             self._outline(leader, result, weights, equivalences, named=not listing)
             if sections
@@ -547,14 +563,16 @@ class GroundedComposer:
         asked_list = bool(listed)  # a list the question asks for (not one found to answer)
         if not outline and not listed:
             listed = self._items_of_one_list(leader, by_chunk)
-        chosen = outline or listed or self._passage(candidates, by_chunk)
-        sides = [] if outline or asked_list else self._sides(question, candidates, by_chunk)
+        chosen = spelled or outline or listed or self._passage(candidates, by_chunk)
+        complete = spelled or outline
+        sides = [] if complete or asked_list else self._sides(question, candidates, by_chunk)
         if sides:  # a comparison: the best sentence on each side leads (not the whole list)
             if listed:
                 listed, chosen = [], self._passage(candidates, by_chunk)
             chosen = [*sides, *(c for c in chosen if not any(c is side for side in sides))]
-        # an outline is the whole answer (each section cited); a list may take two more
-        extra = 0 if outline else 2 if listed else self.config.max_sentences - len(chosen)
+        # an outline or a spelled letter is the whole answer (each item cited); a list may
+        # take two more
+        extra = 0 if complete else 2 if listed else self.config.max_sentences - len(chosen)
         limit = len(chosen) + extra
         general = not about_account and not leader.hit.metadata.get("restricted")
         for candidate in candidates:
@@ -575,6 +593,8 @@ class GroundedComposer:
         signals = {"answer_overlap": self._overlap(question, result, weights, answered, leader)}
         if outline:  # the guide's structure answers: its sections under the question's topic
             signals["answer_outline"] = 1.0
+        if spelled:  # the items whose first letters spell the acronym asked about
+            signals["answer_spelled"] = 1.0
         if leader.semantic is not None:
             signals["answer_similarity"] = leader.semantic
         if asked:  # the question asks for a figure: does the lead sentence give one?
@@ -830,6 +850,38 @@ class GroundedComposer:
         for n, (heading, chunk) in enumerate(list(siblings.items())[: self.config.list_items]):
             first = next(iter(_sentences(chunk.text)), "")
             text = f"{heading}: {first}" if first else heading
+            hit = by_id.get(chunk.id) or Hit(chunk, 0.0)
+            items.append(_Candidate(text, hit, leader.rank, 0.0, _token_set(text), n, "item"))
+        return items
+
+    def _spelled_out(
+        self, letter: LetterAsked, result: SearchResult, leader: _Candidate, about_account: bool
+    ) -> list[_Candidate]:
+        """For a question about one letter of an acronym, the items at that letter's places
+        in the first run whose first letters spell the acronym: sibling sections of a top
+        hit's document (in rank order), or else list items of a top chunk; each cited to its
+        chunk. Empty when nothing spells it. An account document (whose sections may spell
+        the acronym too, filled in for one deal) answers only a question about an account."""
+        hits = [
+            hit
+            for hit in result.hits[: self.config.chunks_considered]
+            if about_account or not hit.metadata.get("restricted")
+        ]
+        by_id = {hit.chunk.id: hit for hit in hits}
+        found: list[tuple[str, StoredChunk]] = []
+        sources: set[str] = set()
+        for hit in hits:
+            source = str(hit.metadata.get("source"))
+            if source in sources:
+                continue
+            sources.add(source)
+            found = spelled_sections(letter, result.document(hit.chunk.id), _HEADING_WORDS)
+            if found:
+                break
+        if not found:
+            found = spelled_items(letter, [hit.chunk for hit in hits])
+        items: list[_Candidate] = []
+        for n, (text, chunk) in enumerate(found):
             hit = by_id.get(chunk.id) or Hit(chunk, 0.0)
             items.append(_Candidate(text, hit, leader.rank, 0.0, _token_set(text), n, "item"))
         return items

@@ -1,5 +1,6 @@
 """Numbers written as words ("the four quadrants", "the next two months", "the first
-three"), shared by the planner's slot and date parsers and the composer's list sizes."""
+three"), shared by the planner's slot and date parsers and the composer's list sizes, and
+ordinals ("the second D"), read by the composer's letter questions."""
 
 from __future__ import annotations
 
@@ -23,4 +24,17 @@ NUMBER_WORDS = {
     "thirty": 30,
     "sixty": 60,
     "ninety": 90,
+}
+
+ORDINAL_WORDS = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
 }

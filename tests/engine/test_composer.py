@@ -2,13 +2,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from assistant.config import Settings
+from assistant.engine import composer as composer_module
 from assistant.engine.chat import Principal, retrieval_query
 from assistant.engine.composer import DECLINE, ComposerConfig, GroundedComposer, asks_for_list
+from assistant.engine.initials import letter_asked, without_letter
 from assistant.errors import InvalidInputError, MessageTooLongError, NotFoundError
 from assistant.retrieval.filters import SearchFilter
 from assistant.retrieval.hybrid import Hit, SearchResult
@@ -784,3 +787,146 @@ def test_a_hard_break_ends_a_list_item() -> None:
     )
     assert sentence_kinds(text) == ("item", "item", "paragraph", "paragraph")
     assert sentence_blocks(text) == (0, 1, 2, 2)
+
+
+LETTERS = {
+    "Metrics": "The measurable result the customer expects. Ask what number proves it.",
+    "Economic buyer": "The person who signs the budget.",
+    "Decision criteria": "How the customer judges the options.",
+    "Decision process": "The steps and dates up to the signature.",
+    "Paper process": "The procurement and legal steps.",
+    "Champion": "A customer person who sells for us inside the account.",
+    "Reviewing a deal": "Each letter gets a rating and every gap an owner.",
+}
+LETTERS_INTRO = "Every deal is qualified with MEDDPC, letter by letter."
+
+
+def _spelled(question: str, shown: list[str] | None = None) -> tuple[str, list[str]]:
+    """The answer to `question` over a guide whose section headings spell MEDDPC (then one
+    more section), and the chunks it cites; the calibrated weak-overlap rule is on."""
+    chunks = _guide(LETTERS, LETTERS_INTRO)
+    searched = _outline_result(chunks, shown or ["intro", "item6", "item2", "item1"])
+    config = ComposerConfig(weak_answer_similarity=0.5, weak_answer_overlap=0.45)
+    composition = GroundedComposer(config).compose(question, searched)
+    return composition.answer, [c.chunk_id for c in composition.citations]
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "cited"),
+    [
+        (
+            "What does the P in MEDDPC stand for?",
+            "P stands for Paper process: The procurement and legal steps. [1]",
+            ["item5"],  # a section no hit returned: the guide's own structure answers
+        ),
+        (
+            "what is the second D in MEDDPC?",
+            "The second D stands for Decision process: The steps and dates up to the "
+            "signature. [1]",
+            ["item4"],
+        ),
+        (
+            "What does E stand for in MEDDPC?",
+            "E stands for Economic buyer: The person who signs the budget. [1]",
+            ["item2"],
+        ),
+    ],
+)
+def test_a_letter_of_an_acronym_is_answered_with_the_section_it_spells(
+    question: str, answer: str, cited: list[str]
+) -> None:
+    """'What does the P in <acronym> stand for?': the guide's sibling headings spell the
+    acronym in order (the run may be followed by other sections); the section at the
+    letter's place answers, its heading and first sentence, cited to its chunk, although
+    the question shares no word with it (the weak-overlap decline does not apply)."""
+    assert _spelled(question) == (answer, cited)
+
+
+def test_a_repeated_letter_is_answered_with_every_section_it_stands_for() -> None:
+    """A letter the acronym holds twice, asked without an ordinal: each of its sections, in
+    order; with an ordinal, the one it names."""
+    both = (
+        "The first D stands for Decision criteria: How the customer judges the options. [1] "
+        "The second D stands for Decision process: The steps and dates up to the signature. [2]"
+    )
+    assert _spelled("What does the D in MEDDPC stand for?") == (both, ["item3", "item4"])
+    assert _spelled("the Ds of MEDDPC")[0] == both
+    assert _spelled("What's the first D in MEDDPC?")[1] == ["item3"]
+    assert _spelled("What's the last D in MEDDPC?")[1] == ["item4"]
+
+
+def test_an_acronym_nothing_spells_is_answered_as_before(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No run of headings (nor of list items) spells the acronym asked about, or the letter
+    is not in it: the answer is what it was without letter questions."""
+    assert _spelled("What does the P in MEDDPC stand for?")[0].startswith("P stands for")
+    questions = [
+        "What does the P in MEDPC stand for?",  # named nowhere, spelled nowhere
+        "What does the X in MEDDPC stand for?",  # no X in it
+        "What is the third D in MEDDPC?",  # no third D
+    ]
+    now = [_spelled(q) for q in questions]
+    assert not any("stands for" in answer for answer, _ in now)
+    monkeypatch.setattr(composer_module, "letter_asked", lambda _: None)
+    assert now == [_spelled(q) for q in questions]
+
+
+def test_list_items_that_spell_an_acronym_answer_a_letter() -> None:
+    """No headings spell it, but the items of one list do (their first words)."""
+    text = (
+        "Our review uses MEDPC:\n\n"
+        "- Metrics prove the value.\n"
+        "- Economic buyer is the person who signs.\n"
+        "- Decision process lists the steps.\n"
+        "- Paper process covers procurement.\n"
+        "- Champion sells for us.\n"
+    )
+    hits = [hit("review", text, 0.03), hit("other", "A pricing note about paper costs.", 0.02)]
+    composition = GroundedComposer().compose("What's the E in MEDPC?", result(hits))
+    assert composition.answer == "E stands for Economic buyer is the person who signs. [1]"
+    assert [c.chunk_id for c in composition.citations] == ["review"]
+
+
+@pytest.mark.parametrize(
+    ("question", "asked", "searched"),
+    [
+        ("What does the P in MEDDPC stand for?", ("MEDDPC", "P", None), "What does the  in"),
+        ("what is the 2nd D in MEDDPC?", ("MEDDPC", "D", 2), "what is the  in"),
+        ("the C's in MEDDPC", ("MEDDPC", "C", None), "the  in"),
+        ("What does C stand for in MEDDPC?", ("MEDDPC", "C", None), "What does  stand for"),
+        ("What does MEDDPC stand for?", None, "What does MEDDPC stand for?"),
+        ("What does the X in MEDDPC mean?", None, "What does the X in"),  # not in it
+        ("what is the p in meddpc?", None, "what is the p in"),  # no capitals: no acronym
+    ],
+)
+def test_a_question_about_one_letter_of_an_acronym_is_read(
+    question: str, asked: tuple[str, str, int | None] | None, searched: str
+) -> None:
+    found = letter_asked(question)
+    assert (found.acronym, found.letter, found.ordinal) == asked if found else asked is None
+    assert without_letter(question).startswith(searched)
+
+
+def test_a_letter_question_is_searched_without_the_letter_first(
+    services: Services, corpus: Path
+) -> None:
+    """A lone letter matches any word it is: the search leaves it out, and searches the
+    question as asked only when nothing found spells the acronym."""
+    guide = "\n\n".join(f"## {heading}\n{text}" for heading, text in LETTERS.items())
+    (corpus / "guides" / "deal.md").write_text(f"# Deal review\n\n{LETTERS_INTRO}\n\n{guide}\n")
+    services.ingestor().run([corpus])
+    searched: list[str] = []
+    search = services.chat.retriever.search
+
+    def recording(query: str, *args: Any, **kwargs: Any) -> SearchResult:
+        searched.append(query)
+        return search(query, *args, **kwargs)
+
+    services.chat.retriever.search = recording  # type: ignore[method-assign]
+    spelled = services.chat.chat("What does the P in MEDDPC stand for?", Principal())
+    assert spelled.answer.startswith("P stands for Paper process"), spelled.answer
+    assert spelled.citations[0].source.endswith("guides/deal.md")
+    assert len(searched) == 1 and " P " not in searched[0]
+    searched.clear()
+    plain = services.chat.chat("What does the C in CSAT stand for?", Principal())
+    assert "stands for" not in plain.answer
+    assert len(searched) == 2 and " C " in searched[1]

@@ -16,7 +16,7 @@ from assistant.tools.calculators import (
     LtvResult,
     StaffingResult,
 )
-from assistant.tools.filters import PortfolioRow
+from assistant.tools.filters import Group, PooledNps, PortfolioRow
 from assistant.tools.health import HealthScore
 from assistant.tools.licenses import LicenseUtilization, ModuleLicense
 from assistant.tools.opportunities import Opportunities, Pipeline
@@ -135,12 +135,21 @@ def licenses(
     return lines
 
 
-def renewals(r: Renewals, m: str, filters: str, window: tuple[str, str] | None = None) -> list[str]:
+def renewals(
+    r: Renewals,
+    m: str,
+    filters: str,
+    window: tuple[str, str] | None = None,
+    arguments: Mapping[str, Any] | None = None,
+) -> list[str]:
     span = (
         f"between {window[0]} and {window[1]}"
         if window
         else f"in the next {r.days} days ({r.as_of.isoformat()} to {r.window_end.isoformat()})"
     )
+    if r.groups is not None:
+        what = f"account(s) renewing {span}{filters}"
+        return breakdown(r.groups, r.renewals, r.matched, m, what, arguments or {})
     head = f"{r.matched} account(s) renew {span}{filters}" + _shown(r.count, r.matched)
     head += f" [{m}]"
     if not r.renewals:
@@ -179,19 +188,102 @@ def _signals(x: PortfolioRow) -> str:
     return "".join(f", {p}" for p in parts)
 
 
-def account_list(r: AccountList, m: str, what: str) -> list[str]:
+def account_list(
+    r: AccountList, m: str, what: str, arguments: Mapping[str, Any] | None = None
+) -> list[str]:
+    if r.groups is not None:
+        return breakdown(r.groups, r.accounts, r.matched, m, what, arguments or {})
     rows = "\n".join(
         f"- **{x.name}** ({x.account_id}, {SEGMENT.get(x.segment, x.segment)}): health "
         f"{number(x.overall)} ({x.band or 'no score'}), ARR {money(x.arr)}, renews "
-        f"{x.renewal_date.isoformat()} (in {x.days_to_renewal} days)" + _signals(x)
+        f"{x.renewal_date.isoformat()} (in {x.days_to_renewal} days), CSM {x.csm}" + _signals(x)
         for x in r.accounts
     )
     head = f"{r.matched} {what}" + _shown(r.count, r.matched)
     lines = [head + (f":\n{rows} [{m}]" if rows else f" [{m}].")]
-    if r.count > 1:
+    if r.count > 1 or r.pooled_nps is not None:
         shown = f"the {r.count} shown" if r.count < r.matched else f"the {r.count} {what}"
         average = f", average health {number(r.average_health)}" if r.average_health else ""
-        lines.append(f"Total ARR of {shown}: {money(r.total_arr)}{average} [{m}].")
+        total = f"Total ARR of {shown}: {money(r.total_arr)}{average}"
+        if r.pooled_nps is not None:
+            total = f"{_pooled(r.pooled_nps, shown)}; total ARR {money(r.total_arr)}{average}"
+        lines.append(f"{total} [{m}].")
+    return lines
+
+
+def _pooled(pooled: PooledNps, shown: str) -> str:
+    """The NPS of all the answers of the accounts listed (pooled, not a mean of their NPS)."""
+    if pooled.nps is None:
+        return f"No NPS answers from {shown} in the survey window"
+    return (
+        f"NPS across {shown}: **{number(pooled.nps)}**, from all {pooled.responses} answers "
+        f"({pooled.promoters} promoters, {pooled.detractors} detractors)"
+    )
+
+
+GROUP_LABEL = {
+    "csm": "CSM",
+    "account_exec": "account executive",
+    "partner": "partner",
+    "segment": "segment",
+    "industry": "industry",
+    "band": "health band",
+    "quadrant": "quadrant",
+}
+GROUP_MEASURE = {"count": "", "arr": " ARR", "health": " average health"}
+
+
+def breakdown(
+    groups: Sequence[Group],
+    rows: Sequence[PortfolioRow],
+    matched: int,
+    m: str,
+    what: str,
+    arguments: Mapping[str, Any],
+) -> list[str]:
+    """A portfolio result broken down by `group_by`: the first group (or the groups tied
+    first) leads when the groups are ordered, then one line per group with its accounts."""
+    key = str(arguments.get("group_by") or "")
+    label = GROUP_LABEL.get(key, human(key))
+    sort = str(arguments.get("group_sort") or "count")
+    names = {x.account_id: x.name for x in rows}
+    if not groups:
+        return [f"No {what} to break down by {label} [{m}]."]
+
+    def value(g: Group) -> str:
+        shown = SEGMENT.get(g.value, human(g.value)) if key in ("segment", "industry") else g.value
+        return f"**{shown}**"
+
+    def measure(g: Group) -> str:
+        if sort == "arr":
+            return money(g.total_arr)
+        if sort == "health":
+            return f"average health {number(g.average_health)}"
+        return f"{g.count} of the {matched} {what}"
+
+    lines = []
+    descending = arguments.get("group_descending") is not False
+    if arguments.get("limit") or sort != "count" or not descending:
+        order = "most" if descending else "fewest"
+        if sort == "health":
+            order = "highest" if descending else "lowest"
+        first = [g for g in groups if measure(g) == measure(groups[0])]
+        named = [value(g) for g in first]
+        who = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+        verb = "has" if len(first) == 1 else "tie with"
+        each = "" if len(first) == 1 else " each"
+        lines.append(
+            f"By {label}, {who} {verb} the {order}{GROUP_MEASURE.get(sort, '')}: "
+            f"{measure(groups[0])}{each}"
+            + ("" if sort == "count" else f" ({groups[0].count} account(s))")
+            + f" [{m}]."
+        )
+    body = "\n".join(
+        f"- {value(g)}: {g.count} account(s), ARR {money(g.total_arr)}, average health "
+        f"{number(g.average_health)}: " + ", ".join(names.get(i, i) for i in g.account_ids)
+        for g in groups
+    )
+    lines.append(f"{matched} {what} by {label}:\n{body} [{m}]")
     return lines
 
 
@@ -348,6 +440,8 @@ def filters(arguments: Mapping[str, Any]) -> str:
         parts.append(
             f"in the {SEGMENT.get(arguments['segment'], human(arguments['segment']))} segment"
         )
+    if arguments.get("industry"):
+        parts.append(f"in the {human(str(arguments['industry']))} industry")
     if arguments.get("trend"):
         parts.append(f"with health trend {arguments['trend']}")
     if arguments.get("partnered") is not None:

@@ -116,7 +116,11 @@ class AccountDesk:
     ) -> Vocabulary:
         if visible is None:
             visible = self.tools.context.store.accounts(principal.accounts)
-        return from_rules(self.tools.context.rules, sorted({a.segment for a in visible}))
+        return from_rules(
+            self.tools.context.rules,
+            sorted({a.segment for a in visible}),
+            sorted({a.industry for a in visible}),
+        )
 
     def plan(
         self,
@@ -340,11 +344,12 @@ def _render(result: ToolResult, m: str, plan: Plan) -> tuple[list[str], list[Row
             if arguments.get("renewal_from") and arguments.get("renewal_to")
             else None
         )
-        lines = render.renewals(result, m, render.filters(arguments), window)
+        lines = render.renewals(result, m, render.filters(arguments), window, arguments)
         return total_first(lines, plan), rows
     if isinstance(result, AccountList):
         rows = [Row(x.account_id, x.name, tuple(filter(None, (x.band,)))) for x in result.accounts]
-        lines = render.account_list(result, m, render.listing(plan.tools[0].arguments))
+        arguments = plan.tools[0].arguments
+        lines = render.account_list(result, m, render.listing(arguments), arguments)
         return total_first(lines, plan), rows
     if isinstance(result, ExpansionTargets):
         quadrant = None if account else plan.tools[0].arguments.get("quadrant")
@@ -368,6 +373,7 @@ def _render(result: ToolResult, m: str, plan: Plan) -> tuple[list[str], list[Row
 def total_first(lines: list[str], plan: Plan) -> list[str]:
     """A question for a total or a mean over the set ("the total ARR renewing in Q1") is
     answered by the summary line: it leads, the list follows."""
-    if plan.entities.aggregate and len(lines) > 1:
+    pooled = any(step.arguments.get("with_nps") for step in plan.tools)
+    if (plan.entities.aggregate or pooled) and len(lines) > 1:
         return [lines[-1], *lines[:-1]]
     return lines

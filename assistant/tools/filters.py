@@ -1,6 +1,7 @@
 """Portfolio filters shared by `list_accounts` and `renewals_due`: owners, bands, score
-thresholds, renewal dates, segment, quadrant, module risk, support incidents of given
-severities, NPS; sort and top-N.
+thresholds, renewal dates, segment, industry, quadrant, module risk, support incidents of
+given severities, NPS; sort and top-N; and a breakdown of the kept accounts by an owner, the
+segment, the industry, the band or the quadrant ("which CSM has the most red accounts?").
 
 Band, quadrant, level and module values are checked against the business rules when the
 tool runs (a clear tool error lists the valid names), so a customer's rules file with
@@ -26,6 +27,8 @@ from assistant.tools.licenses import known_module, risk_levels
 
 Segment = Literal["enterprise", "mid_market", "smb"]
 SortKey = Literal["name", "arr", "health", "renewal_date", "incidents", "nps"]
+GroupKey = Literal["csm", "account_exec", "partner", "segment", "industry", "band", "quadrant"]
+GroupSort = Literal["count", "arr", "health"]
 Trend = Literal["declining", "stable", "improving"]
 Row = TypeVar("Row")
 SURVEY_MONTHS = 12  # the NPS window without a date, as survey_trend's default
@@ -36,6 +39,9 @@ class PortfolioFilters(ToolInput):
     account_exec: str | None = Field(default=None, description="only this account executive's")
     partner: str | None = Field(default=None, description="only accounts this partner works")
     segment: Segment | None = Field(default=None, description="only accounts of this segment")
+    industry: str | None = Field(
+        default=None, description="only accounts of this industry (as the account data names it)"
+    )
     bands: list[str] | None = Field(
         default=None, description="only these health bands, e.g. [red, orange] for at risk"
     )
@@ -109,12 +115,29 @@ class PortfolioFilters(ToolInput):
         return self
 
 
+class Breakdown(PortfolioFilters):
+    """The filters of a list of accounts (list_accounts, renewals_due), with the pooled NPS
+    and a breakdown by group: then `limit` cuts the groups."""
+
+    with_nps: bool | None = Field(default=None, description="true: NPS per account and pooled")
+    group_by: GroupKey | None = Field(
+        default=None, description="per group of these: count, ARR, mean health"
+    )
+    group_sort: GroupSort | None = Field(default=None, description="groups by (default count)")
+    group_descending: bool | None = Field(default=None, description="false: groups low to high")
+
+    @property
+    def reads_surveys(self) -> bool:
+        return super().reads_surveys or bool(self.with_nps)
+
+
 class PortfolioRow(BaseModel):
     """What every portfolio result carries per account."""
 
     account_id: str
     name: str
     segment: str
+    industry: str = ""
     arr: int
     renewal_date: dt.date
     days_to_renewal: int
@@ -131,6 +154,27 @@ class PortfolioRow(BaseModel):
     incidents_since: dt.date | None = Field(default=None, description="start of that window")
     nps: int | None = Field(default=None, description="NPS in the survey window, when asked")
     detractors: int | None = Field(default=None, description="detractors in that window")
+    promoters: int | None = Field(default=None, description="promoters in that window")
+    nps_responses: int | None = Field(default=None, description="NPS answers in that window")
+
+
+class Group(BaseModel):
+    """The accounts kept that share one value of `group_by`."""
+
+    value: str = Field(description="the CSM, partner, segment, industry, band or quadrant")
+    count: int
+    total_arr: int
+    average_health: float | None
+    account_ids: list[str]
+
+
+class PooledNps(BaseModel):
+    """The NPS of every answer of the accounts listed, pooled (not a mean of their NPS)."""
+
+    nps: int | None
+    responses: int
+    promoters: int
+    detractors: int
 
 
 @dataclass(frozen=True)
@@ -161,6 +205,22 @@ def _owner(accounts: Sequence[Account], wanted: str | None, field: str, role: st
         known = sorted({str(getattr(a, field)) for a in accounts if getattr(a, field)})
         raise InvalidInputError(
             f"no account you may see has {role} '{wanted}'; {role}s: {', '.join(known)}"
+        )
+    return kept
+
+
+def _industry(accounts: Sequence[Account], wanted: str | None) -> list[Account]:
+    """The accounts of one industry, named as the data names it (spaces, hyphens and
+    underscores alike, any case); an error lists the industries of the accounts at hand."""
+    if wanted is None:
+        return list(accounts)
+    key = _names(re.sub(r"[_-]", " ", wanted))
+    kept = [a for a in accounts if _names(re.sub(r"[_-]", " ", a.industry)) == key]
+    if not kept:
+        known = sorted({a.industry for a in accounts})
+        raise InvalidInputError(
+            f"no account you may see is in the industry '{wanted}'; industries: "
+            f"{', '.join(known) or 'none'}"
         )
     return kept
 
@@ -213,15 +273,84 @@ def top(rows: list[Row], limit: int | None) -> list[Row]:
     return rows[:limit] if limit is not None else rows
 
 
-def totals(rows: Sequence[PortfolioRow], shown: Sequence[PortfolioRow]) -> dict[str, Any]:
+def totals(
+    rows: Sequence[PortfolioRow], shown: Sequence[PortfolioRow], filters: Breakdown
+) -> dict[str, Any]:
     """What a portfolio result says of its rows: how many it lists (`shown`, after the
-    top-N cut) of how many matched (`rows`), their ARR and mean health."""
+    top-N cut) of how many matched (`rows`), their ARR and mean health, the pooled NPS
+    when surveys were read, and the groups when `group_by` breaks them down."""
     return {
         "count": len(shown),
         "matched": len(rows),
         "total_arr": sum(r.arr for r in shown),
         "average_health": average_health(shown),
+        "pooled_nps": pooled_nps(shown) if filters.reads_surveys else None,
+        "groups": grouped(rows, filters),
     }
+
+
+def listed(rows: list[PortfolioRow], filters: Breakdown) -> list[PortfolioRow]:
+    """The rows a result lists: the top `limit`, or with `group_by` those of the groups
+    kept (the limit cuts the groups)."""
+    if filters.group_by is None:
+        return top(rows, filters.limit)
+    kept = {i for g in grouped(rows, filters) or [] for i in g.account_ids}
+    return [r for r in rows if r.account_id in kept]
+
+
+def pooled_nps(rows: Sequence[PortfolioRow]) -> PooledNps:
+    responses = sum(r.nps_responses or 0 for r in rows)
+    promoters = sum(r.promoters or 0 for r in rows)
+    detractors = sum(r.detractors or 0 for r in rows)
+    nps = round(100 * (promoters - detractors) / responses) if responses else None
+    return PooledNps(nps=nps, responses=responses, promoters=promoters, detractors=detractors)
+
+
+def group_value(row: PortfolioRow, key: str) -> str:
+    value = getattr(row, key)
+    return str(value) if value else "none"
+
+
+def grouped(rows: Sequence[PortfolioRow], filters: Breakdown) -> list[Group] | None:
+    """The rows broken down by `group_by`, ordered by `group_sort` (ties by name), the
+    first `limit` groups (and any tied with the last of them); None without `group_by`."""
+    key = filters.group_by
+    if key is None:
+        return None
+    members: dict[str, list[PortfolioRow]] = {}
+    for row in rows:
+        if key == "partner" and not row.partner:
+            continue  # an account no partner works is in no partner's group
+        members.setdefault(group_value(row, key), []).append(row)
+    groups = [
+        Group(
+            value=value,
+            count=len(kept),
+            total_arr=sum(r.arr for r in kept),
+            average_health=average_health(kept),
+            account_ids=[r.account_id for r in kept],
+        )
+        for value, kept in members.items()
+    ]
+    sort = filters.group_sort or "count"
+    descending = filters.group_descending is not False
+
+    def measure(group: Group) -> float:
+        if sort == "arr":
+            return float(group.total_arr)
+        if sort == "health":  # a group with no score sorts last either way
+            none = float("-inf") if descending else float("inf")
+            return group.average_health if group.average_health is not None else none
+        return float(group.count)
+
+    groups.sort(key=lambda g: g.value.lower())
+    groups.sort(key=measure, reverse=descending)
+    if filters.limit is None or filters.limit >= len(groups):
+        return groups
+    cut = filters.limit  # a group tied with the last one kept is kept too
+    while cut < len(groups) and measure(groups[cut]) == measure(groups[cut - 1]):
+        cut += 1
+    return groups[:cut]
 
 
 def average_health(rows: Sequence[PortfolioRow]) -> float | None:
@@ -262,6 +391,7 @@ def matching(
     chosen = _owner(accounts, filters.csm, "csm", "CSM")
     chosen = _owner(chosen, filters.account_exec, "account_exec", "account executive")
     chosen = _owner(chosen, filters.partner, "partner", "partner")
+    chosen = _industry(chosen, filters.industry)
     chosen = [
         a
         for a in chosen
@@ -333,11 +463,21 @@ def _with_nps(
         answers = scores.get(row.account_id, [])
         nps = rules.nps(answers)
         detractors = sum(1 for s in answers if rules.surveys.nps.category(s) == "detractor")
+        promoters = sum(1 for s in answers if rules.surveys.nps.category(s) == "promoter")
         if filters.nps_below is not None and (nps is None or nps >= filters.nps_below):
             continue
         if filters.detractors and not detractors:
             continue
-        kept.append(row.model_copy(update={"nps": nps, "detractors": detractors}))
+        kept.append(
+            row.model_copy(
+                update={
+                    "nps": nps,
+                    "detractors": detractors,
+                    "promoters": promoters,
+                    "nps_responses": len(answers),
+                }
+            )
+        )
     return kept
 
 
@@ -353,6 +493,7 @@ def _row(
         account_id=account.id,
         name=account.name,
         segment=account.segment,
+        industry=account.industry,
         arr=account.arr,
         renewal_date=account.renewal_date,
         days_to_renewal=(account.renewal_date - today).days,

@@ -12,11 +12,13 @@ from assistant.rules.models import Rules
 from assistant.store.accounts import Account
 from assistant.tools.base import AccountInput, ToolContext, ToolResult
 from assistant.tools.filters import (
-    PortfolioFilters,
+    Breakdown,
+    Group,
+    PooledNps,
     PortfolioRow,
     extra_sources,
+    listed,
     matching,
-    top,
     totals,
 )
 
@@ -72,7 +74,7 @@ def account_overview(ctx: ToolContext, args: AccountInput, principal: Principal)
     return overview_of(ctx.rules, ctx.store.account(account_id), ctx.clock())
 
 
-class ListAccountsInput(PortfolioFilters):
+class ListAccountsInput(Breakdown):
     pass
 
 
@@ -85,23 +87,22 @@ class AccountList(ToolResult):
     accounts: list[PortfolioRow]
     total_arr: int = Field(description="ARR of the accounts listed")
     average_health: float | None = Field(description="mean health score of those listed")
+    pooled_nps: PooledNps | None = Field(
+        default=None, description="NPS of all answers of those listed (when surveys are read)"
+    )
+    groups: list[Group] | None = Field(default=None, description="the group_by breakdown")
 
 
 def list_accounts(ctx: ToolContext, args: ListAccountsInput, principal: Principal) -> AccountList:
-    """The accounts you may see (id, name, segment, ARR, renewal, CSM, account executive,
-    partner, latest health score, band, trend and expansion quadrant), optionally filtered:
-    by owner (csm, account_exec, partner: a name, case-insensitive), health bands (at risk:
-    the unhealthy bands), score thresholds (health_below, health_at_least), renewal dates
-    (renewal_from, renewal_to), segment, quadrant, license_risk (with any module at that
-    level, or only `module`), support incidents (incident_severities since
-    incidents_since), NPS (nps_below, detractors since surveys_since), sorted (name, arr,
-    health, renewal_date; descending) and cut to the top `limit` (`matched` counts every
-    account the filters keep). Use it to find an account's id by its name."""
+    """The accounts you may see, each with owners, ARR, renewal, latest health score, band,
+    trend and expansion quadrant; the parameters filter, sort and cut them (`matched` counts
+    every account the filters keep) or break them down by group. Owner names are
+    case-insensitive. Use it to find an account's id by its name."""
     rows = matching(ctx, ctx.store.accounts(principal.accounts), args)
-    shown = top(rows, args.limit)
+    shown = listed(rows, args)
     return AccountList(
         as_of=ctx.clock(),
         source=["accounts", "health_snapshots", *extra_sources(args)],
         accounts=shown,
-        **totals(rows, shown),
+        **totals(rows, shown, args),
     )

@@ -11,18 +11,21 @@ from pydantic import BaseModel, Field
 from assistant.principal import Principal
 from assistant.tools.base import AccountId, ToolContext, ToolResult
 from assistant.tools.filters import (
+    Breakdown,
+    Group,
+    PooledNps,
     PortfolioFilters,
     PortfolioRow,
     check_names,
     extra_sources,
+    listed,
     matching,
     select_accounts,
-    top,
     totals,
 )
 
 
-class RenewalsInput(PortfolioFilters):
+class RenewalsInput(Breakdown):
     days: int = Field(default=90, ge=1, le=1095, description="renewing within this many days")
 
 
@@ -38,14 +41,16 @@ class Renewals(ToolResult):
     renewals: list[Renewal]
     total_arr: int = Field(description="ARR of the accounts listed")
     average_health: float | None = Field(description="mean health score of those listed")
+    pooled_nps: PooledNps | None = Field(
+        default=None, description="NPS of all answers of those listed (when surveys are read)"
+    )
+    groups: list[Group] | None = Field(default=None, description="the group_by breakdown")
 
 
 def renewals_due(ctx: ToolContext, args: RenewalsInput, principal: Principal) -> Renewals:
-    """Accounts renewing between today and today + N days (default 90), soonest first, with
-    ARR, days to renewal, owners, latest health score, band, trend and quadrant; the same
-    filters as list_accounts (owner, bands, score thresholds, renewal dates inside the
-    window, segment, quadrant, license risk, module, incidents, NPS) and sort/limit; `count`
-    is what is listed, `matched` every account in the window."""
+    """Accounts renewing between today and today + `days` (default 90), soonest first, with
+    the rows, filters, order, cut and breakdown of list_accounts; `count` is what is listed,
+    `matched` every account in the window."""
     today = ctx.clock()
     end = today + dt.timedelta(days=args.days)
     start = max(today, args.renewal_from) if args.renewal_from else today
@@ -54,14 +59,14 @@ def renewals_due(ctx: ToolContext, args: RenewalsInput, principal: Principal) ->
         update={"renewal_from": start, "renewal_to": last, "sort": args.sort or "renewal_date"}
     )
     rows = matching(ctx, ctx.store.accounts(principal.accounts), window)
-    shown = top(rows, args.limit)
+    shown = listed(rows, window)
     return Renewals(
         as_of=today,
         source=["accounts", "health_snapshots", *extra_sources(args)],
         days=args.days,
         window_end=end,
         renewals=[Renewal(**row.model_dump()) for row in shown],
-        **totals(rows, shown),
+        **totals(rows, shown, window),
     )
 
 

@@ -16,6 +16,9 @@ Segment = Literal["enterprise", "mid_market", "smb"]
 
 def portfolio_filters(
     segment: Segment | None = None,
+    industry: Annotated[
+        str | None, Query(description="industry, as the account data names it")
+    ] = None,
     band: Annotated[list[str] | None, Query(description="health band; repeat for several")] = None,
     csm: Annotated[str | None, Query(description="CSM name (case-insensitive)")] = None,
     account_exec: Annotated[str | None, Query(description="account executive name")] = None,
@@ -38,10 +41,18 @@ def portfolio_filters(
     surveys_since: Day | None = None,
     sort: Literal["name", "arr", "health", "renewal_date", "incidents", "nps"] | None = None,
     descending: bool = False,
-    limit: Annotated[int | None, Query(ge=1, le=500)] = None,
+    limit: Annotated[int | None, Query(ge=1, le=500, description="with group_by: groups")] = None,
+    with_nps: Annotated[bool | None, Query(description="each account's NPS, and pooled")] = None,
+    group_by: Annotated[
+        Literal["csm", "account_exec", "partner", "segment", "industry", "band", "quadrant"] | None,
+        Query(description="break the accounts down: count, ARR and mean health per group"),
+    ] = None,
+    group_sort: Literal["count", "arr", "health"] | None = None,
+    group_descending: bool | None = None,
 ) -> dict[str, Any]:
     given = {
         "segment": segment,
+        "industry": industry,
         "bands": band,
         "csm": csm,
         "account_exec": account_exec,
@@ -62,6 +73,10 @@ def portfolio_filters(
         "surveys_since": surveys_since,
         "sort": sort,
         "limit": limit,
+        "with_nps": with_nps,
+        "group_by": group_by,
+        "group_sort": group_sort,
+        "group_descending": group_descending,
     }
     filters = {k: v for k, v in given.items() if v is not None}
     return {**filters, "descending": descending} if descending else filters

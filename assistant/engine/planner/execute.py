@@ -18,7 +18,7 @@ from assistant.engine.types import ToolCall
 from assistant.principal import Principal
 from assistant.store.accounts import Account
 from assistant.tools.base import ToolResult
-from assistant.tools.filters import sort_value, totals
+from assistant.tools.filters import Breakdown, listed, sort_value, totals
 from assistant.tools.licenses import LicenseUtilization
 from assistant.tools.overview import AccountList
 from assistant.tools.portfolio import Renewals
@@ -66,7 +66,7 @@ class Run:
         result = tool.invoke(self.registry.context, args, self.principal)
         local = {k: v for k, v in local.items() if k in _applicable(result)}
         if local:
-            result = self._filter(result, local)
+            result = self._filter(result, local, args)
         record = to_call(name, args, result)
         record.arguments.update({k: v for k, v in local.items() if v is not None})
         self.calls.append(record)
@@ -76,16 +76,21 @@ class Run:
         today = self.registry.context.clock()
         return max(1, min(1095, (dt.date.fromisoformat(day) - today).days))
 
-    def _filter(self, result: ToolResult, local: dict[str, Any]) -> ToolResult:
-        if isinstance(result, AccountList | Renewals):
+    def _filter(self, result: ToolResult, local: dict[str, Any], args: object) -> ToolResult:
+        if isinstance(result, AccountList | Renewals) and isinstance(args, Breakdown):
             field = "accounts" if isinstance(result, AccountList) else "renewals"
             rows = [
                 r
                 for r in getattr(result, field)
                 if self._keep(r.account_id, r.overall, r.renewal_date, local)
             ]
+            if args.group_by is not None:  # the limit cuts the groups of the rows kept
+                cut = args.model_copy(update={"limit": local.get("limit", args.limit)})
+                order = {k: v for k, v in local.items() if k != "limit"}
+                shown = listed(_ordered(rows, order), cut)
+                return result.model_copy(update={field: shown, **totals(rows, shown, cut)})
             shown = _ordered(rows, local)
-            return result.model_copy(update={field: shown, **totals(rows, shown)})
+            return result.model_copy(update={field: shown, **totals(rows, shown, args)})
         if isinstance(result, LicenseUtilization):
             ids = local.get("account_ids")
             modules = [m for m in result.modules if ids is None or m.account_id in ids]

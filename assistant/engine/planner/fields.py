@@ -36,10 +36,14 @@ class FieldEntry(BaseModel):
     say: str | None = Field(default=None, min_length=3, description="'{value}' and fields")
 
 
+GROUP_KEYS = ("csm", "account_exec", "partner", "segment", "industry", "band", "quadrant")
+
+
 class FieldFile(BaseModel):
     model_config = ConfigDict(extra="ignore")  # the intents
 
     fields: dict[str, FieldEntry] = Field(default_factory=dict)
+    groups: dict[str, list[str]] = Field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,10 @@ class RecordFields:
         # longest first: "arr per employee" before "arr"
         self._words = sorted(words.items(), key=lambda item: -len(item[0]))
 
+    def words_for(self, name: str) -> tuple[str, ...]:
+        """The words that name the field `name` (its own, its label, its aliases)."""
+        return tuple(word for word, field in self._words if field == name)
+
     def named(self, message: str) -> tuple[str, ...]:
         """The fields the message names, in the order it names them."""
         text = " ".join(message.lower().split())
@@ -113,6 +121,23 @@ class RecordFields:
 
 def load_fields(path: Path = EXEMPLARS) -> dict[str, FieldEntry]:
     return load_yaml_model(path, FieldFile, "record fields in").fields
+
+
+@cache
+def group_words(path: Path = EXEMPLARS) -> tuple[tuple[str, str], ...]:
+    """(word, group key) for every portfolio group key: the record field's own words and
+    the exemplars file's `groups:` words, longest first."""
+    extra = load_yaml_model(path, FieldFile, "record fields in").groups
+    unknown = sorted(set(extra) - set(GROUP_KEYS))
+    if unknown:
+        raise ConfigurationError(f"groups: {unknown} are not group keys ({', '.join(GROUP_KEYS)})")
+    record = overview_fields()
+    pairs = {
+        " ".join(word.lower().split()): key
+        for key in GROUP_KEYS
+        for word in (*record.words_for(key), *extra.get(key, []))
+    }
+    return tuple(sorted(pairs.items(), key=lambda item: -len(item[0])))
 
 
 @cache

@@ -36,6 +36,9 @@ class ExemplarFile(BaseModel):
     fields: dict[str, object] = Field(
         default_factory=dict, description="record fields a question names (planner/fields.py)"
     )
+    groups: dict[str, object] = Field(
+        default_factory=dict, description="words for a breakdown's group keys (fields.py)"
+    )
 
 
 def load_exemplars(path: Path = EXEMPLARS) -> dict[Intent, list[str]]:

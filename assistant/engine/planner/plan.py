@@ -70,6 +70,7 @@ class Entities:
     thresholds: dict[str, int] = field(default_factory=dict)  # health_below, health_at_least
     bands: list[str] = field(default_factory=list)
     segment: str | None = None
+    industry: str | None = None  # "retail accounts": an industry of the account data
     quadrant: str | None = None
     risk: list[str] = field(default_factory=list)
     limit: int | None = None
@@ -88,8 +89,15 @@ class Entities:
     pipeline: bool = False  # about the deals across the accounts ("which opportunities ...")
     missing_field: str | None = None  # "deals missing a champion": that field's label
     aggregate: bool = False  # a total or mean over the set ("the average health of ...")
+    # "what's our average NPS?": a figure over the whole portfolio (the caller's accounts)
+    portfolio_figure: bool = False
     counted: bool = False  # asks how many accounts are in a set ("how many customers are red")
     framework: str | None = None  # the qualification framework named (an alias resolves)
+    # "which CSM has the most red accounts?", "ARR by segment": a breakdown of the set
+    group_by: str | None = None
+    group_sort: str = "count"  # count, arr or health
+    group_descending: bool = True
+    group_limit: int | None = None
     masked: str = ""  # the message with its entities replaced by placeholders
 
     @property

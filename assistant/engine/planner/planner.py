@@ -18,6 +18,7 @@ How the scope is chosen:
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -58,6 +59,10 @@ EMPTY_SET = (
     "with fewer filters (a wider date window, another segment or threshold)."
 )
 NO_REFERENT = "Which account do you mean? Name it or give its id."
+# the figure a breakdown of the accounts is ordered by ("which segment has the most ARR?")
+MEASURE_WORD = re.compile(r"\$|\barr\b|revenue|\bhealth|\brenewals?\b|\bnps\b", re.I)
+ACCOUNT_NOUN = re.compile(r"\b(?:account|customer|client)s?\b", re.I)
+NPS_MENTION = re.compile(r"\bnps\b|net promoter", re.I)
 CARRY_WORDS = 3  # "what about X?": a message this short about an account keeps the topic
 # the intent-score margins are data: margins.yaml (chosen on the dev splits)
 
@@ -144,6 +149,15 @@ class Planner:
         data_intent, data_score = ranking.best(DATA)
         if len(found.accounts) >= 2 and (data_intent == "compare" or _asks_comparison(message)):
             return _compare(make, ranking, found.accounts[:4], None)
+        previous = state.account_id
+        if (
+            len(found.accounts) == 1
+            and previous is not None
+            and previous != found.accounts[0].id
+            and _asks_comparison(message)
+        ):  # "how does that compare with Y?" after a turn about X: X and Y side by side
+            targets = [_name(resolver, previous), found.accounts[0]]
+            return _compare(make, ranking, targets, "reference")
         if found.accounts or entities.opportunities:
             if knowledge >= data_score + self.margins.knowledge_lead and not entities.opportunities:
                 return make("knowledge", "knowledge", knowledge_queries=[message])
@@ -229,6 +243,8 @@ class Planner:
                 entities.thresholds,
                 entities.bands,
                 entities.segment,
+                entities.industry,
+                entities.group_by,
                 entities.quadrant,
                 entities.risk,
                 entities.modules,
@@ -271,7 +287,17 @@ class Planner:
         )
         # "how many customers are in the Save quadrant?": a count of a filtered set
         counted = entities.counted and filtered
-        if owners or about_set or windowed or counted or renewing:
+        # "which CSM has the most red accounts?", "ARR by segment": a breakdown of the set
+        grouped = entities.group_by is not None and (
+            entities.plural or leads or MEASURE_WORD.search(entities.masked) is not None
+        )
+        figure = entities.portfolio_figure and not entities.thing_of_set
+        # "who manages our biggest account?", "the healthiest customer": one account by an order
+        ranked = bool(entities.sort and entities.limit) and (
+            ACCOUNT_NOUN.search(entities.masked) is not None
+        )
+        figure = figure or ranked
+        if owners or about_set or windowed or counted or renewing or grouped or figure:
             plan = self._portfolio(make, ranking, entities, principal, resolver, state, None, today)
             # "how should we handle red accounts?": the playbook's guidance with the set
             if (
@@ -404,6 +430,8 @@ class Planner:
             filters["bands"] = e.bands
         if e.segment:
             filters["segment"] = e.segment
+        if e.industry:
+            filters["industry"] = e.industry
         filters.update(e.thresholds)
         if e.quadrant:
             filters["quadrant"] = e.quadrant
@@ -422,6 +450,8 @@ class Planner:
             filters["nps_below"] = e.nps_below
         if e.detractors:
             filters["detractors"] = True
+        if NPS_MENTION.search(e.masked or "") and not e.about_surveys:
+            filters["with_nps"] = True  # "our average NPS", "the NPS of X's accounts": pooled
         if since is not None and incidents:
             filters["incidents_since"] = since.isoformat()
         if since is not None and voice:
@@ -438,6 +468,14 @@ class Planner:
             filters["descending"] = bool(e.descending)
         if e.limit:
             filters["limit"] = e.limit
+        if e.group_by:
+            filters["group_by"] = e.group_by
+            if e.group_sort != "count":
+                filters["group_sort"] = e.group_sort
+            if not e.group_descending:
+                filters["group_descending"] = False
+            if e.group_limit:
+                filters["limit"] = e.group_limit
         if restrict is not None:
             filters["account_ids"] = list(restrict)
         if intent == "renewals" or (dates is not None and intent in ("list", "overview")):
@@ -474,7 +512,7 @@ class Planner:
         if (
             intent == "health"
             and "bands" not in filters
-            and not (e.thresholds or e.sort or e.trend or e.aggregate)
+            and not (e.thresholds or e.sort or e.trend or e.aggregate or e.group_by)
         ):
             filters["bands"] = list(self.vocabulary.at_risk_bands)
         return make(

@@ -37,6 +37,8 @@ class Vocabulary:
     severities: tuple[str, ...] = ()  # support incident severities, most severe first
     severe: tuple[str, ...] = ()  # the ones whose count is a warning
     detractor_names: tuple[str, ...] = ()  # the knowledge base's own words for a detractor
+    industries: tuple[str, ...] = ()  # the account data's industries
+    group_words: tuple[tuple[str, str], ...] = ()  # (word, group key), longest first
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -115,6 +117,23 @@ SORT_KEYS = (
     ),
     ("renewal_date", re.compile(r"\brenew", _I)),
 )
+# "list them by ARR", "sorted by health score", "ordered by renewal date": an order (highest
+# first, but the soonest renewal and names A to Z)
+BY_SORT_KEYS = (
+    ("arr", re.compile(r"\$?arr|revenue|size|contract value", _I)),
+    ("health", re.compile(r"(?:health|health score|score)", _I)),
+    ("renewal_date", re.compile(r"renewal(?: date)?|renewal dates|when they renew", _I)),
+    ("nps", re.compile(r"nps|net promoter score", _I)),
+    ("incidents", re.compile(r"incidents?|tickets?", _I)),
+    ("name", re.compile(r"names?|name of the account", _I)),
+)
+BY_SORT = re.compile(
+    r"\b(?:sorted|ordered|ranked|listed|sort(?:\s+\w+)?|order(?:\s+\w+)?|rank(?:\s+\w+)?)?\s*"
+    r"\bby\s+(?:their\s+|the\s+)?(\$?arr|revenue|size|contract value|health score|health|score"
+    r"|renewal dates?|renewal|when they renew|nps|net promoter score|incidents?|tickets?"
+    r"|names?)\b",
+    _I,
+)
 AT_RISK = re.compile(r"\bat[- ]risk\b|\bunhealthy\b|\brisky\b|\bin trouble\b", _I)
 HEALTHY = re.compile(r"(?<!\bleast )(?<!\bless )\bhealthy\b|\bhealthiest\b", _I)
 OVER = re.compile(r"over[- ]?(?:deploy|use|licens)|\bcompliance\b|true[- ]?up|more active", _I)
@@ -137,6 +156,14 @@ SOONEST = re.compile(
 # "the average health of our enterprise accounts", "the total ARR renewing in Q1": a figure
 # over the set (the list carries its total ARR and mean health), not a filter
 AGGREGATE = re.compile(r"\b(?:average|mean|total|combined|sum of|how much)\b", _I)
+NPS_WORD = r"(?:nps|net promoter(?:\s+score)?)"
+# "what's our average NPS?", "the total ARR across the portfolio": a figure of the data
+# over the caller's accounts (not "what average CSAT earns 10 points?")
+OUR_FIGURE = re.compile(
+    r"\b(?:our|my|we)\b|\bportfolio\b|\bacross\b|\boverall\b|\bin total\b|\ball accounts\b",
+    _I,
+)
+DATA_FIGURE = re.compile(rf"\$|\barr\b|revenue|\bhealth|\b{NPS_WORD}\b", _I)
 # the message is about a set of accounts (the portfolio), not about how things are done
 SET_OF_ACCOUNTS = re.compile(
     r"\b(?:accounts|customers|clients|renewals|portfolio|book of business)\b"
@@ -180,7 +207,6 @@ SEVERE_INCIDENTS = re.compile(
     rf"\b(?:severe|serious|major|critical|high[- ]severity|top[- ]severity)\s+{INCIDENT_WORD}\b",
     _I,
 )
-NPS_WORD = r"(?:nps|net promoter(?:\s+score)?)"
 NEGATIVE_NPS = re.compile(
     rf"\bnegative\s+{NPS_WORD}\b|\b{NPS_WORD}\s+(?:score\s+)?(?:is\s+)?(?:below|under|less than"
     r"|lower than|<)\s*(?:zero|0)\b",
@@ -213,6 +239,70 @@ WHICH_ACCOUNTS = re.compile(
 )
 
 
+# a breakdown: "accounts per CSM", "ARR by segment", "for each partner", "top 3 CSMs by ARR",
+# "which CSM has the most red accounts?" (a superlative picks the first group), "who has the
+# most at-risk accounts?" (the accounts' owner: their CSM)
+GROUP_EVERY = r"\b(?:per|by|for each|for every|each|every|across)\s+(?:the\s+|their\s+)?"
+GROUP_WHICH = r"\b(?:which|what)\s+(?:of\s+(?:our|the|my)\s+)?"
+GROUP_VERB = (
+    r"\s+(?:has|have|had|holds?|manages?|owns?|covers?|carries|carry|works?|gets?|sees?|is|are"
+    r"|looks after|runs?)\b"
+)
+GROUP_TOP = rf"\b(?:top|bottom)\s+(\d{{1,2}}|{'|'.join(NUMBER_WORDS)})\s+"
+MOST = re.compile(
+    r"\b(most|fewest|least|highest|lowest|biggest|largest|smallest|healthiest|unhealthiest"
+    r"|riskiest|best|worst|strongest|weakest)\b",
+    _I,
+)
+GROUP_ASCENDING = frozenset(
+    ("fewest", "least", "lowest", "smallest", "unhealthiest", "riskiest", "worst", "weakest")
+)
+WHO_MOST = re.compile(
+    r"\bwho\s+(?:has|have|holds|manages|owns|covers|carries|looks after|runs)\s+(?:the\s+)?"
+    r"(?:most|fewest)\b",
+    _I,
+)
+GROUP_MEASURES = (
+    ("arr", re.compile(r"\$|\barr\b|revenue|\bbook\b|dollars|money", _I)),
+    ("health", re.compile(r"health|score|shape|riskiest|unhealthiest|weakest|strongest", _I)),
+)
+
+
+def _group(text: str, vocabulary: Vocabulary, entities: Entities) -> None:
+    """Fill the breakdown slots: the group key, the measure the groups are ordered by, the
+    order and how many groups a superlative or a top-N keeps."""
+    key: str | None = None
+    limit: int | None = None
+    for word, name in vocabulary.group_words:
+        phrase = r"[\s_-]?".join(re.escape(w) for w in word.split()) + r"s?\b"
+        if found := re.search(GROUP_TOP + phrase, text, _I):
+            count = found.group(1).lower()
+            key, limit = name, int(count) if count.isdigit() else NUMBER_WORDS[count]
+        elif re.search(GROUP_EVERY + phrase, text, _I):
+            key = name
+        elif re.search(GROUP_WHICH + phrase + GROUP_VERB, text, _I) and MOST.search(text):
+            key, limit = name, 1
+        if key is not None:
+            break
+    if key is None and WHO_MOST.search(text):
+        key, limit = "csm", 1
+    if key is None:
+        return
+    superlative = MOST.search(text)
+    after = text[superlative.end() :] if superlative else text
+    entities.group_by = key
+    entities.group_limit = limit
+    entities.group_sort = next(
+        (measure for measure, rule in GROUP_MEASURES if rule.search(after)), "count"
+    )
+    if superlative and superlative.group(1).lower() in ("healthiest", "unhealthiest", "riskiest"):
+        entities.group_sort = "health"
+    entities.group_descending = not (
+        superlative and superlative.group(1).lower() in GROUP_ASCENDING
+    )
+    entities.sort, entities.descending, entities.limit = None, None, None
+
+
 def _number(value: str) -> float:
     return float(value)
 
@@ -242,6 +332,8 @@ def parse_slots(message: str, vocabulary: Vocabulary, entities: Entities) -> Non
         entities.bands = list(vocabulary.healthy_bands)
     segments = _found(vocabulary.segments, text)
     entities.segment = segments[0] if segments else None
+    industries = _found(vocabulary.industries, entities.masked or text)  # not in a name
+    entities.industry = industries[0] if industries else None
     quadrants = _found(vocabulary.quadrants, text)
     entities.quadrant = quadrants[0] if quadrants else None
     if OVER.search(text):
@@ -270,6 +362,9 @@ def parse_slots(message: str, vocabulary: Vocabulary, entities: Entities) -> Non
         entities.sort = named or next((key for key, rule in SORT_KEYS if rule.search(text)), "arr")
         if word in ("first",):
             entities.sort, entities.descending = "renewal_date", False
+    elif found := BY_SORT.search(text):  # "Priya's accounts by ARR", "sorted by health"
+        entities.sort = next(key for key, rule in BY_SORT_KEYS if rule.fullmatch(found.group(1)))
+        entities.descending = entities.sort not in ("renewal_date", "name")
     elif SOONEST.search(text):
         entities.sort, entities.descending = "renewal_date", False
         if not PLURAL_NOUN.search(text):
@@ -290,6 +385,11 @@ def parse_slots(message: str, vocabulary: Vocabulary, entities: Entities) -> Non
     entities.which = bool(WHICH_ACCOUNTS.search(text))
     entities.counted = bool(COUNT_OF_ACCOUNTS.search(text))
     entities.aggregate = bool(AGGREGATE.search(text))
+    entities.portfolio_figure = (
+        entities.aggregate
+        and OUR_FIGURE.search(text) is not None
+        and DATA_FIGURE.search(text) is not None
+    )
     entities.trend = (
         "declining" if DECLINING.search(text) else "improving" if IMPROVING.search(text) else None
     )
@@ -317,6 +417,7 @@ def parse_slots(message: str, vocabulary: Vocabulary, entities: Entities) -> Non
             _I,
         )
     )
+    _group(text, vocabulary, entities)
     names = (vocabulary.framework, *vocabulary.framework_aliases)
     if any(re.search(rf"\b{re.escape(n)}\b", text, _I) for n in names):
         entities.framework = vocabulary.framework

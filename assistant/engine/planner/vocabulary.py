@@ -6,11 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from assistant.engine.planner.fields import group_words
 from assistant.engine.planner.slots import Vocabulary
 from assistant.rules.models import Rules
 
 
-def from_rules(rules: Rules, segments: Sequence[str] = ()) -> Vocabulary:
+def from_rules(
+    rules: Rules, segments: Sequence[str] = (), industries: Sequence[str] = ()
+) -> Vocabulary:
+    """`segments` and `industries`: the values the account data holds."""
     return Vocabulary(
         bands=tuple(rules.band_names),
         healthy_bands=tuple(b.name for b in rules.health.bands if b.healthy),
@@ -26,4 +30,6 @@ def from_rules(rules: Rules, segments: Sequence[str] = ()) -> Vocabulary:
         severities=tuple(rules.support.severities),
         severe=tuple(rules.support.severe),
         detractor_names=tuple(n.name for n in rules.names if n.concept == "detractor"),
+        industries=tuple(industries),
+        group_words=group_words(),
     )

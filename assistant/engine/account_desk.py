@@ -347,8 +347,18 @@ def _render(result: ToolResult, m: str, plan: Plan) -> tuple[list[str], list[Row
         lines = render.renewals(result, m, render.filters(arguments), window, arguments)
         return total_first(lines, plan), rows
     if isinstance(result, AccountList):
-        rows = [Row(x.account_id, x.name, tuple(filter(None, (x.band,)))) for x in result.accounts]
         arguments = plan.tools[0].arguments
+        # the label a filter named comes first ("what should we offer them?" after the
+        # accounts of a quadrant: that quadrant's guidance, not their band's)
+        by_quadrant = bool(arguments.get("quadrant"))
+        rows = [
+            Row(
+                x.account_id,
+                x.name,
+                tuple(filter(None, (x.quadrant, x.band) if by_quadrant else (x.band, x.quadrant))),
+            )
+            for x in result.accounts
+        ]
         lines = render.account_list(result, m, render.listing(arguments), arguments)
         return total_first(lines, plan), rows
     if isinstance(result, ExpansionTargets):

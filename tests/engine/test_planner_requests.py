@@ -335,7 +335,12 @@ def test_how_to_handle_a_set_adds_the_playbooks_guidance() -> None:
     scores = {"list": 0.63, "actions": 0.61, "knowledge": 0.4}
     plan = _ruled({question.lower(): scores}).plan(question, Principal(), RESOLVER, TODAY)
     assert plan.tools[0].arguments == {"bands": ["red"]}
-    assert plan.knowledge_queries == [question]
+    # one band: the rules' guidance query for it (the question itself for no signal)
+    red = next(s for s in SHIPPED.signals if s.when.band_in and "red" in s.when.band_in)
+    assert plan.knowledge_queries == [red.guidance.query]
+    wide = "How should we handle at-risk accounts?"
+    plan = _ruled({wide.lower(): scores}).plan(wide, Principal(), RESOLVER, TODAY)
+    assert len(plan.tools[0].arguments["bands"]) > 1 and plan.knowledge_queries == [wide]
     listing = "Which accounts are red?"
     plan = _ruled({listing.lower(): {"list": 0.7, "actions": 0.4}}).plan(
         listing, Principal(), RESOLVER, TODAY
@@ -484,7 +489,8 @@ def test_what_to_do_about_them_lists_the_set_with_the_guidance_for_what_it_share
     plan = _ruled({question: scores}).plan(question, Principal(), resolver, TODAY, state)
     assert plan.tools[0].name == "list_accounts"  # not the license list the ranking leads with
     assert set(plan.tools[0].arguments["account_ids"]) == {"ACC-1", "ACC-2"}
-    assert plan.knowledge_queries == ["What should we do about accounts in Save?"]
+    save = next(s for s in SHIPPED.signals if s.when.quadrant_in == ["Save"])
+    assert plan.knowledge_queries == [save.guidance.query]
 
 
 def test_the_knowledge_bases_word_for_a_detractor_is_the_detractor_filter() -> None:

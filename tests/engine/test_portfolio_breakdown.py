@@ -6,15 +6,25 @@ compare with Y?" (the account of the last turn beside Y)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 
 import pytest
 
+from assistant.engine.planner.entities import EntityResolver, Owner
+from assistant.engine.planner.plan import Entities, Plan
+from assistant.engine.planner.planner import Planner
+from assistant.engine.planner.slots import parse_slots
+from assistant.engine.planner.state import Row, State
+from assistant.engine.planner.vocabulary import from_rules
 from assistant.errors import InvalidInputError
 from assistant.principal import Principal
+from assistant.rules import load_rules
 from assistant.services import Services
 from assistant.tools.overview import AccountList
 from assistant.tools.portfolio import Renewals
+from tests.conftest import REPO
+from tests.engine.test_planner_requests import FixedMatcher
 
 ADMIN = Principal()
 
@@ -142,3 +152,91 @@ def test_how_does_that_compare_puts_the_last_account_beside_the_new_one(
     compared = {c.arguments["account_id"] for c in other.tool_calls}
     assert compared == {"ACC-005", "ACC-018"}
     assert other.answer.startswith("Comparison of Woodgrove Bank and Relecloud")
+
+
+SECOND = load_rules(REPO / "tests" / "fixtures" / "second_kb" / "rules.yaml")
+TODAY = dt.date(2026, 11, 1)
+OWNERS = EntityResolver(
+    [
+        Owner("ACC-1", "Acme Widgets", "Ann Lee", "Bo Park", "Crestline"),
+        Owner("ACC-2", "Beta Mills", "Cy Dunn", "Bo Park", None),
+    ]
+)
+
+
+def _plan(message: str, scores: dict[str, dict[str, float]], state: State | None = None) -> Plan:
+    vocabulary = from_rules(SECOND, ["enterprise"], ["manufacturing", "life_sciences"])
+    planner = Planner(FixedMatcher(scores), vocabulary, rules=SECOND)
+    return planner.plan(message, Principal(), OWNERS, TODAY, state)
+
+
+@pytest.mark.parametrize(
+    ("message", "key", "sort", "descending", "limit"),
+    [
+        ("Which success manager has the most Amber accounts?", "csm", "count", True, 1),
+        ("How many accounts does each account manager own?", "account_exec", "count", True, None),
+        ("What's the ARR by segment?", "segment", "arr", True, None),
+        ("Top 3 CSMs by ARR", "csm", "arr", True, 3),
+        ("Which industry has the fewest accounts?", "industry", "count", False, 1),
+        ("Which segment is healthiest?", "segment", "health", True, 1),
+        ("Who has the most at-risk accounts?", "csm", "count", True, 1),
+    ],
+)
+def test_a_breakdown_is_read_with_its_measure_order_and_cut(
+    message: str, key: str, sort: str, descending: bool, limit: int | None
+) -> None:
+    entities = Entities(masked=message)
+    parse_slots(message, from_rules(SECOND), entities)
+    got = (entities.group_by, entities.group_sort, entities.group_descending)
+    assert got == (key, sort, descending) and entities.group_limit == limit
+    assert entities.sort is None and entities.limit is None  # the groups are ordered, not rows
+
+
+def test_who_manages_the_biggest_account_is_one_account_not_a_breakdown() -> None:
+    entities = Entities(masked="Who manages the biggest account?")
+    parse_slots("Who manages the biggest account?", from_rules(SECOND), entities)
+    assert entities.group_by is None
+    assert (entities.sort, entities.descending, entities.limit) == ("arr", True, 1)
+
+
+def test_an_industry_is_a_filter_and_leaves_the_shape_to_the_intents() -> None:
+    # ranked on the message without its industry: "which customers do we have?" is a list
+    # question, whatever "manufacturing" is near in meaning
+    scores = {"which customers do we have?": {"list": 0.8, "expansion": 0.5, "knowledge": 0.4}}
+    plan = _plan("Which manufacturing customers do we have?", scores)
+    assert [(t.name, t.arguments) for t in plan.tools] == [
+        ("list_accounts", {"industry": "manufacturing"})
+    ]
+    sciences = _plan("Which life sciences customers do we have?", scores)
+    assert sciences.tools[0].arguments == {"industry": "life_sciences"}
+
+
+def test_the_knowledge_bases_name_for_the_nps_is_the_nps() -> None:
+    scores = {"what's our average nps?": {"surveys": 0.7, "list": 0.4, "knowledge": 0.3}}
+    plan = _plan("What's our average recommendation index?", scores)
+    assert plan.scope == "portfolio"
+    assert plan.tools[0].arguments.get("with_nps") is True
+    critics = Entities(masked="accounts whose recommendation index is below 0")
+    parse_slots("accounts whose recommendation index is below 0", from_rules(SECOND), critics)
+    assert critics.nps_below == 0
+
+
+def test_the_guidance_for_a_set_is_the_rules_signal_on_what_it_shares() -> None:
+    state = State(
+        intent="list",
+        rows=[
+            Row("ACC-1", "Acme Widgets", ("Cultivate", "Green")),
+            Row("ACC-2", "Beta Mills", ("Cultivate", "Amber")),
+        ],
+    )
+    scores = {"what should we offer them?": {"actions": 0.8, "list": 0.6, "knowledge": 0.4}}
+    plan = _plan("What should we offer them?", scores, state)
+    cultivate = next(s for s in SECOND.signals if s.when.quadrant_in == ["Cultivate"])
+    assert plan.knowledge_queries == [cultivate.guidance.query]
+    assert plan.tools[0].arguments["account_ids"] == ["ACC-1", "ACC-2"]
+
+
+def test_over_the_contract_is_the_over_deployed_level() -> None:
+    entities = Entities(masked="Which accounts are over their seat contract?")
+    parse_slots("Which accounts are over their seat contract?", from_rules(SECOND), entities)
+    assert entities.risk == [SECOND.licenses.over_deployed]

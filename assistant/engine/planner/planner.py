@@ -61,6 +61,7 @@ EMPTY_SET = (
 NO_REFERENT = "Which account do you mean? Name it or give its id."
 # the figure a breakdown of the accounts is ordered by ("which segment has the most ARR?")
 MEASURE_WORD = re.compile(r"\$|\barr\b|revenue|\bhealth|\brenewals?\b|\bnps\b", re.I)
+BREAKDOWN = ("with_nps", "group_by", "group_sort", "group_descending")  # lists only
 ACCOUNT_NOUN = re.compile(r"\b(?:account|customer|client)s?\b", re.I)
 NPS_MENTION = re.compile(r"\bnps\b|net promoter", re.I)
 CARRY_WORDS = 3  # "what about X?": a message this short about an account keeps the topic
@@ -101,10 +102,10 @@ class Planner:
         )
         parse_slots(message, self.vocabulary, entities)
         entities.dates = parse_window(message, today)
-        ranking = self.matcher.rank(found.masked)
+        ranking = self.matcher.rank(entities.masked)
 
         def clauses() -> list[Ranking]:  # ranked only for an account question (latency)
-            return self.matcher.clauses(found.masked)
+            return self.matcher.clauses(entities.masked)
 
         scores: dict[str, float] = {str(k): round(v, 4) for k, v in ranking.scores.items()}
 
@@ -205,7 +206,7 @@ class Planner:
                 # "what should we do about them?": the set, and the playbooks' guidance for
                 # what its accounts share (their quadrant, band or risk)
                 if plan.clarify is None and not picks and self._asks_action(ranking):
-                    plan.knowledge_queries = [_set_guidance(message, state, reference)]
+                    plan.knowledge_queries = [_set_guidance(message, state, reference, self.rules)]
                 return plan
             target = [_name(resolver, reference.account_ids[0])]
             return self._account(make, ranking, entities, target, state, "reference", clauses)
@@ -299,13 +300,18 @@ class Planner:
         figure = figure or ranked
         if owners or about_set or windowed or counted or renewing or grouped or figure:
             plan = self._portfolio(make, ranking, entities, principal, resolver, state, None, today)
-            # "how should we handle red accounts?": the playbook's guidance with the set
+            # "how should we handle red accounts?": the playbook's guidance with the set (the
+            # rules' signal query when the set is one band or quadrant)
             if (
                 plan.clarify is None
                 and plan.intent in ("list", "renewals")
                 and self._asks_action(ranking, filtered_topics)
             ):
-                plan.knowledge_queries = [message]
+                label = entities.quadrant or (
+                    entities.bands[0] if len(entities.bands) == 1 else None
+                )
+                query = _signal_query(label, self.rules) if label else None
+                plan.knowledge_queries = [query or message]
             return plan
         if context_account is not None and data_score > knowledge and data_intent != "list":
             return self._account(
@@ -479,7 +485,7 @@ class Planner:
         if restrict is not None:
             filters["account_ids"] = list(restrict)
         if intent == "renewals" or (dates is not None and intent in ("list", "overview")):
-            arguments = {k: v for k, v in filters.items() if k not in ("quadrant",)}
+            arguments = dict(filters)  # "which Guard accounts renew ...": the quadrant too
             if dates is not None:
                 arguments["days"] = max(1, (dates.end - today).days)  # the tool checks the range
                 arguments["renewal_from"] = dates.start.isoformat()
@@ -502,12 +508,19 @@ class Planner:
         if intent in ("expansion", "health", "overview") and e.sort and not e.quadrant:
             intent = "list"  # "who are our biggest customers?": the accounts in that order
         if intent == "expansion" and not people:
-            arguments = {"quadrant": e.quadrant or _first_healthy_low(self.vocabulary)}
+            # "which healthcare accounts should we expand?": the grid, with the filters
+            arguments = {k: v for k, v in filters.items() if k not in BREAKDOWN}
+            arguments["quadrant"] = e.quadrant or _first_healthy_low(self.vocabulary)
+            # the guidance: for a quadrant named not to list it ("what should we do about
+            # accounts in the Expand quadrant?", not "which accounts are in Expand?") the
+            # rules' query for it, else the message
+            acts = bool(e.quadrant) and not (e.which or e.counted)
+            play = _signal_query(e.quadrant, self.rules) if e.quadrant and acts else None
             return make(
                 "expansion",
                 "portfolio",
                 tools=[ToolStep("expansion_targets", arguments)],
-                knowledge_queries=[],
+                knowledge_queries=[play] if play else [],
             )
         if (
             intent == "health"
@@ -594,14 +607,29 @@ def _account_steps(intent: Intent, account_id: str, entities: Entities) -> list[
     return [ToolStep("account_overview", {"account_id": account_id})]
 
 
-def _set_guidance(message: str, state: State, reference: Reference) -> str:
-    """The guidance query for a set referred to: what all its rows are labelled with ("What
-    should we do about accounts in Rescue?"), else the message itself."""
+def _set_guidance(
+    message: str, state: State, reference: Reference, rules: Rules | None = None
+) -> str:
+    """The guidance query for a set referred to: for what all its rows are labelled with
+    (their band or quadrant, the label a filter named first), the query of the rules' signal
+    on that label ("What do we offer a Cultivate customer?"), else a question about accounts
+    with that label; the message itself when the rows share none."""
     labels = [set(r.labels) for r in state.rows if r.account_id in reference.account_ids]
     shared = set.intersection(*labels) if labels else set()
     order = [label for row in state.rows for label in row.labels]
     first = next((label for label in order if label in shared), None)
-    return f"What should we do about accounts in {first}?" if first else message
+    if first is None:
+        return message
+    return _signal_query(first, rules) or f"What should we do about accounts in {first}?"
+
+
+def _signal_query(label: str, rules: Rules | None) -> str | None:
+    """The guidance query of the rules' signal on a band or quadrant named `label`."""
+    for signal in rules.signals if rules is not None else ():
+        named = [*(signal.when.band_in or ()), *(signal.when.quadrant_in or ())]
+        if any(n.lower() == label.lower() for n in named):
+            return signal.guidance.query
+    return None
 
 
 def _compare(

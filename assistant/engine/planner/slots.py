@@ -38,6 +38,7 @@ class Vocabulary:
     severe: tuple[str, ...] = ()  # the ones whose count is a warning
     detractor_names: tuple[str, ...] = ()  # the knowledge base's own words for a detractor
     industries: tuple[str, ...] = ()  # the account data's industries
+    nps_names: tuple[str, ...] = ()  # the knowledge base's own names for the NPS
     group_words: tuple[tuple[str, str], ...] = ()  # (word, group key), longest first
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -136,7 +137,12 @@ BY_SORT = re.compile(
 )
 AT_RISK = re.compile(r"\bat[- ]risk\b|\bunhealthy\b|\brisky\b|\bin trouble\b", _I)
 HEALTHY = re.compile(r"(?<!\bleast )(?<!\bless )\bhealthy\b|\bhealthiest\b", _I)
-OVER = re.compile(r"over[- ]?(?:deploy|use|licens)|\bcompliance\b|true[- ]?up|more active", _I)
+OVER = re.compile(
+    r"over[- ]?(?:deploy|use|licens)|\bcompliance\b|true[- ]?up|more active"
+    r"|\bover\s+(?:their|its|the)\s+(?:\w+\s+)?(?:contract|entitlement|licen[cs]es?|seats?)\b"
+    r"|\bmore\s+(?:users|seats)\s+than\b|\bexceed",
+    _I,
+)
 LICENSE_WORD = re.compile(r"\b(?:modules?|licen[sc]es?|seats?)\b", _I)
 UNDER = re.compile(r"under[- ]?(?:deploy|used?|utili)|\bunused\b|shelfware|\bidle\b", _I)
 IDENTITY = re.compile(
@@ -308,8 +314,11 @@ def _number(value: str) -> float:
 
 
 def parse_slots(message: str, vocabulary: Vocabulary, entities: Entities) -> None:
-    """Fill the entities' number, threshold, vocabulary and sort slots from `message`."""
-    text = message
+    """Fill the entities' number, threshold, vocabulary and sort slots from `message`.
+    The knowledge base's own name for the NPS ("recommendation index") reads as NPS, and an
+    industry named is taken out of the masked text (intents are matched on its shape)."""
+    text = _as_nps(message, vocabulary.nps_names)
+    entities.masked = _as_nps(entities.masked, vocabulary.nps_names)
     entities.numbers = [float(n) for n in re.findall(r"(?<![\w-])(\d+(?:\.\d+)?)(?![\w-])", text)]
     thresholds = entities.thresholds
     # a bare comparison is a health threshold unless it counts something else ("more than
@@ -334,6 +343,10 @@ def parse_slots(message: str, vocabulary: Vocabulary, entities: Entities) -> Non
     entities.segment = segments[0] if segments else None
     industries = _found(vocabulary.industries, entities.masked or text)  # not in a name
     entities.industry = industries[0] if industries else None
+    if entities.industry and entities.masked:  # "which INDUSTRY customers ...": its shape
+        entities.masked = re.sub(
+            _phrase(entities.industry), " ", entities.masked, count=1, flags=_I
+        )
     quadrants = _found(vocabulary.quadrants, text)
     entities.quadrant = quadrants[0] if quadrants else None
     if OVER.search(text):
@@ -421,6 +434,12 @@ def parse_slots(message: str, vocabulary: Vocabulary, entities: Entities) -> Non
     names = (vocabulary.framework, *vocabulary.framework_aliases)
     if any(re.search(rf"\b{re.escape(n)}\b", text, _I) for n in names):
         entities.framework = vocabulary.framework
+
+
+def _as_nps(text: str, names: Iterable[str]) -> str:
+    for name in names:
+        text = re.sub(_phrase(name, plural=True), "NPS", text, flags=_I)
+    return text
 
 
 def identity_in(message: str) -> str | None:

@@ -30,6 +30,7 @@ def from_rules(
         severities=tuple(rules.support.severities),
         severe=tuple(rules.support.severe),
         detractor_names=tuple(n.name for n in rules.names if n.concept == "detractor"),
+        nps_names=tuple(n.name for n in rules.names if n.concept == "nps"),
         industries=tuple(industries),
         group_words=group_words(),
     )

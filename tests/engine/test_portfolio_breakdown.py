@@ -15,7 +15,7 @@ from assistant.engine.planner.entities import EntityResolver, Owner
 from assistant.engine.planner.plan import Entities, Plan
 from assistant.engine.planner.planner import Planner
 from assistant.engine.planner.slots import parse_slots
-from assistant.engine.planner.state import Row, State
+from assistant.engine.planner.state import Row, State, refer
 from assistant.engine.planner.vocabulary import from_rules
 from assistant.errors import InvalidInputError
 from assistant.principal import Principal
@@ -240,3 +240,34 @@ def test_over_the_contract_is_the_over_deployed_level() -> None:
     entities = Entities(masked="Which accounts are over their seat contract?")
     parse_slots("Which accounts are over their seat contract?", from_rules(SECOND), entities)
     assert entities.risk == [SECOND.licenses.over_deployed]
+
+
+def test_most_at_risk_is_the_lowest_score_not_the_at_risk_bands() -> None:
+    one = Entities(masked="Which of those is most at risk?")
+    parse_slots("Which of those is most at risk?", from_rules(SECOND), one)
+    assert (one.sort, one.descending, one.limit, one.bands) == ("health", False, 1, [])
+    counted = Entities(masked="Who has the most at-risk accounts?")
+    parse_slots("Who has the most at-risk accounts?", from_rules(SECOND), counted)
+    assert counted.bands == ["Red", "Amber"] and counted.group_by == "csm"
+
+
+def test_the_total_and_any_refer_to_the_last_answer() -> None:
+    rows = [Row("ACC-1", "Acme Widgets"), Row("ACC-2", "Beta Mills")]
+    assert refer("What's the total?", State(rows=rows)).account_ids == ("ACC-1", "ACC-2")
+    assert refer("and the average health?", State(rows=rows)).kind == "several"
+    assert refer("What's the total score of a partner?", State(rows=rows)).kind == "none"
+    about = State(account_id="ACC-2")
+    assert refer("Is any module at risk?", about).account_ids == ("ACC-2",)
+    assert refer("Is there a template for the QBR?", about).kind == "none"
+
+
+def test_is_any_module_at_risk_after_an_account_is_that_accounts_licenses() -> None:
+    # the knowledge intent leads the words, but "any" asks about the account's records
+    scores = {"is any module at risk?": {"knowledge": 0.77, "licenses": 0.72, "list": 0.3}}
+    plan = _plan("Is any module at risk?", scores, State(account_id="ACC-2"))
+    assert [(t.name, t.arguments) for t in plan.tools] == [
+        ("license_utilization", {"account_id": "ACC-2"})
+    ]
+    policy = {"is there any discount for multi-year deals?": {"knowledge": 0.7, "overview": 0.4}}
+    plan = _plan("Is there any discount for multi-year deals?", policy, State(account_id="ACC-2"))
+    assert plan.scope == "knowledge"

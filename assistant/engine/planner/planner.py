@@ -39,6 +39,7 @@ from assistant.engine.planner.slots import (
     parse_slots,
 )
 from assistant.engine.planner.state import (
+    ANY_OF_IT,
     SINGULAR,
     STANDS_ALONE_WORDS,
     Reference,
@@ -61,6 +62,12 @@ EMPTY_SET = (
 NO_REFERENT = "Which account do you mean? Name it or give its id."
 # the figure a breakdown of the accounts is ordered by ("which segment has the most ARR?")
 MEASURE_WORD = re.compile(r"\$|\barr\b|revenue|\bhealth|\brenewals?\b|\bnps\b", re.I)
+# what an account's own records hold (licenses, incidents, survey answers, scores, renewal)
+ABOUT_RECORDS = re.compile(
+    r"\b(?:modules?|licen[cs]es?|seats?|incidents?|tickets?|sev\s?\d|outages?|detractors?|"
+    r"nps|surveys?|health|scores?|renewals?)\b",
+    re.I,
+)
 BREAKDOWN = ("with_nps", "group_by", "group_sort", "group_descending")  # lists only
 ACCOUNT_NOUN = re.compile(r"\b(?:account|customer|client)s?\b", re.I)
 NPS_MENTION = re.compile(r"\bnps\b|net promoter", re.I)
@@ -191,7 +198,13 @@ class Planner:
             step = _pipeline(entities)  # "which of those is the biggest?" after a deal list
             step.arguments["opportunity_ids"] = listed
             return make("opportunity", "portfolio", tools=[step], follow_up="results")
-        if reference.kind != "none" and (data_score >= knowledge or picks):
+        # "is any module at risk?" after an answer about one account: its records
+        any_of_it = (
+            reference.kind == "one"
+            and ANY_OF_IT.search(message) is not None
+            and ABOUT_RECORDS.search(entities.masked) is not None
+        )
+        if reference.kind != "none" and (data_score >= knowledge or picks or any_of_it):
             if reference.kind == "several":
                 plan = self._portfolio(
                     make,

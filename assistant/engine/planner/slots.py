@@ -135,6 +135,13 @@ BY_SORT = re.compile(
     r"|names?)\b",
     _I,
 )
+# "which of those is most at risk?", "the account most at risk": the lowest score (not the
+# at-risk bands; "the most at-risk accounts" counts the accounts in them)
+MOST_AT_RISK = re.compile(
+    r"\b(?:is|are|looks?|seems?|one|account|customer|client)\s+(?:the\s+)?most\s+at[- ]risk\b"
+    r"(?!\s+(?:accounts|customers|clients))",
+    _I,
+)
 AT_RISK = re.compile(r"\bat[- ]risk\b|\bunhealthy\b|\brisky\b|\bin trouble\b", _I)
 HEALTHY = re.compile(r"(?<!\bleast )(?<!\bless )\bhealthy\b|\bhealthiest\b", _I)
 OVER = re.compile(
@@ -335,7 +342,8 @@ def parse_slots(message: str, vocabulary: Vocabulary, entities: Entities) -> Non
         elif found := ABOVE.search(text):
             thresholds["health_at_least"] = int(_number(found.group(1))) + 1
     entities.bands = _found(vocabulary.bands, text)
-    if not entities.bands and AT_RISK.search(text):
+    most_at_risk = MOST_AT_RISK.search(text)  # "which of those is most at risk?": an order
+    if not entities.bands and AT_RISK.search(text) and not most_at_risk:
         entities.bands = list(vocabulary.at_risk_bands)
     elif not entities.bands and HEALTHY.search(text) and not re.search(r"healthiest", text, _I):
         entities.bands = list(vocabulary.healthy_bands)
@@ -361,7 +369,11 @@ def parse_slots(message: str, vocabulary: Vocabulary, entities: Entities) -> Non
             # "which modules are Exposed?": a level named beside modules, licenses or seats
             or (LICENSE_WORD.search(text) and re.search(rf"\b{re.escape(level)}\b", text, _I))
         ]
-    if found := TOP.search(text):
+    if most_at_risk and not TOP.search(text):
+        entities.sort, entities.descending = "health", False
+        if not PLURAL_NOUN.search(text):
+            entities.limit = 1
+    elif found := TOP.search(text):
         word, count = found.group(1).lower(), found.group(2)
     elif found := COUNT_THEN_ORDER.search(text) or COUNT_SUPERLATIVE.search(text):
         count, word = found.group(1), found.group(2).lower()

@@ -53,6 +53,20 @@ ONLY = re.compile(
 )
 
 
+# "what's the total?", "and the average health?": a figure over the last result set
+TOTAL_OF_SET = re.compile(
+    r"^\W*(?:and\s+|so\s+)?(?:what(?:'s|\s+is|\s+are|\s+was)\s+|how much is\s+|give me\s+)?"
+    r"(?:the\s+|their\s+)?(?:total|sum|average|mean|combined)"
+    r"(?:\s+(?:arr|health(?:\s+score)?|nps|revenue|of\s+(?:them|those|these|all)))?\W*$",
+    re.I,
+)
+# "is any module at risk?", "are there any sev1s?": a question about the account of the last
+# answer (the planner still sends it to the knowledge base when that intent leads)
+ANY_OF_IT = re.compile(
+    r"^\s*(?:(?:is|are|was|were|do|does|did|has|have)\s+(?:there\s+)?any|any)\b", re.I
+)
+
+
 @dataclass(frozen=True)
 class Row:
     """One item of a result set: the account it is about and its labels (band, risk, ...)."""
@@ -167,9 +181,11 @@ def refer(message: str, state: State) -> Reference:
                 return Reference(tuple(dict.fromkeys(r.account_id for r in chosen)), "several")
         if (PLURAL.search(message) or WHICH_ONE.search(message)) and len(ids) > 1:
             return Reference(ids, "several")
+    if len(ids) > 1 and TOTAL_OF_SET.search(message):
+        return Reference(ids, "several")
     if len(state.recent) > 1 and DISCUSSED.search(message):
         return Reference(state.recent, "several")
-    if state.account_id and SINGULAR.search(message):
+    if state.account_id and (SINGULAR.search(message) or ANY_OF_IT.search(message)):
         return Reference((state.account_id,), "one")
     if rows and len({r.account_id for r in rows}) == 1 and SINGULAR.search(message):
         return Reference((rows[0].account_id,), "one")

@@ -95,7 +95,11 @@ def _module_row(x: ModuleLicense) -> str:
 
 
 def licenses(
-    r: LicenseUtilization, m: str, account: str | None, risk: list[str] | None = None
+    r: LicenseUtilization,
+    m: str,
+    account: str | None,
+    risk: list[str] | None = None,
+    scope: str = "",
 ) -> list[str]:
     if not r.modules:
         scope = f"for {account}" if account else "matching that filter among your accounts"
@@ -126,7 +130,7 @@ def licenses(
             for x in r.modules
         )
         label = " or ".join(risk) if risk else "any"
-        lines = [f"Modules at {label} license risk across your accounts:\n{rows} [{m}]"]
+        lines = [f"Modules at {label} license risk across your accounts{scope}:\n{rows} [{m}]"]
     if any(x.compliance_issue for x in r.modules):
         lines.append(
             f"Active users above licensed users is over-deployment: a compliance issue to raise "
@@ -462,6 +466,12 @@ def filters(arguments: Mapping[str, Any]) -> str:
         arguments.get("nps_below") is not None or arguments.get("detractors")
     ):
         parts.append(f"in the answers since {arguments['surveys_since']}")
+    if arguments.get("arr_at_least") is not None:
+        parts.append(f"with ARR of at least {money(int(arguments['arr_at_least']))}")
+    if arguments.get("arr_below") is not None:
+        parts.append(f"with ARR under {money(int(arguments['arr_below']))}")
+    if arguments.get("incidents_at_least") is not None:
+        parts.append(f"with at least {arguments['incidents_at_least']} incidents")
     if arguments.get("health_below") is not None:
         parts.append(f"with health under {arguments['health_below']}")
     if arguments.get("health_at_least") is not None:

@@ -332,7 +332,8 @@ def _render(result: ToolResult, m: str, plan: Plan) -> tuple[list[str], list[Row
     if isinstance(result, LicenseUtilization):
         risk = None if account else list(plan.tools[0].arguments.get("risk") or []) or None
         rows = [Row(x.account_id, x.account_name, (x.risk, x.module)) for x in result.modules]
-        return render.licenses(result, m, name, risk), rows
+        scope = "" if account else render.filters(plan.tools[0].arguments)
+        return render.licenses(result, m, name, risk, scope), rows
     if isinstance(result, Renewals):
         rows = [
             Row(x.account_id, x.name, tuple(filter(None, (x.band, x.trend))))

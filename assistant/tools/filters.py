@@ -35,69 +35,53 @@ SURVEY_MONTHS = 12  # the NPS window without a date, as survey_trend's default
 
 
 class PortfolioFilters(ToolInput):
-    csm: str | None = Field(default=None, description="only accounts this CSM manages")
-    account_exec: str | None = Field(default=None, description="only this account executive's")
-    partner: str | None = Field(default=None, description="only accounts this partner works")
-    segment: Segment | None = Field(default=None, description="only accounts of this segment")
-    industry: str | None = Field(
-        default=None, description="only accounts of this industry (as the account data names it)"
-    )
-    bands: list[str] | None = Field(
-        default=None, description="only these health bands, e.g. [red, orange] for at risk"
-    )
-    health_below: int | None = Field(
-        default=None, ge=0, le=1000, description="latest overall score below this"
-    )
+    csm: str | None = Field(default=None, description="CSM name")
+    account_exec: str | None = Field(default=None, description="account executive name")
+    partner: str | None = Field(default=None, description="partner name")
+    segment: Segment | None = Field(default=None, description="segment")
+    industry: str | None = Field(default=None, description="industry")
+    bands: list[str] | None = Field(default=None, description="health bands")
+    health_below: int | None = Field(default=None, ge=0, le=1000, description="health score below")
     health_at_least: int | None = Field(
-        default=None, ge=0, le=1000, description="latest overall score at least this"
+        default=None, ge=0, le=1000, description="health score at least"
     )
+    arr_at_least: int | None = Field(default=None, ge=0, description="ARR (USD) at least")
+    arr_below: int | None = Field(default=None, ge=1, description="ARR (USD) below")
     renewal_from: dt.date | None = Field(default=None, description="renewing on or after")
     renewal_to: dt.date | None = Field(default=None, description="renewing on or before")
-    quadrant: str | None = Field(default=None, description="only this expansion-2x2 quadrant")
-    trend: Trend | None = Field(
-        default=None, description="only accounts whose score trend is this (the rules' window)"
-    )
-    partnered: bool | None = Field(
-        default=None, description="true: only accounts a partner works; false: only direct ones"
-    )
+    quadrant: str | None = Field(default=None, description="expansion quadrant")
+    trend: Trend | None = Field(default=None, description="score trend")
+    partnered: bool | None = Field(default=None, description="false: direct accounts only")
     license_risk: str | None = Field(
-        default=None, description="accounts with any module at this license risk level"
+        default=None, description="any module at this license risk level"
     )
     module: str | None = Field(
-        default=None, description="accounts licensing this module (with license_risk: that module)"
+        default=None, description="licensing this module (with license_risk: its level)"
     )
     incident_severities: list[str] | None = Field(
-        default=None,
-        description="only accounts with a support incident of one of these severities (e.g. "
-        "[sev1]) since incidents_since",
+        default=None, description="with incidents of these severities since incidents_since"
     )
-    incidents_since: dt.date | None = Field(
-        default=None, description="incidents from this date (default: the rules' window)"
+    incidents_since: dt.date | None = Field(default=None, description="default: the rules' window")
+    incidents_at_least: int | None = Field(
+        default=None, ge=1, description="at least this many incidents"
     )
     nps_below: int | None = Field(
-        default=None,
-        ge=-100,
-        le=101,
-        description="only accounts whose NPS since surveys_since is below this (0: negative)",
+        default=None, ge=-100, le=101, description="NPS below (0: negative)"
     )
-    detractors: bool | None = Field(
-        default=None, description="true: only accounts with an NPS detractor since surveys_since"
-    )
-    surveys_since: dt.date | None = Field(
-        default=None, description="survey answers from this date (default: the last 12 months)"
-    )
-    sort: SortKey | None = Field(
-        default=None,
-        description="name, arr, health, renewal_date, incidents (of incident_severities, or "
-        "all) or nps",
-    )
-    descending: bool = Field(default=False, description="sort high to low / latest first")
+    detractors: bool | None = Field(default=None, description="with an NPS detractor")
+    surveys_since: dt.date | None = Field(default=None, description="default: 12 months back")
+    sort: SortKey | None = Field(default=None, description="incidents: of incident_severities")
+    descending: bool = Field(default=False, description="high to low")
     limit: int | None = Field(default=None, ge=1, le=500, description="at most this many")
 
     @property
     def reads_incidents(self) -> bool:
         """Filtered or sorted by support incidents (the rows then carry the counts)."""
-        return self.incident_severities is not None or self.sort == "incidents"
+        return (
+            self.incident_severities is not None
+            or self.sort == "incidents"
+            or self.incidents_at_least is not None
+        )
 
     @property
     def reads_surveys(self) -> bool:
@@ -110,6 +94,9 @@ class PortfolioFilters(ToolInput):
         if low is not None and high is not None and low >= high:
             raise ValueError(f"health_at_least {low} must be below health_below {high}")
         start, end = self.renewal_from, self.renewal_to
+        floor, ceiling = self.arr_at_least, self.arr_below
+        if floor is not None and ceiling is not None and floor >= ceiling:
+            raise ValueError(f"arr_at_least {floor} must be below arr_below {ceiling}")
         if start is not None and end is not None and start > end:
             raise ValueError(f"renewal_from {start} is after renewal_to {end}")
         return self
@@ -397,6 +384,8 @@ def matching(
         for a in chosen
         if filters.segment in (None, a.segment)
         and (filters.partnered is None or bool(a.partner) == filters.partnered)
+        and (filters.arr_at_least is None or a.arr >= filters.arr_at_least)
+        and (filters.arr_below is None or a.arr < filters.arr_below)
         and (filters.renewal_from is None or a.renewal_date >= filters.renewal_from)
         and (filters.renewal_to is None or a.renewal_date <= filters.renewal_to)
     ]
@@ -426,6 +415,9 @@ def matching(
         if severities is None:
             severities = list(rules.support.severities)
         rows = _with_incidents(ctx, rows, severities, filters.incidents_since)
+        if filters.incidents_at_least is not None:
+            least = filters.incidents_at_least
+            rows = [r for r in rows if (r.incidents or 0) >= least]
     if filters.reads_surveys:
         rows = _with_nps(ctx, rows, filters)
     return _sorted(rows, filters)

@@ -271,3 +271,44 @@ def test_is_any_module_at_risk_after_an_account_is_that_accounts_licenses() -> N
     policy = {"is there any discount for multi-year deals?": {"knowledge": 0.7, "overview": 0.4}}
     plan = _plan("Is there any discount for multi-year deals?", policy, State(account_id="ACC-2"))
     assert plan.scope == "knowledge"
+
+
+@pytest.mark.parametrize(
+    ("message", "figures"),
+    [
+        ("Which accounts with ARR over $1M are at risk?", {"arr_at_least": 1_000_001}),
+        ("Show me accounts under $100k ARR", {"arr_below": 100_000}),
+        ("Which $1.5M+ accounts renew this quarter?", {"arr_at_least": 1_500_000}),
+        ("accounts with revenue of at least $250,000", {"arr_at_least": 250_000}),
+        ("Which accounts have more than 5 incidents?", {"incidents_at_least": 6}),
+        ("accounts with 3 or more sev2 tickets", {"incidents_at_least": 3}),
+        ("accounts with health under 50", {}),
+    ],
+)
+def test_arr_and_incident_counts_are_thresholds(message: str, figures: dict[str, int]) -> None:
+    entities = Entities(masked=message)
+    parse_slots(message, from_rules(SECOND), entities)
+    assert entities.figures == figures
+    if figures:
+        assert entities.thresholds == {}  # not a health threshold
+
+
+def test_arr_and_incident_thresholds_filter_the_accounts(loaded: Services) -> None:
+    every = _accounts(loaded, {"sort": "incidents"})
+    big = _accounts(loaded, {"arr_at_least": 1_000_000})
+    assert big.accounts and all(r.arr >= 1_000_000 for r in big.accounts)
+    assert big.matched == sum(1 for r in every.accounts if r.arr >= 1_000_000)
+    busy = _accounts(loaded, {"incidents_at_least": 8})
+    expected = {r.account_id for r in every.accounts if (r.incidents or 0) >= 8}
+    assert expected and {r.account_id for r in busy.accounts} == expected
+    with pytest.raises(InvalidInputError, match="arr_at_least"):
+        _accounts(loaded, {"arr_at_least": 5, "arr_below": 5})
+
+
+def test_a_license_list_keeps_the_segment_asked_for(guided: Services) -> None:
+    reply = guided.chat.chat("Which SMB accounts have high license risk?", ADMIN)
+    call = reply.tool_calls[0]
+    assert call.name == "license_utilization" and call.arguments["segment"] == "smb"
+    segments = {a.id: a.segment for a in guided.tools.context.store.accounts(None)}
+    rows = call.result["modules"]
+    assert rows and {segments[r["account_id"]] for r in rows} == {"smb"}

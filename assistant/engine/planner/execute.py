@@ -26,6 +26,8 @@ from assistant.tools.registry import ToolRegistry, to_call
 
 LOCAL = (
     "account_ids",
+    "segment",
+    "industry",
     "csm",
     "account_exec",
     "partner",
@@ -94,11 +96,27 @@ class Run:
         if isinstance(result, LicenseUtilization):
             ids = local.get("account_ids")
             modules = [m for m in result.modules if ids is None or m.account_id in ids]
+            # "which SMB accounts have high license risk?": the accounts' own fields
+            modules = [m for m in modules if self._owned(m.account_id, local)]
             if local.get("module"):
                 modules = [m for m in modules if m.module == local["module"]]
-            high = sum(1 for m in modules if m.risk == "High")
+            top = result.levels[0] if result.levels else None  # the rules' highest level
+            high = sum(1 for m in modules if m.risk == top)
             return result.model_copy(update={"modules": modules, "high_risk": high})
         return result
+
+    def _owned(self, account_id: str, local: dict[str, Any]) -> bool:
+        """The account's segment, industry and owners are those `local` names (if any)."""
+        account = self.owners.get(account_id)
+        for key in ("segment", "industry", "csm", "account_exec", "partner"):
+            wanted = local.get(key)
+            if wanted and (
+                account is None
+                or (getattr(account, key) or "").casefold().replace("_", " ")
+                != str(wanted).casefold().replace("_", " ")
+            ):
+                return False
+        return True
 
     def _keep(
         self, account_id: str, overall: int | None, renewal: dt.date, local: dict[str, Any]
@@ -124,7 +142,7 @@ class Run:
         return not (end and renewal > dt.date.fromisoformat(str(end)))
 
 
-ROWS = frozenset(LOCAL) - {"quadrant", "license_risk", "module"}
+ROWS = frozenset(LOCAL) - {"quadrant", "license_risk", "module", "segment", "industry"}
 ORDER = ("sort", "descending", "limit")
 
 
@@ -133,7 +151,9 @@ def _applicable(result: ToolResult) -> frozenset[str]:
     if isinstance(result, AccountList | Renewals):
         return ROWS
     if isinstance(result, LicenseUtilization):
-        return frozenset({"account_ids", "module"})
+        return frozenset(
+            {"account_ids", "module", "segment", "industry", "csm", "account_exec", "partner"}
+        )
     return frozenset()
 
 

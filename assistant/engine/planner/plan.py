@@ -68,6 +68,8 @@ class Entities:
     numbers: list[float] = field(default_factory=list)
     dates: DateRange | None = None
     thresholds: dict[str, int] = field(default_factory=dict)  # health_below, health_at_least
+    # "ARR over $1M" (arr_at_least, arr_below), "more than 5 incidents" (incidents_at_least)
+    figures: dict[str, int] = field(default_factory=dict)
     bands: list[str] = field(default_factory=list)
     segment: str | None = None
     industry: str | None = None  # "retail accounts": an industry of the account data
@@ -103,7 +105,11 @@ class Entities:
     @property
     def about_incidents(self) -> bool:
         """A filter or order on support incidents ("sev1 incidents", "the most incidents")."""
-        return bool(self.severities) or self.sort == "incidents"
+        return (
+            bool(self.severities)
+            or self.sort == "incidents"
+            or "incidents_at_least" in self.figures
+        )
 
     @property
     def about_surveys(self) -> bool:

@@ -68,6 +68,7 @@ ABOUT_RECORDS = re.compile(
     r"nps|surveys?|health|scores?|renewals?)\b",
     re.I,
 )
+ROLES = ("csm", "account_exec", "partner")
 BREAKDOWN = ("with_nps", "group_by", "group_sort", "group_descending")  # lists only
 ACCOUNT_NOUN = re.compile(r"\b(?:account|customer|client)s?\b", re.I)
 NPS_MENTION = re.compile(r"\bnps\b|net promoter", re.I)
@@ -258,6 +259,7 @@ class Planner:
                 entities.bands,
                 entities.segment,
                 entities.industry,
+                entities.figures,
                 entities.group_by,
                 entities.quadrant,
                 entities.risk,
@@ -452,6 +454,7 @@ class Planner:
         if e.industry:
             filters["industry"] = e.industry
         filters.update(e.thresholds)
+        filters.update(e.figures)
         if e.quadrant:
             filters["quadrant"] = e.quadrant
         if e.trend:
@@ -513,6 +516,10 @@ class Planner:
             )
         if intent == "licenses":
             arguments = {"risk": e.risk or [self.vocabulary.top_risk]}
+            # "which SMB accounts have high license risk?": the accounts' own fields
+            arguments.update(
+                {k: v for k, v in filters.items() if k in ("segment", "industry", *ROLES)}
+            )
             if e.modules:  # "high license risk on the security module"
                 arguments["module"] = e.modules[0]
             if restrict is not None:

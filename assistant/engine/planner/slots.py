@@ -316,6 +316,56 @@ def _group(text: str, vocabulary: Vocabulary, entities: Entities) -> None:
     entities.sort, entities.descending, entities.limit = None, None, None
 
 
+# "ARR over $1M", "accounts above $500k", "$2M+ accounts", "less than 200k in ARR": the ARR
+MONEY = r"\$?\s?(\d[\d,]*(?:\.\d+)?)\s*(k|m|mm|million|thousand)?"
+MORE = r"(?:over|above|more than|greater than|bigger than|at least|>=?)"
+LESS = r"(?:under|below|less than|smaller than|lower than|<)"
+ARR_THRESHOLD = re.compile(
+    rf"\b(?:arr|revenue)\s+(?:of\s+|is\s+|of\s+at\s+least\s+)?({MORE}|{LESS})\s*{MONEY}"
+    rf"|\b({MORE}|{LESS})\s*(\$\s?\d[\d,]*(?:\.\d+)?)\s*(k|m|mm|million|thousand)?"
+    rf"(?:\s+(?:in\s+|of\s+)?(?:arr|revenue))?"
+    rf"|(\$\s?\d[\d,]*(?:\.\d+)?)\s*(k|m|mm|million|thousand)?\s*\+",
+    _I,
+)
+SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "million": 1e6}
+INCIDENT_COUNT = re.compile(
+    rf"\b({MORE}|{LESS})\s+(\d{{1,4}})\s+(?:\w+\s+)?{INCIDENT_WORD}"
+    rf"|\b(\d{{1,4}})\s+or\s+more\s+(?:\w+\s+)?{INCIDENT_WORD}",
+    _I,
+)
+
+
+def _amount(number: str, scale: str | None) -> int:
+    return round(
+        float(number.replace("$", "").replace(",", "").strip())
+        * SCALE.get((scale or "").lower(), 1.0)
+    )
+
+
+def _figures(text: str, entities: Entities) -> None:
+    """ARR and incident-count thresholds ("ARR over $1M", "more than 5 incidents")."""
+    if found := ARR_THRESHOLD.search(text):
+        if found.group(1):
+            word, amount = found.group(1), _amount(found.group(2), found.group(3))
+        elif found.group(4):
+            word, amount = found.group(4), _amount(found.group(5), found.group(6))
+        else:
+            word, amount = "at least", _amount(found.group(7), found.group(8))
+        if re.fullmatch(LESS, word, _I):
+            entities.figures["arr_below"] = amount
+        elif re.fullmatch(r"at least|>=", word, _I):
+            entities.figures["arr_at_least"] = amount
+        else:
+            entities.figures["arr_at_least"] = amount + 1
+    if found := INCIDENT_COUNT.search(text):
+        if found.group(3):
+            entities.figures["incidents_at_least"] = int(found.group(3))
+        elif not re.fullmatch(LESS, found.group(1), _I):
+            least = int(found.group(2))
+            exact = re.fullmatch(r"at least|>=", found.group(1), _I)
+            entities.figures["incidents_at_least"] = least if exact else least + 1
+
+
 def _number(value: str) -> float:
     return float(value)
 
@@ -443,6 +493,7 @@ def parse_slots(message: str, vocabulary: Vocabulary, entities: Entities) -> Non
         )
     )
     _group(text, vocabulary, entities)
+    _figures(text, entities)
     names = (vocabulary.framework, *vocabulary.framework_aliases)
     if any(re.search(rf"\b{re.escape(n)}\b", text, _I) for n in names):
         entities.framework = vocabulary.framework

@@ -13,7 +13,9 @@ count ("what are the stages", "the three levers") gets the whole list that the b
 sentence introduces or belongs to (list items or table rows), in document order, even where
 its items share no word with the question; a question that gives the list's size ("the
 four quadrants") gets a list of that many items, and a sentence that gives the list in one
-line ("five stages: land, onboard, ...") answers it. A comparison ("the difference between A
+line ("five stages: land, onboard, ...") answers it; a question that names one item by the
+item's own label ("Guard: ..." asked about as "Guard customers") gets that item alone, not
+the list. A comparison ("the difference between A
 and B", "A vs B") leads with the best sentence on each side. A figure asked for that the best
 sentence lacks is led by a close second of the same document that gives it. A question
 about one letter of an acronym ("what does the P in ... stand for?") is answered with the
@@ -533,6 +535,10 @@ class GroundedComposer:
         best = leader.score
         # "what does the P in <acronym> stand for?": the items that spell the acronym answer
         spelled = self._spelled_out(letter, result, leader, about_account) if letter else []
+        # "what do we do with Guard customers?": the item whose own label the question names
+        named = [] if spelled else _item_named(leader, by_chunk[leader.hit.chunk.id], weights)
+        if named:
+            listing = False
         listed = self._whole_list(leader, by_chunk[leader.hit.chunk.id]) if listing else []
         list_chunk = leader.hit.chunk.id
         # the next strong sentence may introduce the list asked for, unless the best one gives
@@ -561,9 +567,9 @@ class GroundedComposer:
             else []
         )
         asked_list = bool(listed)  # a list the question asks for (not one found to answer)
-        if not outline and not listed:
+        if not outline and not listed and not named:
             listed = self._items_of_one_list(leader, by_chunk)
-        chosen = spelled or outline or listed or self._passage(candidates, by_chunk)
+        chosen = spelled or outline or listed or named or self._passage(candidates, by_chunk)
         complete = spelled or outline
         sides = [] if complete or asked_list else self._sides(question, candidates, by_chunk)
         if sides:  # a comparison: the best sentence on each side leads (not the whole list)
@@ -580,8 +586,8 @@ class GroundedComposer:
                 break
             if any(candidate is c for c in chosen) or _repeats(candidate, chosen):
                 continue
-            if listed and candidate.hit.chunk.id == list_chunk:
-                continue  # the list is quoted whole already
+            if (listed or named) and candidate.hit.chunk.id == list_chunk:
+                continue  # the list is quoted whole already (or its one item asked about)
             if general and candidate.hit.metadata.get("restricted"):
                 continue  # an account document's line does not serve a general answer
             chosen.append(candidate)
@@ -931,6 +937,46 @@ def _counted(question: str) -> tuple[int, str] | None:
     count = int(number) if number.isdigit() else NUMBER_WORDS.get(number, 0)
     stems = tokenize(found.group(2))
     return (count, stems[0]) if count >= 2 and stems else None
+
+
+# an item's own label: the words before the colon that opens it ("Guard: vitality below
+# 70 ...") or its first cell (a table row), of at most this many words
+_LABEL = re.compile(r"^\s*([^:|.?!]{1,60}?)\s*[:|]")
+_LABEL_WORDS = 4
+
+
+def _label(text: str) -> frozenset[str]:
+    found = _LABEL.match(text)
+    if found is None or len(found.group(1).split()) > _LABEL_WORDS:
+        return frozenset()
+    return _token_set(found.group(1))
+
+
+def _item_named(
+    leader: _Candidate, sentences: Sequence[_Candidate], weights: dict[str, float]
+) -> list[_Candidate]:
+    """The sentences of the list item (or table row) the best sentence stands in, when the
+    question names that item by its own label ("what do we do with Guard customers?" over
+    "Guard: vitality below 70 ... High revenue at risk.") and names no other item's label:
+    the question is about that item, not the list its introduction gives. Empty otherwise."""
+    if leader.kind not in _LISTED or leader.block < 0:
+        return []
+    first = last = leader.position
+    while first > 0 and sentences[first - 1].kind in _LISTED:
+        first -= 1
+    while last + 1 < len(sentences) and sentences[last + 1].kind in _LISTED:
+        last += 1
+    labels: dict[int, frozenset[str]] = {}
+    for candidate in sentences[first : last + 1]:
+        if candidate.block not in labels:  # an item's label opens its first sentence
+            labels[candidate.block] = _label(candidate.text)
+    own = labels.get(leader.block, frozenset())
+    others = frozenset().union(*(v for k, v in labels.items() if k != leader.block))
+    if len(labels) < 2 or not any(t in own and t not in others for t in weights):
+        return []
+    if any(t in others - own for t in weights):
+        return []  # another item named too ("Harvest or Guard?"): not about one item
+    return [c for c in sentences[first : last + 1] if c.block == leader.block]
 
 
 def _item_count(sentences: Sequence[_Candidate]) -> int:

@@ -930,3 +930,31 @@ def test_a_letter_question_is_searched_without_the_letter_first(
     plain = services.chat.chat("What does the C in CSAT stand for?", Principal())
     assert "stands for" not in plain.answer
     assert len(searched) == 2 and " C " in searched[1]
+
+
+def test_a_question_naming_one_item_by_its_label_gets_that_item() -> None:
+    """'What do we do with Defend customers?': the items of the grid are alike in meaning
+    (the whole list would be quoted, after the sentence that introduces it), but the
+    question names one item by its own label: that item answers, whole, and alone."""
+    grid = (
+        "The spend axis splits at $200 per employee.\n\n"
+        "- Nurture: health 70 or above and low spend. Sell more here.\n"
+        "- Keep: health 70 or above and high spend. Protect and renew.\n"
+        "- Defend: health below 70 and high spend. Revenue at risk.\n"
+    )
+
+    def ask(question: str) -> str:
+        searched = SearchResult(
+            [hit("grid", grid, 0.03, section="Playbook > The grid")],
+            0.6,
+            idf=lambda token: 1.0,
+            query_vector=np.array([1.0, 0.0], dtype=np.float32),
+            sentence_vectors=lambda _: _vectors([0.3, 0.3, 0.31, 0.3, 0.3, 0.32, 0.3]),
+        )
+        return GroundedComposer().compose(question, searched).answer
+
+    answer = ask("What do we do with Defend customers?")
+    assert answer == "Defend: health below 70 and high spend. [1] Revenue at risk. [1]", answer
+    # no label named: the items alike in meaning come as the whole list
+    whole = ask("How do we treat each group by spend?")
+    assert all(name in whole for name in ("Nurture:", "Keep:", "Defend:")), whole

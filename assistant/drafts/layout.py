@@ -82,13 +82,19 @@ def _source(d: DraftBase, field: Evidenced[Any]) -> str:
     return "; ".join(f"{c.name} ({c.source})" if c.source else c.name for c in calls)
 
 
+def _months(trend: Evidenced[Any]) -> str:
+    """The window of a health trend (the rules' trend months)."""
+    months = getattr(trend.value, "months", None)
+    return f"{months} months" if months else "trend window"
+
+
 def success_plan(d: SuccessPlan, m: Marks) -> list[Block]:
     s = d.snapshot
     rows: list[tuple[str, Evidenced[Any]]] = [
         ("Account", s.account_name), ("Industry", s.industry), ("Segment", s.segment),
         ("ARR", s.arr), ("Renewal date", s.renewal_date), ("Days to renewal", s.days_to_renewal),
         ("Health score", s.health_score), ("Health band", s.health_band),
-        ("Health trend (12 months)", s.health_trend),
+        (f"Health trend ({_months(s.health_trend)})", s.health_trend),
     ]  # fmt: skip
     rows += [("Health component", c) for c in s.components]
     rows += [("License utilization", lic) for lic in s.licenses]

@@ -75,6 +75,7 @@ class HealthTrend(Part):
     to_month: dt.date
     to_score: int
     direction: str
+    months: int | None = Field(default=None, description="the rules' trend window")
 
 
 class ComponentScore(Part):

@@ -106,6 +106,7 @@ def snapshot(ctx: Context, f: AccountFacts) -> Snapshot:
                 to_month=h.trend.to_month,
                 to_score=h.trend.to_score,
                 direction=h.trend.direction,
+                months=h.trend.months,
             ),
             tools=[HEALTH],
         )

@@ -83,7 +83,9 @@ def test_no_field_waits_for_a_heading(drafts: dict[str, DraftBase], kind: str) -
             assert "section" not in str(field.note), (path, field.note)
 
 
-def test_success_plan_quotes_the_second_kbs_guidance(drafts: dict[str, DraftBase]) -> None:
+def test_success_plan_quotes_the_second_kbs_guidance(
+    drafts: dict[str, DraftBase], second: Services
+) -> None:
     plan = drafts["success_plan"]
     assert isinstance(plan, SuccessPlan)
     partner = next(o for o in plan.owners if o.role == "Partner")
@@ -95,6 +97,9 @@ def test_success_plan_quotes_the_second_kbs_guidance(drafts: dict[str, DraftBase
     at_risk = plan.risks[0]
     assert at_risk.mitigation.value and "Quillmark" in at_risk.mitigation.value
     assert all(c.activities.value for c in plan.cadence)
+    # the trend row names the second KB's trend window, not the shipped one
+    window = second.tools.context.rules.health.trend_months
+    assert f"| Health trend ({window} months) |" in markdown(plan)
 
 
 def test_one_pager_and_pitch_quote_the_services_own_one_pager(

@@ -312,3 +312,11 @@ def test_a_license_list_keeps_the_segment_asked_for(guided: Services) -> None:
     segments = {a.id: a.segment for a in guided.tools.context.store.accounts(None)}
     rows = call.result["modules"]
     assert rows and {segments[r["account_id"]] for r in rows} == {"smb"}
+
+
+def test_what_counts_as_healthy_is_a_definition_not_the_list() -> None:
+    scores = {"which customers count as healthy?": {"list": 0.7, "knowledge": 0.6}}
+    assert _plan("Which customers count as healthy?", scores).scope == "knowledge"
+    listing = {"which customers are healthy?": {"list": 0.7, "knowledge": 0.6}}
+    plan = _plan("Which customers are healthy?", listing)
+    assert plan.scope == "portfolio" and plan.tools[0].arguments == {"bands": ["Green"]}

@@ -83,6 +83,7 @@ class Entities:
     which: bool = False  # asks which accounts ("which SMB customers have detractors?")
     plural: bool = False  # about a set of accounts ("which accounts", "where are we")
     thing_of_set: bool = False  # asks for one thing of a set ("the discount for renewals")
+    defines: bool = False  # asks what a label means ("which customers count as healthy?")
     trend: str | None = None  # "declining health": the score's trend
     partnered: bool | None = None  # "no partner" -> False
     severities: list[str] = field(default_factory=list)  # "sev1 incidents"

@@ -274,7 +274,7 @@ class Planner:
             )
         )
         leads = portfolio_score >= knowledge + self.margins.portfolio_lead
-        about_set = entities.plural and (
+        about_set = entities.plural and not entities.defines and (
             (filtered and (portfolio_score >= knowledge or entities.which))
             or (
                 leads

@@ -197,6 +197,15 @@ THING_FOR_SET = re.compile(
 )
 
 
+# "which customers count as healthy?", "what is considered at risk?": what a label means,
+# not the accounts that carry it
+DEFINES = re.compile(
+    r"\b(?:counts?\s+as|counted\s+as|considered|qualif(?:y|ies)\s+as|defined\s+as"
+    r"|classed\s+as|classified\s+as|deemed|what\s+makes)\b",
+    _I,
+)
+
+
 # "how many customers are in the Save quadrant?", "how many of my accounts renew in Q1?": a
 # count of a set of accounts (not "how many customers should a CSM handle?")
 COUNT_OF_ACCOUNTS = re.compile(
@@ -458,6 +467,7 @@ def parse_slots(message: str, vocabulary: Vocabulary, entities: Entities) -> Non
     entities.plural = bool(SET_OF_ACCOUNTS.search(text))
     entities.thing_of_set = bool(THING_FOR_SET.search(text))
     entities.which = bool(WHICH_ACCOUNTS.search(text))
+    entities.defines = bool(DEFINES.search(text))
     entities.counted = bool(COUNT_OF_ACCOUNTS.search(text))
     entities.aggregate = bool(AGGREGATE.search(text))
     entities.portfolio_figure = (

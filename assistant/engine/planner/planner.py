@@ -274,15 +274,19 @@ class Planner:
             )
         )
         leads = portfolio_score >= knowledge + self.margins.portfolio_lead
-        about_set = entities.plural and not entities.defines and (
-            (filtered and (portfolio_score >= knowledge or entities.which))
-            or (
-                leads
-                and (
-                    filtered
-                    or (
-                        portfolio_score >= self.margins.portfolio_sure
-                        and not (entities.thing_of_set and not entities.aggregate)
+        about_set = (
+            entities.plural
+            and not entities.defines
+            and (
+                (filtered and (portfolio_score >= knowledge or entities.which))
+                or (
+                    leads
+                    and (
+                        filtered
+                        or (
+                            portfolio_score >= self.margins.portfolio_sure
+                            and not (entities.thing_of_set and not entities.aggregate)
+                        )
                     )
                 )
             )

@@ -43,6 +43,7 @@ OPEN = {
     "missing_figure_similarity": -1.0,
     "missing_figure_overlap": 0.0,
     "count_required": False,
+    "missing_thing_salience": 2.0,
 }
 GRID = {
     "min_similarity": [0.0, 0.15, 0.2, 0.26],
@@ -53,6 +54,7 @@ GRID = {
     "weak_answer_overlap": [0.0, 0.3, 0.4, 0.45, 0.5, 0.6],
     "missing_figure": [(-1.0, 0.0), (0.4, 1.01), (0.5, 0.6), (0.5, 0.7), (0.5, 0.8)],
     "count_required": [False, True],
+    "missing_thing_salience": [2.0, 0.1, 0.2],
 }
 CUTOFFS = [0.55, 0.7]
 SALIENCE_POWERS = [0.0, 0.5, 1.0]
@@ -135,7 +137,9 @@ def main() -> None:
                 )
                 answers.append((case, out, out.answer))
             suites.append(answers)
-        for ms, mo, (ws, wo), mas, was, wao, (mfs, mfo), count in itertools.product(*GRID.values()):
+        for ms, mo, (ws, wo), mas, was, wao, (mfs, mfo), count, thing in itertools.product(
+            *GRID.values()
+        ):
             config = replace(
                 base,
                 min_similarity=ms,
@@ -148,6 +152,7 @@ def main() -> None:
                 missing_figure_similarity=mfs,
                 missing_figure_overlap=mfo,
                 count_required=count,
+                missing_thing_salience=thing,
             )
             judge = GroundedComposer(config)
             figures = [_scores(judge, answers) for answers in suites]
@@ -165,6 +170,7 @@ def main() -> None:
                 "missing_figure_similarity": mfs,
                 "missing_figure_overlap": mfo,
                 "count_required": count,
+                "missing_thing_salience": thing,
             }
             # ties go to the most lenient setting (the first in grid order)
             if best is None or score > best[0] + 1e-9:

@@ -26,6 +26,7 @@ class Thresholds(BaseModel):
     missing_figure_similarity: float = Field(ge=-1, le=1)
     missing_figure_overlap: float = Field(ge=0, le=1)
     count_required: bool = False
+    missing_thing_salience: float = Field(default=2.0, ge=0)
     salience_power: float = Field(default=0.0, ge=0, le=4)
 
 

@@ -29,7 +29,10 @@ the question's distinctive words (those that tell the candidate chunks apart, no
 they all share) and the lead sentence must be close enough to the question in meaning, so
 a question that only shares its topic words with the knowledge base is declined; a figure
 asked for (a price, a duration) must be in the lead sentence unless it is close in meaning,
-and "how many <things>" needs a count of those things in the chosen sentences.
+and "how many <things>" needs a count of those things in the chosen sentences; the thing a
+which/what question asks for ("which CRM do we use ...?") must be in the chosen sentences or
+their sections when the question leans on that word (its salience), not on a generic head
+("what method do we use ...?").
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ from assistant.engine.number_words import NUMBER_WORDS
 from assistant.engine.types import Citation
 from assistant.retrieval.hybrid import Hit, SearchResult
 from assistant.retrieval.lexical import StoredChunk
-from assistant.retrieval.text import tokenize
+from assistant.retrieval.text import STOPWORDS, tokenize
 from ingest.sentences import sentence_blocks, sentence_kinds, split_sentences
 
 DECLINE = (
@@ -144,6 +147,28 @@ _FIGURE_TRIES = 4
 _HEADING_WORDS = 8  # a longer heading is a title of its own, not an item of an outline
 
 
+# "Which CRM do we use ...?", "what margin does a reseller get?": the thing a which/what
+# question asks for is the noun before its verb
+_ASKED_THING = re.compile(
+    r"^\s*(?:which|what)\s+((?:[^\W\d_][\w-]*\s+){0,2}?)([^\W\d_][\w-]*)\s+"
+    r"(?:do|does|did|is|are|was|were|should|can|could|will|would|has|have|must)\b",
+    re.I,
+)
+
+
+@lru_cache(maxsize=1024)
+def thing_asked(question: str) -> str | None:
+    """The (stemmed) noun a which/what question asks for ("crm" in "which CRM do we use for
+    pipeline tracking?"); None for another question ("what do we do when ...?")."""
+    found = _ASKED_THING.search(question)
+    if found is None:
+        return None
+    if any(w.lower() in STOPWORDS for w in (found.group(1) + found.group(2)).split()):
+        return None
+    stems = tokenize(found.group(2))
+    return stems[0] if stems else None
+
+
 # "How many days / hours / points" asks for a quantity, not for a list of things.
 _ASKS_QUANTITY = re.compile(
     r"\bhow many\s+(?:(?:business|working|calendar)\s+)?(?:minutes|hours|days|weeks|months"
@@ -222,6 +247,10 @@ class ComposerConfig:
     # "how many <things>" with no count of those things (nor a vague quantity) in the
     # chosen sentences: decline (the count asked for is not in the knowledge base)
     count_required: bool = False
+    # "which X do we use ...?" with X nowhere in the chosen sentences (nor their sections, nor
+    # as another name of it) and X carrying at least this salience (a word the question leans
+    # on: "CRM", "margin"; not "method", "approach"): decline (above 1: off)
+    missing_thing_salience: float = 2.0
     # the answer-overlap weights are scaled by each word's salience to this power (0: off)
     salience_power: float = 0.0
 
@@ -257,6 +286,7 @@ class ComposerConfig:
                 settings.answer_missing_figure_overlap, calibrated.missing_figure_overlap
             ),
             count_required=calibrated.count_required,
+            missing_thing_salience=calibrated.missing_thing_salience,
             salience_power=calibrated.salience_power,
         )
 
@@ -375,6 +405,14 @@ class GroundedComposer:
             equivalences,
             letter_asked(focus or question),
         )
+        thing = thing_asked(focus or question)
+        if thing is not None and chosen:  # "which CRM ...?": is a CRM in what answers?
+            answered: set[str] = set()
+            for candidate in chosen:
+                section = _token_set(str(candidate.hit.metadata.get("section", "")))
+                answered |= candidate.tokens | widen(section, equivalences)
+            if thing not in answered:  # how much the question leans on the missing thing
+                answerability["missing_thing"] = result.salience(focus or question).get(thing, 0.0)
         signals.update(answerability)
         if not chosen or self.unanswered(answerability):
             return Composition(DECLINE, [], True, evidence, signals)
@@ -405,12 +443,15 @@ class GroundedComposer:
     def unanswered(self, answerability: dict[str, float]) -> bool:
         """The answerability check: too few of the question's distinctive words in the
         chosen sentences (and their sections), a lead sentence too far from it, or a figure
-        asked for (a price, a duration, a count) that the lead sentence does not give. An
+        asked for (a price, a duration, a count) that the lead sentence does not give, or
+        the thing a which/what question asks for, salient in it, nowhere in the answer. An
         outline of a guide's sections (`_outline`) and the items an acronym's letters stand
         for (`_spelled_out`) answer by the knowledge base's structure."""
         c = self.config
         if c.count_required and answerability.get("answer_count") == 0.0:
             return True  # "how many <things>" and no count of them in the chosen sentences
+        if answerability.get("missing_thing", 0.0) >= c.missing_thing_salience:
+            return True  # "which <thing> ...?" and no such thing in the chosen sentences
         similarity = answerability.get("answer_similarity")
         if similarity is None:  # no sentence vectors: only the evidence check applies
             return False

@@ -958,3 +958,30 @@ def test_a_question_naming_one_item_by_its_label_gets_that_item() -> None:
     # no label named: the items alike in meaning come as the whole list
     whole = ask("How do we treat each group by spend?")
     assert all(name in whole for name in ("Nurture:", "Keep:", "Defend:")), whole
+
+
+def test_a_which_question_whose_thing_is_nowhere_in_the_answer_is_declined() -> None:
+    """'Which CRM do we use for pipeline tracking?' over sentences about pipelines, close in
+    meaning: the thing asked for (a CRM) is in no chosen sentence nor its section, and the
+    question leans on it, so it is declined; a generic head ('what method ...') that the
+    question hardly leans on does not decline, nor does a thing the answer names."""
+    text = "Every pipeline has an owner and alerts. The tracking board lists each pipeline."
+    config = ComposerConfig(missing_thing_salience=0.1)
+
+    def declined(question: str, salience: float) -> bool:
+        searched = SearchResult(
+            [hit("pipes", text, 0.03, section="Sprint > Pipelines")],
+            0.6,
+            idf=lambda token: 1.0,
+            query_vector=np.array([1.0, 0.0], dtype=np.float32),
+            sentence_vectors=lambda _: _vectors([0.6, 0.6]),
+            salience=lambda _: dict.fromkeys(composer_module.tokenize(question), salience),
+        )
+        return GroundedComposer(config).compose(question, searched).declined
+
+    assert declined("Which CRM do we use for pipeline tracking?", 0.14)
+    assert not declined("What method do we use for pipeline tracking?", 0.03)
+    assert not declined("Which board do we use for pipeline tracking?", 0.14)
+    assert composer_module.thing_asked("Which CRM do we use for pipeline tracking?") == "crm"
+    assert composer_module.thing_asked("What margin does a reseller get?") == "margin"
+    assert composer_module.thing_asked("What do we do when a ticket is opened?") is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -203,6 +204,8 @@ class ChatEngine:
                     intent=reply.plan.intent if reply.plan is not None else None,
                     fallback=fallback,
                 )
+        # a knowledge turn: "what do we do about it?" next is about its topic, not an account
+        state = replace(state, intent="knowledge")
         query = retrieval_query(text, history)
         tries = [query, text] if query != text else [text]
         if len(tries) == 2 and _stands_alone(text):

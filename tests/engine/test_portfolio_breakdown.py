@@ -320,3 +320,18 @@ def test_what_counts_as_healthy_is_a_definition_not_the_list() -> None:
     listing = {"which customers are healthy?": {"list": 0.7, "knowledge": 0.6}}
     plan = _plan("Which customers are healthy?", listing)
     assert plan.scope == "portfolio" and plan.tools[0].arguments == {"bands": ["Green"]}
+
+
+def test_it_after_a_knowledge_answer_is_its_topic_not_an_unnamed_account() -> None:
+    scores = {"what do we do about it?": {"actions": 0.8, "knowledge": 0.5, "list": 0.3}}
+    cold = _plan("What do we do about it?", scores)
+    assert cold.scope == "clarify"  # no account and no topic: which account?
+    after = _plan("What do we do about it?", scores, State(intent="knowledge"))
+    assert after.scope == "knowledge" and after.clarify is None
+
+
+def test_a_knowledge_turn_is_remembered_as_one(guided: Services) -> None:
+    first = guided.chat.chat("What is the escalation process for a sev1 incident?", ADMIN)
+    assert not first.tool_calls  # a knowledge answer
+    turns = guided.chat.conversations.history(first.conversation_id, ADMIN.user)
+    assert turns[-1].payload["state"]["intent"] == "knowledge"

@@ -227,6 +227,7 @@ class Planner:
         if (
             reference.kind == "none"
             and context_account is None
+            and state.intent != "knowledge"  # "it": the topic of the knowledge answer before
             and SINGULAR.search(message)
             and len(tokenize(message)) < STANDS_ALONE_WORDS
             and not entities.plural

@@ -335,3 +335,14 @@ def test_a_knowledge_turn_is_remembered_as_one(guided: Services) -> None:
     assert not first.tool_calls  # a knowledge answer
     turns = guided.chat.conversations.history(first.conversation_id, ADMIN.user)
     assert turns[-1].payload["state"]["intent"] == "knowledge"
+
+
+def test_how_things_are_done_for_an_industry_or_a_segment_is_knowledge() -> None:
+    # the intents may lean to the data ("customers"): an industry alone, or "by segment" in a
+    # how-to question, does not make it a list
+    scores = {
+        "how do we onboard customers?": {"list": 0.62, "knowledge": 0.6},
+        "how should we handle accounts by segment?": {"list": 0.62, "knowledge": 0.6},
+    }
+    assert _plan("How do we onboard manufacturing customers?", scores).scope == "knowledge"
+    assert _plan("How should we handle accounts by segment?", scores).scope == "knowledge"

@@ -69,6 +69,10 @@ ABOUT_RECORDS = re.compile(
     re.I,
 )
 ROLES = ("csm", "account_exec", "partner")
+# a question about how things are done ("how do we onboard retail customers?")
+HOW_TO = re.compile(
+    r"^\W*(?:how\s+(?:do|does|should|can|could|would|to)|what\s+should|why)\b", re.I
+)
 BREAKDOWN = ("with_nps", "group_by", "group_sort", "group_descending")  # lists only
 ACCOUNT_NOUN = re.compile(r"\b(?:account|customer|client)s?\b", re.I)
 NPS_MENTION = re.compile(r"\bnps\b|net promoter", re.I)
@@ -259,9 +263,8 @@ class Planner:
                 entities.thresholds,
                 entities.bands,
                 entities.segment,
-                entities.industry,
+                entities.industry and (entities.which or entities.counted),
                 entities.figures,
-                entities.group_by,
                 entities.quadrant,
                 entities.risk,
                 entities.modules,
@@ -309,8 +312,10 @@ class Planner:
         # "how many customers are in the Save quadrant?": a count of a filtered set
         counted = entities.counted and filtered
         # "which CSM has the most red accounts?", "ARR by segment": a breakdown of the set
-        grouped = entities.group_by is not None and (
-            entities.plural or leads or MEASURE_WORD.search(entities.masked) is not None
+        grouped = (
+            entities.group_by is not None
+            and (entities.plural or MEASURE_WORD.search(entities.masked) is not None)
+            and HOW_TO.search(message) is None  # "how should we handle accounts by segment?"
         )
         figure = entities.portfolio_figure and not entities.thing_of_set
         # "who manages our biggest account?", "the healthiest customer": one account by an order

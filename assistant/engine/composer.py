@@ -14,10 +14,12 @@ sentence introduces or belongs to (list items or table rows), in document order,
 its items share no word with the question; a question that gives the list's size ("the
 four quadrants") gets a list of that many items, and a sentence that gives the list in one
 line ("five stages: land, onboard, ...") answers it; a question that names one item by the
-item's own label ("Guard: ..." asked about as "Guard customers") gets that item alone, not
+item's own label ("<Label>: ..." asked as "<Label> customers") gets that item alone, not
 the list. A comparison ("the difference between A
 and B", "A vs B") leads with the best sentence on each side. A figure asked for that the best
-sentence lacks is led by a close second of the same document that gives it. A question
+sentence lacks is led by a close second of the same document that gives it; a close second
+that gives the figure and holds the word the question leans on most, which the best sentence
+lacks, leads ("how long ... for a <band> customer?"). A question
 about one letter of an acronym ("what does the P in ... stand for?") is answered with the
 section or list item at that letter's place in a run whose first letters spell it
 (`assistant.engine.initials`). Each sentence is followed by its citation marker `[n]`.
@@ -572,11 +574,18 @@ class GroundedComposer:
                 ):
                     candidates.insert(0, candidates.pop(n))
                     break
+        elif asked:
+            # "how long do we have to write a save plan for a <band> customer?": of the close
+            # sentences that give the figure, the one holding more of what the question leans
+            # on (the band) leads, not the one that shares a verb of little weight ("write")
+            n = self._most_salient(question, result, weights, candidates, asked)
+            if n:
+                candidates.insert(0, candidates.pop(n))
         leader = candidates[0]
         best = leader.score
         # "what does the P in <acronym> stand for?": the items that spell the acronym answer
         spelled = self._spelled_out(letter, result, leader, about_account) if letter else []
-        # "what do we do with Guard customers?": the item whose own label the question names
+        # "what do we do with <Label> customers?": the item whose own label the question names
         named = [] if spelled else _item_named(leader, by_chunk[leader.hit.chunk.id], weights)
         if named:
             listing = False
@@ -652,6 +661,33 @@ class GroundedComposer:
                 any(counted.search(c.text) or _VAGUE_COUNT.search(c.text) for c in chosen)
             )
         return chosen, signals
+
+    def _most_salient(
+        self,
+        question: str,
+        result: SearchResult,
+        weights: dict[str, float],
+        candidates: Sequence[_Candidate],
+        asked: tuple[re.Pattern[str], ...],
+    ) -> int:
+        """When the best sentence gives the figure asked for but lacks the question word the
+        question leans on most (its salience), the place of the first close second
+        (`_FIGURE_SHARE` of its score, among the first `_FIGURE_TRIES`) that gives the figure
+        and holds that word; 0 (the best sentence stays) otherwise, or without salience."""
+        close = []
+        for n, other in enumerate(candidates[1:_FIGURE_TRIES], 1):
+            if other.score < candidates[0].score * _FIGURE_SHARE:
+                break
+            if any(p.search(other.text) for p in asked):
+                close.append(n)
+        salience = result.salience(question) if close else {}  # read only when it may matter
+        known = [t for t in weights if t in salience]
+        if not known:
+            return 0
+        top = max(known, key=lambda t: salience[t])
+        if top in candidates[0].tokens:
+            return 0
+        return next((n for n in close if top in candidates[n].tokens), 0)
 
     def _overlap(
         self,
@@ -980,7 +1016,7 @@ def _counted(question: str) -> tuple[int, str] | None:
     return (count, stems[0]) if count >= 2 and stems else None
 
 
-# an item's own label: the words before the colon that opens it ("Guard: vitality below
+# an item's own label: the words before the colon that opens it ("<Label>: health below
 # 70 ...") or its first cell (a table row), of at most this many words
 _LABEL = re.compile(r"^\s*([^:|.?!]{1,60}?)\s*[:|]")
 _LABEL_WORDS = 4
@@ -997,8 +1033,8 @@ def _item_named(
     leader: _Candidate, sentences: Sequence[_Candidate], weights: dict[str, float]
 ) -> list[_Candidate]:
     """The sentences of the list item (or table row) the best sentence stands in, when the
-    question names that item by its own label ("what do we do with Guard customers?" over
-    "Guard: vitality below 70 ... High revenue at risk.") and names no other item's label:
+    question names that item by its own label ("what do we do with <Label> customers?" over
+    "<Label>: health below 70 ... Revenue at risk.") and names no other item's label:
     the question is about that item, not the list its introduction gives. Empty otherwise."""
     if leader.kind not in _LISTED or leader.block < 0:
         return []
@@ -1016,7 +1052,7 @@ def _item_named(
     if len(labels) < 2 or not any(t in own and t not in others for t in weights):
         return []
     if any(t in others - own for t in weights):
-        return []  # another item named too ("Harvest or Guard?"): not about one item
+        return []  # another item named too ("<Label> or <Other>?"): not about one item
     return [c for c in sentences[first : last + 1] if c.block == leader.block]
 
 

@@ -985,3 +985,31 @@ def test_a_which_question_whose_thing_is_nowhere_in_the_answer_is_declined() -> 
     assert composer_module.thing_asked("Which CRM do we use for pipeline tracking?") == "crm"
     assert composer_module.thing_asked("What margin does a reseller get?") == "margin"
     assert composer_module.thing_asked("What do we do when a ticket is opened?") is None
+
+
+def test_a_close_second_with_the_figure_and_the_word_the_question_leans_on_leads() -> None:
+    """'How long do we have to write a plan for a Yellow account?': the best sentence gives a
+    duration and shares the verb ('writes the plan within one week'), a close second gives a
+    duration too and holds the word the question leans on most ('Yellow'): it leads. A
+    question that leans most on a word neither holds keeps the best sentence."""
+    hits = [
+        hit("actions", "The manager writes the plan for the account within one week.", 0.03),
+        hit("bands", "A Yellow account gets a plan within ten working days.", 0.03),
+    ]
+
+    def lead(question: str, salient: str) -> str:
+        searched = SearchResult(
+            hits,
+            0.6,
+            idf=lambda token: 1.0,
+            query_vector=np.array([1.0, 0.0], dtype=np.float32),
+            sentence_vectors=lambda _: _vectors([0.5]),
+            salience=lambda _: {
+                t: 0.3 if t == salient else 0.05 for t in composer_module.tokenize(question)
+            },
+        )
+        return GroundedComposer().compose(question, searched).answer.split(" [")[0]
+
+    question = "How long do we have to write a plan for a Yellow account?"
+    assert lead(question, "yellow") == "A Yellow account gets a plan within ten working days."
+    assert lead(question, "long") == "The manager writes the plan for the account within one week."

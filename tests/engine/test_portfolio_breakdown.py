@@ -346,3 +346,23 @@ def test_how_things_are_done_for_an_industry_or_a_segment_is_knowledge() -> None
     }
     assert _plan("How do we onboard manufacturing customers?", scores).scope == "knowledge"
     assert _plan("How should we handle accounts by segment?", scores).scope == "knowledge"
+
+
+def test_a_module_named_with_an_account_is_that_modules_licenses() -> None:
+    resolver = EntityResolver(
+        [Owner("ACC-1", "Acme Widgets", "Ann Lee", "Bo Park", None)], ["search", "genai"]
+    )
+    planner = Planner(
+        FixedMatcher(
+            {
+                "how is account using search?": {"overview": 0.7, "licenses": 0.6},
+                "what is account's search license utilization?": {"licenses": 0.8},
+            }
+        ),
+        from_rules(SECOND),
+        rules=SECOND,
+    )
+    using = planner.plan("How is Acme Widgets using search?", Principal(), resolver, TODAY)
+    assert [(t.name, t.arguments) for t in using.tools] == [
+        ("license_utilization", {"account_id": "ACC-1", "module": "search"})
+    ]

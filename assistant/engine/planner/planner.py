@@ -367,6 +367,12 @@ class Planner:
             follow_up = "topic"
         if intent == "renewals":
             intent = "overview"  # "when does X renew" is about that account
+        if (
+            intent == "overview"
+            and entities.modules
+            and not overview_fields().named(entities.masked)
+        ):
+            intent = "licenses"  # "how is X using search?": the module's licenses
         if entities.opportunities:
             intent = "opportunity"
             return make(
@@ -614,8 +620,9 @@ def _account_steps(intent: Intent, account_id: str, entities: Entities) -> list[
         ]
     if intent == "health":
         return [ToolStep("health_score", {"account_id": account_id, **months})]
-    if intent == "licenses":
-        return [ToolStep("license_utilization", {"account_id": account_id})]
+    if intent == "licenses":  # "X's observability module": that module's row
+        module = {"module": entities.modules[0]} if len(entities.modules) == 1 else {}
+        return [ToolStep("license_utilization", {"account_id": account_id, **module})]
     if intent == "surveys":
         return [
             ToolStep("survey_trend", {"account_id": account_id, "months": entities.months or 12})
@@ -642,7 +649,7 @@ def _set_guidance(
 ) -> str:
     """The guidance query for a set referred to: for what all its rows are labelled with
     (their band or quadrant, the label a filter named first), the query of the rules' signal
-    on that label ("What do we offer a Cultivate customer?"), else a question about accounts
+    on that label ("What do we offer a customer in this quadrant?"), else a question about accounts
     with that label; the message itself when the rows share none."""
     labels = [set(r.labels) for r in state.rows if r.account_id in reference.account_ids]
     shared = set.intersection(*labels) if labels else set()

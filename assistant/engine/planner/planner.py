@@ -438,6 +438,10 @@ class Planner:
         }
         if restrict is not None and not named.get(intent, False):
             intent = "list"  # a follow-up on a result set filters or sorts that set
+        # a breakdown or an ARR threshold with no word of renewals or licenses ("which CSM
+        # has the most at-risk accounts?", "accounts with ARR over $1M") is the account list
+        if (entities.group_by or entities.figures) and not named.get(intent, True):
+            intent = "list"
         if (entities.about_incidents or entities.about_surveys) and intent != "renewals":
             intent = "list"  # incidents or NPS across accounts: the filtered list
         filters: dict[str, Any] = {}

@@ -366,3 +366,13 @@ def test_a_module_named_with_an_account_is_that_modules_licenses() -> None:
     assert [(t.name, t.arguments) for t in using.tools] == [
         ("license_utilization", {"account_id": "ACC-1", "module": "search"})
     ]
+
+
+def test_a_renewal_window_with_the_health_asked_is_the_renewals_in_it() -> None:
+    message = "Which enterprise accounts renewing in Q1 have declining health?"
+    scores = {message.lower(): {"health": 0.7, "renewals": 0.6, "list": 0.5}}
+    plan = _plan(message, scores)
+    assert plan.tools[0].name == "renewals_due"
+    arguments = plan.tools[0].arguments
+    assert (arguments["renewal_from"], arguments["renewal_to"]) == ("2027-01-01", "2027-03-31")
+    assert arguments["trend"] == "declining" and arguments["segment"] == "enterprise"

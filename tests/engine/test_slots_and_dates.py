@@ -274,3 +274,31 @@ def test_a_total_or_mean_over_the_set() -> None:
     # "renews next quarter" is a window, not "which one renews next"
     assert slots("How much ARR renews next quarter?").limit is None
     assert slots("Which of those renews next?").limit == 1
+
+
+@pytest.mark.parametrize(
+    ("message", "start", "end"),
+    [
+        ("renewing after June 2027", dt.date(2027, 7, 1), dt.date(2028, 7, 1)),
+        ("renewing from June 2027", dt.date(2027, 6, 1), dt.date(2028, 6, 1)),
+        ("renewing after 2027-06-15", dt.date(2027, 6, 16), dt.date(2028, 6, 16)),
+    ],
+)
+def test_after_a_month_starts_when_it_ends(message: str, start: dt.date, end: dt.date) -> None:
+    window = parse_window(message, TODAY)
+    assert window is not None and (window.start, window.end) == (start, end)
+
+
+@pytest.mark.parametrize(
+    ("message", "partnered"),
+    [
+        ("Which partner-managed accounts are at risk?", True),
+        ("accounts sold through a partner", True),
+        ("accounts with no partner", False),
+        ("which accounts are at risk?", None),
+    ],
+)
+def test_partner_presence_is_read_both_ways(message: str, partnered: bool | None) -> None:
+    entities = Entities()
+    parse_slots(message, Vocabulary((), (), (), ()), entities)
+    assert entities.partnered is partnered

@@ -167,6 +167,10 @@ def parse_window(message: str, today: dt.date) -> DateRange | None:
             if not whole_month:
                 return None
             return DateRange(max(day, today), _month_end(day), found.group(0))
+        if word == "after" and whole_month:  # "after June": from the first day of July
+            day = _month_end(day) + dt.timedelta(days=1)
+        elif word == "after" and not edge:  # "after 2027-06-15": from the day after
+            day += dt.timedelta(days=1)
         return DateRange(max(day, today), day + relativedelta(years=1), found.group(0))
     found = ISO.search(message)
     if found:

@@ -520,7 +520,9 @@ class Planner:
                 filters["limit"] = e.group_limit
         if restrict is not None:
             filters["account_ids"] = list(restrict)
-        if intent == "renewals" or (dates is not None and intent in ("list", "overview")):
+        # a renewal window with a list, or with the health of the accounts ("renewing in Q1
+        # with declining health"): the renewals in it, with the other filters
+        if intent == "renewals" or (dates is not None and intent in ("list", "overview", "health")):
             arguments = dict(filters)  # "which Guard accounts renew ...": the quadrant too
             if dates is not None:
                 arguments["days"] = max(1, (dates.end - today).days)  # the tool checks the range

@@ -220,6 +220,11 @@ DECLINING = re.compile(
     r"\b(?:declin\w*|dropping|falling|sliding|worsening|deteriorating|going down)\b", _I
 )
 IMPROVING = re.compile(r"\b(?:improving|rising|climbing|getting better|going up)\b", _I)
+WITH_PARTNER = re.compile(
+    r"\bpartner[- ](?:managed|led|sold|run|served|supported)\b"
+    r"|\b(?:with|via|through|by)\s+(?:a|any)\s+partners?\b|\bthat\s+partners?\s+(?:work|manage)",
+    _I,
+)
 NO_PARTNER = re.compile(r"\b(?:no|without(?:\s+a)?|not\s+(?:with\s+)?a)\s+partners?\b", _I)
 
 
@@ -478,7 +483,9 @@ def parse_slots(message: str, vocabulary: Vocabulary, entities: Entities) -> Non
     entities.trend = (
         "declining" if DECLINING.search(text) else "improving" if IMPROVING.search(text) else None
     )
-    entities.partnered = False if NO_PARTNER.search(text) else None
+    entities.partnered = (
+        False if NO_PARTNER.search(text) else True if WITH_PARTNER.search(text) else None
+    )
     entities.severities = [
         name for name in vocabulary.severities if re.search(_severity(name), text, _I)
     ]

@@ -3,6 +3,7 @@ cites (marker `[Tn]`), never recomputed, so the answer cannot disagree with the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -346,11 +347,17 @@ def expansion(r: ExpansionTargets, m: str, account: str | None, quadrant: str | 
     ]
 
 
-def opportunities(r: Opportunities, m: str) -> list[str]:
+def opportunities(r: Opportunities, m: str, asked: str = "") -> list[str]:
+    """Each deal with its qualification fields; a field the question names (`asked`: its
+    text, "who is the champion on X's deal?") leads with its value."""
     if not r.opportunities:
         return [f"No open opportunity is recorded for that account [{m}]."]
     lines: list[str] = []
     for o in r.opportunities:
+        for key, value in o.meddicc.items():
+            if asked and re.search(rf"\b{re.escape(human(key))}\b", asked, re.I):
+                said = (value or "**not captured yet**").rstrip(".")
+                lines.append(f"{human(key).capitalize()} on **{o.id}**: {said} [{m}].")
         missing = ", ".join(human(f) for f in o.missing) or "none"
         fields = "\n".join(
             f"- {human(key).capitalize()}: {value or '**not captured yet**'}"
@@ -359,7 +366,7 @@ def opportunities(r: Opportunities, m: str) -> list[str]:
         lines.append(
             f"**{o.id}** \u201c{o.name}\u201d for {o.account_name} ({o.account_id}): "
             f"{o.service}, stage {human(o.stage)}, {money(o.amount)}, closing "
-            f"{o.close_date.isoformat()} (in {o.days_to_close} days) [{m}]. MEDDICC: "
+            f"{o.close_date.isoformat()} (in {o.days_to_close} days) [{m}]. {o.framework}: "
             f"{o.captured} of {o.total_fields} fields captured; missing: {missing} [{m}].\n"
             f"{fields} [{m}]"
         )
@@ -383,7 +390,8 @@ def pipeline(r: Pipeline, m: str, arguments: Mapping[str, Any]) -> list[str]:
     rows = "\n".join(
         f"- **{o.id}** \u201c{o.name}\u201d, {o.account_name} ({o.account_id}): {o.service}, "
         f"stage {human(o.stage)}, {money(o.amount)}, closing {o.close_date.isoformat()} (in "
-        f"{o.days_to_close} days); {o.framework} missing: {', '.join(o.missing) or 'nothing'}"
+        f"{o.days_to_close} days); {o.framework} missing: "
+        + (", ".join(human(f) for f in o.missing) or "nothing")
         for o in r.opportunities
     )
     total = (

@@ -371,7 +371,7 @@ def _render(result: ToolResult, m: str, plan: Plan) -> tuple[list[str], list[Row
         lines = render.pipeline(result, m, plan.tools[0].arguments)
         return total_first(lines, plan), rows
     if isinstance(result, Opportunities):
-        return render.opportunities(result, m), None
+        return render.opportunities(result, m, plan.entities.masked), None
     if isinstance(result, SurveyTrend):
         return render.surveys(result, m, int(plan.tools[0].arguments.get("months", 12))), None
     if isinstance(result, IncidentSummary):

@@ -10,7 +10,7 @@ from assistant.engine.account_desk import total_first
 from assistant.engine.planner.plan import Entities, Plan
 from assistant.principal import Principal
 from assistant.services import Services
-from assistant.tools.opportunities import Pipeline
+from assistant.tools.opportunities import Opportunities, Pipeline
 from assistant.tools.overview import AccountList
 from assistant.tools.portfolio import Renewals
 
@@ -67,3 +67,16 @@ def test_the_pipeline_reads_as_deals_with_their_gaps(loaded: Services) -> None:
     assert head.startswith(f"{result.matched} open opportunities without a champion; the top 1")
     assert f"**{deal.id}**" in head and "champion" in head.split("missing: ")[1]
     assert total == f"Total amount of the 1 shown: {money(deal.amount)} [T1]."
+
+
+def test_a_deal_answer_names_the_rules_framework_and_leads_with_the_field_asked(
+    loaded: Services,
+) -> None:
+    result = loaded.tools.call("opportunity", {"opportunity_id": "OPP-001"}, ADMIN)
+    assert isinstance(result, Opportunities)
+    deal = result.opportunities[0]
+    lines = render.opportunities(result, "T1", "who is the champion on that deal?")
+    value = deal.meddicc["champion"] or "**not captured yet**"
+    assert lines[0] == f"Champion on **{deal.id}**: {value.rstrip('.')} [T1]."
+    assert f"[T1]. {deal.framework}: {deal.captured} of {deal.total_fields}" in lines[1]
+    assert render.opportunities(result, "T1")[0].startswith(f"**{deal.id}**")

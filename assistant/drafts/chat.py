@@ -25,10 +25,19 @@ from assistant.errors import InvalidInputError, NotFoundError, PermissionDeniedE
 from assistant.principal import Principal
 
 _I = re.I
+REVIEW = r"(?:review|gaps?|assess\w*|audit|check|grade)"
+
+
+def _review_rule(frameworks: tuple[str, ...]) -> re.Pattern[str]:
+    """A qualification review: the framework's name (the rules' and its aliases) or "deal
+    qualification" with a review word, either order."""
+    names = "|".join(re.escape(n) for n in sorted(set(frameworks), key=len, reverse=True))
+    named = rf"\b(?:{names}|deal qualification)\b"
+    return re.compile(rf"{named}.*\b(?:{REVIEW}|qualif\w*)\b|\b{REVIEW}\b.*{named}", _I)
+
+
 KIND_RULES: tuple[tuple[Kind, re.Pattern[str]], ...] = (
-    ("meddicc_review", re.compile(r"\bmeddicc\b.*\b(review|gaps?|assess\w*|audit|check|"
-                                  r"grade|qualif\w*)\b|\b(review|gaps?|assess\w*|audit|check|"
-                                  r"grade)\b.*\bmeddicc\b", _I)),
+    ("meddicc_review", _review_rule(("MEDDICC",))),
     ("success_plan", re.compile(r"\bsuccess[- ]plans?\b", _I)),
     ("one_pager", re.compile(r"\bone[- ]?pagers?\b", _I)),
     ("pitch", re.compile(r"\bpitch(es|ing)?\b|\b5 ?w\b|\bfive[- ]w\b", _I)),
@@ -64,7 +73,11 @@ class DraftPlan:
     clarify: str | None = None
 
 
-def detect_kind(message: str) -> Kind | None:
+def detect_kind(message: str, frameworks: tuple[str, ...] = ()) -> Kind | None:
+    """The draft kind a message names; `frameworks`: the rules' qualification framework
+    names ("MEDDPICC review of OPP-102" on a knowledge base that uses MEDDPICC)."""
+    if frameworks and _review_rule(frameworks).search(message):
+        return "meddicc_review"
     return next((kind for kind, rule in KIND_RULES if rule.search(message)), None)
 
 
@@ -75,7 +88,8 @@ class DraftDesk:
     def plan(
         self, message: str, principal: Principal, context_account: str | None = None
     ) -> DraftPlan | None:
-        kind = detect_kind(message)
+        qualification = self.service.tools.context.rules.qualification
+        kind = detect_kind(message, (qualification.name, *qualification.aliases))
         if kind is None:
             return None
         visible = self.service.accounts.accounts(principal.accounts)
@@ -170,7 +184,7 @@ def _account(match: NameMatch, context: str | None) -> tuple[str | None, str | N
 
 
 def _label(kind: Kind) -> str:
-    words = {"one_pager": "one-pager", "meddicc_review": "MEDDICC review"}
+    words = {"one_pager": "one-pager", "meddicc_review": "deal qualification review"}
     return words.get(kind, kind.replace("_", " "))
 
 

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from assistant.drafts.chat import detect_kind
 from assistant.evaluation.suite import Case, load_suite
 from assistant.principal import Principal
 from assistant.services import Services
@@ -92,3 +93,16 @@ def test_scope_in_chat(drafting: Services) -> None:
     assert hidden.draft is None and hidden.declined and not hidden.tool_calls
     own = drafting.chat.chat("review the MEDDICC on deal OPP-002", seller)
     assert own.draft is not None and own.draft["opportunity_id"] == "OPP-002"
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        ("Do a MEDDPICC review of OPP-102", "meddicc_review"),
+        ("check the MEDDPICC gaps on OPP-102", "meddicc_review"),
+        ("review the deal qualification of OPP-102", "meddicc_review"),
+        ("what does MEDDPICC stand for?", None),
+    ],
+)
+def test_a_review_is_named_by_the_rules_framework(message: str, kind: str | None) -> None:
+    assert detect_kind(message, ("MEDDPICC", "MEDDIC")) == kind

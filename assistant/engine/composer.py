@@ -19,7 +19,10 @@ the list. A comparison ("the difference between A
 and B", "A vs B") leads with the best sentence on each side. A figure asked for that the best
 sentence lacks is led by a close second of the same document that gives it; a close second
 that gives the figure and holds the word the question leans on most, which the best sentence
-lacks, leads ("how long ... for a <band> customer?"). A question
+lacks, leads ("how long ... for a <band> customer?"). A question about the action a
+situation calls for ("what do we do when ...?") whose best sentence is the trigger (the
+question's words in its "when" clause) is led by the action the same document gives for
+that condition in its own words ("for repeated critical tickets ..."). A question
 about one letter of an acronym ("what does the P in ... stand for?") is answered with the
 section or list item at that letter's place in a run whose first letters spell it
 (`assistant.engine.initials`). Each sentence is followed by its citation marker `[n]`.
@@ -581,6 +584,14 @@ class GroundedComposer:
             n = self._most_salient(question, result, weights, candidates, asked)
             if n:
                 candidates.insert(0, candidates.pop(n))
+        if _ASKS_ACTION.search(question):
+            # "what do we do when a customer keeps opening sev1 tickets?": the best sentence
+            # may be the trigger ("... enters <process> when two critical tickets are opened");
+            # the action its document gives for that condition leads
+            n = _action_for(question, candidates, result.idf)
+            if n:
+                candidates.insert(0, candidates.pop(n))
+                asked = ()  # its "when" names the condition, not a time asked for
         leader = candidates[0]
         best = leader.score
         # "what does the P in <acronym> stand for?": the items that spell the acronym answer
@@ -1054,6 +1065,45 @@ def _item_named(
     if any(t in others - own for t in weights):
         return []  # another item named too ("<Label> or <Other>?"): not about one item
     return [c for c in sentences[first : last + 1] if c.block == leader.block]
+
+
+# "What do we do when ...?", "what should I do if ...?", "what happens when ...?": a question
+# about the action a situation calls for
+_ASKS_ACTION = re.compile(
+    r"^\s*(?:what\s+(?:do|should|must|can)\s+(?:we|i|you)\s+do|what\s+happens)\b"
+    r".*?\b(?:when|if|once|after)\b",
+    re.I,
+)
+# a condition clause of a sentence: what follows "when" or "if" up to the next one
+_CONDITION = re.compile(r"\b(?:when|if)\b(.*?)(?=\b(?:when|if)\b|$)", re.I | re.S)
+
+
+def _action_for(
+    question: str, candidates: Sequence[_Candidate], idf: Callable[[str], float]
+) -> int:
+    """For a question about the action a situation calls for, when the best sentence is a
+    trigger (the question's words stand in one of its "when"/"if" clauses), the place of the
+    sentence of the same document, itself no trigger, that names the same condition in the
+    document's own words (a word of that clause the question lacks, "critical tickets" for
+    "sev1 tickets") and holds most of the clause's and the question's words; 0 otherwise."""
+    leader = candidates[0]
+    asked = set(tokenize(question))
+    clauses = [_token_set(m.group(1)) for m in _CONDITION.finditer(leader.text)]
+    clause = max(clauses, key=lambda c: sum(idf(t) for t in c & asked), default=frozenset())
+    if not clause & asked:
+        return 0
+    own = clause - asked  # the document's words for the condition
+    source = leader.hit.metadata.get("source")
+    best, found = 0.0, 0
+    for n, other in enumerate(candidates[1:], 1):
+        if other.hit.metadata.get("source") != source or _CONDITION.search(other.text):
+            continue
+        if not other.tokens & own:
+            continue
+        held = sum(idf(t) for t in other.tokens & (clause | asked))
+        if held > best:
+            best, found = held, n
+    return found
 
 
 def _item_count(sentences: Sequence[_Candidate]) -> int:

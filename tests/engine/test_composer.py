@@ -1013,3 +1013,36 @@ def test_a_close_second_with_the_figure_and_the_word_the_question_leans_on_leads
     question = "How long do we have to write a plan for a Yellow account?"
     assert lead(question, "yellow") == "A Yellow account gets a plan within ten working days."
     assert lead(question, "long") == "The manager writes the plan for the account within one week."
+
+
+def test_an_action_question_leads_with_the_action_for_the_trigger_it_matches() -> None:
+    """'What do we do when a customer keeps opening urgent tickets?': the best sentence is the
+    trigger (the question's words stand in its 'when' clause); the sentence of the same
+    document that names that condition in the document's own words ('severe tickets') and
+    is no trigger itself gives the action: it leads, and the trigger still comes."""
+    metadata = {"source": "k/review.md", "title": "Review Playbook"}
+    hits = [
+        Hit(
+            StoredChunk(
+                "triggers",
+                "A customer enters review when two severe tickets are opened in one month.",
+                {**metadata, "section": "Review Playbook > Triggers"},
+            ),
+            0.03,
+        ),
+        Hit(
+            StoredChunk(
+                "actions",
+                "For repeated severe tickets a tiger team is assigned.",
+                {**metadata, "section": "Review Playbook > Actions"},
+            ),
+            0.02,
+        ),
+    ]
+    question = "What do we do when a customer keeps opening urgent tickets?"
+    answer = GroundedComposer().compose(question, result(hits)).answer
+    assert answer.startswith("For repeated severe tickets a tiger team is assigned."), answer
+    assert "enters review when" in answer
+    # not asked for an action: the best sentence leads as before
+    other = GroundedComposer().compose("When are urgent tickets opened?", result(hits)).answer
+    assert other.startswith("A customer enters review"), other

@@ -499,7 +499,11 @@ def filters(arguments: Mapping[str, Any]) -> str:
 def listing(arguments: Mapping[str, Any]) -> str:
     """What a list_accounts call lists ("account(s) with health under 50")."""
     text = "account(s)" + filters(arguments)
-    if arguments.get("sort"):
+    if arguments.get("sort") == "renewal_date":
+        text += (
+            ", latest renewal first" if arguments.get("descending") else ", soonest renewal first"
+        )
+    elif arguments.get("sort"):
         order = "highest" if arguments.get("descending") else "lowest"
         key = str(arguments["sort"])
         text += f", {order} {key.upper() if key in ('arr', 'nps') else human(key)} first"

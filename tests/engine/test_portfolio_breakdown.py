@@ -376,3 +376,27 @@ def test_a_renewal_window_with_the_health_asked_is_the_renewals_in_it() -> None:
     arguments = plan.tools[0].arguments
     assert (arguments["renewal_from"], arguments["renewal_to"]) == ("2027-01-01", "2027-03-31")
     assert arguments["trend"] == "declining" and arguments["segment"] == "enterprise"
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["How many accounts do I have?", "What's my total ARR?", "the accounts I look after"],
+)
+def test_my_book_is_read_in_more_words(message: str) -> None:
+    entities = Entities(masked=message)
+    parse_slots(message, from_rules(SECOND), entities)
+    assert entities.mine
+
+
+def test_what_to_focus_on_is_my_at_risk_accounts_soonest_first() -> None:
+    message = "What should I focus on this week?"
+    scores = {message.lower(): {"actions": 0.6, "licenses": 0.62, "knowledge": 0.5}}
+    state = State(identity="Ann Lee")
+    plan = _plan(message, scores, state)
+    arguments = plan.tools[0].arguments
+    assert plan.tools[0].name == "list_accounts"  # the week is no renewal window
+    assert arguments["csm"] == "Ann Lee" and arguments["bands"] == ["Red", "Amber"]
+    assert (arguments["sort"], arguments["descending"]) == ("renewal_date", False)
+    attention = Entities(masked="Which of my accounts need attention?")
+    parse_slots("Which of my accounts need attention?", from_rules(SECOND), attention)
+    assert attention.bands == ["Red", "Amber"]

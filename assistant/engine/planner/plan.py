@@ -80,6 +80,7 @@ class Entities:
     descending: bool | None = None
     months: int | None = None
     mine: bool = False  # "my accounts"
+    focus: bool = False  # "what should I focus on?": the caller's at-risk accounts
     which: bool = False  # asks which accounts ("which SMB customers have detractors?")
     plural: bool = False  # about a set of accounts ("which accounts", "where are we")
     thing_of_set: bool = False  # asks for one thing of a set ("the discount for renewals")

@@ -113,7 +113,8 @@ class Planner:
             masked=found.masked,
         )
         parse_slots(message, self.vocabulary, entities)
-        entities.dates = parse_window(message, today)
+        # "what should I focus on this week?": the week is when to act, not a renewal window
+        entities.dates = None if entities.focus else parse_window(message, today)
         ranking = self.matcher.rank(entities.masked)
 
         def clauses() -> list[Ranking]:  # ranked only for an account question (latency)
@@ -442,6 +443,8 @@ class Planner:
         # has the most at-risk accounts?", "accounts with ARR over $1M") is the account list
         if (entities.group_by or entities.figures) and not named.get(intent, True):
             intent = "list"
+        if intent == "licenses" and not named["licenses"]:
+            intent = "list"  # "how many accounts do I have?": no module, seat or license named
         if (entities.about_incidents or entities.about_surveys) and intent != "renewals":
             intent = "list"  # incidents or NPS across accounts: the filtered list
         filters: dict[str, Any] = {}

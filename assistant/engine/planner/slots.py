@@ -142,7 +142,15 @@ MOST_AT_RISK = re.compile(
     r"(?!\s+(?:accounts|customers|clients))",
     _I,
 )
-AT_RISK = re.compile(r"\bat[- ]risk\b|\bunhealthy\b|\brisky\b|\bin trouble\b", _I)
+AT_RISK = re.compile(
+    r"\bat[- ]risk\b|\bunhealthy\b|\brisky\b|\bin trouble\b|\bstruggling\b"
+    r"|\bneeds?\s+(?:\w+\s+)?attention\b",
+    _I,
+)
+# "what should I focus on this week?", "what are my priorities?": the caller's accounts that
+# are at risk, soonest renewal first (the week is when to act, not a renewal window)
+FOCUS = re.compile(r"\b(?:focus(?:\s+on)?|prioriti[sz]e|priorities|on my plate|worry about)\b", _I)
+ME = re.compile(r"\b(?:i|my|me|mine)\b", _I)
 HEALTHY = re.compile(r"(?<!\bleast )(?<!\bless )\bhealthy\b|\bhealthiest\b", _I)
 OVER = re.compile(
     r"over[- ]?(?:deploy|use|licens)|\bcompliance\b|true[- ]?up|more active"
@@ -504,11 +512,18 @@ def parse_slots(message: str, vocabulary: Vocabulary, entities: Entities) -> Non
     )
     entities.mine = bool(
         re.search(
-            r"\bmy\s+(?:\w+\s+){0,2}(?:accounts|customers|book|portfolio|renewals)\b|\bi\s+(?:own|manage|cover)\b",
+            r"\bmy\s+(?:\w+\s+){0,2}(?:accounts|customers|clients|book|portfolio|renewals)\b"
+            r"|\bmy\s+(?:total\s+|whole\s+|overall\s+)?(?:arr|revenue|nps)\b"
+            r"|\bi\s+(?:own|manage|cover|have|look after|handle|run)\b",
             text,
             _I,
         )
     )
+    entities.focus = bool(FOCUS.search(text)) and ME.search(text) is not None
+    if entities.focus:
+        entities.mine = True
+        entities.bands = entities.bands or list(vocabulary.at_risk_bands)
+        entities.sort, entities.descending = entities.sort or "renewal_date", False
     _group(text, vocabulary, entities)
     _figures(text, entities)
     names = (vocabulary.framework, *vocabulary.framework_aliases)

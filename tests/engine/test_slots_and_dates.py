@@ -302,3 +302,18 @@ def test_partner_presence_is_read_both_ways(message: str, partnered: bool | None
     entities = Entities()
     parse_slots(message, Vocabulary((), (), (), ()), entities)
     assert entities.partnered is partnered
+
+
+@pytest.mark.parametrize(
+    ("message", "trend"),
+    [
+        ("Which accounts are flat?", "stable"),
+        ("accounts with a steady score", "stable"),
+        ("Is the launchpad a flat fee?", None),
+        ("Which accounts are sliding?", "declining"),
+    ],
+)
+def test_a_flat_trend_is_the_stable_filter(message: str, trend: str | None) -> None:
+    entities = Entities()
+    parse_slots(message, Vocabulary((), (), (), ()), entities)
+    assert entities.trend == trend

@@ -233,6 +233,9 @@ WITH_PARTNER = re.compile(
     r"|\b(?:with|via|through|by)\s+(?:a|any)\s+partners?\b|\bthat\s+partners?\s+(?:work|manage)",
     _I,
 )
+STABLE = re.compile(
+    r"\b(?:stable|steady|unchanged|flat(?!\s+(?:fee|rate|price|pricing|cost)))\b", _I
+)
 NO_PARTNER = re.compile(r"\b(?:no|without(?:\s+a)?|not\s+(?:with\s+)?a)\s+partners?\b", _I)
 
 
@@ -489,7 +492,13 @@ def parse_slots(message: str, vocabulary: Vocabulary, entities: Entities) -> Non
         and DATA_FIGURE.search(text) is not None
     )
     entities.trend = (
-        "declining" if DECLINING.search(text) else "improving" if IMPROVING.search(text) else None
+        "declining"
+        if DECLINING.search(text)
+        else "improving"
+        if IMPROVING.search(text)
+        else "stable"
+        if STABLE.search(text)
+        else None
     )
     entities.partnered = (
         False if NO_PARTNER.search(text) else True if WITH_PARTNER.search(text) else None

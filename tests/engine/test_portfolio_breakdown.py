@@ -10,6 +10,7 @@ import datetime as dt
 from collections import Counter
 
 import pytest
+from dateutil.relativedelta import relativedelta
 
 from assistant.engine.planner.entities import EntityResolver, Owner
 from assistant.engine.planner.plan import Entities, Plan
@@ -400,3 +401,20 @@ def test_what_to_focus_on_is_my_at_risk_accounts_soonest_first() -> None:
     attention = Entities(masked="Which of my accounts need attention?")
     parse_slots("Which of my accounts need attention?", from_rules(SECOND), attention)
     assert attention.bands == ["Red", "Amber"]
+
+
+def test_a_window_of_the_rules_timeline_is_the_renewals_in_it() -> None:
+    negotiation = next(w for w in SECOND.renewal.windows if w.key == "risk_management")
+    message = f"Which accounts are in {negotiation.label.lower()}?"
+    plan = _plan(message, {message.lower(): {"knowledge": 0.6, "renewals": 0.5, "list": 0.4}})
+    arguments = plan.tools[0].arguments
+    assert plan.tools[0].name == "renewals_due"
+    assert arguments["renewal_from"] == (TODAY + relativedelta(months=negotiation.end)).isoformat()
+    assert arguments["renewal_to"] == (TODAY + relativedelta(months=negotiation.start)).isoformat()
+    notify = "Which resellers do we need to notify about renewals?"
+    plan = _plan(notify, {notify.lower(): {"renewals": 0.6, "knowledge": 0.5, "list": 0.4}})
+    notice = next(w for w in SECOND.renewal.windows if w.key == "partner_notice")
+    arguments = plan.tools[0].arguments
+    assert arguments["partnered"] is True
+    assert arguments["renewal_to"] == (TODAY + dt.timedelta(days=notice.start)).isoformat()
+    assert _plan("How do we run commercial negotiation?", {}).scope == "knowledge"

@@ -22,6 +22,8 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
+
 from assistant.engine.account_names import AccountName, words_of
 from assistant.engine.planner.calculations import calculation
 from assistant.engine.planner.dates import look_back, parse_window
@@ -29,7 +31,16 @@ from assistant.engine.planner.entities import OPPORTUNITY_ID, EntityResolver, Fo
 from assistant.engine.planner.fields import overview_fields
 from assistant.engine.planner.intents import IntentMatcher, Ranking
 from assistant.engine.planner.margins import Margins, shipped_margins
-from assistant.engine.planner.plan import TOPICS, Clarify, Entities, Intent, Person, Plan, ToolStep
+from assistant.engine.planner.plan import (
+    TOPICS,
+    Clarify,
+    DateRange,
+    Entities,
+    Intent,
+    Person,
+    Plan,
+    ToolStep,
+)
 from assistant.engine.planner.slots import (
     HEALTH_WORD,
     LICENSE_WORD,
@@ -69,6 +80,9 @@ ABOUT_RECORDS = re.compile(
     re.I,
 )
 ROLES = ("csm", "account_exec", "partner")
+ASKS_WHICH = re.compile(r"^\W*(?:which|list|show|give me|who)\b", re.I)
+NOTICE_KEY = "partner_notice"  # the rules' renewal window for telling the partner
+NOTIFY = re.compile(r"\b(?:notif\w*|notice|tell|inform|prompt\w*|heads[- ]up)\b", re.I)
 # a question about how things are done ("how do we onboard retail customers?")
 HOW_TO = re.compile(
     r"^\W*(?:how\s+(?:do|does|should|can|could|would|to)|what\s+should|why)\b", re.I
@@ -318,13 +332,21 @@ class Planner:
             and (entities.plural or MEASURE_WORD.search(entities.masked) is not None)
             and HOW_TO.search(message) is None  # "how should we handle accounts by segment?"
         )
+        # "which accounts are in commercial negotiation?": a window of the rules' timeline
+        timeline = self._renewal_window(entities.masked, today)
+        in_window = (
+            timeline is not None
+            and (entities.plural or timeline.phrase == NOTICE_KEY)
+            and (entities.which or entities.counted or ASKS_WHICH.search(message) is not None)
+            and not entities.defines
+        )  # not "when should the portfolio review start?"
         figure = entities.portfolio_figure and not entities.thing_of_set
         # "who manages our biggest account?", "the healthiest customer": one account by an order
         ranked = bool(entities.sort and entities.limit) and (
             ACCOUNT_NOUN.search(entities.masked) is not None
         )
         figure = figure or ranked
-        if owners or about_set or windowed or counted or renewing or grouped or figure:
+        if owners or about_set or windowed or counted or renewing or grouped or figure or in_window:
             plan = self._portfolio(make, ranking, entities, principal, resolver, state, None, today)
             # "how should we handle red accounts?": the playbook's guidance with the set (the
             # rules' signal query when the set is one band or quadrant)
@@ -402,6 +424,39 @@ class Planner:
             tools=_account_steps(intent, account_id, entities),
         )
 
+    def _renewal_window(self, text: str, today: dt.date) -> DateRange | None:
+        """The accounts a window of the rules' renewal timeline holds today, when the message
+        names it: all the words of its label ("in commercial negotiation"), or, for the
+        partner notice, a partner word (the rules' name for partners too) with a word of
+        telling them. The window runs from `end` to `start` units before the renewal date,
+        so the accounts renewing between today + end and today + start are in it (a notice
+        given at one point: those renewing within it, whose notice is due)."""
+        if self.rules is None:
+            return None
+        words = set(tokenize(text))
+        partner = {"partner", *(n.name for n in self.rules.names if n.concept == "partner")}
+        partner_words = {w for name in partner for w in tokenize(name)}
+        for window in self.rules.renewal.windows:
+            label = set(tokenize(window.label))
+            named = bool(label) and label <= words
+            notice = (
+                window.key == NOTICE_KEY
+                and bool(words & partner_words)
+                and NOTIFY.search(text) is not None
+            )
+            if not (named or notice):
+                continue
+            if window.unit == "days":
+                near, far = dt.timedelta(days=window.end), dt.timedelta(days=window.start)
+                start, end = today + (far if window.start == window.end else near), today + far
+            else:
+                start = today + relativedelta(months=window.end)
+                end = today + relativedelta(months=window.start)
+            if window.start == window.end:
+                start = today
+            return DateRange(start, end, window.key)
+        return None
+
     def _asks_action(self, ranking: Ranking, topics: Sequence[Intent] = ()) -> bool:
         """The actions intent leads the message, or comes within the margin of the best;
         `topics` the message's filters account for ("accounts with sev1 incidents": the
@@ -448,6 +503,11 @@ class Planner:
         if (entities.about_incidents or entities.about_surveys) and intent != "renewals":
             intent = "list"  # incidents or NPS across accounts: the filtered list
         filters: dict[str, Any] = {}
+        window = None if entities.dates else self._renewal_window(entities.masked, today)
+        if window is not None:  # "which accounts are in commercial negotiation?"
+            entities.dates, intent = window, "renewals"
+            if window.phrase == NOTICE_KEY:
+                filters["partnered"] = True  # "which resellers do we need to notify?"
         people = list(entities.people)
         if entities.mine:
             me = principal.name or state.identity

@@ -418,3 +418,11 @@ def test_a_window_of_the_rules_timeline_is_the_renewals_in_it() -> None:
     assert arguments["partnered"] is True
     assert arguments["renewal_to"] == (TODAY + dt.timedelta(days=notice.start)).isoformat()
     assert _plan("How do we run commercial negotiation?", {}).scope == "knowledge"
+
+
+def test_a_lower_case_first_name_and_a_bare_top_n_are_portfolio_questions() -> None:
+    scores = {"list accounts for PERSON": {"knowledge": 0.6, "list": 0.5}}
+    plan = _plan("list accounts for ann", scores)
+    assert plan.tools and plan.tools[0].arguments.get("csm") == "Ann Lee"
+    top = _plan("top 5 by arr", {"top 5 by arr": {"knowledge": 0.6, "list": 0.5}})
+    assert top.tools[0].arguments == {"sort": "arr", "descending": True, "limit": 5}

@@ -10,7 +10,7 @@ import pytest
 
 from assistant.engine.planner.dates import look_back, months_back, parse_window
 from assistant.engine.planner.plan import Entities
-from assistant.engine.planner.slots import Vocabulary, identity_in, parse_slots
+from assistant.engine.planner.slots import Vocabulary, identity_in, normalize, parse_slots
 
 TODAY = dt.date(2026, 11, 1)
 RULES = Vocabulary(
@@ -317,3 +317,23 @@ def test_a_flat_trend_is_the_stable_filter(message: str, trend: str | None) -> N
     entities = Entities()
     parse_slots(message, Vocabulary((), (), (), ()), entities)
     assert entities.trend == trend
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("any red accts?", "any red accounts?"),
+        ("accounts w/ health < 40", "accounts with health  under 40"),
+        ("accounts w/o a partner", "accounts without a partner"),
+        ("health >= 80", "health  at least 80"),
+        ("the w/e report", "the w/e report"),
+    ],
+)
+def test_chat_shorthand_is_spelled_out(message: str, expected: str) -> None:
+    assert normalize(message) == expected
+
+
+def test_shorthand_reaches_the_slots() -> None:
+    entities = Entities(masked="accounts w/ health < 40")
+    parse_slots("accounts w/ health < 40", Vocabulary((), (), (), ()), entities)
+    assert entities.thresholds == {"health_below": 40}

@@ -168,7 +168,14 @@ class EntityResolver:
                     break
         taken = {w for p in found for w in words_of(p.name)}
         ambiguous: list[tuple[str, list[Person]]] = []
-        cased = [w for w in re.findall(r"[A-Za-z][\w'-]*", message) if w[:1].isupper()]
+        # a capitalised word, or a lower-case one that is a person's first or last name and
+        # no ordinary word of the knowledge base ("list accounts for maya")
+        parts = {w for p in self.people if p.role != "partner" for w in words_of(p.name)}
+        cased = [
+            w
+            for w in re.findall(r"[A-Za-z][\w'-]*", message)
+            if w[:1].isupper() or (len(w) >= 3 and w in parts and not self.names.is_ordinary(w))
+        ]
         for word in cased:
             bare = word.lower().removesuffix("'s")
             if bare in taken or len(bare) < 3:

@@ -80,6 +80,7 @@ ABOUT_RECORDS = re.compile(
     re.I,
 )
 ROLES = ("csm", "account_exec", "partner")
+TOP_N = re.compile(r"^\W*(?:show\s+(?:me\s+)?(?:the\s+)?)?(?:top|bottom)\s+\w+", re.I)
 ASKS_WHICH = re.compile(r"^\W*(?:which|list|show|give me|who)\b", re.I)
 NOTICE_KEY = "partner_notice"  # the rules' renewal window for telling the partner
 NOTIFY = re.compile(r"\b(?:notif\w*|notice|tell|inform|prompt\w*|heads[- ]up)\b", re.I)
@@ -344,6 +345,7 @@ class Planner:
         # "who manages our biggest account?", "the healthiest customer": one account by an order
         ranked = bool(entities.sort and entities.limit) and (
             ACCOUNT_NOUN.search(entities.masked) is not None
+            or TOP_N.match(entities.masked) is not None  # "top 5 by ARR"
         )
         figure = figure or ranked
         if owners or about_set or windowed or counted or renewing or grouped or figure or in_window:

@@ -399,8 +399,8 @@ def parse_slots(message: str, vocabulary: Vocabulary, entities: Entities) -> Non
     """Fill the entities' number, threshold, vocabulary and sort slots from `message`.
     The knowledge base's own name for the NPS ("recommendation index") reads as NPS, and an
     industry named is taken out of the masked text (intents are matched on its shape)."""
-    text = _as_nps(message, vocabulary.nps_names)
-    entities.masked = _as_nps(entities.masked, vocabulary.nps_names)
+    text = _as_nps(normalize(message), vocabulary.nps_names)
+    entities.masked = _as_nps(normalize(entities.masked), vocabulary.nps_names)
     entities.numbers = [float(n) for n in re.findall(r"(?<![\w-])(\d+(?:\.\d+)?)(?![\w-])", text)]
     thresholds = entities.thresholds
     # a bare comparison is a health threshold unless it counts something else ("more than
@@ -538,6 +538,27 @@ def parse_slots(message: str, vocabulary: Vocabulary, entities: Entities) -> Non
     names = (vocabulary.framework, *vocabulary.framework_aliases)
     if any(re.search(rf"\b{re.escape(n)}\b", text, _I) for n in names):
         entities.framework = vocabulary.framework
+
+
+# chat shorthand read as the words it stands for ("red accts w/ health < 40")
+SHORTHAND = (
+    (re.compile(r"\baccts\b", _I), "accounts"),
+    (re.compile(r"\bacct\b", _I), "account"),
+    (re.compile(r"\bcusts\b", _I), "customers"),
+    (re.compile(r"(?<!\w)w/o\b", _I), "without"),
+    (re.compile(r"(?<!\w)w/(?!e\b)\s*", _I), "with "),
+    (re.compile(r"<=\s*(?=\d)"), " at most "),
+    (re.compile(r">=\s*(?=\d)"), " at least "),
+    (re.compile(r"<\s*(?=\d)"), " under "),
+    (re.compile(r">\s*(?=\d)"), " over "),
+)
+
+
+def normalize(text: str) -> str:
+    """`text` with chat shorthand spelled out (the slot parsers and intents read words)."""
+    for rule, words in SHORTHAND:
+        text = rule.sub(words, text)
+    return text
 
 
 def _as_nps(text: str, names: Iterable[str]) -> str:

@@ -426,3 +426,23 @@ def test_a_lower_case_first_name_and_a_bare_top_n_are_portfolio_questions() -> N
     assert plan.tools and plan.tools[0].arguments.get("csm") == "Ann Lee"
     top = _plan("top 5 by arr", {"top 5 by arr": {"knowledge": 0.6, "list": 0.5}})
     assert top.tools[0].arguments == {"sort": "arr", "descending": True, "limit": 5}
+
+
+def test_follow_ups_on_a_set_sort_it_pick_from_it_or_ask_which() -> None:
+    rows = [Row("ACC-1", "Acme Widgets", ("Amber",)), Row("ACC-2", "Beta Mills", ("Amber",))]
+    assert refer("Sort by ARR", State(rows=rows)).account_ids == ("ACC-1", "ACC-2")
+    one = [Row("ACC-2", "Beta Mills", ("Amber",))]
+    assert refer("what should we do about the first one?", State(rows=one)).account_ids == (
+        "ACC-2",
+    )
+    scores = {"what's its vitality?": {"health": 0.7, "knowledge": 0.5, "list": 0.3}}
+    plan = _plan("What's its vitality?", scores, State(intent="list", rows=rows))
+    assert plan.clarify is not None
+    assert plan.clarify.candidates == ("Acme Widgets", "Beta Mills")
+
+
+def test_a_license_level_filter_on_a_list_is_one_level() -> None:
+    message = "Which of Ann Lee's accounts have Exposed modules?"
+    plan = _plan(message, {})
+    step = plan.tools[0]
+    assert step.arguments["license_risk"] == "Exposed" and step.arguments["csm"] == "Ann Lee"

@@ -80,6 +80,7 @@ ABOUT_RECORDS = re.compile(
     re.I,
 )
 ROLES = ("csm", "account_exec", "partner")
+MAX_CHOICES = 6  # a list this long is offered back when "it" could be any of it
 TOP_N = re.compile(r"^\W*(?:show\s+(?:me\s+)?(?:the\s+)?)?(?:top|bottom)\s+\w+", re.I)
 ASKS_WHICH = re.compile(r"^\W*(?:which|list|show|give me|who)\b", re.I)
 NOTICE_KEY = "partner_notice"  # the rules' renewal window for telling the partner
@@ -195,6 +196,17 @@ class Planner:
         if state.points_at_empty_set(message):
             return make(_topic(ranking), "clarify", clarify=Clarify(EMPTY_SET))
         reference = refer(message, state)
+        listed = list(dict.fromkeys(r.name for r in state.rows))
+        if (
+            reference.kind == "none"
+            and 1 < len(listed) <= MAX_CHOICES
+            and SINGULAR.search(message)
+            and state.intent != "knowledge"
+            and data_score >= knowledge
+            and not entities.plural
+        ):  # "what's its score?" after a list of several: which one?
+            question = f"Which one do you mean: {', '.join(listed[:-1])} or {listed[-1]}?"
+            return make(_topic(ranking), "clarify", clarify=Clarify(question, tuple(listed)))
         several = reference.kind == "several"
         if (
             several
@@ -567,7 +579,7 @@ class Planner:
         if since is not None and (incidents or voice):
             dates = None  # "sev1 incidents this quarter": not a renewal window
         if e.risk:
-            filters["license_risk"] = e.risk
+            filters["license_risk"] = e.risk[0]  # the list filter takes one level
         if e.modules:
             filters["module"] = e.modules[0]
         if e.sort:

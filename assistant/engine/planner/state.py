@@ -60,6 +60,8 @@ TOTAL_OF_SET = re.compile(
     r"(?:\s+(?:arr|health(?:\s+score)?|nps|revenue|of\s+(?:them|those|these|all)))?\W*$",
     re.I,
 )
+# "sort by ARR", "order them by renewal date": the last result set again, in another order
+RESORT = re.compile(r"^\W*(?:now\s+|and\s+)?(?:sort|order|rank|re-?sort)\b", re.I)
 # "is any module at risk?", "are there any sev1s?": a question about the account of the last
 # answer (the planner still sends it to the knowledge base when that intent leads)
 ANY_OF_IT = re.compile(
@@ -166,9 +168,11 @@ def refer(message: str, state: State) -> Reference:
         return Reference(ids[-count:] if last else ids[:count], "several")
     if len(ids) > 1 and ONLY.search(message):
         return Reference(ids, "several")
+    if len(ids) > 1 and RESORT.search(message):  # "sort by ARR": the last set, in that order
+        return Reference(ids, "several")
     if rows:
         found = ORDINAL.search(message)
-        if found and len(rows) > 1:
+        if found:  # "the first one" (of one row too: it)
             index = ORDINALS[found.group(1).lower()]
             if -len(rows) <= index < len(rows):
                 return Reference((rows[index].account_id,), "one")

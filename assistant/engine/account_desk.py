@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -19,7 +19,7 @@ from assistant.engine.planner.entities import EntityResolver, Owner
 from assistant.engine.planner.execute import Run
 from assistant.engine.planner.fields import overview_fields
 from assistant.engine.planner.intents import IntentMatcher
-from assistant.engine.planner.plan import Plan
+from assistant.engine.planner.plan import TOPICS, Plan
 from assistant.engine.planner.planner import Planner
 from assistant.engine.planner.slots import Vocabulary
 from assistant.engine.planner.state import Row, State
@@ -191,8 +191,10 @@ class AccountDesk:
         if plan.scope == "identity":
             return self._identity(plan, principal, state)
         if plan.clarify is not None:
+            # the topic asked about waits for the answer ("which one?" -> "the second")
+            asked = replace(state, intent=plan.intent) if plan.intent in TOPICS else state
             return AccountReply(
-                plan.clarify.question, declined=plan.clarify.declined, state=state, plan=plan
+                plan.clarify.question, declined=plan.clarify.declined, state=asked, plan=plan
             )
         owners = {a.id: a for a in self.tools.context.store.accounts(principal.accounts)}
         run = Run(self.tools, principal, owners)

@@ -446,3 +446,14 @@ def test_a_license_level_filter_on_a_list_is_one_level() -> None:
     plan = _plan(message, {})
     step = plan.tools[0]
     assert step.arguments["license_risk"] == "Exposed" and step.arguments["csm"] == "Ann Lee"
+
+
+def test_the_answer_to_which_one_keeps_the_topic_asked(guided: Services) -> None:
+    first = guided.chat.chat("Which accounts does Jonas Lind manage?", ADMIN)
+    result = first.tool_calls[0].result
+    listed = [r["name"] for r in result.get("accounts") or result.get("renewals") or []]
+    assert 1 < len(listed) <= 6
+    ask = guided.chat.chat("What's its health score?", ADMIN, first.conversation_id)
+    assert ask.answer.startswith("Which one do you mean:") and not ask.tool_calls
+    pick = guided.chat.chat(listed[1], ADMIN, first.conversation_id)
+    assert [c.name for c in pick.tool_calls] == ["health_score"]

@@ -394,7 +394,8 @@ class Planner:
         intent = _topic(ranking, exclude=("list", "compare"))
         best_score = ranking.best(DATA)[1]
         bare = [w for w in words_of(entities_text(entities)) if w != "account"]
-        short = len(bare) <= CARRY_WORDS and best_score < self.margins.carry_below
+        # a name alone (the answer to "which one?") or "what about X?" keeps the topic
+        short = not bare or (len(bare) <= CARRY_WORDS and best_score < self.margins.carry_below)
         previous = next((t for t in TOPICS if t == state.intent), None)
         carry = follow_up is None and short and previous is not None
         if self._clause_asks_action(clauses()) or (not carry and self._asks_action(ranking)):
